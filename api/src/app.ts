@@ -1,0 +1,52 @@
+import { secureHeaders } from 'hono/secure-headers';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { AppDeps } from './http/context.ts';
+import { ApiError, errorBody } from './http/errors.ts';
+import { router } from './http/openapi.ts';
+import { rejectCrossSite, sessionUser } from './auth/middleware.ts';
+import { authRoutes } from './auth/routes.ts';
+import { userRoutes } from './users/routes.ts';
+import { sessionRoutes } from './sessions/routes.ts';
+import { webhookRoutes } from './livekit/webhook-routes.ts';
+
+export const API_VERSION = '0.1.0';
+
+/** The whole api as one Hono app. `AppType` below is what the web's typed client uses. */
+export function createApp(deps: AppDeps) {
+  const app = router();
+  // doc31 before the chain: `.use()` returns Hono's type, which lacks the OpenAPI methods.
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Loupe api',
+      version: API_VERSION,
+      description: 'Accounts, live telementoring sessions and LiveKit tokens. Errors are `{ error: { code, message } }`.',
+    },
+  });
+  app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint'), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status);
+    // Hono's own 4xx (malformed JSON body, for one) keep their status and message.
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = err.status === 401 ? 'unauthenticated' : err.status === 403 ? 'forbidden' : 'invalid_request';
+      return c.json(errorBody(code, err.message || 'Invalid request'), err.status);
+    }
+    // Never a stack trace to the client; the log keeps it.
+    console.error(`${c.req.method} ${c.req.path} failed:`, err);
+    return c.json(errorBody('internal', 'Something went wrong on our side; please try again'), 500);
+  });
+
+  return app
+    .use(secureHeaders())
+    .use(bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json(errorBody('invalid_request', 'Request body too large'), 413) }))
+    .use(sessionUser(deps))
+    .use(rejectCrossSite)
+    .route('/auth', authRoutes(deps))
+    .route('/users', userRoutes(deps))
+    .route('/sessions', sessionRoutes(deps))
+    .route('/webhooks', webhookRoutes(deps))
+    .get('/health', (c) => c.json({ ok: true }, 200));
+}
+
+export type AppType = ReturnType<typeof createApp>;

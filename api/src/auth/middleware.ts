@@ -1,0 +1,35 @@
+import { getCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { ApiError } from '../http/errors.ts';
+import { SESSION_COOKIE, userForSession } from './cookie-sessions.ts';
+
+/** Resolves the session cookie (if any) to a user for every request. */
+export function sessionUser({ db, config }: AppDeps) {
+  const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    c.set('user', token ? await userForSession(db, token, policy) : null);
+    await next();
+  });
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF defence for cookie-authenticated mutations, on top of SameSite=Lax cookies: a
+ * browser-made request marked cross-site is refused, and bodies must be JSON, which a
+ * cross-site form cannot send without a CORS preflight that the api never grants.
+ */
+export const rejectCrossSite = createMiddleware<AppEnv>(async (c, next) => {
+  if (!SAFE_METHODS.has(c.req.method) && getCookie(c, SESSION_COOKIE)) {
+    if (c.req.header('sec-fetch-site') === 'cross-site') {
+      throw new ApiError(403, 'forbidden', 'Cross-site request refused');
+    }
+    const type = c.req.header('content-type');
+    if (type && !type.startsWith('application/json')) {
+      throw new ApiError(415, 'invalid_request', 'Request bodies must be JSON');
+    }
+  }
+  await next();
+});

@@ -1,0 +1,84 @@
+import { createRoute } from '@hono/zod-openapi';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { eq } from 'drizzle-orm';
+import { SignInBody, SignUpBody, User } from '@loupe/protocol';
+import type { AppDeps } from '../http/context.ts';
+import { ApiError } from '../http/errors.ts';
+import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { users } from '../db/schema.ts';
+import { SESSION_COOKIE, createSession, endSession } from './cookie-sessions.ts';
+import { decoyPasswordHash, verifyPassword } from './password.ts';
+import { requireUser } from './require.ts';
+import { createUser } from '../users/create-user.ts';
+
+const signIn = createRoute({
+  method: 'post',
+  path: '/sign-in',
+  tags: ['auth'],
+  summary: 'Sign in with email and password; sets the session cookie',
+  request: jsonBody(SignInBody),
+  responses: { 200: json(User, 'Signed in'), 400: errors[400], 401: errors[401] },
+});
+
+const signUp = createRoute({
+  method: 'post',
+  path: '/sign-up',
+  tags: ['auth'],
+  summary: 'Create a trainee account and sign in (only when open sign-up is enabled)',
+  request: jsonBody(SignUpBody),
+  responses: { 201: json(User, 'Account created'), 400: errors[400], 403: errors[403], 409: errors[409] },
+});
+
+const signOut = createRoute({
+  method: 'post',
+  path: '/sign-out',
+  tags: ['auth'],
+  summary: 'End this browser session on the server and clear the cookie',
+  responses: { 204: { description: 'Signed out' } },
+});
+
+const me = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['auth'],
+  summary: 'The signed-in user',
+  responses: { 200: json(User, 'The signed-in user'), 401: errors[401] },
+});
+
+export function authRoutes(deps: AppDeps) {
+  const { db, config } = deps;
+  const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
+  const cookieOptions = {
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: config.cookieSecure,
+    path: '/',
+    maxAge: Math.floor(config.sessionMaxMs / 1000),
+  } as const;
+
+  return router()
+    .openapi(signIn, async (c) => {
+      const { email, password } = c.req.valid('json');
+      const row = await db.select().from(users).where(eq(users.email, email)).get();
+      const ok = await verifyPassword(row?.passwordHash ?? (await decoyPasswordHash()), password);
+      if (!row || !ok) throw new ApiError(401, 'unauthenticated', 'Email or password is incorrect');
+      // A fresh session id at every sign-in; an old cookie in this browser is ended first.
+      const previous = getCookie(c, SESSION_COOKIE);
+      if (previous) await endSession(db, previous);
+      setCookie(c, SESSION_COOKIE, await createSession(db, row.id, policy), cookieOptions);
+      return c.json({ id: row.id, email: row.email, name: row.name, role: row.role }, 200);
+    })
+    .openapi(signUp, async (c) => {
+      if (!config.openSignup) throw new ApiError(403, 'forbidden', 'Accounts are created by an administrator');
+      const user = await createUser(db, { ...c.req.valid('json'), role: 'trainee' });
+      setCookie(c, SESSION_COOKIE, await createSession(db, user.id, policy), cookieOptions);
+      return c.json(user, 201);
+    })
+    .openapi(signOut, async (c) => {
+      const token = getCookie(c, SESSION_COOKIE);
+      if (token) await endSession(db, token);
+      deleteCookie(c, SESSION_COOKIE, { path: '/', secure: config.cookieSecure });
+      return c.body(null, 204);
+    })
+    .openapi(me, (c) => c.json(requireUser(c), 200));
+}

@@ -1,0 +1,88 @@
+/** The one definition of Loupe's tables. Migrations in ../../../migrations are generated from it. */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { GLOBAL_ROLES, SESSION_ROLES, SESSION_STATUSES } from '@loupe/protocol';
+
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role', { enum: GLOBAL_ROLES }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Signed-in browser sessions. The cookie holds a random token; only its SHA-256 is stored. */
+export const authSessions = sqliteTable(
+  'auth_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('auth_sessions_user_idx').on(t.userId)],
+);
+
+/** A live mentored session; its id is also the LiveKit room name. */
+export const liveSessions = sqliteTable(
+  'live_sessions',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    procedure: text('procedure').notNull(),
+    specialty: text('specialty').notNull(),
+    scheduledAt: integer('scheduled_at', { mode: 'timestamp_ms' }).notNull(),
+    status: text('status', { enum: SESSION_STATUSES }).notNull().default('scheduled'),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: createdAt(),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }),
+    endedAt: integer('ended_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('live_sessions_scheduled_idx').on(t.scheduledAt)],
+);
+
+export const sessionMembers = sqliteTable(
+  'session_members',
+  {
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: SESSION_ROLES }).notNull(),
+    invitedBy: text('invited_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.userId] }), index('session_members_user_idx').on(t.userId)],
+);
+
+/**
+ * LiveKit webhook events, keyed by LiveKit's event id so that a retried or duplicated
+ * delivery is recorded once.
+ */
+export const livekitEvents = sqliteTable(
+  'livekit_events',
+  {
+    id: text('id').primaryKey(),
+    event: text('event').notNull(),
+    roomName: text('room_name'),
+    participantIdentity: text('participant_identity'),
+    trackSid: text('track_sid'),
+    occurredAt: integer('occurred_at', { mode: 'timestamp_ms' }).notNull(),
+    receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
+    payload: text('payload', { mode: 'json' }).notNull(),
+  },
+  (t) => [index('livekit_events_room_idx').on(t.roomName, t.occurredAt)],
+);

@@ -1,0 +1,57 @@
+/**
+ * The api's configuration, parsed once from the environment. Every variable is documented
+ * in the repository's .env.example. A bad value stops the process with a clear message.
+ */
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const ApiEnv = z.object({
+  LOUPE_DB_URL: z.string().min(1).default('file:data/loupe.db'),
+  LOUPE_DB_AUTH_TOKEN: z.string().optional(),
+  LOUPE_API_HOST: z.string().default('127.0.0.1'),
+  LOUPE_API_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  LOUPE_COOKIE_SECURE: bool.default(false),
+  LOUPE_OPEN_SIGNUP: bool.default(false),
+  LOUPE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  LOUPE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(12),
+  LIVEKIT_URL: z.url().default('http://127.0.0.1:7880'),
+  LIVEKIT_PUBLIC_URL: z.url().default('ws://127.0.0.1:7880'),
+  LIVEKIT_API_KEY: z.string().min(3, 'LIVEKIT_API_KEY is required'),
+  LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
+});
+
+export type ApiConfig = {
+  db: { url: string; authToken: string | undefined };
+  host: string;
+  port: number;
+  cookieSecure: boolean;
+  openSignup: boolean;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
+};
+
+export function parseApiConfig(env: Record<string, string | undefined>): ApiConfig {
+  const result = ApiEnv.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid api configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  return {
+    db: { url: e.LOUPE_DB_URL, authToken: e.LOUPE_DB_AUTH_TOKEN },
+    host: e.LOUPE_API_HOST,
+    port: e.LOUPE_API_PORT,
+    cookieSecure: e.LOUPE_COOKIE_SECURE,
+    openSignup: e.LOUPE_OPEN_SIGNUP,
+    sessionIdleMs: e.LOUPE_SESSION_IDLE_MINUTES * 60_000,
+    sessionMaxMs: e.LOUPE_SESSION_MAX_HOURS * 3_600_000,
+    livekit: {
+      url: e.LIVEKIT_URL,
+      publicUrl: e.LIVEKIT_PUBLIC_URL,
+      apiKey: e.LIVEKIT_API_KEY,
+      apiSecret: e.LIVEKIT_API_SECRET,
+    },
+  };
+}

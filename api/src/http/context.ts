@@ -1,0 +1,18 @@
+import type { Db } from '../db/client.ts';
+import type { ApiConfig } from '../env.ts';
+import type { User } from '@loupe/protocol';
+import type { RoomControl } from '../livekit/rooms.ts';
+
+/** What every route needs, passed in so tests can run the app on a temporary database. */
+export type AppDeps = {
+  db: Db;
+  config: ApiConfig;
+  rooms: RoomControl;
+};
+
+export type AppEnv = {
+  Variables: {
+    /** The signed-in user, or null. Set by the session middleware for every request. */
+    user: User | null;
+  };
+};

@@ -1,0 +1,11 @@
+export { createApp, API_VERSION } from './app.ts';
+export type { AppType } from './app.ts';
+export type { AppDeps } from './http/context.ts';
+export { parseApiConfig } from './env.ts';
+export type { ApiConfig } from './env.ts';
+export { openDb } from './db/client.ts';
+export type { Db } from './db/client.ts';
+export { migrateDb } from './db/migrate.ts';
+export { livekitRooms } from './livekit/rooms.ts';
+export type { RoomControl } from './livekit/rooms.ts';
+export { createUser } from './users/create-user.ts';

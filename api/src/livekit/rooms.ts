@@ -1,0 +1,31 @@
+import { RoomServiceClient } from 'livekit-server-sdk';
+
+/** What the api asks of livekit-server about live rooms. */
+export type RoomControl = {
+  /** Disconnects everyone and closes the room. A room that does not exist is fine. */
+  closeRoom(room: string): Promise<void>;
+  /** Removes one participant now; their token may still be valid, so this is the revocation. */
+  removeParticipant(room: string, identity: string): Promise<void>;
+};
+
+const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
+
+export function livekitRooms(url: string, apiKey: string, apiSecret: string): RoomControl {
+  const client = new RoomServiceClient(url, apiKey, apiSecret);
+  return {
+    async closeRoom(room) {
+      try {
+        await client.deleteRoom(room);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+    async removeParticipant(room, identity) {
+      try {
+        await client.removeParticipant(room, identity);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/** Runs the api: `node src/main.ts` (configuration from the environment, see .env.example). */
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { openDb } from './db/client.ts';
+import { migrateDb } from './db/migrate.ts';
+import { parseApiConfig } from './env.ts';
+import { livekitRooms } from './livekit/rooms.ts';
+import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
+
+let config;
+try {
+  config = parseApiConfig(process.env);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
+
+const { db, client } = await openDb(config.db.url, config.db.authToken);
+await migrateDb(db);
+const rooms = livekitRooms(config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
+const app = createApp({ db, config, rooms });
+
+const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
+const purge = setInterval(() => void purgeExpiredSessions(db, policy).catch(console.error), 15 * 60_000);
+
+const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  console.log(`api listening on http://${info.address}:${info.port}`);
+});
+
+function shutdown() {
+  clearInterval(purge);
+  server.close(() => {
+    client.close();
+    process.exit(0);
+  });
+}
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

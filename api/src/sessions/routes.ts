@@ -1,0 +1,184 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import {
+  CreateSessionBody,
+  Id,
+  InviteBody,
+  LiveSession,
+  ROLES_THAT_SCHEDULE,
+  SessionList,
+  SessionToken,
+} from '@loupe/protocol';
+import type { AppDeps } from '../http/context.ts';
+import { ApiError, forbidden, notFound } from '../http/errors.ts';
+import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { requireGlobalRole, requireUser } from '../auth/require.ts';
+import { liveSessions, sessionMembers, users } from '../db/schema.ts';
+import { mintRoomToken } from '../livekit/token.ts';
+import { assertNotEnded, sessionAsHost, sessionFor } from './access.ts';
+import { listSessionsFor, loadLiveSession } from './queries.ts';
+
+const SessionParam = z.object({ id: Id });
+const MemberParam = z.object({ id: Id, userId: Id });
+const tags = ['sessions'];
+
+const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: 'Sessions I am invited to (all sessions for an admin)',
+  responses: { 200: json(SessionList, 'Sessions'), 401: errors[401] },
+});
+
+const create = createRoute({
+  method: 'post',
+  path: '/',
+  tags,
+  summary: 'Schedule a live session; the creator becomes its host',
+  request: jsonBody(CreateSessionBody),
+  responses: { 201: json(LiveSession, 'Scheduled'), 400: errors[400], 401: errors[401], 403: errors[403] },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags,
+  summary: 'One session with its members',
+  request: { params: SessionParam },
+  responses: { 200: json(LiveSession, 'The session'), ...errors },
+});
+
+const invite = createRoute({
+  method: 'post',
+  path: '/{id}/members',
+  tags,
+  summary: 'Invite someone by email with a session role, or change their role (host)',
+  request: { params: SessionParam, ...jsonBody(InviteBody) },
+  responses: { 200: json(LiveSession, 'Updated session'), ...errors },
+});
+
+const removeMember = createRoute({
+  method: 'delete',
+  path: '/{id}/members/{userId}',
+  tags,
+  summary: 'Remove someone from the session and from its live room at once (host)',
+  request: { params: MemberParam },
+  responses: { 200: json(LiveSession, 'Updated session'), ...errors },
+});
+
+const start = createRoute({
+  method: 'post',
+  path: '/{id}/start',
+  tags,
+  summary: 'Mark the session live (host)',
+  request: { params: SessionParam },
+  responses: { 200: json(LiveSession, 'Live'), ...errors },
+});
+
+const end = createRoute({
+  method: 'post',
+  path: '/{id}/end',
+  tags,
+  summary: 'End the session and close its live room (host)',
+  request: { params: SessionParam },
+  responses: { 200: json(LiveSession, 'Ended'), ...errors },
+});
+
+const token = createRoute({
+  method: 'post',
+  path: '/{id}/token',
+  tags,
+  summary: 'A short-lived LiveKit token whose grants follow my role in this session',
+  request: { params: SessionParam },
+  responses: { 200: json(SessionToken, 'Token'), ...errors },
+});
+
+// The database change stands even when livekit-server cannot be reached: the person can no
+// longer get a token, and an ended room empties when its last participant leaves.
+function logRoomFailure(action: string, room: string, err: unknown) {
+  console.error(`livekit: could not ${action} in room ${room}:`, err instanceof Error ? err.message : err);
+}
+
+export function sessionRoutes({ db, config, rooms }: AppDeps) {
+  return router()
+    .openapi(list, async (c) => c.json({ sessions: await listSessionsFor(db, requireUser(c)) }, 200))
+    .openapi(create, async (c) => {
+      const user = requireGlobalRole(c, ROLES_THAT_SCHEDULE);
+      const body = c.req.valid('json');
+      const id = crypto.randomUUID();
+      await db.batch([
+        db.insert(liveSessions).values({ id, ...body, scheduledAt: new Date(body.scheduledAt), createdBy: user.id }),
+        db.insert(sessionMembers).values({ sessionId: id, userId: user.id, role: 'host', invitedBy: user.id }),
+      ]);
+      const { session } = await sessionFor(db, id, user);
+      return c.json(await loadLiveSession(db, session, user), 201);
+    })
+    .openapi(get, async (c) => {
+      const user = requireUser(c);
+      const { session } = await sessionFor(db, c.req.valid('param').id, user);
+      return c.json(await loadLiveSession(db, session, user), 200);
+    })
+    .openapi(invite, async (c) => {
+      const user = requireUser(c);
+      const access = await sessionAsHost(db, c.req.valid('param').id, user);
+      assertNotEnded(access);
+      const { email, role } = c.req.valid('json');
+      const invitee = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
+      if (!invitee) throw new ApiError(404, 'not_found', 'No account has this email; an administrator can create one');
+      if (invitee.id === user.id && role !== 'host' && access.role === 'host') {
+        throw new ApiError(409, 'conflict', 'You cannot change your own host role');
+      }
+      await db
+        .insert(sessionMembers)
+        .values({ sessionId: access.session.id, userId: invitee.id, role, invitedBy: user.id })
+        .onConflictDoUpdate({ target: [sessionMembers.sessionId, sessionMembers.userId], set: { role } });
+      return c.json(await loadLiveSession(db, access.session, user), 200);
+    })
+    .openapi(removeMember, async (c) => {
+      const user = requireUser(c);
+      const { id, userId } = c.req.valid('param');
+      const access = await sessionAsHost(db, id, user);
+      if (userId === user.id) throw new ApiError(409, 'conflict', 'You cannot remove yourself as host');
+      const removed = await db
+        .delete(sessionMembers)
+        .where(and(eq(sessionMembers.sessionId, id), eq(sessionMembers.userId, userId)))
+        .returning({ userId: sessionMembers.userId });
+      if (removed.length === 0) throw notFound('Member');
+      await rooms.removeParticipant(id, userId).catch((err) => logRoomFailure('remove participant', id, err));
+      return c.json(await loadLiveSession(db, access.session, user), 200);
+    })
+    .openapi(start, async (c) => {
+      const user = requireUser(c);
+      const access = await sessionAsHost(db, c.req.valid('param').id, user);
+      assertNotEnded(access);
+      const [session] = await db
+        .update(liveSessions)
+        .set({ status: 'live', startedAt: access.session.startedAt ?? new Date() })
+        .where(eq(liveSessions.id, access.session.id))
+        .returning();
+      return c.json(await loadLiveSession(db, session ?? access.session, user), 200);
+    })
+    .openapi(end, async (c) => {
+      const user = requireUser(c);
+      const access = await sessionAsHost(db, c.req.valid('param').id, user);
+      assertNotEnded(access);
+      const [session] = await db
+        .update(liveSessions)
+        .set({ status: 'ended', endedAt: new Date() })
+        .where(eq(liveSessions.id, access.session.id))
+        .returning();
+      await rooms.closeRoom(access.session.id).catch((err) => logRoomFailure('close room', access.session.id, err));
+      return c.json(await loadLiveSession(db, session ?? access.session, user), 200);
+    })
+    .openapi(token, async (c) => {
+      const user = requireUser(c);
+      const access = await sessionFor(db, c.req.valid('param').id, user);
+      if (!access.role) throw forbidden('You are not invited to this session');
+      assertNotEnded(access);
+      const { token, expiresAt } = await mintRoomToken(config.livekit, access.session.id, user, access.role);
+      return c.json(
+        { token, url: config.livekit.publicUrl, identity: user.id, role: access.role, expiresAt: expiresAt.toISOString() },
+        200,
+      );
+    });
+}

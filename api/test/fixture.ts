@@ -1,0 +1,88 @@
+/**
+ * An api on a temporary libSQL file, driven through `app.request`. LiveKit room control is
+ * recorded rather than sent (the integration tests use the real livekit-server).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CreateUserBody, GlobalRole, User } from '@loupe/protocol';
+import { createApp } from '../src/app.ts';
+import { openDb } from '../src/db/client.ts';
+import { migrateDb } from '../src/db/migrate.ts';
+import { parseApiConfig } from '../src/env.ts';
+import { createUser } from '../src/users/create-user.ts';
+import type { RoomControl } from '../src/livekit/rooms.ts';
+
+export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
+
+export type RoomCall = { action: 'close' | 'remove'; room: string; identity?: string };
+
+export async function createTestApi(env: Record<string, string> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'loupe-api-'));
+  const config = parseApiConfig({
+    LOUPE_DB_URL: `file:${join(dir, 'loupe.db')}`,
+    LIVEKIT_API_KEY: TEST_KEYS.apiKey,
+    LIVEKIT_API_SECRET: TEST_KEYS.apiSecret,
+    ...env,
+  });
+  const { db, client } = await openDb(config.db.url);
+  await migrateDb(db);
+  const roomCalls: RoomCall[] = [];
+  const rooms: RoomControl = {
+    closeRoom: async (room) => void roomCalls.push({ action: 'close', room }),
+    removeParticipant: async (room, identity) => void roomCalls.push({ action: 'remove', room, identity }),
+  };
+  const app = createApp({ db, config, rooms });
+
+  let counter = 0;
+  /** Creates an account directly in the database and signs it in; returns its cookie. */
+  async function account(role: GlobalRole, name = `${role} ${++counter}`) {
+    const input: CreateUserBody = {
+      email: `${role}${counter}-${Math.random().toString(36).slice(2, 8)}@hospital.test`,
+      name,
+      role,
+      password: `correct horse battery ${counter}`,
+    };
+    const user = await createUser(db, input);
+    const res = await app.request('/auth/sign-in', postJson({ email: input.email, password: input.password }));
+    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
+    return { user, cookie: sessionCookie(res), password: input.password };
+  }
+
+  return {
+    app,
+    db,
+    config,
+    roomCalls,
+    account,
+    async close() {
+      client.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestApi = Awaited<ReturnType<typeof createTestApi>>;
+export type TestAccount = { user: User; cookie: string; password: string };
+
+/** `name=value` of the session cookie a response sets. */
+export function sessionCookie(res: Response): string {
+  const header = res.headers.getSetCookie().find((c) => c.startsWith('loupe_session='));
+  if (!header) throw new Error('no session cookie set');
+  return header.split(';')[0]!;
+}
+
+export function postJson(body: unknown, cookie?: string, method = 'POST'): RequestInit {
+  return {
+    method,
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: JSON.stringify(body),
+  };
+}
+
+export function withCookie(cookie: string, method = 'GET'): RequestInit {
+  return { method, headers: { cookie } };
+}
+
+/** A response's JSON body, untyped: tests assert on its shape. */
+export const json = (res: Response): Promise<any> => res.json();

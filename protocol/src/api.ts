@@ -1,0 +1,119 @@
+/**
+ * Request and response bodies of the api. The api validates with these and publishes them
+ * in its OpenAPI document; the web validates its forms with the same schemas.
+ */
+import { z } from 'zod';
+import { GLOBAL_ROLES, SESSION_ROLES } from './roles.ts';
+
+export const ERROR_CODES = [
+  'invalid_request',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'rate_limited',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Every error the api returns has this shape; `message` is safe to show to a person. */
+export const ErrorBody = z
+  .object({
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+  })
+  .meta({ id: 'Error' });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const Id = z.uuid();
+
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, 'Email is too long')
+  .pipe(z.email({ message: 'Enter a valid email address' }));
+
+/** Password policy for new passwords: long rather than clever (NIST SP 800-63B). */
+export const NewPassword = z
+  .string()
+  .min(12, 'Password must be at least 12 characters')
+  .max(256, 'Password must be at most 256 characters')
+  .refine((p) => new Set(p).size >= 5, 'Password is too repetitive');
+
+export const PersonName = z.string().trim().min(1, 'Name is required').max(120);
+
+export const SignInBody = z
+  .object({ email: Email, password: z.string().min(1, 'Password is required').max(1024) })
+  .meta({ id: 'SignInBody' });
+export type SignInBody = z.infer<typeof SignInBody>;
+
+export const SignUpBody = z
+  .object({ email: Email, name: PersonName, password: NewPassword })
+  .meta({ id: 'SignUpBody' });
+export type SignUpBody = z.infer<typeof SignUpBody>;
+
+export const CreateUserBody = SignUpBody.extend({ role: z.enum(GLOBAL_ROLES) }).meta({ id: 'CreateUserBody' });
+export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+export const User = z
+  .object({ id: Id, email: z.string(), name: z.string(), role: z.enum(GLOBAL_ROLES) })
+  .meta({ id: 'User' });
+export type User = z.infer<typeof User>;
+
+export const SESSION_STATUSES = ['scheduled', 'live', 'ended'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+const Title = z.string().trim().min(1, 'Title is required').max(200, 'Title is too long');
+
+export const CreateSessionBody = z
+  .object({
+    title: Title,
+    procedure: z.string().trim().min(1, 'Procedure is required').max(200),
+    specialty: z.string().trim().min(1, 'Specialty is required').max(100),
+    scheduledAt: z.iso.datetime({ offset: true, message: 'Scheduled time must be an ISO 8601 date and time' }),
+  })
+  .meta({ id: 'CreateSessionBody' });
+export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
+
+export const Member = z
+  .object({ userId: Id, name: z.string(), email: z.string(), role: z.enum(SESSION_ROLES) })
+  .meta({ id: 'Member' });
+export type Member = z.infer<typeof Member>;
+
+export const LiveSession = z
+  .object({
+    id: Id,
+    title: z.string(),
+    procedure: z.string(),
+    specialty: z.string(),
+    scheduledAt: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    /** The caller's role in this session; null for an admin looking at a session they are not in. */
+    myRole: z.enum(SESSION_ROLES).nullable(),
+    members: z.array(Member),
+  })
+  .meta({ id: 'LiveSession' });
+export type LiveSession = z.infer<typeof LiveSession>;
+
+export const SessionList = z.object({ sessions: z.array(LiveSession) }).meta({ id: 'SessionList' });
+export type SessionList = z.infer<typeof SessionList>;
+
+export const InviteBody = z
+  .object({ email: Email, role: z.enum(SESSION_ROLES) })
+  .meta({ id: 'InviteBody' });
+export type InviteBody = z.infer<typeof InviteBody>;
+
+export const SessionToken = z
+  .object({
+    /** LiveKit access token (JWT). */
+    token: z.string(),
+    /** WebSocket URL of livekit-server, as the browser reaches it. */
+    url: z.string(),
+    identity: z.string(),
+    role: z.enum(SESSION_ROLES),
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'SessionToken' });
+export type SessionToken = z.infer<typeof SessionToken>;

@@ -1,0 +1,83 @@
+/**
+ * Who may do what. Global roles belong to an account; session roles belong to one
+ * person in one live session and decide their LiveKit grants and their view.
+ */
+
+export const GLOBAL_ROLES = ['admin', 'mentor', 'surgeon', 'trainee'] as const;
+export type GlobalRole = (typeof GLOBAL_ROLES)[number];
+
+export const SESSION_ROLES = ['host', 'mentor', 'theatre', 'observer'] as const;
+export type SessionRole = (typeof SESSION_ROLES)[number];
+
+/** Global roles allowed to schedule live sessions (trainees watch and replay). */
+export const ROLES_THAT_SCHEDULE: readonly GlobalRole[] = ['admin', 'mentor', 'surgeon'];
+
+/** LiveKit track sources, spelled as livekit-client's `Track.Source` values. */
+export type MediaSource = 'camera' | 'microphone' | 'screen_share' | 'screen_share_audio';
+
+export type RoomGrants = {
+  canSubscribe: boolean;
+  canPublish: boolean;
+  canPublishData: boolean;
+  canPublishSources: readonly MediaSource[];
+};
+
+/**
+ * The one table of per-session-role grants. The api mints tokens from it and every
+ * client uses it to decide whose annotation ops to obey.
+ */
+export const SESSION_ROLE_GRANTS = {
+  // Theatre publishes the surgical picture (capture card = camera, ultrasound = screen share)
+  // and the room microphone.
+  theatre: {
+    canSubscribe: true,
+    canPublish: true,
+    canPublishData: false,
+    canPublishSources: ['camera', 'microphone', 'screen_share', 'screen_share_audio'],
+  },
+  // Mentors talk and draw; drawings travel as data packets.
+  mentor: {
+    canSubscribe: true,
+    canPublish: true,
+    canPublishData: true,
+    canPublishSources: ['microphone'],
+  },
+  // The host runs the session: may speak and send data (bookmarks, moderation) but does not draw.
+  host: {
+    canSubscribe: true,
+    canPublish: true,
+    canPublishData: true,
+    canPublishSources: ['microphone'],
+  },
+  // Observers (trainees) only watch and listen.
+  observer: {
+    canSubscribe: true,
+    canPublish: false,
+    canPublishData: false,
+    canPublishSources: [],
+  },
+} as const satisfies Record<SessionRole, RoomGrants>;
+
+/** Session roles whose annotation ops a client obeys. Judged on the server-stamped identity. */
+export const DRAWING_ROLES: readonly SessionRole[] = ['mentor'];
+
+export function canDraw(role: SessionRole): boolean {
+  return DRAWING_ROLES.includes(role);
+}
+
+/** The live view each session role opens. */
+export const SESSION_ROLE_VIEW = {
+  theatre: 'theatre',
+  mentor: 'mentor',
+  host: 'watch',
+  observer: 'watch',
+} as const satisfies Record<SessionRole, 'theatre' | 'mentor' | 'watch'>;
+
+/** Participant attributes the api puts in every token; the participant cannot change them. */
+export type ParticipantAttributes = {
+  role: SessionRole;
+  name: string;
+};
+
+/** Longest LiveKit token lifetime the api issues. Token expiry is checked at connect only. */
+export const TOKEN_TTL_SECONDS = 10 * 60;

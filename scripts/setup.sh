@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Idempotent setup shared by `make start` and `make test`. On a fresh Debian machine it
+# provisions everything Loupe needs; when everything is already there it takes seconds.
+#
+#   Node 24      npm registry package node-linux-<arch>, unpacked into .tools/node
+#   pnpm         npm registry package pnpm, unpacked into .tools/pnpm
+#   livekit-srv  go install github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION
+#   ffmpeg,      Debian packages, apt-get when missing
+#   chromium
+#   node_modules pnpm install --frozen-lockfile
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+NODE_MAJOR=24
+PNPM_VERSION=10.34.8
+LIVEKIT_VERSION=v1.13.5
+
+say() { printf '\033[2m[setup]\033[0m %s\n' "$*"; }
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  local system_node
+  system_node=$(command -v node || true)
+  if [[ -x "$LOUPE_TOOLS/node/bin/node" ]] && [[ "$(node_major "$LOUPE_TOOLS/node/bin/node")" -ge $NODE_MAJOR ]]; then
+    return
+  fi
+  if [[ -n "$system_node" && "$system_node" != "$LOUPE_TOOLS"/* ]] && [[ "$(node_major "$system_node")" -ge $NODE_MAJOR ]]; then
+    return
+  fi
+  local arch
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) echo "unsupported CPU architecture $(uname -m)" >&2; exit 1 ;;
+  esac
+  say "installing Node $NODE_MAJOR from the npm registry (node-linux-$arch) into .tools/node"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_MAJOR" >/dev/null)
+  rm -rf "$LOUPE_TOOLS/node"
+  mkdir -p "$LOUPE_TOOLS/node"
+  tar -xzf "$tmp"/node-linux-*.tgz -C "$LOUPE_TOOLS/node" --strip-components=1
+  rm -rf "$tmp"
+  chmod +x "$LOUPE_TOOLS/node/bin/node"
+}
+
+ensure_pnpm() {
+  if [[ -f "$LOUPE_TOOLS/pnpm/package.json" ]] && grep -q "\"version\": \"$PNPM_VERSION\"" "$LOUPE_TOOLS/pnpm/package.json"; then
+    return
+  fi
+  say "installing pnpm $PNPM_VERSION from the npm registry into .tools/pnpm"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "pnpm@$PNPM_VERSION" >/dev/null)
+  rm -rf "$LOUPE_TOOLS/pnpm"
+  mkdir -p "$LOUPE_TOOLS/pnpm" "$LOUPE_TOOLS/bin"
+  tar -xzf "$tmp"/pnpm-*.tgz -C "$LOUPE_TOOLS/pnpm" --strip-components=1
+  rm -rf "$tmp"
+  cat >"$LOUPE_TOOLS/bin/pnpm" <<'SH'
+#!/usr/bin/env bash
+exec node "$(dirname "$0")/../pnpm/bin/pnpm.cjs" "$@"
+SH
+  chmod +x "$LOUPE_TOOLS/bin/pnpm"
+}
+
+ensure_debian_packages() {
+  local missing=()
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  command -v ffprobe >/dev/null || missing+=(ffmpeg)
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  fc-list 2>/dev/null | grep -qi 'noto sans cjk' || missing+=(fonts-noto-cjk)
+  ((${#missing[@]} == 0)) && return
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+    exit 1
+  fi
+  say "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_livekit() {
+  if [[ -x "$LOUPE_TOOLS/bin/livekit-server" ]] && [[ "$(cat "$LOUPE_TOOLS/livekit-version" 2>/dev/null)" == "$LIVEKIT_VERSION" ]]; then
+    return
+  fi
+  command -v go >/dev/null || { echo "Go is needed to build livekit-server (go install)" >&2; exit 1; }
+  say "building livekit-server $LIVEKIT_VERSION with go install (a few minutes, once)"
+  mkdir -p "$LOUPE_TOOLS/bin" "$LOUPE_TOOLS/gobin"
+  GOBIN="$LOUPE_TOOLS/gobin" go install "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
+  mv "$LOUPE_TOOLS/gobin/server" "$LOUPE_TOOLS/bin/livekit-server"
+  echo "$LIVEKIT_VERSION" >"$LOUPE_TOOLS/livekit-version"
+}
+
+ensure_node_modules() {
+  # Skip pnpm entirely when node_modules was installed from this very lockfile.
+  local stamp="$LOUPE_ROOT/node_modules/.loupe-lock"
+  if [[ -f "$stamp" ]] && cmp -s "$stamp" "$LOUPE_ROOT/pnpm-lock.yaml"; then
+    return
+  fi
+  say "pnpm install"
+  (cd "$LOUPE_ROOT" && pnpm install --frozen-lockfile --reporter=silent)
+  cp "$LOUPE_ROOT/pnpm-lock.yaml" "$stamp"
+}
+
+ensure_node
+ensure_pnpm
+ensure_debian_packages
+ensure_livekit
+ensure_node_modules

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+export type Service = {
+  name: string;
+  child: ChildProcess;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL now (for fault tests); resolves when the process has exited. */
+  kill(): Promise<void>;
+  /** Everything the process wrote, for diagnosing a failed start. */
+  output(): string;
+};
+
+export type SpawnOptions = {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Forward the child's output to this process's stdout with a `[name]` prefix. */
+  echo?: boolean;
+};
+
+const OUTPUT_LIMIT = 64 * 1024;
+
+/** Starts a child process that is always awaited or killed: no orphans. */
+export function spawnService(name: string, command: string, args: string[], options: SpawnOptions = {}): Service {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-OUTPUT_LIMIT);
+    if (options.echo) {
+      for (const line of text.split('\n')) if (line.trim()) process.stdout.write(`[${name}] ${line}\n`);
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = child.exitCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined);
+
+  const signal = async (sig: NodeJS.Signals, graceMs: number) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(sig);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  return {
+    name,
+    child,
+    stop: (graceMs = 5000) => signal('SIGTERM', graceMs),
+    kill: () => signal('SIGKILL', 0),
+    output: () => output,
+  };
+}
