@@ -3,11 +3,11 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { openDb } from './db/client.ts';
 import { migrateDb } from './db/migrate.ts';
-import { parseApiConfig } from './env.ts';
+import { parseApiConfig, type ApiConfig } from './env.ts';
 import { livekitRooms } from './livekit/rooms.ts';
 import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
 
-let config;
+let config: ApiConfig;
 try {
   config = parseApiConfig(process.env);
 } catch (err) {

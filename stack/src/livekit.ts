@@ -35,8 +35,8 @@ export function generateKeys(): LiveKitKeys {
 }
 
 /**
- * The livekit-server config for one box: bound to loopback, ICE candidates on loopback only
- * (no STUN lookups, no traffic to any other address), one UDP port and one TCP port.
+ * The livekit-server config for one box, one UDP port and one TCP port. Bound to loopback
+ * (the default), ICE candidates are loopback only: no STUN lookups, no other address.
  */
 export function livekitConfigYaml(o: {
   keys: LiveKitKeys;
@@ -50,19 +50,24 @@ export function livekitConfigYaml(o: {
   const webhook = o.webhookUrls.length
     ? `webhook:\n  api_key: ${o.keys.apiKey}\n  urls:\n${o.webhookUrls.map((u) => `    - ${u}`).join('\n')}\n`
     : '';
-  return `port: ${o.port}
-bind_addresses:
-  - ${o.bindAddress ?? '127.0.0.1'}
-rtc:
-  tcp_port: ${o.rtcTcpPort}
-  udp_port: ${o.rtcUdpPort}
-  use_external_ip: false
+  const bind = o.bindAddress ?? '127.0.0.1';
+  const loopbackOnly = bind === '127.0.0.1' || bind === '::1' || bind === 'localhost';
+  const candidates = loopbackOnly
+    ? `  use_external_ip: false
   node_ip: 127.0.0.1
   enable_loopback_candidate: true
   interfaces:
     includes:
       - lo
-keys:
+`
+    : '  use_external_ip: false\n';
+  return `port: ${o.port}
+bind_addresses:
+  - ${bind}
+rtc:
+  tcp_port: ${o.rtcTcpPort}
+  udp_port: ${o.rtcUdpPort}
+${candidates}keys:
   ${o.keys.apiKey}: ${o.keys.apiSecret}
 ${webhook}logging:
   level: ${o.logLevel}

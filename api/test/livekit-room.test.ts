@@ -1,0 +1,123 @@
+/**
+ * The real thing: livekit-server on free loopback ports, tokens from the api, and three
+ * participants connected with @livekit/rtc-node.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Room, RoomEvent, dispose, type RemoteParticipant } from '@livekit/rtc-node';
+import { RoomServiceClient } from 'livekit-server-sdk';
+import { startLiveKit, type LiveKit } from '@loupe/stack';
+import type { SessionRole } from '@loupe/protocol';
+import { createTestApi, json, postJson, withCookie, type TestApi } from './fixture.ts';
+
+let livekit: LiveKit;
+let api: TestApi;
+let sessionId: string;
+const rooms: Room[] = [];
+
+beforeAll(async () => {
+  livekit = await startLiveKit();
+  api = await createTestApi({
+    LIVEKIT_API_KEY: livekit.apiKey,
+    LIVEKIT_API_SECRET: livekit.apiSecret,
+    LIVEKIT_PUBLIC_URL: livekit.wsUrl,
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(rooms.map((r) => r.disconnect()));
+  await dispose();
+  await api?.close();
+  await livekit?.stop();
+});
+
+/** Invites a person with a session role, asks the api for their token and joins the room. */
+async function join(hostCookie: string, role: SessionRole, name: string): Promise<{ room: Room; identity: string }> {
+  const person = await api.account(role === 'theatre' ? 'surgeon' : role === 'observer' ? 'trainee' : 'mentor', name);
+  await api.app.request(`/sessions/${sessionId}/members`, postJson({ email: person.user.email, role }, hostCookie));
+  const res = await api.app.request(`/sessions/${sessionId}/token`, withCookie(person.cookie, 'POST'));
+  expect(res.status).toBe(200);
+  const { token, url } = await json(res);
+  const room = new Room();
+  rooms.push(room);
+  await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+  return { room, identity: person.user.id };
+}
+
+function nextData(room: Room, topic: string): Promise<{ text: string; from: RemoteParticipant | undefined }> {
+  return new Promise((resolve) => {
+    const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, t?: string) => {
+      if (t !== topic) return;
+      room.off(RoomEvent.DataReceived, onData);
+      resolve({ text: new TextDecoder().decode(payload), from });
+    };
+    room.on(RoomEvent.DataReceived, onData);
+  });
+}
+
+describe('a live room on the real livekit-server', () => {
+  it('carries the mentor’s data to theatre, stamps who sent it, and drops an observer’s', async () => {
+    const host = await api.account('admin', 'Host');
+    const created = await api.app.request(
+      '/sessions',
+      postJson({ title: 'Live', procedure: 'Appendectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() }, host.cookie),
+    );
+    sessionId = (await json(created)).id;
+
+    const theatre = await join(host.cookie, 'theatre', 'Dr. Chen');
+    const mentor = await join(host.cookie, 'mentor', 'Prof. Zhang');
+    const observer = await join(host.cookie, 'observer', 'Li Na');
+
+    // Theatre sees the mentor with the role and name the api put in the token.
+    const seen = theatre.room.remoteParticipants.get(mentor.identity) ?? (await new Promise<RemoteParticipant>((resolve) => {
+      theatre.room.on(RoomEvent.ParticipantConnected, (p) => p.identity === mentor.identity && resolve(p));
+    }));
+    expect(seen.attributes).toEqual({ role: 'mentor', name: 'Prof. Zhang' });
+    expect(seen.name).toBe('Prof. Zhang');
+
+    const fromObserver = nextData(theatre.room, 'observer-attempt');
+    let observerDelivered = false;
+    void fromObserver.then(() => (observerDelivered = true));
+    await observer.room.localParticipant!.publishData(new TextEncoder().encode('hello from observer'), {
+      reliable: true,
+      topic: 'observer-attempt',
+    });
+
+    const fromMentor = nextData(theatre.room, 'guidance');
+    await mentor.room.localParticipant!.publishData(new TextEncoder().encode('3 o’clock, move slowly right'), {
+      reliable: true,
+      topic: 'guidance',
+    });
+    const received = await fromMentor;
+    expect(received.text).toBe('3 o’clock, move slowly right');
+    expect(received.from?.identity).toBe(mentor.identity);
+
+    // The server holds the observer to its grants: no data permission, and nothing it sent
+    // arrives, even after a second mentor packet has made the round trip.
+    const server = new RoomServiceClient(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
+    const participants = await server.listParticipants(sessionId);
+    const observerInfo = participants.find((p) => p.identity === observer.identity);
+    expect(observerInfo?.permission?.canPublishData).toBe(false);
+    expect(observerInfo?.permission?.canPublish).toBe(false);
+    const second = nextData(theatre.room, 'guidance');
+    await mentor.room.localParticipant!.publishData(new TextEncoder().encode('again'), { reliable: true, topic: 'guidance' });
+    await second;
+    expect(observerDelivered).toBe(false);
+  });
+
+  it('removing a member disconnects them from the live room at once', async () => {
+    const host = await api.account('admin', 'Host 2');
+    const created = await api.app.request(
+      '/sessions',
+      postJson({ title: 'Live 2', procedure: 'Hernia repair', specialty: 'General surgery', scheduledAt: new Date().toISOString() }, host.cookie),
+    );
+    sessionId = (await json(created)).id;
+    const observer = await join(host.cookie, 'observer', 'Wang Fang');
+    const disconnected = new Promise<void>((resolve) => observer.room.once(RoomEvent.Disconnected, () => resolve()));
+
+    const { livekitRooms } = await import('../src/livekit/rooms.ts');
+    const realRooms = livekitRooms(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
+    await realRooms.removeParticipant(sessionId, observer.identity);
+    await disconnected;
+    expect(observer.room.isConnected).toBe(false);
+  });
+});

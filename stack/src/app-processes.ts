@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import type { LiveKit } from './livekit.ts';
+import { ROOT } from './paths.ts';
+import { freePort, waitForHttp } from './ports.ts';
+import { spawnService, type Service } from './service.ts';
+
+export type RunningApp = { url: string; service: Service; stop(): Promise<void> };
+
+/** Runs the api as its own process (`node api/src/main.ts`) on a free port. */
+export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string; env?: Record<string, string> }): Promise<RunningApp> {
+  const port = await freePort();
+  const service = spawnService('api', process.execPath, ['src/main.ts'], {
+    cwd: join(ROOT, 'api'),
+    env: {
+      LOUPE_DB_URL: o.dbUrl,
+      LOUPE_API_HOST: '127.0.0.1',
+      LOUPE_API_PORT: String(port),
+      LIVEKIT_URL: o.livekit.httpUrl,
+      LIVEKIT_PUBLIC_URL: o.livekit.wsUrl,
+      LIVEKIT_API_KEY: o.livekit.apiKey,
+      LIVEKIT_API_SECRET: o.livekit.apiSecret,
+      ...o.env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, 20_000).catch(async (err) => {
+    await service.stop();
+    throw new Error(`api did not start: ${String(err)}\n${service.output()}`);
+  });
+  return { url, service, stop: () => service.stop() };
+}
+
+/** Runs the built web app (`node web/build/index.js`) on a free port, talking to `apiUrl`. */
+export async function startWebProcess(o: { apiUrl: string }): Promise<RunningApp> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const service = spawnService('web', process.execPath, ['build/index.js'], {
+    cwd: join(ROOT, 'web'),
+    env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl },
+  });
+  await waitForHttp(url, 20_000).catch(async (err) => {
+    await service.stop();
+    throw new Error(`web did not start: ${String(err)}\n${service.output()}`);
+  });
+  return { url, service, stop: () => service.stop() };
+}

@@ -1,0 +1,137 @@
+/**
+ * `make start`: the whole of Loupe on one machine. Migrates and seeds the database, starts
+ * livekit-server, the api, the recorder and the web app, prints where to go, and stops them
+ * all on Ctrl-C. Configuration: environment and an optional .env (see .env.example).
+ */
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { generateKeys, livekitConfigYaml } from './livekit.ts';
+import { LIVEKIT_BIN, ROOT } from './paths.ts';
+import { waitForHttp } from './ports.ts';
+import { spawnService, type Service } from './service.ts';
+import { buildWebIfStale } from './web-build.ts';
+
+const envFile = join(ROOT, '.env');
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+const env = (name: string, fallback: string) => process.env[name] || fallback;
+
+const dataSetting = env('LOUPE_DATA_DIR', 'data');
+const dataDir = isAbsolute(dataSetting) ? dataSetting : join(ROOT, dataSetting);
+
+/** LiveKit keys from the environment, else generated once into data/secrets.env (mode 600). */
+async function livekitKeys(): Promise<{ apiKey: string; apiSecret: string }> {
+  if (process.env.LIVEKIT_API_KEY && process.env.LIVEKIT_API_SECRET) {
+    return { apiKey: process.env.LIVEKIT_API_KEY, apiSecret: process.env.LIVEKIT_API_SECRET };
+  }
+  const secretsFile = join(dataDir, 'secrets.env');
+  if (existsSync(secretsFile)) {
+    const text = await readFile(secretsFile, 'utf8');
+    const apiKey = /^LIVEKIT_API_KEY=(.+)$/m.exec(text)?.[1];
+    const apiSecret = /^LIVEKIT_API_SECRET=(.+)$/m.exec(text)?.[1];
+    if (apiKey && apiSecret) return { apiKey, apiSecret };
+  }
+  const keys = generateKeys();
+  await writeFile(secretsFile, `LIVEKIT_API_KEY=${keys.apiKey}\nLIVEKIT_API_SECRET=${keys.apiSecret}\n`, { mode: 0o600 });
+  console.log(`Generated LiveKit keys into ${secretsFile}`);
+  return keys;
+}
+
+async function main() {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+  const keys = await livekitKeys();
+
+  const apiHost = env('LOUPE_API_HOST', '127.0.0.1');
+  const apiPort = env('LOUPE_API_PORT', '8787');
+  const apiUrl = env('LOUPE_API_URL', `http://${apiHost}:${apiPort}`);
+  const webHost = env('LOUPE_WEB_HOST', '127.0.0.1');
+  const webPort = env('LOUPE_WEB_PORT', '3000');
+  const publicUrl = env('LOUPE_PUBLIC_URL', `http://${webHost}:${webPort}`);
+  const livekitPort = Number(env('LIVEKIT_PORT', '7880'));
+
+  const shared = {
+    LOUPE_DB_URL: env('LOUPE_DB_URL', `file:${join(dataDir, 'loupe.db')}`),
+    LIVEKIT_API_KEY: keys.apiKey,
+    LIVEKIT_API_SECRET: keys.apiSecret,
+    LIVEKIT_URL: env('LIVEKIT_URL', `http://127.0.0.1:${livekitPort}`),
+    LIVEKIT_PUBLIC_URL: env('LIVEKIT_PUBLIC_URL', `ws://127.0.0.1:${livekitPort}`),
+  };
+
+  const services: Service[] = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping Loupe…');
+    for (const service of services.reverse()) await service.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  const start = (name: string, args: string[], extraEnv: Record<string, string> = {}, cwd = ROOT) => {
+    const service = spawnService(name, process.execPath, args, { cwd, env: { ...shared, ...extraEnv }, echo: true });
+    services.push(service);
+    service.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`[${name}] exited (${signal ?? code}); stopping everything`);
+      void stopAll(1);
+    });
+    return service;
+  };
+
+  console.log('Building the web app if its sources changed…');
+  await buildWebIfStale();
+
+  // Migrations run before anything reads the database; the seed prints the demo passwords.
+  const seedDemo = env('LOUPE_SEED_DEMO', 'true') === 'true';
+  const prepare = spawnService('db', process.execPath, [seedDemo ? 'api/src/seed.ts' : 'api/src/db/migrate-cli.ts'], {
+    cwd: ROOT,
+    env: shared,
+  });
+  const [prepared] = (await once(prepare.child, 'exit')) as [number | null];
+  if (prepared !== 0) throw new Error(`database migration/seed failed:\n${prepare.output()}`);
+
+  const livekitConfig = join(dataDir, 'livekit.yaml');
+  await writeFile(
+    livekitConfig,
+    livekitConfigYaml({
+      keys,
+      port: livekitPort,
+      rtcTcpPort: Number(env('LIVEKIT_RTC_TCP_PORT', '7881')),
+      rtcUdpPort: Number(env('LIVEKIT_RTC_UDP_PORT', '7882')),
+      bindAddress: env('LIVEKIT_BIND', '127.0.0.1'),
+      webhookUrls: [`${apiUrl}/webhooks/livekit`],
+      logLevel: 'warn',
+    }),
+    { mode: 0o600 },
+  );
+  const livekit = spawnService('livekit', LIVEKIT_BIN, ['--config', livekitConfig], { echo: true });
+  services.push(livekit);
+  await waitForHttp(shared.LIVEKIT_URL, 20_000);
+
+  start('api', ['src/main.ts'], { LOUPE_API_HOST: apiHost, LOUPE_API_PORT: apiPort }, join(ROOT, 'api'));
+  await waitForHttp(`${apiUrl}/health`, 20_000);
+  start('recorder', ['src/main.ts'], { LOUPE_API_URL: apiUrl }, join(ROOT, 'recorder'));
+  start('web', ['build/index.js'], { HOST: webHost, PORT: webPort, ORIGIN: publicUrl, LOUPE_API_URL: apiUrl }, join(ROOT, 'web'));
+  await waitForHttp(publicUrl, 20_000);
+
+  console.log(`
+  Loupe is running.
+
+    Open            ${publicUrl}
+    api             ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)
+    livekit-server  ${shared.LIVEKIT_PUBLIC_URL}
+
+${seedDemo ? prepare.output().replace(/^/gm, '  ') : ''}
+  Ctrl-C stops everything.
+`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

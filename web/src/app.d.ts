@@ -1,0 +1,17 @@
+import type { User } from '@loupe/protocol';
+import type { Locale } from '$lib/i18n/locales.ts';
+
+declare global {
+  namespace App {
+    interface Locals {
+      user: User | null;
+      locale: Locale;
+    }
+    interface Error {
+      message: string;
+      code?: string;
+    }
+  }
+}
+
+export {};

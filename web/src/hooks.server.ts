@@ -1,0 +1,29 @@
+import type { Handle } from '@sveltejs/kit';
+import { isLocale, localeFromAcceptLanguage, LOCALE_COOKIE } from '$lib/i18n/locales.ts';
+import { API_PREFIX, proxyToApi } from '$lib/server/proxy.ts';
+import { serverApi } from '$lib/server/api.ts';
+
+export const handle: Handle = async ({ event, resolve }) => {
+  const { pathname } = event.url;
+  if (pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`)) return proxyToApi(event);
+
+  const chosen = event.cookies.get(LOCALE_COOKIE);
+  event.locals.locale = isLocale(chosen) ? chosen : localeFromAcceptLanguage(event.request.headers.get('accept-language'));
+  event.locals.user = null;
+  if (event.cookies.get('loupe_session')) {
+    try {
+      const res = await serverApi(event).auth.me.$get();
+      if (res.ok) event.locals.user = await res.json();
+    } catch {
+      // The api is down: pages render signed out and say so when they call it.
+    }
+  }
+
+  const response = await resolve(event, {
+    transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale === 'zh' ? 'zh-CN' : 'en'),
+  });
+  response.headers.set('x-content-type-options', 'nosniff');
+  response.headers.set('referrer-policy', 'same-origin');
+  response.headers.set('x-frame-options', 'DENY');
+  return response;
+};
