@@ -30,3 +30,33 @@ export {
   SessionToken,
 } from './api.ts';
 export type { ErrorCode, SessionStatus } from './api.ts';
+
+export {
+  ANNOTATION_VERSION,
+  TOPICS,
+  MAX_OP_BYTES,
+  MAX_POINTS_PER_OP,
+  MAX_STROKE_POINTS,
+  MAX_TEXT_LENGTH,
+  MAX_SNAPSHOT_BYTES,
+  MAX_FREEZE_FRAME_BYTES,
+  FADE_MS,
+  ANNOTATION_COLORS,
+  ANNOTATION_WIDTHS,
+  Point,
+  FrameRef,
+  Style,
+  AnnotationOp,
+  OverlaySnapshot,
+  ResyncRequest,
+} from './annotation.ts';
+export type { AnnotationColor, AnnotationWidth, AnnotationOpKind, Target } from './annotation.ts';
+
+export { OverlayState, annotationKey } from './overlay.ts';
+export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, FreezeState } from './overlay.ts';
+
+export { contentRect, toNormalised, toPixels } from './frame.ts';
+export type { Rect } from './frame.ts';
+
+export { DROP_REASONS, parseOpPacket, roleOf, SenderRateLimit, DropCounter } from './receive.ts';
+export type { DropReason, Sender, Received } from './receive.ts';

@@ -1,0 +1,149 @@
+/**
+ * The annotation protocol: what a mentor's drawing looks like on the wire.
+ *
+ * - Coordinates are normalised to the video frame itself (0..1 of the picture's width and
+ *   height), never to an element or a window, so letterboxing and screen sizes cannot shift
+ *   a drawing.
+ * - Every op carries the protocol version, the annotation id, its author (the sender's
+ *   identity, checked against the server-stamped one), a per-author sequence number, the
+ *   session clock time and the video frame the author was looking at.
+ * - One op per data packet, far below LiveKit's 15 KiB limit; long strokes are split.
+ * - Applying ops is idempotent and order-tolerant (see overlay.ts).
+ */
+import { z } from 'zod';
+
+export const ANNOTATION_VERSION = 1 as const;
+
+/** LiveKit data topics. */
+export const TOPICS = {
+  /** Reliable: every op except the laser pointer. */
+  ops: 'loupe.ops',
+  /** Lossy: the laser pointer, ephemeral. */
+  laser: 'loupe.laser',
+  /** Text stream to one participant: the whole current overlay. */
+  snapshot: 'loupe.snapshot',
+  /** Byte stream: the JPEG still of a freeze-frame. */
+  freezeFrame: 'loupe.freeze-frame',
+  /** Sent by the api (server-originated) to the state holders: someone needs a snapshot. */
+  resync: 'loupe.resync',
+} as const;
+
+/** A packet larger than this is dropped unread. LiveKit's own limit is 15 KiB. */
+export const MAX_OP_BYTES = 8 * 1024;
+export const MAX_POINTS_PER_OP = 120;
+export const MAX_STROKE_POINTS = 20_000;
+export const MAX_TEXT_LENGTH = 200;
+export const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
+export const MAX_FREEZE_FRAME_BYTES = 4 * 1024 * 1024;
+/** In fade mode an annotation disappears this long after it is finished. */
+export const FADE_MS = 5000;
+
+/** Colours that stand out on red and pink tissue and on grey ultrasound. */
+export const ANNOTATION_COLORS = ['#00e5ff', '#76ff03', '#ffea00', '#448aff', '#ffffff'] as const;
+export type AnnotationColor = (typeof ANNOTATION_COLORS)[number];
+
+/** Line widths as a fraction of the picture's width, so they look alike on every screen. */
+export const ANNOTATION_WIDTHS = { thin: 0.003, medium: 0.006, thick: 0.012 } as const;
+export type AnnotationWidth = keyof typeof ANNOTATION_WIDTHS;
+
+const Coord = z.number().min(0).max(1);
+export const Point = z.tuple([Coord, Coord]);
+export type Point = z.infer<typeof Point>;
+
+const Points = (min: number) => z.array(Point).min(min).max(MAX_POINTS_PER_OP);
+
+const AnnotationId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
+
+/** The video frame the author was looking at (requestVideoFrameCallback metadata). */
+export const FrameRef = z.object({
+  /** Presentation time of the frame, in seconds, as the author's video element saw it. */
+  media: z.number().min(0).max(1e9),
+  /** RTP timestamp of the frame, when it came over WebRTC. */
+  rtp: z.number().int().min(0).max(2 ** 32).optional(),
+  /** The author's count of presented frames. */
+  presented: z.number().int().min(0).max(2 ** 40).optional(),
+});
+export type FrameRef = z.infer<typeof FrameRef>;
+
+export const Style = z.object({
+  color: z.enum(ANNOTATION_COLORS),
+  width: z.enum(['thin', 'medium', 'thick']),
+});
+export type Style = z.infer<typeof Style>;
+
+const header = {
+  v: z.literal(ANNOTATION_VERSION),
+  /** The annotation this op is about (for erase/restore: the op's own id). */
+  id: AnnotationId,
+  /** Identity of the author; receivers drop ops whose author is not the sender. */
+  author: z.string().min(1).max(128),
+  /** Per-author sequence number, increasing by one per op. */
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** Session clock (the api server's clock), epoch milliseconds. */
+  t: z.number().min(0).max(1e14),
+  frame: FrameRef.nullable(),
+};
+
+const Target = z.object({ author: z.string().min(1).max(128), id: AnnotationId });
+export type Target = z.infer<typeof Target>;
+
+export const AnnotationOp = z.discriminatedUnion('kind', [
+  z.object({ ...header, kind: z.literal('stroke.begin'), style: Style, fade: z.boolean(), points: Points(0) }),
+  z.object({
+    ...header,
+    kind: z.literal('stroke.points'),
+    /** Index in the stroke of the first point of this chunk. */
+    from: z.number().int().min(1).max(MAX_STROKE_POINTS),
+    points: Points(1),
+  }),
+  z.object({ ...header, kind: z.literal('stroke.end'), count: z.number().int().min(0).max(MAX_STROKE_POINTS) }),
+  z.object({
+    ...header,
+    kind: z.literal('shape'),
+    shape: z.enum(['arrow', 'ellipse']),
+    from: Point,
+    to: Point,
+    style: Style,
+    fade: z.boolean(),
+  }),
+  z.object({
+    ...header,
+    kind: z.literal('text'),
+    at: Point,
+    text: z.string().min(1).max(MAX_TEXT_LENGTH),
+    style: Style,
+    fade: z.boolean(),
+  }),
+  /** Removes one annotation (eraser, undo). */
+  z.object({ ...header, kind: z.literal('erase'), target: Target }),
+  /** Brings an erased annotation back (redo). */
+  z.object({ ...header, kind: z.literal('restore'), target: Target }),
+  /** Removes every annotation created before this op's time. */
+  z.object({ ...header, kind: z.literal('clear') }),
+  /** Freeze-frame on (the still follows as a byte stream) or off. `id` names the freeze. */
+  z.object({ ...header, kind: z.literal('freeze'), frozen: z.boolean() }),
+  /** Laser pointer: the recent trail, lossy and ephemeral. */
+  z.object({ ...header, kind: z.literal('laser'), points: Points(0) }),
+]);
+export type AnnotationOp = z.infer<typeof AnnotationOp>;
+export type AnnotationOpKind = AnnotationOp['kind'];
+
+/** The whole overlay, sent to a participant who joins late or reconnects: ops that rebuild it. */
+export const OverlaySnapshot = z.object({
+  v: z.literal(ANNOTATION_VERSION),
+  kind: z.literal('snapshot'),
+  ops: z.array(AnnotationOp).max(200_000),
+});
+export type OverlaySnapshot = z.infer<typeof OverlaySnapshot>;
+
+/** What the api sends (server-originated) to the state holders when someone needs the overlay. */
+export const ResyncRequest = z.object({
+  v: z.literal(ANNOTATION_VERSION),
+  kind: z.literal('resync'),
+  requester: z.string().min(1).max(128),
+});
+export type ResyncRequest = z.infer<typeof ResyncRequest>;

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ANNOTATION_VERSION, MAX_POINTS_PER_OP, type AnnotationOp, type Point, type Style } from './annotation.ts';
+import { OverlayState } from './overlay.ts';
+
+const style: Style = { color: '#00e5ff', width: 'medium' };
+
+/** A scripted mentor session: ops as two mentors would send them, in order. */
+function session(actions: Action[]): AnnotationOp[] {
+  const ops: AnnotationOp[] = [];
+  const seq: Record<string, number> = { A: 0, B: 0 };
+  const made: { author: string; id: string }[] = [];
+  let t = 1_000;
+  const h = (author: string, id: string) => ({ v: ANNOTATION_VERSION, id, author, seq: seq[author]!++, t: t++, frame: null });
+  actions.forEach((action, n) => {
+    const author = action.by;
+    const id = `a${n}`;
+    switch (action.kind) {
+      case 'stroke': {
+        const pts = action.points;
+        ops.push({ ...h(author, id), kind: 'stroke.begin', style, fade: false, points: pts.slice(0, 3) });
+        for (let i = 3; i < pts.length; i += 5) {
+          ops.push({ ...h(author, id), kind: 'stroke.points', from: i, points: pts.slice(i, i + 5) });
+        }
+        ops.push({ ...h(author, id), kind: 'stroke.end', count: pts.length });
+        made.push({ author, id });
+        break;
+      }
+      case 'arrow':
+        ops.push({ ...h(author, id), kind: 'shape', shape: 'arrow', from: action.points[0]!, to: action.points[1]!, style, fade: false });
+        made.push({ author, id });
+        break;
+      case 'text':
+        ops.push({ ...h(author, id), kind: 'text', at: action.points[0]!, text: `note ${n}`, style, fade: false });
+        made.push({ author, id });
+        break;
+      case 'erase':
+      case 'restore': {
+        const target = made[action.pick % Math.max(made.length, 1)];
+        if (target) ops.push({ ...h(author, id), kind: action.kind, target });
+        break;
+      }
+      case 'clear':
+        ops.push({ ...h(author, id), kind: 'clear' });
+        break;
+      case 'freeze':
+        ops.push({ ...h(author, id), kind: 'freeze', frozen: action.pick % 2 === 0 });
+        break;
+    }
+  });
+  return ops;
+}
+
+type Action = { by: 'A' | 'B'; kind: 'stroke' | 'arrow' | 'text' | 'erase' | 'restore' | 'clear' | 'freeze'; points: Point[]; pick: number };
+
+const point = fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 })).map(([x, y]) => [x / 10_000, y / 10_000] as Point);
+const action: fc.Arbitrary<Action> = fc.record({
+  by: fc.constantFrom('A' as const, 'B' as const),
+  kind: fc.constantFrom('stroke', 'stroke', 'arrow', 'text', 'erase', 'restore', 'clear', 'freeze') as fc.Arbitrary<Action['kind']>,
+  points: fc.array(point, { minLength: 2, maxLength: 40 }),
+  pick: fc.nat(),
+});
+
+/** What a person sees: the visible annotations and the freeze state. */
+function picture(state: OverlayState) {
+  return {
+    annotations: state.visible().map((a) => ({
+      key: a.key,
+      kind: a.kind,
+      style: a.style,
+      geometry: a.kind === 'stroke' ? a.points.filter(Boolean) : a.kind === 'text' ? [a.at, a.text] : [a.from, a.to],
+    })),
+    frozen: state.freeze?.frozen ?? false,
+  };
+}
+
+function applyAll(ops: AnnotationOp[]): OverlayState {
+  const state = new OverlayState();
+  for (const op of ops) state.apply(op);
+  return state;
+}
+
+describe('overlay state', () => {
+  it('draws a stroke as it streams in, then an arrow and a text', () => {
+    const state = new OverlayState();
+    const h = { v: ANNOTATION_VERSION, author: 'mentor', frame: { media: 12.5, rtp: 90000 } };
+    state.apply({ ...h, id: 's1', seq: 0, t: 10, kind: 'stroke.begin', style, fade: false, points: [[0.1, 0.1]] });
+    state.apply({ ...h, id: 's1', seq: 1, t: 11, kind: 'stroke.points', from: 1, points: [[0.2, 0.2], [0.3, 0.25]] });
+    expect(picture(state).annotations[0]!.geometry).toEqual([[0.1, 0.1], [0.2, 0.2], [0.3, 0.25]]);
+    state.apply({ ...h, id: 'a1', seq: 2, t: 12, kind: 'shape', shape: 'arrow', from: [0.5, 0.5], to: [0.6, 0.4], style, fade: false });
+    state.apply({ ...h, id: 't1', seq: 3, t: 13, kind: 'text', at: [0.7, 0.7], text: 'tear at 3 o’clock', style, fade: false });
+    expect(state.visible().map((a) => a.kind)).toEqual(['stroke', 'arrow', 'text']);
+    expect(state.visible()[0]!.frame).toEqual({ media: 12.5, rtp: 90000 });
+  });
+
+  it('applying ops twice, in any order, or after a replay gives the same picture (property)', () => {
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 1, maxLength: 30 }), fc.nat(), (actions, seed) => {
+        const ops = session(actions);
+        const expected = picture(applyAll(ops));
+        // Duplicates and a shuffle: LiveKit keeps order per sender only, and replays happen.
+        const noisy = fc.sample(fc.shuffledSubarray([...ops, ...ops], { minLength: ops.length * 2 }), { seed, numRuns: 1 })[0]!;
+        expect(picture(applyAll(noisy))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a snapshot rebuilds the same picture for a late joiner, and merging it again changes nothing (property)', () => {
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 1, maxLength: 30 }), (actions) => {
+        const holder = applyAll(session(actions));
+        const joiner = new OverlayState();
+        joiner.merge(holder.snapshot());
+        expect(picture(joiner)).toEqual(picture(holder));
+        const version = joiner.version;
+        joiner.merge(holder.snapshot());
+        expect(joiner.version).toBe(version);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('splits long strokes in the snapshot into ops of at most MAX_POINTS_PER_OP points', () => {
+    const pts: Point[] = Array.from({ length: 1000 }, (_, i) => [i / 1000, 0.5]);
+    const ops = session([{ by: 'A', kind: 'stroke', points: pts, pick: 0 }]);
+    const snapshot = applyAll(ops).snapshot();
+    for (const op of snapshot.ops) if ('points' in op) expect(op.points.length).toBeLessThanOrEqual(MAX_POINTS_PER_OP);
+    const rebuilt = new OverlayState();
+    rebuilt.merge(snapshot);
+    expect(picture(rebuilt).annotations[0]!.geometry).toHaveLength(1000);
+  });
+
+  it('clear hides what was drawn before it, including ops that arrive late, but not what comes after', () => {
+    const state = new OverlayState();
+    const h = (id: string, t: number) => ({ v: ANNOTATION_VERSION, id, author: 'm', seq: t, t, frame: null });
+    state.apply({ ...h('x', 5), kind: 'shape', shape: 'ellipse', from: [0.1, 0.1], to: [0.2, 0.2], style, fade: false });
+    state.apply({ ...h('c', 10), kind: 'clear' });
+    state.apply({ ...h('late', 7), kind: 'text', at: [0.5, 0.5], text: 'late', style, fade: false });
+    state.apply({ ...h('after', 12), kind: 'text', at: [0.5, 0.5], text: 'after', style, fade: false });
+    expect(state.visible().map((a) => a.id)).toEqual(['after']);
+  });
+
+  it('one author cannot add points to another author’s stroke', () => {
+    const state = new OverlayState();
+    state.apply({ v: 1, id: 's', author: 'A', seq: 0, t: 1, frame: null, kind: 'stroke.begin', style, fade: false, points: [[0.1, 0.1]] });
+    state.apply({ v: 1, id: 's', author: 'B', seq: 0, t: 2, frame: null, kind: 'stroke.points', from: 1, points: [[0.9, 0.9]] });
+    expect(picture(state).annotations).toHaveLength(1);
+    expect(picture(state).annotations[0]!.geometry).toEqual([[0.1, 0.1]]);
+  });
+});

@@ -1,0 +1,251 @@
+/**
+ * The live overlay as state built from annotation ops. Applying an op is idempotent and
+ * tolerant of order: a duplicate, late or replayed op (or a whole snapshot applied on top)
+ * leaves the same picture as applying each op once in order.
+ *
+ * - Annotations are keyed by author and id, so one author's ops never touch another's
+ *   strokes; erase/restore may target anyone's annotation (last writer wins by time).
+ * - Stroke points carry their index, so chunks land in place whatever their order.
+ * - `clear` hides everything created up to its time; a late op from before a clear stays hidden.
+ */
+import { ANNOTATION_VERSION, MAX_POINTS_PER_OP, MAX_STROKE_POINTS } from './annotation.ts';
+import type { AnnotationOp, FrameRef, OverlaySnapshot, Point, Style, Target } from './annotation.ts';
+
+type Stamp = { t: number; author: string; seq: number };
+
+type Base = {
+  key: string;
+  author: string;
+  id: string;
+  /** Creation time on the session clock; 0 until the creating op has arrived. */
+  t: number;
+  seq: number;
+  frame: FrameRef | null;
+  style: Style;
+  fade: boolean;
+};
+
+export type StrokeAnnotation = Base & {
+  kind: 'stroke';
+  /** Points by index; a hole is a chunk that has not arrived yet. */
+  points: (Point | undefined)[];
+  /** Final point count once the stroke has ended; null while it is being drawn. */
+  count: number | null;
+  began: boolean;
+};
+export type ShapeAnnotation = Base & { kind: 'arrow' | 'ellipse'; from: Point; to: Point };
+export type TextAnnotation = Base & { kind: 'text'; at: Point; text: string };
+export type Annotation = StrokeAnnotation | ShapeAnnotation | TextAnnotation;
+
+export type FreezeState = { id: string; by: string; frozen: boolean; stamp: Stamp; frame: FrameRef | null };
+
+export const annotationKey = (target: Target) => `${target.author}/${target.id}`;
+
+const later = (a: Stamp, b: Stamp | undefined) =>
+  !b || a.t > b.t || (a.t === b.t && (a.author > b.author || (a.author === b.author && a.seq > b.seq)));
+
+const PLACEHOLDER_STYLE: Style = { color: '#ffffff', width: 'medium' };
+
+export class OverlayState {
+  readonly annotations = new Map<string, Annotation>();
+  /** Last erase/restore per annotation key, kept apart so it may arrive before the annotation. */
+  private readonly erasures = new Map<string, { erased: boolean; stamp: Stamp }>();
+  private clearOps = new Map<string, AnnotationOp & { kind: 'clear' }>();
+  clearedAt = 0;
+  freeze: FreezeState | null = null;
+  /** Bumped on every change, for renderers that redraw on change. */
+  version = 0;
+
+  /** Applies one op; returns whether the picture may have changed. */
+  apply(op: AnnotationOp): boolean {
+    const changed = this.applyOp(op);
+    if (changed) this.version++;
+    return changed;
+  }
+
+  private applyOp(op: AnnotationOp): boolean {
+    const stamp: Stamp = { t: op.t, author: op.author, seq: op.seq };
+    switch (op.kind) {
+      case 'stroke.begin': {
+        const stroke = this.stroke(op.author, op.id);
+        if (stroke.began) return this.addPoints(stroke, 0, op.points);
+        Object.assign(stroke, { began: true, t: op.t, seq: op.seq, frame: op.frame, style: op.style, fade: op.fade });
+        this.addPoints(stroke, 0, op.points);
+        return true;
+      }
+      case 'stroke.points':
+        return this.addPoints(this.stroke(op.author, op.id), op.from, op.points);
+      case 'stroke.end': {
+        const stroke = this.stroke(op.author, op.id);
+        if (stroke.count === op.count) return false;
+        stroke.count = op.count;
+        stroke.points.length = Math.min(stroke.points.length, op.count);
+        return true;
+      }
+      case 'shape':
+      case 'text': {
+        const key = annotationKey(op);
+        if (this.annotations.has(key)) return false;
+        const base = { key, author: op.author, id: op.id, t: op.t, seq: op.seq, frame: op.frame, style: op.style, fade: op.fade };
+        this.annotations.set(
+          key,
+          op.kind === 'shape'
+            ? { ...base, kind: op.shape, from: op.from, to: op.to }
+            : { ...base, kind: 'text', at: op.at, text: op.text },
+        );
+        return true;
+      }
+      case 'erase':
+      case 'restore': {
+        const key = annotationKey(op.target);
+        if (!later(stamp, this.erasures.get(key)?.stamp)) return false;
+        this.erasures.set(key, { erased: op.kind === 'erase', stamp });
+        return true;
+      }
+      case 'clear': {
+        const key = annotationKey(op);
+        if (this.clearOps.has(key)) return false;
+        this.clearOps.set(key, op);
+        if (op.t <= this.clearedAt) return false;
+        this.clearedAt = op.t;
+        return true;
+      }
+      case 'freeze': {
+        if (this.freeze && !later(stamp, this.freeze.stamp)) return false;
+        this.freeze = { id: op.id, by: op.author, frozen: op.frozen, stamp, frame: op.frame };
+        return true;
+      }
+      case 'laser':
+        // Ephemeral: drawn by the renderer, never part of the state.
+        return false;
+    }
+  }
+
+  private stroke(author: string, id: string): StrokeAnnotation {
+    const key = annotationKey({ author, id });
+    const existing = this.annotations.get(key);
+    if (existing?.kind === 'stroke') return existing;
+    const stroke: StrokeAnnotation = {
+      key,
+      author,
+      id,
+      kind: 'stroke',
+      t: 0,
+      seq: 0,
+      frame: null,
+      style: PLACEHOLDER_STYLE,
+      fade: false,
+      points: [],
+      count: null,
+      began: false,
+    };
+    this.annotations.set(key, stroke);
+    return stroke;
+  }
+
+  private addPoints(stroke: StrokeAnnotation, from: number, points: readonly Point[]): boolean {
+    let changed = false;
+    const limit = Math.min(stroke.count ?? MAX_STROKE_POINTS, MAX_STROKE_POINTS);
+    points.forEach((p, i) => {
+      const index = from + i;
+      if (index < limit && stroke.points[index] === undefined) {
+        stroke.points[index] = p;
+        changed = true;
+      }
+    });
+    return changed;
+  }
+
+  isErased(key: string): boolean {
+    return this.erasures.get(key)?.erased ?? false;
+  }
+
+  /** Annotations on the picture now, oldest first. */
+  visible(): Annotation[] {
+    return [...this.annotations.values()]
+      .filter((a) => (a.kind !== 'stroke' || a.began) && a.t > this.clearedAt && !this.isErased(a.key))
+      .sort((a, b) => a.t - b.t || (a.key < b.key ? -1 : 1));
+  }
+
+  /**
+   * Ops that rebuild this state from nothing, for a participant who joins late.
+   * `keep` lets the caller leave out annotations that have already faded away.
+   */
+  snapshot(keep: (a: Annotation) => boolean = () => true): OverlaySnapshot {
+    const ops: AnnotationOp[] = [];
+    const h = (a: { author: string; id: string; t: number; seq: number; frame: FrameRef | null }) => ({
+      v: ANNOTATION_VERSION,
+      id: a.id,
+      author: a.author,
+      seq: a.seq,
+      t: a.t,
+      frame: a.frame,
+    });
+    for (const a of this.annotations.values()) {
+      if (a.t <= this.clearedAt || !keep(a)) continue;
+      if (a.kind === 'stroke') {
+        if (!a.began) continue;
+        const runs = contiguousRuns(a.points);
+        const first = runs[0]?.from === 0 ? runs.shift()!.points : [];
+        ops.push({ ...h(a), kind: 'stroke.begin', style: a.style, fade: a.fade, points: first });
+        for (const run of runs) ops.push({ ...h(a), kind: 'stroke.points', from: run.from, points: run.points });
+        if (a.count !== null) ops.push({ ...h(a), kind: 'stroke.end', count: a.count });
+      } else if (a.kind === 'text') {
+        ops.push({ ...h(a), kind: 'text', at: a.at, text: a.text, style: a.style, fade: a.fade });
+      } else {
+        ops.push({ ...h(a), kind: 'shape', shape: a.kind, from: a.from, to: a.to, style: a.style, fade: a.fade });
+      }
+    }
+    for (const [key, { erased, stamp }] of this.erasures) {
+      const [author, id] = splitKey(key);
+      const target = { author, id };
+      ops.push({
+        v: ANNOTATION_VERSION,
+        id,
+        author: stamp.author,
+        seq: stamp.seq,
+        t: stamp.t,
+        frame: null,
+        kind: erased ? 'erase' : 'restore',
+        target,
+      });
+    }
+    const lastClear = [...this.clearOps.values()].find((c) => c.t === this.clearedAt);
+    if (lastClear) ops.push(lastClear);
+    if (this.freeze) {
+      const { id, by, frozen, stamp, frame } = this.freeze;
+      ops.push({ v: ANNOTATION_VERSION, id, author: by, seq: stamp.seq, t: stamp.t, frame, kind: 'freeze', frozen });
+    }
+    return { v: ANNOTATION_VERSION, kind: 'snapshot', ops };
+  }
+
+  /** Applies every op of a snapshot (idempotent: merging twice changes nothing). */
+  merge(snapshot: OverlaySnapshot): boolean {
+    let changed = false;
+    for (const op of snapshot.ops) changed = this.apply(op) || changed;
+    return changed;
+  }
+}
+
+/** Runs of consecutive defined points, each at most one op's worth. */
+function contiguousRuns(points: readonly (Point | undefined)[]): { from: number; points: Point[] }[] {
+  const runs: { from: number; points: Point[] }[] = [];
+  let current: { from: number; points: Point[] } | null = null;
+  points.forEach((p, i) => {
+    if (!p) {
+      current = null;
+      return;
+    }
+    if (!current || current.points.length === MAX_POINTS_PER_OP) {
+      current = { from: i, points: [] };
+      runs.push(current);
+    }
+    current.points.push(p);
+  });
+  return runs;
+}
+
+function splitKey(key: string): [string, string] {
+  const slash = key.lastIndexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}

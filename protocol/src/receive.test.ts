@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_OP_BYTES } from './annotation.ts';
+import { DropCounter, parseOpPacket, SenderRateLimit } from './receive.ts';
+
+const encode = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+const mentor = { identity: 'u-mentor', role: 'mentor' };
+const op = {
+  v: 1,
+  id: 'x1',
+  author: 'u-mentor',
+  seq: 3,
+  t: 1_795_000_000_000,
+  frame: { media: 3.2, rtp: 123456 },
+  kind: 'shape',
+  shape: 'arrow',
+  from: [0.1, 0.2],
+  to: [0.3, 0.4],
+  style: { color: '#00e5ff', width: 'thick' },
+  fade: false,
+};
+
+describe('receiving an annotation packet', () => {
+  it('accepts a well-formed op from a mentor', () => {
+    expect(parseOpPacket(encode(op), mentor)).toEqual({ ok: true, op });
+  });
+
+  it.each([
+    ['not JSON', '{"v":1,', 'malformed'],
+    ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x00]), 'malformed'],
+    ['a JSON number', '42', 'malformed'],
+    ['an unknown version', { ...op, v: 2 }, 'unknown_version'],
+    ['an unknown kind', { ...op, kind: 'explode' }, 'invalid'],
+    ['a coordinate outside the picture', { ...op, from: [1.5, 0.2] }, 'invalid'],
+    ['a NaN coordinate (null in JSON)', { ...op, from: [null, 0.2] }, 'invalid'],
+    ['an infinite coordinate', '{"v":1,"id":"x","author":"u-mentor","seq":1,"t":1,"frame":null,"kind":"shape","shape":"arrow","from":[1e999,0],"to":[0,0],"style":{"color":"#00e5ff","width":"thin"},"fade":false}', 'invalid'],
+    ['a colour not in the palette', { ...op, style: { color: '#ff0000', width: 'thin' } }, 'invalid'],
+    ['a missing field', { ...op, seq: undefined }, 'invalid'],
+    ['a bad id', { ...op, id: '../../etc' }, 'invalid'],
+  ])('drops %s', (_what, packet, reason) => {
+    const bytes = packet instanceof Uint8Array ? packet : encode(packet);
+    expect(parseOpPacket(bytes, mentor)).toEqual({ ok: false, reason });
+  });
+
+  it.each([15 * 1024, 16 * 1024, 64 * 1024, 1024 * 1024])('drops a %i-byte packet unread', (size) => {
+    const bytes = new Uint8Array(size).fill(0x20);
+    expect(parseOpPacket(bytes, mentor)).toEqual({ ok: false, reason: 'oversized' });
+  });
+
+  it('keeps a packet of the largest legal stroke chunk under the size limit', () => {
+    const points = Array.from({ length: 120 }, () => [0.1234, 0.5678]);
+    const chunk = { ...op, kind: 'stroke.points', from: 1, points, shape: undefined, to: undefined, style: undefined };
+    const bytes = encode(chunk);
+    expect(bytes.byteLength).toBeLessThan(MAX_OP_BYTES);
+    expect(parseOpPacket(bytes, mentor).ok).toBe(true);
+  });
+
+  it('obeys only senders whose server-granted role may draw, judged on the stamped identity', () => {
+    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: 'observer' })).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: 'theatre' })).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: undefined })).toEqual({ ok: false, reason: 'not_allowed' });
+    // A theatre PC claiming to be the mentor in the payload is still the theatre.
+    expect(parseOpPacket(encode(op), { identity: 'u-theatre', role: 'mentor' })).toEqual({ ok: false, reason: 'not_author' });
+  });
+
+  it('limits each sender’s rate, and counts what it drops', () => {
+    const limit = new SenderRateLimit(100, 10);
+    const drops = new DropCounter();
+    let allowed = 0;
+    for (let i = 0; i < 1000; i++) {
+      if (limit.allow('flooder', 0)) allowed++;
+      else drops.add('rate_limited');
+    }
+    expect(allowed).toBe(10);
+    expect(drops.counts.rate_limited).toBe(990);
+    expect(limit.allow('someone-else', 0)).toBe(true);
+    expect(limit.allow('flooder', 1000)).toBe(true);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * What every receiver (browser, recorder) does with an annotation packet before obeying it:
+ * size, JSON, version, schema, author = server-stamped sender, sender's role may draw, and a
+ * per-sender rate limit. Anything wrong is dropped and counted; nothing throws.
+ */
+import { ANNOTATION_VERSION, AnnotationOp, MAX_OP_BYTES } from './annotation.ts';
+import { canDraw, SESSION_ROLES, type SessionRole } from './roles.ts';
+
+export const DROP_REASONS = [
+  'oversized',
+  'malformed',
+  'unknown_version',
+  'invalid',
+  'not_author',
+  'not_allowed',
+  'rate_limited',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** The sender as livekit-server stamped it; `role` comes from server-set participant attributes. */
+export type Sender = { identity: string; role: string | undefined };
+
+export type Received = { ok: true; op: AnnotationOp } | { ok: false; reason: DropReason };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function roleOf(attributes: Record<string, string> | undefined): SessionRole | undefined {
+  const role = attributes?.role;
+  return (SESSION_ROLES as readonly string[]).includes(role ?? '') ? (role as SessionRole) : undefined;
+}
+
+export function parseOpPacket(payload: Uint8Array, sender: Sender): Received {
+  if (payload.byteLength > MAX_OP_BYTES) return { ok: false, reason: 'oversized' };
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(payload));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (typeof json !== 'object' || json === null) return { ok: false, reason: 'malformed' };
+  if ((json as { v?: unknown }).v !== ANNOTATION_VERSION) return { ok: false, reason: 'unknown_version' };
+  const parsed = AnnotationOp.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: 'invalid' };
+  if (parsed.data.author !== sender.identity) return { ok: false, reason: 'not_author' };
+  const role = sender.role;
+  if (!role || !(SESSION_ROLES as readonly string[]).includes(role) || !canDraw(role as SessionRole)) {
+    return { ok: false, reason: 'not_allowed' };
+  }
+  return { ok: true, op: parsed.data };
+}
+
+/**
+ * Token bucket per sender. A mentor drawing fast sends about 60 ops a second (one per
+ * animation frame); the default allows bursts well above that and stops floods.
+ */
+export class SenderRateLimit {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly perSecond: number;
+  private readonly burst: number;
+
+  constructor(perSecond = 240, burst = 480) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+  }
+
+  allow(sender: string, now = Date.now()): boolean {
+    const bucket = this.buckets.get(sender) ?? { tokens: this.burst, at: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.at = now;
+    this.buckets.set(sender, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}
+
+/** Counts of dropped packets by reason, for diagnostics and tests. */
+export class DropCounter {
+  readonly counts: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<
+    DropReason,
+    number
+  >;
+
+  add(reason: DropReason): void {
+    this.counts[reason]++;
+  }
+
+  get total(): number {
+    return Object.values(this.counts).reduce((a, b) => a + b, 0);
+  }
+}
