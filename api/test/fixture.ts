@@ -15,7 +15,7 @@ import type { RoomControl } from '../src/livekit/rooms.ts';
 
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
 
-export type RoomCall = { action: 'close' | 'remove'; room: string; identity?: string };
+export type RoomCall = { action: 'close' | 'remove' | 'overlay'; room: string; identity?: string; holders?: string[] };
 
 export async function createTestApi(env: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-api-'));
@@ -31,6 +31,7 @@ export async function createTestApi(env: Record<string, string> = {}) {
   const rooms: RoomControl = {
     closeRoom: async (room) => void roomCalls.push({ action: 'close', room }),
     removeParticipant: async (room, identity) => void roomCalls.push({ action: 'remove', room, identity }),
+    requestOverlay: async (room, identity, holders) => void roomCalls.push({ action: 'overlay', room, identity, holders }),
   };
   const app = createApp({ db, config, rooms });
 

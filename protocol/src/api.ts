@@ -114,6 +114,8 @@ export const SessionToken = z
     identity: z.string(),
     role: z.enum(SESSION_ROLES),
     expiresAt: z.string(),
+    /** The api's clock (epoch ms) when the token was made: clients derive the session clock from it. */
+    serverTime: z.number(),
   })
   .meta({ id: 'SessionToken' });
 export type SessionToken = z.infer<typeof SessionToken>;

@@ -5,6 +5,7 @@ export {
   SESSION_ROLE_GRANTS,
   SESSION_ROLE_VIEW,
   DRAWING_ROLES,
+  OVERLAY_HOLDER_ROLES,
   TOKEN_TTL_SECONDS,
   canDraw,
 } from './roles.ts';

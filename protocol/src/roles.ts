@@ -28,11 +28,13 @@ export type RoomGrants = {
  */
 export const SESSION_ROLE_GRANTS = {
   // Theatre publishes the surgical picture (capture card = camera, ultrasound = screen share)
-  // and the room microphone.
+  // and the room microphone. It may send data because it holds the overlay for late joiners
+  // (observers cannot: livekit-server drops every packet, RPC included, from a participant
+  // without data permission); its own annotation ops are never obeyed (DRAWING_ROLES).
   theatre: {
     canSubscribe: true,
     canPublish: true,
-    canPublishData: false,
+    canPublishData: true,
     canPublishSources: ['camera', 'microphone', 'screen_share', 'screen_share_audio'],
   },
   // Mentors talk and draw; drawings travel as data packets.
@@ -61,6 +63,9 @@ export const SESSION_ROLE_GRANTS = {
 /** Session roles whose annotation ops a client obeys. Judged on the server-stamped identity. */
 export const DRAWING_ROLES: readonly SessionRole[] = ['mentor'];
 
+/** Session roles that keep the live overlay and send it to participants who join late. */
+export const OVERLAY_HOLDER_ROLES: readonly SessionRole[] = ['theatre', 'mentor'];
+
 export function canDraw(role: SessionRole): boolean {
   return DRAWING_ROLES.includes(role);
 }
@@ -77,6 +82,8 @@ export const SESSION_ROLE_VIEW = {
 export type ParticipantAttributes = {
   role: SessionRole;
   name: string;
+  /** Present on a display-only screen (second OR monitor), which publishes nothing. */
+  display?: 'true';
 };
 
 /** Longest LiveKit token lifetime the api issues. Token expiry is checked at connect only. */

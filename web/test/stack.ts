@@ -5,9 +5,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { createUser, migrateDb, openDb } from '@loupe/api';
-import type { GlobalRole, User } from '@loupe/protocol';
+import type { GlobalRole, LiveSession, SessionRole, User } from '@loupe/protocol';
 import {
   ROOT,
   buildWebIfStale,
@@ -43,6 +43,43 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
       const password = `long enough passphrase ${++counter}`;
       const user = await createUser(db, { email: `${role}${counter}@hospital.test`, name, role, password });
       return { ...user, password };
+    },
+    /** Signs in over HTTP and returns the session cookie's value. */
+    async cookieFor(who: { email: string; password: string }): Promise<string> {
+      const res = await fetch(`${api.url}/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: who.email, password: who.password }),
+      });
+      if (!res.ok) throw new Error(`sign-in failed: ${res.status}`);
+      return /loupe_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!;
+    },
+    /** A browser context already signed in as `who`. */
+    async contextFor(who: { email: string; password: string }, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+      const context = await browser.newContext({ locale: 'en-GB', ...options });
+      await context.addCookies([{ name: 'loupe_session', value: await this.cookieFor(who), url: web.url }]);
+      return context;
+    },
+    /** A live session hosted by `host`, with `members` invited in their roles, started. */
+    async liveSession(host: { email: string; password: string }, members: { email: string; role: SessionRole }[]): Promise<LiveSession> {
+      const cookie = `loupe_session=${await this.cookieFor(host)}`;
+      const call = async (path: string, body?: unknown) => {
+        const res = await fetch(`${api.url}${path}`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+        return res.json() as Promise<LiveSession>;
+      };
+      const session = await call('/sessions', {
+        title: 'Laparoscopic cholecystectomy',
+        procedure: 'Cholecystectomy',
+        specialty: 'General surgery',
+        scheduledAt: new Date().toISOString(),
+      });
+      for (const m of members) await call(`/sessions/${session.id}/members`, m);
+      return call(`/sessions/${session.id}/start`);
     },
     async signIn(page: Page, who: { email: string; password: string }) {
       await page.goto(`${web.url}/login`);

@@ -1,4 +1,5 @@
-import { RoomServiceClient } from 'livekit-server-sdk';
+import { DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
+import { ANNOTATION_VERSION, TOPICS, type ResyncRequest } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
@@ -6,6 +7,11 @@ export type RoomControl = {
   closeRoom(room: string): Promise<void>;
   /** Removes one participant now; their token may still be valid, so this is the revocation. */
   removeParticipant(room: string, identity: string): Promise<void>;
+  /**
+   * Asks the overlay holders in the room to send `requester` the whole overlay. Sent by the
+   * server, so holders can trust it; observers, who may not send data, get their snapshot this way.
+   */
+  requestOverlay(room: string, requester: string, holders: string[]): Promise<void>;
 };
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
@@ -26,6 +32,13 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+    },
+    async requestOverlay(room, requester, holders) {
+      const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester };
+      await client.sendData(room, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
+        topic: TOPICS.resync,
+        destinationIdentities: holders,
+      });
     },
   };
 }

@@ -36,7 +36,7 @@ describe('POST /sessions/:id/token', () => {
   const expected = {
     theatre: {
       canPublish: true,
-      canPublishData: false,
+      canPublishData: true,
       canSubscribe: true,
       canPublishSources: ['camera', 'microphone', 'screen_share', 'screen_share_audio'],
     },
@@ -52,6 +52,7 @@ describe('POST /sessions/:id/token', () => {
       expect(res.status).toBe(200);
       const body = await json(res);
       expect(body).toMatchObject({ url: 'wss://livekit.hospital.test', identity: person.user.id, role });
+      expect(Math.abs(body.serverTime - Date.now())).toBeLessThan(5000);
       const claims = await verifier.verify(body.token);
       expect(claims.sub).toBe(person.user.id);
       expect(claims.name).toBe(person.user.name);
@@ -85,5 +86,17 @@ describe('POST /sessions/:id/token', () => {
     expect(claims.video?.room).toBe(sessionId);
     expect(claims.video?.roomAdmin).toBeUndefined();
     expect(claims.video?.roomCreate).toBeUndefined();
+  });
+
+  it('a display-only screen gets its own identity and may only watch', async () => {
+    const theatre = await invited('theatre', 'OR 3');
+    const res = await api.app.request(`/sessions/${sessionId}/token?display=true`, withCookie(theatre.cookie, 'POST'));
+    const body = await json(res);
+    expect(body.identity).toMatch(new RegExp(`^${theatre.user.id}:display:[0-9a-f]{8}$`));
+    const claims = await verifier.verify(body.token);
+    expect(claims.attributes).toEqual({ role: 'theatre', name: 'OR 3', display: 'true' });
+    expect(claims.video).toMatchObject({ canPublish: false, canPublishData: false, canSubscribe: true, canPublishSources: [] });
+    const bad = await api.app.request(`/sessions/${sessionId}/token?display=yes`, withCookie(theatre.cookie, 'POST'));
+    expect(bad.status).toBe(400);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AccessToken, TrackSource } from 'livekit-server-sdk';
 import {
   SESSION_ROLE_GRANTS,
@@ -27,15 +28,23 @@ export async function mintRoomToken(
   room: string,
   user: Pick<User, 'id' | 'name'>,
   role: SessionRole,
-): Promise<{ token: string; expiresAt: Date }> {
-  const attributes: ParticipantAttributes = { role, name: user.name };
+  options: { displayOnly?: boolean } = {},
+): Promise<{ token: string; identity: string; expiresAt: Date }> {
+  // A display-only screen (a second OR monitor) is its own participant: sharing the user's
+  // identity would disconnect the publishing theatre PC. It only subscribes.
+  const identity = options.displayOnly ? `${user.id}:display:${randomBytes(4).toString('hex')}` : user.id;
+  const attributes: ParticipantAttributes = {
+    role,
+    name: user.name,
+    ...(options.displayOnly ? { display: 'true' as const } : {}),
+  };
   const at = new AccessToken(keys.apiKey, keys.apiSecret, {
-    identity: user.id,
+    identity,
     name: user.name,
     ttl: TOKEN_TTL_SECONDS,
     attributes,
   });
-  const grants = SESSION_ROLE_GRANTS[role];
+  const grants = SESSION_ROLE_GRANTS[options.displayOnly ? 'observer' : role];
   at.addGrant({
     room,
     roomJoin: true,
@@ -46,5 +55,5 @@ export async function mintRoomToken(
     canUpdateOwnMetadata: false,
   });
   const expiresAt = new Date(Date.now() + TOKEN_TTL_SECONDS * 1000);
-  return { token: await at.toJwt(), expiresAt };
+  return { token: await at.toJwt(), identity, expiresAt };
 }

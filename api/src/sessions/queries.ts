@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { LiveSession, Member, SessionRole, User } from '@loupe/protocol';
+import { OVERLAY_HOLDER_ROLES, type LiveSession, type Member, type SessionRole, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { liveSessions, sessionMembers, users } from '../db/schema.ts';
 
@@ -80,4 +80,13 @@ export async function roleIn(db: Db, sessionId: string, userId: string): Promise
 export async function loadLiveSession(db: Db, row: SessionRow, viewer: User): Promise<LiveSession> {
   const members = await membersOf(db, [row.id]);
   return toLiveSession(row, members.get(row.id) ?? [], viewer);
+}
+
+/** Identities (user ids) of the members who hold the live overlay, other than `except`. */
+export async function overlayHolders(db: Db, sessionId: string, except: string): Promise<string[]> {
+  const rows = await db
+    .select({ userId: sessionMembers.userId })
+    .from(sessionMembers)
+    .where(and(eq(sessionMembers.sessionId, sessionId), inArray(sessionMembers.role, [...OVERLAY_HOLDER_ROLES])));
+  return rows.map((r) => r.userId).filter((id) => id !== except);
 }

@@ -16,9 +16,10 @@ import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { liveSessions, sessionMembers, users } from '../db/schema.ts';
 import { mintRoomToken } from '../livekit/token.ts';
 import { assertNotEnded, sessionAsHost, sessionFor } from './access.ts';
-import { listSessionsFor, loadLiveSession } from './queries.ts';
+import { listSessionsFor, loadLiveSession, overlayHolders } from './queries.ts';
 
 const SessionParam = z.object({ id: Id });
+const TokenQuery = z.object({ display: z.enum(['true', 'false']).optional() });
 const MemberParam = z.object({ id: Id, userId: Id });
 const tags = ['sessions'];
 
@@ -84,12 +85,21 @@ const end = createRoute({
   responses: { 200: json(LiveSession, 'Ended'), ...errors },
 });
 
+const resync = createRoute({
+  method: 'post',
+  path: '/{id}/overlay-request',
+  tags,
+  summary: 'Ask the overlay holders in the live room to send me the whole current overlay',
+  request: { params: SessionParam },
+  responses: { 202: { description: 'Asked' }, ...errors },
+});
+
 const token = createRoute({
   method: 'post',
   path: '/{id}/token',
   tags,
-  summary: 'A short-lived LiveKit token whose grants follow my role in this session',
-  request: { params: SessionParam },
+  summary: 'A short-lived LiveKit token whose grants follow my role in this session (display=true: watch only)',
+  request: { params: SessionParam, query: TokenQuery },
   responses: { 200: json(SessionToken, 'Token'), ...errors },
 });
 
@@ -175,10 +185,31 @@ export function sessionRoutes({ db, config, rooms }: AppDeps) {
       const access = await sessionFor(db, c.req.valid('param').id, user);
       if (!access.role) throw forbidden('You are not invited to this session');
       assertNotEnded(access);
-      const { token, expiresAt } = await mintRoomToken(config.livekit, access.session.id, user, access.role);
+      const displayOnly = c.req.valid('query').display === 'true';
+      const { token, identity, expiresAt } = await mintRoomToken(config.livekit, access.session.id, user, access.role, {
+        displayOnly,
+      });
       return c.json(
-        { token, url: config.livekit.publicUrl, identity: user.id, role: access.role, expiresAt: expiresAt.toISOString() },
+        {
+          token,
+          url: config.livekit.publicUrl,
+          identity,
+          role: access.role,
+          expiresAt: expiresAt.toISOString(),
+          serverTime: Date.now(),
+        },
         200,
       );
+    })
+    .openapi(resync, async (c) => {
+      const user = requireUser(c);
+      const access = await sessionFor(db, c.req.valid('param').id, user);
+      if (!access.role) throw forbidden('You are not invited to this session');
+      assertNotEnded(access);
+      const holders = await overlayHolders(db, access.session.id, user.id);
+      if (holders.length > 0) {
+        await rooms.requestOverlay(access.session.id, user.id, holders).catch((err) => logRoomFailure('request overlay', access.session.id, err));
+      }
+      return c.body(null, 202);
     });
 }

@@ -143,4 +143,20 @@ describe('invitations and lifecycle', () => {
     expect(api.roomCalls).toEqual([{ action: 'remove', room: session.id, identity: trainee.user.id }]);
     expect((await api.app.request(`/sessions/${session.id}/token`, withCookie(trainee.cookie, 'POST'))).status).toBe(403);
   });
+
+  it('an observer who joins late asks, through the api, the theatre and mentors for the overlay', async () => {
+    const session = await schedule();
+    const people: Record<string, TestAccount> = {};
+    for (const [role, global] of [['theatre', 'surgeon'], ['mentor', 'mentor'], ['observer', 'trainee']] as const) {
+      people[role] = await api.account(global);
+      await api.app.request(`/sessions/${session.id}/members`, postJson({ email: people[role].user.email, role }, host.cookie));
+    }
+    const res = await api.app.request(`/sessions/${session.id}/overlay-request`, withCookie(people.observer!.cookie, 'POST'));
+    expect(res.status).toBe(202);
+    expect(api.roomCalls).toHaveLength(1);
+    expect(api.roomCalls[0]).toMatchObject({ action: 'overlay', room: session.id, identity: people.observer!.user.id });
+    expect(new Set(api.roomCalls[0]!.holders)).toEqual(new Set([people.theatre!.user.id, people.mentor!.user.id]));
+    const outsider = await api.account('trainee');
+    expect((await api.app.request(`/sessions/${session.id}/overlay-request`, withCookie(outsider.cookie, 'POST'))).status).toBe(403);
+  });
 });

@@ -1,0 +1,190 @@
+/**
+ * The mentor's drawing tools: turns pointer input on the picture into ops, keeps the undo
+ * history of the mentor's own annotations, and runs freeze-frame.
+ */
+import {
+  ANNOTATION_COLORS,
+  annotationKey,
+  toPixels,
+  TOPICS,
+  type AnnotationColor,
+  type AnnotationWidth,
+  type FrameRef,
+  type Point,
+  type Rect,
+  type Target,
+} from '@loupe/protocol';
+import type { Room } from 'livekit-client';
+import type { Preview } from './AnnotationCanvas.svelte';
+import { hitTest } from './hit-test.ts';
+import { OwnHistory } from './history.ts';
+import { newAnnotationId, OpSender } from './op-sender.ts';
+import type { OverlaySync } from './overlay-sync.svelte.ts';
+
+export const TOOLS = ['pen', 'arrow', 'ellipse', 'text', 'laser', 'eraser'] as const;
+export type Tool = (typeof TOOLS)[number];
+
+export type PendingText = { at: Point; value: string };
+
+export class MentorDrawing {
+  tool = $state<Tool>('pen');
+  color = $state<AnnotationColor>(ANNOTATION_COLORS[0]);
+  width = $state<AnnotationWidth>('medium');
+  fade = $state(false);
+  preview = $state<Preview>(null);
+  pendingText = $state<PendingText | null>(null);
+  canUndo = $state(false);
+  canRedo = $state(false);
+  /** The frame on the mentor's screen now. */
+  frame: FrameRef | null = null;
+
+  readonly sender: OpSender;
+  private readonly sync: OverlaySync;
+  private readonly room: Room;
+  private readonly history = new OwnHistory();
+  private readonly author: string;
+  private dragFrom: Point | null = null;
+  private drawing = false;
+
+  constructor(o: { room: Room; sync: OverlaySync; author: string; now: () => number; defaultColor?: AnnotationColor }) {
+    this.room = o.room;
+    this.sync = o.sync;
+    this.author = o.author;
+    if (o.defaultColor) this.color = o.defaultColor;
+    this.sender = new OpSender({
+      room: o.room,
+      author: o.author,
+      now: o.now,
+      frame: () => this.currentFrame(),
+      applyOwn: (op) => o.sync.applyOwn(op),
+    });
+  }
+
+  private currentFrame(): FrameRef | null {
+    const freeze = this.sync.state.freeze;
+    return freeze?.frozen ? freeze.frame : this.frame;
+  }
+
+  private get style() {
+    return { color: this.color, width: this.width };
+  }
+
+  private remember(id: string) {
+    this.history.added({ author: this.author, id });
+    this.refreshHistory();
+  }
+
+  private refreshHistory() {
+    this.canUndo = this.history.canUndo;
+    this.canRedo = this.history.canRedo;
+  }
+
+  /** Pointer input on the picture, already in normalised coordinates. */
+  pointer(phase: 'down' | 'move' | 'up', points: Point[], rect: Rect): void {
+    const last = points[points.length - 1];
+    if (!last) return;
+    switch (this.tool) {
+      case 'pen':
+        if (phase === 'down') {
+          this.drawing = true;
+          this.remember(this.sender.beginStroke(last, this.style, this.fade));
+        } else if (this.drawing) {
+          this.sender.addPoints(points);
+          if (phase === 'up') {
+            this.drawing = false;
+            this.sender.endStroke();
+          }
+        }
+        break;
+      case 'arrow':
+      case 'ellipse':
+        if (phase === 'down') this.dragFrom = last;
+        if (!this.dragFrom) return;
+        this.preview = { kind: this.tool, from: this.dragFrom, to: last, style: this.style };
+        if (phase === 'up') {
+          const from = this.dragFrom;
+          this.dragFrom = null;
+          this.preview = null;
+          if (Math.hypot(last[0] - from[0], last[1] - from[1]) < 0.005) return;
+          const id = newAnnotationId();
+          this.sender.send({ kind: 'shape', id, shape: this.tool, from, to: last, style: this.style, fade: this.fade });
+          this.remember(id);
+        }
+        break;
+      case 'text':
+        if (phase === 'down') this.pendingText = { at: last, value: '' };
+        break;
+      case 'laser':
+        if (phase === 'down') this.drawing = true;
+        if (this.drawing) this.sender.laser(points);
+        if (phase === 'up') this.drawing = false;
+        break;
+      case 'eraser':
+        if (phase === 'down') {
+          const hit = hitTest(this.sync.visible(), toPixels(last, rect), rect);
+          if (hit) this.sender.erase({ author: hit.author, id: hit.id });
+        }
+        break;
+    }
+  }
+
+  placeText(): void {
+    const pending = this.pendingText;
+    this.pendingText = null;
+    const text = pending?.value.trim();
+    if (!pending || !text) return;
+    const id = newAnnotationId();
+    this.sender.send({ kind: 'text', id, at: pending.at, text: text.slice(0, 200), style: this.style, fade: this.fade });
+    this.remember(id);
+  }
+
+  undo(): void {
+    const gone = (t: Target) => {
+      const a = this.sync.state.annotations.get(annotationKey(t));
+      return !a || this.sync.state.isErased(a.key) || a.t <= this.sync.state.clearedAt;
+    };
+    const target = this.history.undo(gone);
+    if (target) this.sender.erase(target);
+    this.refreshHistory();
+  }
+
+  redo(): void {
+    const target = this.history.redo();
+    if (target) this.sender.restore(target);
+    this.refreshHistory();
+  }
+
+  clear(): void {
+    this.sender.send({ kind: 'clear', id: newAnnotationId() });
+  }
+
+  /** Freezes the frame now on `video`: everyone gets the same still (a JPEG byte stream). */
+  async freeze(video: HTMLVideoElement): Promise<void> {
+    if (!video.videoWidth) return;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext('2d')!.drawImage(video, 0, 0);
+    const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.88));
+    if (!blob) return;
+    const id = newAnnotationId();
+    this.sync.addStill(id, blob);
+    await this.room.localParticipant
+      .sendBytes(new Uint8Array(await blob.arrayBuffer()), {
+        topic: TOPICS.freezeFrame,
+        attributes: { freezeId: id },
+        mimeType: 'image/jpeg',
+      })
+      .catch(() => undefined);
+    this.sender.send({ kind: 'freeze', id, frozen: true });
+  }
+
+  resume(): void {
+    const freeze = this.sync.state.freeze;
+    if (freeze?.frozen) this.sender.send({ kind: 'freeze', id: freeze.id, frozen: false });
+  }
+
+  dispose(): void {
+    this.sender.dispose();
+  }
+}

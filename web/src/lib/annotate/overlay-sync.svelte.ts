@@ -1,0 +1,244 @@
+/**
+ * Keeps this page's overlay in step with the room: obeys valid ops from drawing roles,
+ * sends our own ops (batched once per animation frame by the sender), answers resync
+ * requests with a snapshot, and asks for one on joining and after every reconnect.
+ */
+import { RoomEvent, type RemoteParticipant, type Room } from 'livekit-client';
+import {
+  ANNOTATION_VERSION,
+  DropCounter,
+  FADE_MS,
+  MAX_FREEZE_FRAME_BYTES,
+  MAX_SNAPSHOT_BYTES,
+  OVERLAY_HOLDER_ROLES,
+  OverlaySnapshot,
+  OverlayState,
+  ResyncRequest,
+  SenderRateLimit,
+  TOPICS,
+  parseOpPacket,
+  roleOf,
+  type Annotation,
+  type AnnotationOp,
+  type Point,
+} from '@loupe/protocol';
+
+export type LaserTrail = { author: string; points: { p: Point; at: number }[] };
+
+const LASER_TRAIL_MS = 700;
+// How long and how much to hold packets from a sender the room has not announced yet.
+const WAIT_FOR_PARTICIPANT_MS = 10_000;
+const MAX_WAITING_PER_SENDER = 2_000;
+const MAX_WAITING_SENDERS = 16;
+
+export class OverlaySync {
+  readonly state = new OverlayState();
+  readonly drops = new DropCounter();
+  /** Bumped whenever the picture may have changed; renderers redraw on it. */
+  version = $state(0);
+  dropped = $state(0);
+  /** e.g. `invalid:2 not_allowed:1`, for diagnostics. */
+  dropReasons = $state('');
+  /** JPEG stills of freeze-frames, by freeze id, as object URLs. */
+  stills = $state<Record<string, string>>({});
+  lasers = $state<Record<string, LaserTrail>>({});
+
+  private readonly room: Room;
+  private readonly limit = new SenderRateLimit();
+  /** When each fade-mode annotation disappears here (local clock). */
+  private readonly fadeAt = new Map<string, number>();
+  private readonly stillBlobs = new Map<string, Blob>();
+  private readonly disposers: (() => void)[] = [];
+  private readonly waiting = new Map<string, { payload: Uint8Array; topic: string; at: number }[]>();
+
+  constructor(room: Room) {
+    this.room = room;
+    const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string, _e?: unknown, identity?: string) =>
+      this.onData(payload, from, topic, identity);
+    const onJoin = (p: RemoteParticipant) => this.releaseWaiting(p);
+    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.ParticipantConnected, onJoin);
+    this.disposers.push(() => room.off(RoomEvent.DataReceived, onData).off(RoomEvent.ParticipantConnected, onJoin));
+
+    room.registerTextStreamHandler(TOPICS.snapshot, async (reader, { identity }) => {
+      if (!this.isHolder(identity) || (reader.info.size ?? 0) > MAX_SNAPSHOT_BYTES) return this.drop('not_allowed');
+      const text = await reader.readAll().catch(() => '');
+      if (text.length > MAX_SNAPSHOT_BYTES) return this.drop('oversized');
+      let parsed;
+      try {
+        parsed = OverlaySnapshot.safeParse(JSON.parse(text));
+      } catch {
+        return this.drop('malformed');
+      }
+      if (!parsed.success) return this.drop('invalid');
+      for (const op of parsed.data.ops) this.applyOp(op);
+    });
+    room.registerByteStreamHandler(TOPICS.freezeFrame, async (reader, { identity }) => {
+      const freezeId = reader.info.attributes?.freezeId;
+      if (!this.isHolder(identity) || !freezeId || (reader.info.size ?? 0) > MAX_FREEZE_FRAME_BYTES) {
+        return this.drop('not_allowed');
+      }
+      const chunks = await reader.readAll().catch(() => []);
+      const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+      if (size === 0 || size > MAX_FREEZE_FRAME_BYTES) return this.drop('oversized');
+      this.addStill(freezeId, new Blob(chunks as BlobPart[], { type: 'image/jpeg' }));
+    });
+    this.disposers.push(() => {
+      room.unregisterTextStreamHandler(TOPICS.snapshot);
+      room.unregisterByteStreamHandler(TOPICS.freezeFrame);
+    });
+
+    const tick = setInterval(() => this.expire(), 250);
+    this.disposers.push(() => clearInterval(tick));
+  }
+
+  dispose(): void {
+    this.disposers.forEach((d) => d());
+    for (const url of Object.values(this.stills)) URL.revokeObjectURL(url);
+  }
+
+  /** Annotations to draw now: visible, and not faded away. */
+  visible(): Annotation[] {
+    const now = performance.now();
+    return this.state.visible().filter((a) => (this.fadeAt.get(a.key) ?? Infinity) > now);
+  }
+
+  /** 1 while an annotation is fully shown, falling to 0 over its last second in fade mode. */
+  opacity(a: Annotation): number {
+    const at = this.fadeAt.get(a.key);
+    return at === undefined ? 1 : Math.max(0, Math.min(1, (at - performance.now()) / 1000));
+  }
+
+  /** Applies one of our own ops locally (the sender calls this before sending it). */
+  applyOwn(op: AnnotationOp): void {
+    this.applyOp(op);
+  }
+
+  addStill(freezeId: string, blob: Blob): void {
+    if (this.stills[freezeId]) return;
+    this.stillBlobs.set(freezeId, blob);
+    this.stills = { ...this.stills, [freezeId]: URL.createObjectURL(blob) };
+  }
+
+  /** Sends the whole overlay (and the current still) to one participant. */
+  async sendSnapshot(to: string): Promise<void> {
+    const snapshot = this.state.snapshot((a) => (this.fadeAt.get(a.key) ?? Infinity) > performance.now());
+    const local = this.room.localParticipant;
+    await local.sendText(JSON.stringify(snapshot), { topic: TOPICS.snapshot, destinationIdentities: [to] });
+    const freeze = this.state.freeze;
+    const still = freeze?.frozen ? this.stillBlobs.get(freeze.id) : undefined;
+    if (freeze && still) {
+      await local.sendBytes(new Uint8Array(await still.arrayBuffer()), {
+        topic: TOPICS.freezeFrame,
+        destinationIdentities: [to],
+        attributes: { freezeId: freeze.id },
+        mimeType: 'image/jpeg',
+      });
+    }
+  }
+
+  private isHolder(identity: string): boolean {
+    const p = this.room.remoteParticipants.get(identity);
+    const role = roleOf(p?.attributes);
+    return !!p && !!role && OVERLAY_HOLDER_ROLES.includes(role) && p.attributes.display !== 'true';
+  }
+
+  private drop(reason: Parameters<DropCounter['add']>[0]): void {
+    this.drops.add(reason);
+    this.dropped = this.drops.total;
+    this.dropReasons = Object.entries(this.drops.counts)
+      .filter(([, n]) => n > 0)
+      .map(([r, n]) => `${r}:${n}`)
+      .join(' ');
+  }
+
+  private onData(payload: Uint8Array, from: RemoteParticipant | undefined, topic: string | undefined, identity?: string): void {
+    if (topic === TOPICS.resync) {
+      // Only livekit-server itself (the api, through it) sends packets with no participant.
+      if (from || identity || !this.room.localParticipant.permissions?.canPublishData) return;
+      try {
+        const request = ResyncRequest.safeParse(JSON.parse(new TextDecoder().decode(payload)));
+        if (request.success && request.data.v === ANNOTATION_VERSION) void this.sendSnapshot(request.data.requester);
+      } catch {
+        this.drop('malformed');
+      }
+      return;
+    }
+    if (topic !== TOPICS.ops && topic !== TOPICS.laser) return;
+    if (!from) {
+      if (!identity) return this.drop('not_allowed');
+      this.wait(identity, payload, topic);
+      return;
+    }
+    if (!this.limit.allow(from.identity)) return this.drop('rate_limited');
+    const received = parseOpPacket(payload, { identity: from.identity, role: roleOf(from.attributes) });
+    if (!received.ok) return this.drop(received.reason);
+    this.applyOp(received.op);
+  }
+
+  /**
+   * livekit-server announces a participant who publishes no track up to 3 s after it joins
+   * (subscriber-only updates are batched), but forwards its data at once. A mentor who starts
+   * drawing straight away would be unknown here: their packets wait, under the identity the
+   * server stamped on them, until the participant (and so their role) is known.
+   */
+  private wait(identity: string, payload: Uint8Array, topic: string): void {
+    const now = performance.now();
+    for (const [id, queue] of this.waiting) {
+      if (now - (queue[0]?.at ?? now) > WAIT_FOR_PARTICIPANT_MS) {
+        this.waiting.delete(id);
+        for (let i = 0; i < queue.length; i++) this.drop('not_allowed');
+      }
+    }
+    const queue = this.waiting.get(identity) ?? [];
+    if (queue.length >= MAX_WAITING_PER_SENDER || this.waiting.size >= MAX_WAITING_SENDERS) return this.drop('rate_limited');
+    queue.push({ payload, topic, at: now });
+    this.waiting.set(identity, queue);
+  }
+
+  private releaseWaiting(p: RemoteParticipant): void {
+    const queue = this.waiting.get(p.identity);
+    if (!queue) return;
+    this.waiting.delete(p.identity);
+    for (const { payload, topic } of queue) this.onData(payload, p, topic);
+  }
+
+  private applyOp(op: AnnotationOp): void {
+    if (op.kind === 'laser') {
+      this.addLaser(op.author, op.points);
+      return;
+    }
+    if (!this.state.apply(op)) return;
+    this.scheduleFade(op);
+    this.version++;
+  }
+
+  private scheduleFade(op: AnnotationOp): void {
+    const finished = op.kind === 'stroke.end' || op.kind === 'shape' || op.kind === 'text';
+    if (!finished) return;
+    const a = this.state.annotations.get(`${op.author}/${op.id}`);
+    if (a?.fade && !this.fadeAt.has(a.key)) this.fadeAt.set(a.key, performance.now() + FADE_MS);
+  }
+
+  private addLaser(author: string, points: Point[]): void {
+    const now = performance.now();
+    const trail = this.lasers[author] ?? { author, points: [] };
+    const kept = trail.points.filter((x) => now - x.at < LASER_TRAIL_MS);
+    this.lasers = { ...this.lasers, [author]: { author, points: [...kept, ...points.map((p) => ({ p, at: now }))] } };
+  }
+
+  private expire(): void {
+    const now = performance.now();
+    let changed = false;
+    for (const at of this.fadeAt.values()) if (at - 1000 <= now && at + 250 > now) changed = true;
+    const lasers = Object.values(this.lasers);
+    if (lasers.length) {
+      const next: Record<string, LaserTrail> = {};
+      for (const l of lasers) {
+        const points = l.points.filter((x) => now - x.at < LASER_TRAIL_MS);
+        if (points.length) next[l.author] = { author: l.author, points };
+      }
+      this.lasers = next;
+    }
+    if (changed) this.version++;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Draws overlay annotations with Konva, incrementally: a node per annotation, created once,
+ * updated when its points grow, removed when it leaves the picture. All geometry comes from
+ * normalised coordinates and the picture's rectangle on this screen.
+ */
+import type Konva from 'konva';
+import { ANNOTATION_WIDTHS, toPixels, type Annotation, type Rect } from '@loupe/protocol';
+
+type KonvaModule = typeof Konva;
+
+type Entry = { node: Konva.Group; signature: string; line?: Konva.Line; drawn?: number };
+
+const flatten = (points: ([number, number] | undefined)[], rect: Rect) =>
+  points.flatMap((p) => (p ? toPixels(p, rect) : []));
+
+export function strokeWidthPx(a: Annotation, rect: Rect): number {
+  return Math.max(2, ANNOTATION_WIDTHS[a.style.width] * rect.width);
+}
+
+// Text and name tags scale with the picture like every other drawing, so that a label covers
+// the same part of the picture on a phone as on the OR display.
+function textSizePx(a: Annotation, rect: Rect): number {
+  const factor = { thin: 0.03, medium: 0.04, thick: 0.055 }[a.style.width];
+  return Math.max(8, factor * rect.height);
+}
+
+const tagSizePx = (rect: Rect) => Math.max(8, 0.024 * rect.height);
+
+export class AnnotationRenderer {
+  private readonly K: KonvaModule;
+  private readonly layer: Konva.Layer;
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(K: KonvaModule, layer: Konva.Layer) {
+    this.K = K;
+    this.layer = layer;
+  }
+
+  /** Brings the layer in line with `annotations`; `label` names the author when several draw. */
+  render(annotations: Annotation[], rect: Rect, opacity: (a: Annotation) => number, label: (a: Annotation) => string | null): void {
+    const seen = new Set<string>();
+    for (const a of annotations) {
+      seen.add(a.key);
+      const name = label(a);
+      const signature = `${rect.x},${rect.y},${rect.width},${rect.height}|${name ?? ''}`;
+      const entry = this.entries.get(a.key);
+      if (entry && entry.signature === signature) {
+        // A growing stroke: only its line's points change, once per frame while it is drawn.
+        if (a.kind === 'stroke' && entry.line && entry.drawn !== a.points.length) {
+          entry.line.points(flatten(a.points, rect));
+          entry.drawn = a.points.length;
+        }
+        entry.node.opacity(opacity(a));
+        continue;
+      }
+      entry?.node.destroy();
+      const node = this.build(a, rect, name);
+      node.opacity(opacity(a));
+      node.setAttr('annotationKey', a.key);
+      this.layer.add(node);
+      const line = a.kind === 'stroke' ? node.findOne<Konva.Line>('Line') : undefined;
+      this.entries.set(a.key, { node, signature, line, drawn: a.kind === 'stroke' ? a.points.length : undefined });
+    }
+    for (const [key, entry] of this.entries) {
+      if (!seen.has(key)) {
+        entry.node.destroy();
+        this.entries.delete(key);
+      }
+    }
+    this.layer.batchDraw();
+  }
+
+  private build(a: Annotation, rect: Rect, name: string | null): Konva.Group {
+    const K = this.K;
+    const width = strokeWidthPx(a, rect);
+    const common = { stroke: a.style.color, strokeWidth: width, lineCap: 'round' as const, lineJoin: 'round' as const };
+    // A dark halo keeps every colour readable on bright tissue and on white ultrasound speckle.
+    const shadow = { shadowColor: '#000', shadowBlur: 4, shadowOpacity: 0.7, shadowForStrokeEnabled: true };
+    const group = new K.Group({ listening: false });
+    let anchor: [number, number];
+    switch (a.kind) {
+      case 'stroke': {
+        const points = flatten(a.points, rect);
+        anchor = [points[0] ?? rect.x, points[1] ?? rect.y];
+        group.add(new K.Line({ ...common, ...shadow, points, tension: 0 }));
+        break;
+      }
+      case 'arrow': {
+        const [x1, y1] = toPixels(a.from, rect);
+        const [x2, y2] = toPixels(a.to, rect);
+        anchor = [x1, y1];
+        group.add(
+          new K.Arrow({
+            ...common,
+            ...shadow,
+            points: [x1, y1, x2, y2],
+            fill: a.style.color,
+            pointerLength: width * 4,
+            pointerWidth: width * 4,
+          }),
+        );
+        break;
+      }
+      case 'ellipse': {
+        const [x1, y1] = toPixels(a.from, rect);
+        const [x2, y2] = toPixels(a.to, rect);
+        anchor = [Math.min(x1, x2), Math.min(y1, y2)];
+        group.add(
+          new K.Ellipse({
+            ...common,
+            ...shadow,
+            x: (x1 + x2) / 2,
+            y: (y1 + y2) / 2,
+            radiusX: Math.abs(x2 - x1) / 2,
+            radiusY: Math.abs(y2 - y1) / 2,
+          }),
+        );
+        break;
+      }
+      case 'text': {
+        const [x, y] = toPixels(a.at, rect);
+        anchor = [x, y];
+        const size = textSizePx(a, rect);
+        const label = new K.Label({ x, y });
+        label.add(new K.Tag({ fill: 'rgba(5, 10, 15, 0.72)', cornerRadius: size * 0.25 }));
+        label.add(new K.Text({ text: a.text, fontSize: size, fontStyle: 'bold', fill: a.style.color, padding: size * 0.3 }));
+        group.add(label);
+        break;
+      }
+    }
+    if (name) {
+      const size = tagSizePx(rect);
+      const tag = new K.Label({ x: anchor[0], y: anchor[1] - size * 1.9 });
+      tag.add(new K.Tag({ fill: a.style.color, cornerRadius: size * 0.3 }));
+      tag.add(new K.Text({ text: name, fontSize: size, fontStyle: 'bold', fill: '#05080c', padding: size * 0.3 }));
+      group.add(tag);
+    }
+    return group;
+  }
+
+  destroy(): void {
+    for (const entry of this.entries.values()) entry.node.destroy();
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The live telementoring views end to end: real livekit-server, api and web, Chromium with a
+ * fake camera playing a Y4M made by ffmpeg. Assertions read the pixels people see.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
+import { colourBox, pictureRect, waitForColour, type Box, type Rgb } from './pixels.ts';
+
+const CYAN: Rgb = [0x00, 0xe5, 0xff];
+const LIME: Rgb = [0x76, 0xff, 0x03];
+const YELLOW: Rgb = [0xff, 0xea, 0x00];
+const BLUE: Rgb = [0x44, 0x8a, 0xff];
+const LIVE = '[data-testid="live"] [data-picture-rect]';
+const STILL = '[data-testid="still"] [data-picture-rect]';
+
+let stack: BrowserStack;
+let dir: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'loupe-live-'));
+  // A dark red "tissue" picture with none of the annotation colours in it.
+  const y4m = join(dir, 'theatre.y4m');
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x7a2330:s=1280x720:r=10', '-t', '1', '-pix_fmt', 'yuv420p', y4m]);
+  stack = await startBrowserStack({ fakeVideo: y4m });
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(who: { email: string; password: string }, url: string, viewport: { width: number; height: number }, mobile = false) {
+  const context = await stack.contextFor(who, { viewport, ...(mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } : {}) });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${stack.web.url}${url}`);
+  return page;
+}
+
+async function waitForPicture(page: Page, selector = LIVE) {
+  await page.waitForFunction(
+    (sel) => {
+      const video = document.querySelector(`${sel} video`) as HTMLVideoElement | null;
+      return !!video && video.videoWidth > 0 && video.readyState >= 2;
+    },
+    selector,
+    { timeout: 30_000 },
+  );
+}
+
+/** Page pixels of a normalised point of the picture on this page. */
+async function at(page: Page, point: [number, number]): Promise<[number, number]> {
+  const rect = await pictureRect(page, LIVE);
+  return [rect.x + point[0] * rect.width, rect.y + point[1] * rect.height];
+}
+
+async function drag(page: Page, from: [number, number], to: [number, number], steps = 12, release = true) {
+  const [x1, y1] = await at(page, from);
+  const [x2, y2] = await at(page, to);
+  await page.mouse.move(x1, y1);
+  await page.mouse.down();
+  await page.mouse.move(x2, y2, { steps });
+  if (release) await page.mouse.up();
+}
+
+const close = (a: number, b: number, tolerance = 0.01) => Math.abs(a - b) <= tolerance;
+function sameBox(a: Box | null, b: Box | null, label: string) {
+  expect(a, `${label}: first box`).not.toBeNull();
+  expect(b, `${label}: second box`).not.toBeNull();
+  for (const k of ['minX', 'maxX', 'minY', 'maxY'] as const) expect(Math.abs(a![k] - b![k]), `${label} ${k}`).toBeLessThanOrEqual(0.01);
+}
+
+describe('live telementoring in Chromium', () => {
+  let theatre: Page;
+  let mentor: Page;
+  let observer: Page;
+  let sessionId: string;
+  let people: Awaited<ReturnType<BrowserStack['account']>>[];
+
+  it('theatre sends its capture device; mentor and a phone observer see it', async () => {
+    const host = await stack.account('admin', 'Dr. Host');
+    people = [
+      await stack.account('surgeon', 'Dr. Chen Hao'),
+      await stack.account('mentor', 'Prof. Zhang Min'),
+      await stack.account('trainee', 'Li Na'),
+      await stack.account('mentor', 'Dr. Second Mentor'),
+      await stack.account('trainee', 'Late Trainee'),
+    ];
+    const [surgeon, mentor1, trainee, mentor2, late] = people as [typeof people[0], typeof people[0], typeof people[0], typeof people[0], typeof people[0]];
+    const session = await stack.liveSession(host, [
+      { email: surgeon.email, role: 'theatre' },
+      { email: mentor1.email, role: 'mentor' },
+      { email: trainee.email, role: 'observer' },
+      { email: mentor2.email, role: 'mentor' },
+      { email: late.email, role: 'observer' },
+    ]);
+    sessionId = session.id;
+
+    theatre = await open(surgeon, `/sessions/${sessionId}/theatre`, { width: 1920, height: 1080 });
+    await theatre.getByRole('button', { name: /Capture device/ }).first().click();
+    await waitForPicture(theatre);
+
+    mentor = await open(mentor1, `/sessions/${sessionId}/mentor`, { width: 1280, height: 720 });
+    await mentor.getByRole('toolbar').waitFor();
+    await waitForPicture(mentor);
+
+    observer = await open(trainee, `/sessions/${sessionId}/watch`, { width: 390, height: 844 }, true);
+    await waitForPicture(observer);
+    await expect(observer.getByRole('toolbar').count()).resolves.toBe(0);
+
+    // Each view knows who is here, in which role.
+    await mentor.locator(`li[data-identity="${surgeon.id}"]`).waitFor();
+    await expect(mentor.locator(`li[data-identity="${surgeon.id}"]`).innerText()).resolves.toMatch(/Dr\. Chen Hao[\s\S]*Theatre/);
+  });
+
+  it('a stroke appears at the same place of the picture on every screen, while it is drawn and after', async () => {
+    await drag(mentor, [0.2, 0.3], [0.4, 0.3], 10, false);
+    // Still drawing: theatre and the phone already show the line growing.
+    for (const page of [theatre, observer]) {
+      const box = await waitForColour(page, LIVE, CYAN, (b) => !!b && b.maxX > 0.38);
+      expect(close(box!.minX, 0.2)).toBe(true);
+      expect(close((box!.minY + box!.maxY) / 2, 0.3)).toBe(true);
+    }
+    const [x, y] = await at(mentor, [0.6, 0.3]);
+    await mentor.mouse.move(x, y, { steps: 10 });
+    await mentor.mouse.up();
+    const seenByMentor = await waitForColour(mentor, LIVE, CYAN, (b) => !!b && b.maxX > 0.59);
+    for (const page of [theatre, observer]) {
+      const box = await waitForColour(page, LIVE, CYAN, (b) => !!b && b.maxX > 0.59);
+      expect(close(box!.minX, 0.2)).toBe(true);
+      expect(close(box!.maxX, 0.6)).toBe(true);
+      sameBox(box, seenByMentor, 'stroke');
+    }
+  });
+
+  it('an arrow and a text label land at the same normalised positions on theatre and the phone', async () => {
+    await mentor.getByRole('radio', { name: 'Arrow' }).click();
+    await mentor.getByRole('radio', { name: 'Colour 2' }).click();
+    await drag(mentor, [0.5, 0.55], [0.75, 0.7]);
+    await mentor.getByRole('radio', { name: 'Text' }).click();
+    await mentor.getByRole('radio', { name: 'Colour 3' }).click();
+    const [tx, ty] = await at(mentor, [0.12, 0.82]);
+    await mentor.mouse.click(tx, ty);
+    await mentor.getByRole('textbox', { name: 'Text' }).fill('3 o’clock: tear');
+    await mentor.keyboard.press('Enter');
+
+    const arrowAtMentor = await waitForColour(mentor, LIVE, LIME, (b) => !!b && b.maxX > 0.74);
+    const textAtMentor = await waitForColour(mentor, LIVE, YELLOW, (b) => !!b && b.count > 50);
+    expect(close(arrowAtMentor!.minX, 0.5)).toBe(true);
+    expect(close(arrowAtMentor!.maxX, 0.75)).toBe(true);
+    for (const page of [theatre, observer]) {
+      sameBox(await waitForColour(page, LIVE, LIME, (b) => !!b && b.maxX > 0.74), arrowAtMentor, 'arrow');
+      sameBox(await waitForColour(page, LIVE, YELLOW, (b) => !!b && b.count > 20), textAtMentor, 'text');
+    }
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'theatre.png') });
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'mentor.png') });
+    await observer.screenshot({ path: join(SCREENSHOTS, 'observer-phone.png') });
+  });
+
+  it('two mentors draw at once, each in their own colour', async () => {
+    const second = await open(people[3]!, `/sessions/${sessionId}/mentor`, { width: 1280, height: 720 });
+    await second.getByRole('toolbar').waitFor();
+    await waitForPicture(second);
+    await second.getByRole('radio', { name: 'Colour 4' }).click();
+    await mentor.getByRole('radio', { name: 'Pen' }).click();
+    await mentor.getByRole('radio', { name: 'Colour 1' }).click();
+
+    const [a1, b1] = [await at(mentor, [0.3, 0.5]), await at(second, [0.3, 0.65])];
+    await mentor.mouse.move(...a1);
+    await second.mouse.move(...b1);
+    await mentor.mouse.down();
+    await second.mouse.down();
+    for (let i = 1; i <= 8; i++) {
+      const [ax, ay] = await at(mentor, [0.3 + i * 0.02, 0.5]);
+      const [bx, by] = await at(second, [0.3 + i * 0.02, 0.65]);
+      await Promise.all([mentor.mouse.move(ax, ay), second.mouse.move(bx, by)]);
+    }
+    await Promise.all([mentor.mouse.up(), second.mouse.up()]);
+
+    for (const page of [theatre, observer]) {
+      const blue = await waitForColour(page, LIVE, BLUE, (b) => !!b && b.maxX > 0.45);
+      // The stroke's lower edge (its name tag sits above it).
+      expect(close(blue!.maxY, 0.65)).toBe(true);
+      expect(close(blue!.minX, 0.3)).toBe(true);
+      await waitForColour(page, LIVE, CYAN, (b) => !!b && b.maxY > 0.49);
+    }
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'theatre-two-mentors.png') });
+  });
+
+  it('undo removes the mentor’s last annotation for everyone', async () => {
+    await mentor.getByRole('button', { name: 'Undo' }).click();
+    await mentor.getByRole('button', { name: 'Undo' }).click();
+    // The second undo took the text label back.
+    for (const page of [theatre, observer]) await waitForColour(page, LIVE, YELLOW, (b) => b === null);
+    await mentor.getByRole('button', { name: 'Redo' }).click();
+    for (const page of [theatre, observer]) await waitForColour(page, LIVE, YELLOW, (b) => b !== null && b.count > 20);
+  });
+
+  it('an observer who joins late sees the whole overlay at once', async () => {
+    // Theatre's display and this laptop both show name tags at full size (a phone shows them
+    // at a minimum readable size), so theatre is the reference here.
+    const expected = await colourBox(theatre, LIVE, LIME);
+    const started = Date.now();
+    const late = await open(people[4]!, `/sessions/${sessionId}/watch`, { width: 1280, height: 800 });
+    await waitForPicture(late);
+    const joinedAt = Date.now();
+    sameBox(await waitForColour(late, LIVE, LIME, (b) => !!b && b.maxX > 0.74, 5000), expected, 'late arrow');
+    await waitForColour(late, LIVE, CYAN, (b) => !!b);
+    await waitForColour(late, LIVE, BLUE, (b) => !!b);
+    await waitForColour(late, LIVE, YELLOW, (b) => !!b);
+    console.log(`late joiner: picture after ${joinedAt - started} ms, full overlay ${Date.now() - joinedAt} ms later`);
+  });
+
+  it('freeze-frame: observers see the still with the drawings; theatre keeps its live picture and shows the still beside it', async () => {
+    await mentor.getByRole('button', { name: 'Freeze frame' }).click();
+    await observer.locator(STILL).waitFor({ timeout: 10_000 });
+    await theatre.locator(STILL).waitFor({ timeout: 10_000 });
+    // Theatre's live picture is still there, playing.
+    await waitForPicture(theatre, LIVE);
+    await waitForColour(observer, STILL, LIME, (b) => !!b && b.maxX > 0.74);
+    await waitForColour(theatre, STILL, LIME, (b) => !!b && b.maxX > 0.74);
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'theatre-freeze.png') });
+    await observer.screenshot({ path: join(SCREENSHOTS, 'observer-freeze.png') });
+
+    await mentor.getByRole('button', { name: 'Back to live' }).click();
+    await theatre.locator(STILL).waitFor({ state: 'detached', timeout: 10_000 });
+    await observer.locator(STILL).waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('an observer cannot draw', async () => {
+    const before = await colourBox(theatre, LIVE, CYAN);
+    const stage = observer.locator(LIVE);
+    await expect(stage.getAttribute('role')).resolves.toBe('img');
+    const box = (await stage.boundingBox())!;
+    await observer.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.5);
+    await observer.mouse.down();
+    await observer.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.5, { steps: 10 });
+    await observer.mouse.up();
+    sameBox(await colourBox(theatre, LIVE, CYAN), before, 'nothing new on theatre');
+  });
+
+  it('clear all removes every drawing for everyone', async () => {
+    await mentor.getByRole('button', { name: 'Clear all' }).click();
+    for (const page of [theatre, observer, mentor]) {
+      for (const colour of [CYAN, LIME, YELLOW, BLUE]) await waitForColour(page, LIVE, colour, (b) => b === null);
+    }
+  });
+});
