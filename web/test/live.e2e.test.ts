@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { Room, dispose } from '@livekit/rtc-node';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
 import { colourBox, pictureRect, waitForColour, type Box, type Rgb } from './pixels.ts';
 
@@ -33,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await stack?.stop();
+  await dispose();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -247,10 +249,53 @@ describe('live telementoring in Chromium', () => {
     sameBox(await colourBox(theatre, LIVE, CYAN), before, 'nothing new on theatre');
   });
 
+  it('a forged, malformed or oversized packet is dropped and counted; the pages keep working', async () => {
+    // A second theatre PC (theatre may send data: it serves snapshots) tries to draw as the mentor.
+    const rogue = await stack.account('surgeon', 'Rogue PC');
+    await stack.invite(sessionId, rogue.email, 'theatre');
+    const { token, url } = await stack.tokenFor(sessionId, rogue);
+    const room = new Room();
+    await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+    try {
+      const mentorId = people[1]!.id;
+      const forged = {
+        v: 1, id: 'forged1', author: mentorId, seq: 1, t: Date.now(), frame: null,
+        kind: 'shape', shape: 'ellipse', from: [0.05, 0.05], to: [0.95, 0.95], style: { color: '#448aff', width: 'thick' }, fade: false,
+      };
+      const asTheatre = { ...forged, id: 'forged2', author: rogue.id };
+      const send = (data: Uint8Array) => room.localParticipant!.publishData(data, { reliable: true, topic: 'loupe.ops' });
+      const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
+      await send(new TextEncoder().encode(JSON.stringify(forged)));
+      await send(new TextEncoder().encode(JSON.stringify(asTheatre)));
+      await send(new TextEncoder().encode('{"v":1,"kind":'));
+      await send(new TextEncoder().encode(JSON.stringify({ ...forged, v: 99 })));
+      await send(new Uint8Array(12 * 1024).fill(0x7b));
+      await observer.waitForFunction(
+        (n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n,
+        before + 5,
+        { timeout: 10_000 },
+      );
+      const reasons = await observer.locator('[data-dropped]').first().getAttribute('data-drop-reasons');
+      expect(reasons).toMatch(/not_author/);
+      expect(reasons).toMatch(/not_allowed/);
+      expect(reasons).toMatch(/malformed/);
+      expect(reasons).toMatch(/unknown_version/);
+      expect(reasons).toMatch(/oversized/);
+      // Nothing was drawn, and the mentor can still draw for everyone.
+      await expect(colourBox(theatre, LIVE, BLUE).then((b) => b && b.maxX > 0.9)).resolves.toBeFalsy();
+      await mentor.getByRole('radio', { name: 'Pen' }).click();
+      await mentor.getByRole('radio', { name: 'Colour 5' }).click();
+      await drag(mentor, [0.1, 0.9], [0.3, 0.9]);
+      await waitForColour(observer, LIVE, [255, 255, 255], (b) => !!b && close(b.maxX, 0.3));
+    } finally {
+      await room.disconnect();
+    }
+  });
+
   it('clear all removes every drawing for everyone', async () => {
     await mentor.getByRole('button', { name: 'Clear all' }).click();
     for (const page of [theatre, observer, mentor]) {
-      for (const colour of [CYAN, LIME, YELLOW, BLUE]) await waitForColour(page, LIVE, colour, (b) => b === null);
+      for (const colour of [CYAN, LIME, YELLOW, BLUE, [255, 255, 255] as Rgb]) await waitForColour(page, LIVE, colour, (b) => b === null);
     }
   });
 });

@@ -33,6 +33,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   await mkdir(SCREENSHOTS, { recursive: true });
 
   let counter = 0;
+  let hostCookie: string | null = null;
   return {
     livekit,
     api,
@@ -63,6 +64,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     /** A live session hosted by `host`, with `members` invited in their roles, started. */
     async liveSession(host: { email: string; password: string }, members: { email: string; role: SessionRole }[]): Promise<LiveSession> {
       const cookie = `loupe_session=${await this.cookieFor(host)}`;
+      hostCookie = cookie;
       const call = async (path: string, body?: unknown) => {
         const res = await fetch(`${api.url}${path}`, {
           method: 'POST',
@@ -80,6 +82,25 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
       });
       for (const m of members) await call(`/sessions/${session.id}/members`, m);
       return call(`/sessions/${session.id}/start`);
+    },
+    async invite(sessionId: string, email: string, role: SessionRole) {
+      const host = hostCookie;
+      if (!host) throw new Error('create the live session first');
+      const res = await fetch(`${api.url}/sessions/${sessionId}/members`, {
+        method: 'POST',
+        headers: { cookie: host, 'content-type': 'application/json' },
+        body: JSON.stringify({ email, role }),
+      });
+      if (!res.ok) throw new Error(`invite: ${res.status}`);
+    },
+    /** A LiveKit token from the api, as `who`. */
+    async tokenFor(sessionId: string, who: { email: string; password: string }): Promise<{ token: string; url: string }> {
+      const res = await fetch(`${api.url}/sessions/${sessionId}/token`, {
+        method: 'POST',
+        headers: { cookie: `loupe_session=${await this.cookieFor(who)}` },
+      });
+      if (!res.ok) throw new Error(`token: ${res.status}`);
+      return res.json() as Promise<{ token: string; url: string }>;
     },
     async signIn(page: Page, who: { email: string; password: string }) {
       await page.goto(`${web.url}/login`);

@@ -22,9 +22,15 @@ export class LatencyReadout {
     // The subscriber transport carries the theatre's picture and the mentors' ops to us.
     const transport = room.engine.pcManager?.subscriber;
     const report = transport ? await Promise.resolve(transport.getStats()).catch(() => null) : null;
+    // The pair in use is the one the transport names; Chrome does not always mark it nominated.
+    let pairId: string | undefined;
+    report?.forEach((s) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
     let rtt: number | null = null;
     report?.forEach((s) => {
-      if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime * 1000;
+      const selected = pairId ? s.id === pairId : s.state === 'succeeded';
+      if (s.type === 'candidate-pair' && selected && typeof s.currentRoundTripTime === 'number') rtt = s.currentRoundTripTime * 1000;
     });
     this.rttMs = rtt;
     const stats = track && !track.isLocal ? await track.getRTCStatsReport().catch(() => undefined) : undefined;

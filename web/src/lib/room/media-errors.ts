@@ -9,3 +9,6 @@ export function mediaErrorKey(err: unknown): { key: MessageKey; message: string 
   if (name === 'NotReadableError' || name === 'AbortError') return { key: 'media.inUse', message };
   return { key: 'media.failed', message };
 }
+
+/** Microphone processing for a room with monitors beeping and suction running. */
+export const MIC_OPTIONS = { echoCancellation: true, noiseSuppression: true, autoGainControl: true } as const;
