@@ -105,6 +105,12 @@ export const InviteBody = z
   .meta({ id: 'InviteBody' });
 export type InviteBody = z.infer<typeof InviteBody>;
 
+/** Who asks for the overlay: the caller's LiveKit identity (a display-only screen has its own). */
+export const OverlayRequestBody = z
+  .object({ identity: z.string().min(1).max(160) })
+  .meta({ id: 'OverlayRequestBody' });
+export type OverlayRequestBody = z.infer<typeof OverlayRequestBody>;
+
 export const SessionToken = z
   .object({
     /** LiveKit access token (JWT). */

@@ -29,6 +29,7 @@ export {
   SessionList,
   InviteBody,
   SessionToken,
+  OverlayRequestBody,
 } from './api.ts';
 export type { ErrorCode, SessionStatus } from './api.ts';
 

@@ -237,6 +237,51 @@ describe('live telementoring in Chromium', () => {
     await observer.locator(STILL).waitFor({ state: 'detached', timeout: 10_000 });
   });
 
+  it('the laser pointer shows where the mentor points, then fades away', async () => {
+    const LASER: Rgb = [0x00, 0xff, 0x9c];
+    await mentor.getByRole('radio', { name: 'Laser pointer' }).click();
+    await drag(mentor, [0.8, 0.2], [0.85, 0.25], 6, false);
+    const seen = await waitForColour(observer, LIVE, LASER, (b) => !!b && b.maxX > 0.84);
+    // The pointer head is a fixed-size dot, bigger than 1% of a phone-sized picture.
+    expect(close(seen!.maxX, 0.85, 0.03)).toBe(true);
+    await mentor.mouse.up();
+    await waitForColour(observer, LIVE, LASER, (b) => b === null);
+  });
+
+  it('fade mode: a drawing disappears by itself after a few seconds; persist mode keeps it', async () => {
+    await mentor.getByRole('radio', { name: 'Pen' }).click();
+    await mentor.getByRole('radio', { name: 'Colour 5' }).click();
+    await mentor.getByRole('radio', { name: 'Fade' }).click();
+    await drag(mentor, [0.6, 0.9], [0.9, 0.9]);
+    const WHITE: Rgb = [255, 255, 255];
+    await waitForColour(theatre, LIVE, WHITE, (b) => !!b && b.minY > 0.85);
+    await waitForColour(theatre, LIVE, WHITE, (b) => b === null, 12_000);
+    await mentor.getByRole('radio', { name: 'Keep' }).click();
+  });
+
+  it('the eraser removes the one annotation it touches, for everyone', async () => {
+    await mentor.getByRole('radio', { name: 'Eraser' }).click();
+    const [x, y] = await at(mentor, [0.625, 0.625]);
+    await mentor.mouse.click(x, y);
+    for (const page of [theatre, observer]) await waitForColour(page, LIVE, LIME, (b) => b === null);
+    // The stroke and the label are still there.
+    await waitForColour(theatre, LIVE, CYAN, (b) => !!b);
+    await waitForColour(theatre, LIVE, YELLOW, (b) => !!b);
+  });
+
+  it('a second OR monitor in display-only mode shows the picture and overlay, publishes nothing, and does not disturb theatre', async () => {
+    const display = await open(people[0]!, `/sessions/${sessionId}/theatre`, { width: 1280, height: 720 });
+    await display.getByRole('button', { name: 'Display only (second monitor)' }).click();
+    await waitForPicture(display);
+    await waitForColour(display, LIVE, CYAN, (b) => !!b);
+    await expect(display.getByRole('button', { name: /microphone/ }).count()).resolves.toBe(0);
+    // Theatre is still connected and sending.
+    await expect(theatre.getByText('Change source').isVisible()).resolves.toBe(true);
+    await waitForPicture(mentor);
+    // livekit-server announces participants who publish nothing in batches, up to 3 s late.
+    await mentor.locator('li', { hasText: 'display only' }).waitFor({ timeout: 10_000 });
+  });
+
   it('an observer cannot draw', async () => {
     const before = await colourBox(theatre, LIVE, CYAN);
     const stage = observer.locator(LIVE);

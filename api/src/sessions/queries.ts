@@ -82,7 +82,7 @@ export async function loadLiveSession(db: Db, row: SessionRow, viewer: User): Pr
   return toLiveSession(row, members.get(row.id) ?? [], viewer);
 }
 
-/** Identities (user ids) of the members who hold the live overlay, other than `except`. */
+/** Identities (user ids) of the members who hold the live overlay, other than the identity `except`. */
 export async function overlayHolders(db: Db, sessionId: string, except: string): Promise<string[]> {
   const rows = await db
     .select({ userId: sessionMembers.userId })

@@ -5,6 +5,7 @@ import {
   Id,
   InviteBody,
   LiveSession,
+  OverlayRequestBody,
   ROLES_THAT_SCHEDULE,
   SessionList,
   SessionToken,
@@ -90,7 +91,7 @@ const resync = createRoute({
   path: '/{id}/overlay-request',
   tags,
   summary: 'Ask the overlay holders in the live room to send me the whole current overlay',
-  request: { params: SessionParam },
+  request: { params: SessionParam, ...jsonBody(OverlayRequestBody) },
   responses: { 202: { description: 'Asked' }, ...errors },
 });
 
@@ -206,9 +207,14 @@ export function sessionRoutes({ db, config, rooms }: AppDeps) {
       const access = await sessionFor(db, c.req.valid('param').id, user);
       if (!access.role) throw forbidden('You are not invited to this session');
       assertNotEnded(access);
-      const holders = await overlayHolders(db, access.session.id, user.id);
+      // The identity must be the caller's own: their user id, or one of their display-only screens.
+      const { identity } = c.req.valid('json');
+      if (identity !== user.id && !identity.startsWith(`${user.id}:display:`)) throw forbidden('Not your identity');
+      const holders = await overlayHolders(db, access.session.id, identity);
       if (holders.length > 0) {
-        await rooms.requestOverlay(access.session.id, user.id, holders).catch((err) => logRoomFailure('request overlay', access.session.id, err));
+        await rooms
+          .requestOverlay(access.session.id, identity, holders)
+          .catch((err) => logRoomFailure('request overlay', access.session.id, err));
       }
       return c.body(null, 202);
     });

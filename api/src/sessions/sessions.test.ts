@@ -151,12 +151,21 @@ describe('invitations and lifecycle', () => {
       people[role] = await api.account(global);
       await api.app.request(`/sessions/${session.id}/members`, postJson({ email: people[role].user.email, role }, host.cookie));
     }
-    const res = await api.app.request(`/sessions/${session.id}/overlay-request`, withCookie(people.observer!.cookie, 'POST'));
+    const ask = (who: TestAccount, identity: string) =>
+      api.app.request(`/sessions/${session.id}/overlay-request`, postJson({ identity }, who.cookie));
+    const res = await ask(people.observer!, people.observer!.user.id);
     expect(res.status).toBe(202);
     expect(api.roomCalls).toHaveLength(1);
     expect(api.roomCalls[0]).toMatchObject({ action: 'overlay', room: session.id, identity: people.observer!.user.id });
     expect(new Set(api.roomCalls[0]!.holders)).toEqual(new Set([people.theatre!.user.id, people.mentor!.user.id]));
     const outsider = await api.account('trainee');
-    expect((await api.app.request(`/sessions/${session.id}/overlay-request`, withCookie(outsider.cookie, 'POST'))).status).toBe(403);
+    expect((await ask(outsider, outsider.user.id)).status).toBe(403);
+    // Nobody may have a snapshot sent to someone else.
+    expect((await ask(people.observer!, people.mentor!.user.id)).status).toBe(403);
+    // A theatre's second monitor asks as its own identity; the theatre PC is then a holder for it.
+    const display = `${people.theatre!.user.id}:display:ab12cd34`;
+    expect((await ask(people.theatre!, display)).status).toBe(202);
+    expect(new Set(api.roomCalls[1]!.holders)).toEqual(new Set([people.theatre!.user.id, people.mentor!.user.id]));
+    expect(api.roomCalls).toHaveLength(2);
   });
 });

@@ -24,7 +24,7 @@ function textSizePx(a: Annotation, rect: Rect): number {
   return Math.max(8, factor * rect.height);
 }
 
-const tagSizePx = (rect: Rect) => Math.max(8, 0.024 * rect.height);
+const tagSizePx = (rect: Rect) => Math.max(8, 0.017 * rect.height);
 
 export class AnnotationRenderer {
   private readonly K: KonvaModule;

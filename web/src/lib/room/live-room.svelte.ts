@@ -134,7 +134,7 @@ export class LiveRoom {
   /** Ask the overlay holders (via the api: observers cannot send data) for the whole overlay. */
   async requestOverlay(): Promise<void> {
     await apiClient('/api')
-      .sessions[':id']['overlay-request'].$post({ param: { id: this.sessionId } })
+      .sessions[':id']['overlay-request'].$post({ param: { id: this.sessionId }, json: { identity: this.identity } })
       .catch(() => undefined);
   }
 
