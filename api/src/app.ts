@@ -9,6 +9,8 @@ import { authRoutes } from './auth/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
 import { webhookRoutes } from './livekit/webhook-routes.ts';
+import { recordingRoutes } from './recordings/routes.ts';
+import { internalRoutes } from './recordings/internal-routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -45,6 +47,8 @@ export function createApp(deps: AppDeps) {
     .route('/auth', authRoutes(deps))
     .route('/users', userRoutes(deps))
     .route('/sessions', sessionRoutes(deps))
+    .route('/sessions', recordingRoutes(deps))
+    .route('/internal', internalRoutes(deps))
     .route('/webhooks', webhookRoutes(deps))
     .get('/health', (c) => c.json({ ok: true }, 200));
 }

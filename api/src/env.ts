@@ -19,6 +19,7 @@ const ApiEnv = z.object({
   LIVEKIT_PUBLIC_URL: z.url().default('ws://127.0.0.1:7880'),
   LIVEKIT_API_KEY: z.string().min(3, 'LIVEKIT_API_KEY is required'),
   LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
+  LOUPE_RECORDER_TOKEN: z.string().min(32, 'LOUPE_RECORDER_TOKEN must be at least 32 characters').optional(),
 });
 
 export type ApiConfig = {
@@ -30,6 +31,8 @@ export type ApiConfig = {
   sessionIdleMs: number;
   sessionMaxMs: number;
   livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
+  /** Bearer token the recorder worker presents on /internal routes; unset: those routes refuse. */
+  recorderToken: string | undefined;
 };
 
 export function parseApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -53,5 +56,6 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
       apiKey: e.LIVEKIT_API_KEY,
       apiSecret: e.LIVEKIT_API_SECRET,
     },
+    recorderToken: e.LOUPE_RECORDER_TOKEN,
   };
 }

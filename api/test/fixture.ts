@@ -13,9 +13,16 @@ import { parseApiConfig } from '../src/env.ts';
 import { createUser } from '../src/users/create-user.ts';
 import type { RoomControl } from '../src/livekit/rooms.ts';
 
+export const TEST_RECORDER_TOKEN = 'recorder-token-for-tests-0123456789abcdef';
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
 
-export type RoomCall = { action: 'close' | 'remove' | 'overlay'; room: string; identity?: string; holders?: string[] };
+export type RoomCall = {
+  action: 'close' | 'remove' | 'overlay' | 'recording';
+  room: string;
+  identity?: string;
+  holders?: string[];
+  state?: string;
+};
 
 export async function createTestApi(env: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-api-'));
@@ -23,6 +30,7 @@ export async function createTestApi(env: Record<string, string> = {}) {
     LOUPE_DB_URL: `file:${join(dir, 'loupe.db')}`,
     LIVEKIT_API_KEY: TEST_KEYS.apiKey,
     LIVEKIT_API_SECRET: TEST_KEYS.apiSecret,
+    LOUPE_RECORDER_TOKEN: TEST_RECORDER_TOKEN,
     ...env,
   });
   const { db, client } = await openDb(config.db.url);
@@ -32,6 +40,7 @@ export async function createTestApi(env: Record<string, string> = {}) {
     closeRoom: async (room) => void roomCalls.push({ action: 'close', room }),
     removeParticipant: async (room, identity) => void roomCalls.push({ action: 'remove', room, identity }),
     requestOverlay: async (room, identity, holders) => void roomCalls.push({ action: 'overlay', room, identity, holders }),
+    setRecordingState: async (room, state) => void roomCalls.push({ action: 'recording', room, state }),
   };
   const app = createApp({ db, config, rooms });
 

@@ -105,6 +105,48 @@ export const InviteBody = z
   .meta({ id: 'InviteBody' });
 export type InviteBody = z.infer<typeof InviteBody>;
 
+export const RECORDING_STATUSES = ['recording', 'paused', 'stopped', 'finalising', 'ready', 'failed'] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+/** Recordings the recorder still has work on (capturing, or finalising after stop). */
+export const ACTIVE_RECORDING_STATUSES: readonly RecordingStatus[] = ['recording', 'paused', 'stopped', 'finalising'];
+
+/**
+ * Starting a recording needs two explicit confirmations from the person in theatre or the
+ * host: patient consent is on file, and no patient identifiers are in view.
+ */
+export const StartRecordingBody = z
+  .object({
+    consentOnFile: z.literal(true, { message: 'Confirm that patient consent to recording is on file' }),
+    noIdentifiersInView: z.literal(true, { message: 'Confirm that no patient identifiers are in view' }),
+  })
+  .meta({ id: 'StartRecordingBody' });
+export type StartRecordingBody = z.infer<typeof StartRecordingBody>;
+
+export const Recording = z
+  .object({
+    id: Id,
+    sessionId: Id,
+    status: z.enum(RECORDING_STATUSES),
+    consentBy: z.string(),
+    consentAt: z.string(),
+    startedAt: z.string(),
+    stoppedAt: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    failure: z.string().nullable(),
+  })
+  .meta({ id: 'Recording' });
+export type Recording = z.infer<typeof Recording>;
+
+/** What the recorder reports when it has finished a recording. */
+export const RecordingOutcome = z
+  .object({
+    status: z.enum(['ready', 'failed']),
+    durationMs: z.number().int().min(0).nullable(),
+    failure: z.string().max(2000).nullable(),
+  })
+  .meta({ id: 'RecordingOutcome' });
+export type RecordingOutcome = z.infer<typeof RecordingOutcome>;
+
 /** Who asks for the overlay: the caller's LiveKit identity (a display-only screen has its own). */
 export const OverlayRequestBody = z
   .object({ identity: z.string().min(1).max(160) })

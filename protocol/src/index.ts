@@ -30,8 +30,13 @@ export {
   InviteBody,
   SessionToken,
   OverlayRequestBody,
+  RECORDING_STATUSES,
+  ACTIVE_RECORDING_STATUSES,
+  StartRecordingBody,
+  Recording,
+  RecordingOutcome,
 } from './api.ts';
-export type { ErrorCode, SessionStatus } from './api.ts';
+export type { ErrorCode, SessionStatus, RecordingStatus } from './api.ts';
 
 export {
   ANNOTATION_VERSION,

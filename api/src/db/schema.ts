@@ -1,7 +1,7 @@
 /** The one definition of Loupe's tables. Migrations in ../../../migrations are generated from it. */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { GLOBAL_ROLES, SESSION_ROLES, SESSION_STATUSES } from '@loupe/protocol';
+import { GLOBAL_ROLES, RECORDING_STATUSES, SESSION_ROLES, SESSION_STATUSES } from '@loupe/protocol';
 
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
@@ -85,4 +85,30 @@ export const livekitEvents = sqliteTable(
     payload: text('payload', { mode: 'json' }).notNull(),
   },
   (t) => [index('livekit_events_room_idx').on(t.roomName, t.occurredAt)],
+);
+
+/**
+ * A recording of a live session. Nothing is recorded without an explicit start that confirms
+ * consent; who confirmed and when are kept with it.
+ */
+export const recordings = sqliteTable(
+  'recordings',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: RECORDING_STATUSES }).notNull(),
+    consentBy: text('consent_by')
+      .notNull()
+      .references(() => users.id),
+    consentAt: integer('consent_at', { mode: 'timestamp_ms' }).notNull(),
+    consentOnFile: integer('consent_on_file', { mode: 'boolean' }).notNull(),
+    noIdentifiersInView: integer('no_identifiers_in_view', { mode: 'boolean' }).notNull(),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    stoppedAt: integer('stopped_at', { mode: 'timestamp_ms' }),
+    durationMs: integer('duration_ms'),
+    failure: text('failure'),
+  },
+  (t) => [index('recordings_session_idx').on(t.sessionId), index('recordings_status_idx').on(t.status)],
 );

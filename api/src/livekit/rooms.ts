@@ -12,7 +12,11 @@ export type RoomControl = {
    * server, so holders can trust it; observers, who may not send data, get their snapshot this way.
    */
   requestOverlay(room: string, requester: string, holders: string[]): Promise<void>;
+  /** Tells everyone in the room whether it is being recorded (room metadata: every client shows REC). */
+  setRecordingState(room: string, state: RoomRecordingState): Promise<void>;
 };
+
+export type RoomRecordingState = 'recording' | 'paused' | 'off';
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
 
@@ -30,6 +34,14 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
       try {
         await client.removeParticipant(room, identity);
       } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+    async setRecordingState(room, state) {
+      try {
+        await client.updateRoomMetadata(room, JSON.stringify({ recording: state }));
+      } catch (err) {
+        // No room yet (nobody joined): clients read the state when they join.
         if (!isNotFound(err)) throw err;
       }
     },

@@ -1,0 +1,77 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { createMiddleware } from 'hono/factory';
+import { eq } from 'drizzle-orm';
+import { Id, RecordingOutcome } from '@loupe/protocol';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { ApiError, notFound } from '../http/errors.ts';
+import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { recordings } from '../db/schema.ts';
+import { activeRecordings } from './queries.ts';
+
+const Work = z
+  .object({
+    recordings: z.array(
+      z.object({ id: Id, sessionId: Id, status: z.enum(['recording', 'paused', 'stopped', 'finalising']) }),
+    ),
+  })
+  .meta({ id: 'RecorderWork' });
+
+const work = createRoute({
+  method: 'get',
+  path: '/recordings/active',
+  tags: ['recorder'],
+  summary: 'Recordings the recorder has work on (recorder service only)',
+  responses: { 200: json(Work, 'Work'), 401: errors[401] },
+});
+
+const finished = createRoute({
+  method: 'post',
+  path: '/recordings/{id}/outcome',
+  tags: ['recorder'],
+  summary: 'The recorder reports a finished recording: ready, or failed with a reason (recorder service only)',
+  request: { params: z.object({ id: Id }), ...jsonBody(RecordingOutcome) },
+  responses: { 204: { description: 'Recorded' }, 401: errors[401], 404: errors[404] },
+});
+
+/** The recorder authenticates with a bearer token from configuration; compared in constant time. */
+function recorderOnly(token: string | undefined) {
+  const expected = token ? Buffer.from(`Bearer ${token}`) : null;
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const given = Buffer.from(c.req.header('authorization') ?? '');
+    if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new ApiError(401, 'unauthenticated', 'Recorder credentials required');
+    }
+    await next();
+  });
+}
+
+export function internalRoutes({ db, config }: AppDeps) {
+  const app = router();
+  app.use('*', recorderOnly(config.recorderToken));
+  return app
+    .openapi(work, async (c) => {
+      const rows = await activeRecordings(db);
+      return c.json(
+        {
+          recordings: rows.map((r) => ({
+            id: r.id,
+            sessionId: r.sessionId,
+            status: r.status as 'recording' | 'paused' | 'stopped' | 'finalising',
+          })),
+        },
+        200,
+      );
+    })
+    .openapi(finished, async (c) => {
+      const { id } = c.req.valid('param');
+      const outcome = c.req.valid('json');
+      const updated = await db
+        .update(recordings)
+        .set({ status: outcome.status, durationMs: outcome.durationMs, failure: outcome.failure })
+        .where(eq(recordings.id, id))
+        .returning({ id: recordings.id });
+      if (updated.length === 0) throw notFound('Recording');
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LiveSession, SessionRole } from '@loupe/protocol';
+import { TEST_RECORDER_TOKEN, createTestApi, json, postJson, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
+
+let api: TestApi;
+let host: TestAccount;
+let session: LiveSession;
+const consent = { consentOnFile: true, noIdentifiersInView: true };
+
+beforeEach(async () => {
+  api = await createTestApi();
+  host = await api.account('surgeon', 'Dr. Host');
+  const res = await api.app.request(
+    '/sessions',
+    postJson({ title: 'Whipple', procedure: 'Pancreaticoduodenectomy', specialty: 'HPB', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie),
+  );
+  session = await json(res);
+  await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
+});
+afterEach(() => api.close());
+
+async function member(role: SessionRole) {
+  const person = await api.account(role === 'observer' ? 'trainee' : role === 'theatre' ? 'surgeon' : 'mentor');
+  await api.app.request(`/sessions/${session.id}/members`, postJson({ email: person.user.email, role }, host.cookie));
+  return person;
+}
+
+const recorder = (path: string, init: RequestInit = {}) =>
+  api.app.request(path, { ...init, headers: { ...init.headers, authorization: `Bearer ${TEST_RECORDER_TOKEN}` } });
+
+describe('recording controls', () => {
+  it('theatre starts a recording only with both confirmations, stored with who and when; the room shows REC', async () => {
+    const theatre = await member('theatre');
+    const refused = await api.app.request(`/sessions/${session.id}/recording`, postJson({ consentOnFile: true }, theatre.cookie));
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).error.message).toMatch(/identifiers/);
+    const res = await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, theatre.cookie));
+    expect(res.status).toBe(201);
+    const recording = await json(res);
+    expect(recording).toMatchObject({ status: 'recording', consentBy: theatre.user.id, sessionId: session.id });
+    expect(Math.abs(Date.parse(recording.consentAt) - Date.now())).toBeLessThan(5000);
+    expect(api.roomCalls).toContainEqual({ action: 'recording', room: session.id, state: 'recording' });
+    const again = await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, theatre.cookie));
+    expect(again.status).toBe(409);
+  });
+
+  it('mentors and observers cannot start, pause or stop a recording', async () => {
+    for (const role of ['mentor', 'observer'] as const) {
+      const person = await member(role);
+      expect((await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, person.cookie))).status).toBe(403);
+    }
+    await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie));
+    const mentor = await member('mentor');
+    expect((await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(mentor.cookie, 'POST'))).status).toBe(403);
+  });
+
+  it('pauses, resumes and stops in order; a recording cannot start before the session is live', async () => {
+    await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie));
+    const step = async (action: string) => api.app.request(`/sessions/${session.id}/recording/${action}`, withCookie(host.cookie, 'POST'));
+    expect((await json(await step('pause'))).status).toBe('paused');
+    expect((await step('pause')).status).toBe(409);
+    expect((await json(await step('resume'))).status).toBe('recording');
+    const stopped = await json(await step('stop'));
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.stoppedAt).toEqual(expect.any(String));
+    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['recording', 'paused', 'recording', 'off']);
+
+    const other = await json(
+      await api.app.request(
+        '/sessions',
+        postJson({ title: 'Later', procedure: 'x', specialty: 'y', scheduledAt: '2026-12-02T08:00:00Z' }, host.cookie),
+      ),
+    );
+    expect((await api.app.request(`/sessions/${other.id}/recording`, postJson(consent, host.cookie))).status).toBe(409);
+  });
+});
+
+describe('the recorder’s internal api', () => {
+  it('needs the recorder token, lists the work, and takes the outcome', async () => {
+    expect((await api.app.request('/internal/recordings/active')).status).toBe(401);
+    expect((await api.app.request('/internal/recordings/active', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await api.app.request('/internal/recordings/active', withCookie(host.cookie))).status).toBe(401);
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    const work = await json(await recorder('/internal/recordings/active'));
+    expect(work.recordings).toEqual([{ id: started.id, sessionId: session.id, status: 'recording' }]);
+    await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
+    const outcome = await recorder(`/internal/recordings/${started.id}/outcome`, postJson({ status: 'ready', durationMs: 61_000, failure: null }));
+    expect(outcome.status).toBe(204);
+    expect((await json(await recorder('/internal/recordings/active'))).recordings).toEqual([]);
+    const after = await json(await api.app.request(`/sessions/${session.id}/recording`, withCookie(host.cookie)));
+    expect(after).toMatchObject({ status: 'ready', durationMs: 61_000 });
+  });
+});
