@@ -3,6 +3,7 @@
  * livekit-server, the api, the recorder and the web app, prints where to go, and stops them
  * all on Ctrl-C. Configuration: environment and an optional .env (see .env.example).
  */
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -21,28 +22,32 @@ const env = (name: string, fallback: string) => process.env[name] || fallback;
 const dataSetting = env('LOUPE_DATA_DIR', 'data');
 const dataDir = isAbsolute(dataSetting) ? dataSetting : join(ROOT, dataSetting);
 
-/** LiveKit keys from the environment, else generated once into data/secrets.env (mode 600). */
-async function livekitKeys(): Promise<{ apiKey: string; apiSecret: string }> {
-  if (process.env.LIVEKIT_API_KEY && process.env.LIVEKIT_API_SECRET) {
-    return { apiKey: process.env.LIVEKIT_API_KEY, apiSecret: process.env.LIVEKIT_API_SECRET };
-  }
+type Secrets = { apiKey: string; apiSecret: string; recorderToken: string };
+
+/**
+ * LiveKit keys and the recorder's api token from the environment, else generated once into
+ * data/secrets.env (mode 600) and read from there at every later start.
+ */
+async function secrets(): Promise<Secrets> {
   const secretsFile = join(dataDir, 'secrets.env');
-  if (existsSync(secretsFile)) {
-    const text = await readFile(secretsFile, 'utf8');
-    const apiKey = /^LIVEKIT_API_KEY=(.+)$/m.exec(text)?.[1];
-    const apiSecret = /^LIVEKIT_API_SECRET=(.+)$/m.exec(text)?.[1];
-    if (apiKey && apiSecret) return { apiKey, apiSecret };
-  }
-  const keys = generateKeys();
-  await writeFile(secretsFile, `LIVEKIT_API_KEY=${keys.apiKey}\nLIVEKIT_API_SECRET=${keys.apiSecret}\n`, { mode: 0o600 });
-  console.log(`Generated LiveKit keys into ${secretsFile}`);
-  return keys;
+  const stored = existsSync(secretsFile) ? await readFile(secretsFile, 'utf8') : '';
+  const read = (name: string) => process.env[name] || new RegExp(`^${name}=(.+)$`, 'm').exec(stored)?.[1];
+  let apiKey = read('LIVEKIT_API_KEY');
+  let apiSecret = read('LIVEKIT_API_SECRET');
+  let recorderToken = read('LOUPE_RECORDER_TOKEN');
+  if (apiKey && apiSecret && recorderToken) return { apiKey, apiSecret, recorderToken };
+  if (!apiKey || !apiSecret) ({ apiKey, apiSecret } = generateKeys());
+  recorderToken ??= randomBytes(32).toString('base64url');
+  const text = `LIVEKIT_API_KEY=${apiKey}\nLIVEKIT_API_SECRET=${apiSecret}\nLOUPE_RECORDER_TOKEN=${recorderToken}\n`;
+  await writeFile(secretsFile, text, { mode: 0o600 });
+  console.log(`Generated secrets into ${secretsFile}`);
+  return { apiKey, apiSecret, recorderToken };
 }
 
 async function main() {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
-  const keys = await livekitKeys();
+  const { recorderToken, ...keys } = await secrets();
 
   const apiHost = env('LOUPE_API_HOST', '127.0.0.1');
   const apiPort = env('LOUPE_API_PORT', '8787');
@@ -58,6 +63,8 @@ async function main() {
     LIVEKIT_API_SECRET: keys.apiSecret,
     LIVEKIT_URL: env('LIVEKIT_URL', `http://127.0.0.1:${livekitPort}`),
     LIVEKIT_PUBLIC_URL: env('LIVEKIT_PUBLIC_URL', `ws://127.0.0.1:${livekitPort}`),
+    LOUPE_RECORDER_TOKEN: recorderToken,
+    LOUPE_MEDIA_DIR: env('LOUPE_MEDIA_DIR', join(dataDir, 'media')),
   };
 
   const services: Service[] = [];

@@ -1,0 +1,51 @@
+/**
+ * Turns a stopped recording into a case: one browser-playable MP4 (H.264 + AAC, faststart),
+ * a poster frame and the annotation track. Idempotent: running it twice gives the same case.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readEventLog } from './event-log.ts';
+import { SAMPLE_RATE } from './media/audio-timeline.ts';
+import { durationMs } from './media/probe.ts';
+import { keptSegments, type RecordingPaths } from './room-recorder.ts';
+
+const run = promisify(execFile);
+
+export type Finalised = { video: string; poster: string; annotations: string; durationMs: number };
+
+export async function finalise(paths: RecordingPaths): Promise<Finalised> {
+  const video = join(paths.dir, 'case.mp4');
+  const poster = join(paths.dir, 'poster.jpg');
+  const annotations = join(paths.dir, 'annotations.json');
+  const { files } = await keptSegments(paths.segments);
+  if (files.length === 0) {
+    throw new Error('No picture was recorded: theatre sent no video while recording was on.');
+  }
+  const list = join(paths.dir, 'segments.txt');
+  writeFileSync(list, files.map((f) => `file '${f.replaceAll("'", "'\\''")}'`).join('\n') + '\n');
+  const partial = join(paths.dir, 'case.partial.mp4');
+  // prettier-ignore
+  await run('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
+    '-f', 'concat', '-safe', '0', '-i', list,
+    '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', paths.audio,
+    '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '96k',
+    '-shortest', '-movflags', '+faststart', partial,
+  ]);
+  renameSync(partial, video);
+  const duration = await durationMs(video);
+  // prettier-ignore
+  await run('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
+    '-ss', String(Math.min(1, duration / 2000)), '-i', video, '-frames:v', '1', '-q:v', '3', poster,
+  ]);
+  const events = readEventLog(paths.events).filter((e) => e.type !== 'join' && e.type !== 'leave');
+  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events }));
+  return { video, poster, annotations, durationMs: duration };
+}
+
+export function isFinalised(paths: RecordingPaths): boolean {
+  return existsSync(join(paths.dir, 'case.mp4')) && existsSync(join(paths.dir, 'annotations.json'));
+}

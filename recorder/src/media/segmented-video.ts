@@ -1,0 +1,79 @@
+/**
+ * H.264 in fragmented-MP4 segments of two seconds, written by ffmpeg from raw I420 frames.
+ * A crash loses at most the segment being written; every finished segment plays on its own.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+export const FPS = 30;
+export const SEGMENT_SECONDS = 2;
+
+export class SegmentedVideo {
+  readonly width: number;
+  readonly height: number;
+  private readonly ffmpeg: ChildProcess;
+  private readonly exited: Promise<number | null>;
+  private errors = '';
+  framesWritten = 0;
+
+  constructor(o: { dir: string; width: number; height: number; firstSegment: number }) {
+    this.width = o.width;
+    this.height = o.height;
+    // prettier-ignore
+    const args = [
+      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(FPS), '-i', 'pipe:0',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '20', '-pix_fmt', 'yuv420p',
+      // A keyframe exactly at every segment boundary, so that each segment starts cleanly.
+      '-g', String(FPS * SEGMENT_SECONDS), '-keyint_min', String(FPS * SEGMENT_SECONDS), '-sc_threshold', '0',
+      '-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-segment_format', 'mp4',
+      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
+      '-reset_timestamps', '1', '-segment_start_number', String(o.firstSegment),
+      join(o.dir, 'seg_%05d.mp4'),
+    ];
+    this.ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.ffmpeg.stderr?.on('data', (d: Buffer) => (this.errors = (this.errors + d.toString()).slice(-4000)));
+    this.ffmpeg.stdin?.on('error', () => undefined);
+    this.exited = once(this.ffmpeg, 'exit').then(([code]) => code as number | null);
+  }
+
+  /** One I420 frame of exactly this writer's size. */
+  write(i420: Uint8Array): void {
+    this.ffmpeg.stdin?.write(i420);
+    this.framesWritten++;
+  }
+
+  /** Bytes handed to ffmpeg and not yet taken: the recorder's measure of falling behind. */
+  get backlog(): number {
+    return this.ffmpeg.stdin?.writableLength ?? 0;
+  }
+
+  /** Ends the input and waits for ffmpeg to finish the last segment. */
+  async close(): Promise<void> {
+    this.ffmpeg.stdin?.end();
+    const code = await this.exited;
+    if (code !== 0) throw new Error(`ffmpeg (video) exited with ${code}: ${this.errors.trim()}`);
+  }
+
+  kill(): void {
+    this.ffmpeg.kill('SIGKILL');
+  }
+}
+
+/** Nearest-neighbour resize of an I420 frame, for the rare change of size mid-recording. */
+export function resizeI420(src: Uint8Array, sw: number, sh: number, dw: number, dh: number): Uint8Array {
+  const out = new Uint8Array((dw * dh * 3) / 2);
+  const plane = (srcOffset: number, spw: number, sph: number, dstOffset: number, dpw: number, dph: number) => {
+    for (let y = 0; y < dph; y++) {
+      const sy = Math.min(sph - 1, Math.floor((y * sph) / dph));
+      for (let x = 0; x < dpw; x++) {
+        out[dstOffset + y * dpw + x] = src[srcOffset + sy * spw + Math.min(spw - 1, Math.floor((x * spw) / dpw))]!;
+      }
+    }
+  };
+  plane(0, sw, sh, 0, dw, dh);
+  plane(sw * sh, sw / 2, sh / 2, dw * dh, dw / 2, dh / 2);
+  plane(sw * sh + (sw * sh) / 4, sw / 2, sh / 2, dw * dh + (dw * dh) / 4, dw / 2, dh / 2);
+  return out;
+}

@@ -1,0 +1,232 @@
+/**
+ * Records one live session: joins its room as a hidden participant, writes the theatre's
+ * picture in segments and everyone's voices as PCM on one media clock, and logs every valid
+ * annotation op, pause, join and leave on that same clock. Resumes after a crash where the
+ * media on disk ends, and marks the gap.
+ */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AudioMixer,
+  AudioStream,
+  Room,
+  RoomEvent,
+  TrackKind,
+  VideoBufferType,
+  VideoStream,
+  type RemoteParticipant,
+  type RemoteTrack,
+} from '@livekit/rtc-node';
+import { TOPICS, parseOpPacket, roleOf, SenderRateLimit } from '@loupe/protocol';
+import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
+import { AudioTimeline, SAMPLE_RATE } from './media/audio-timeline.ts';
+import { FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
+import { countFrames } from './media/probe.ts';
+import { recorderToken } from './token.ts';
+
+export type RecordingPaths = { dir: string; segments: string; audio: string; events: string };
+
+export function recordingPaths(mediaDir: string, recordingId: string): RecordingPaths {
+  const dir = join(mediaDir, 'recordings', recordingId);
+  return { dir, segments: join(dir, 'segments'), audio: join(dir, 'audio.pcm'), events: join(dir, 'events.jsonl') };
+}
+
+/** Segments that hold frames, in order; a segment cut short by a crash holds none and is removed. */
+export async function keptSegments(segmentsDir: string): Promise<{ files: string[]; frames: number }> {
+  const files: string[] = [];
+  let frames = 0;
+  for (const name of readdirSync(segmentsDir).filter((n) => /^seg_\d+\.mp4$/.test(n)).sort()) {
+    const path = join(segmentsDir, name);
+    const n = await countFrames(path);
+    if (n === 0) rmSync(path);
+    else {
+      files.push(path);
+      frames += n;
+    }
+  }
+  return { files, frames };
+}
+
+export type RoomRecorderOptions = {
+  recordingId: string;
+  sessionId: string;
+  livekitWsUrl: string;
+  livekitKeys: { apiKey: string; apiSecret: string };
+  mediaDir: string;
+};
+
+export class RoomRecorder {
+  readonly paths: RecordingPaths;
+  private readonly room = new Room();
+  private readonly abort = new AbortController();
+  private readonly limit = new SenderRateLimit();
+  private log!: EventLog;
+  private audio!: AudioTimeline;
+  private video: SegmentedVideo | null = null;
+  private mixer = new AudioMixer(SAMPLE_RATE, 1, { blocksize: SAMPLE_RATE / 100 });
+  private latest: { data: Uint8Array; width: number; height: number } | null = null;
+  private firstSegment = 0;
+  /** Frames already on disk from before a restart. */
+  private baseFrames = 0;
+  private clockStart = 0;
+  private pausedAt: number | null = null;
+  private pausedTotal = 0;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  /** Packets from participants the room has not announced yet, by claimed author. */
+  private readonly unknown: { payload: Uint8Array; topic: string | undefined; at: number }[] = [];
+
+  private readonly o: RoomRecorderOptions;
+
+  constructor(o: RoomRecorderOptions) {
+    this.o = o;
+    this.paths = recordingPaths(o.mediaDir, o.recordingId);
+  }
+
+  /** Media timeline position now, in frames. */
+  private get frames(): number {
+    return this.baseFrames + (this.video?.framesWritten ?? 0);
+  }
+
+  private get mediaMs(): number {
+    return Math.round((this.frames * 1000) / FPS);
+  }
+
+  private record(event: Omit<LoggedEvent, 'mediaMs' | 'at'>): void {
+    this.log.append({ mediaMs: this.mediaMs, at: Date.now(), ...event } as LoggedEvent);
+  }
+
+  async start(paused: boolean): Promise<void> {
+    mkdirSync(this.paths.segments, { recursive: true });
+    const previous = readEventLog(this.paths.events);
+    const kept = await keptSegments(this.paths.segments);
+    this.baseFrames = kept.frames;
+    this.firstSegment = kept.files.length ? Number(/seg_(\d+)/.exec(kept.files.at(-1)!)![1]) + 1 : 0;
+    this.audio = new AudioTimeline(this.paths.audio, this.baseFrames);
+    this.log = new EventLog(this.paths.events);
+    if (previous.length > 0) {
+      const lastAt = Math.max(...previous.map((e) => e.at));
+      this.record({ type: 'gap', lostMs: Date.now() - lastAt, reason: 'recorder restarted' });
+    } else {
+      this.record({ type: 'start' });
+    }
+    if (paused) this.pause();
+
+    this.room
+      .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.onTrack(track, participant))
+      .on(RoomEvent.ParticipantConnected, (p) => {
+        this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
+        this.releaseUnknown();
+      })
+      .on(RoomEvent.ParticipantDisconnected, (p) => this.record({ type: 'leave', identity: p.identity }))
+      .on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => this.onData(payload, participant, topic));
+    const token = await recorderToken(this.o.livekitKeys, this.o.sessionId, this.o.recordingId);
+    await this.room.connect(this.o.livekitWsUrl, token, { autoSubscribe: true, dynacast: false });
+    for (const p of this.room.remoteParticipants.values()) {
+      this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
+    }
+    void this.pumpAudio();
+    this.ticker = setInterval(() => this.tick(), 1000 / (FPS * 2));
+  }
+
+  private onTrack(track: RemoteTrack, participant: RemoteParticipant): void {
+    if (track.kind === TrackKind.KIND_AUDIO) {
+      this.mixer.addStream(new AudioStream(track, SAMPLE_RATE, 1));
+      return;
+    }
+    if (track.kind !== TrackKind.KIND_VIDEO || participant.attributes.role !== 'theatre') return;
+    void (async () => {
+      for await (const { frame } of new VideoStream(track)) {
+        if (this.abort.signal.aborted) break;
+        const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
+        this.latest = { data: new Uint8Array(i420.data), width: i420.width, height: i420.height };
+      }
+    })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream ended:`, err));
+  }
+
+  private async pumpAudio(): Promise<void> {
+    for await (const frame of this.mixer) {
+      if (this.abort.signal.aborted) break;
+      if (this.pausedAt === null && this.video) this.audio.push(frame.data);
+    }
+  }
+
+  /** Writes every video frame (and its sound) that the media clock is due, repeating the latest picture. */
+  private tick(): void {
+    const latest = this.latest;
+    if (!latest || this.pausedAt !== null) return;
+    if (!this.video) {
+      this.video = new SegmentedVideo({
+        dir: this.paths.segments,
+        width: latest.width - (latest.width % 2),
+        height: latest.height - (latest.height % 2),
+        firstSegment: this.firstSegment,
+      });
+      this.clockStart = performance.now();
+      this.pausedTotal = 0;
+    }
+    const v = this.video;
+    const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000);
+    const data =
+      latest.width === v.width && latest.height === v.height
+        ? latest.data
+        : resizeI420(latest.data, latest.width, latest.height, v.width, v.height);
+    while (v.framesWritten < due) {
+      v.write(data);
+      this.audio.writeFrame();
+    }
+  }
+
+  private onData(payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined): void {
+    if (topic !== TOPICS.ops) return;
+    if (!participant) {
+      // livekit-server announces a participant who publishes nothing up to 3 s late, but
+      // forwards its data at once: hold such packets until the sender is known.
+      if (this.unknown.length < 5000) this.unknown.push({ payload, topic, at: Date.now() });
+      return;
+    }
+    if (!this.limit.allow(participant.identity)) return;
+    const received = parseOpPacket(payload, { identity: participant.identity, role: roleOf(participant.attributes) });
+    if (received.ok) this.record({ type: 'op', from: participant.identity, op: received.op });
+  }
+
+  private releaseUnknown(): void {
+    const waiting = this.unknown.splice(0);
+    for (const w of waiting) {
+      let author: unknown;
+      try {
+        author = (JSON.parse(new TextDecoder().decode(w.payload)) as { author?: unknown }).author;
+      } catch {
+        continue;
+      }
+      const sender = typeof author === 'string' ? this.room.remoteParticipants.get(author) : undefined;
+      if (sender) this.onData(w.payload, sender, w.topic);
+      else if (Date.now() - w.at < 10_000) this.unknown.push(w);
+    }
+  }
+
+  pause(): void {
+    if (this.pausedAt !== null) return;
+    this.pausedAt = performance.now();
+    this.audio.discardQueued();
+    this.record({ type: 'pause' });
+  }
+
+  resume(): void {
+    if (this.pausedAt === null) return;
+    this.pausedTotal += performance.now() - this.pausedAt;
+    this.pausedAt = null;
+    this.record({ type: 'resume' });
+  }
+
+  /** Stops capturing: the last segment is finished, the logs closed, the room left. */
+  async stop(): Promise<void> {
+    clearInterval(this.ticker);
+    this.abort.abort();
+    this.record({ type: 'stop' });
+    await this.room.disconnect().catch(() => undefined);
+    await this.mixer.aclose().catch(() => undefined);
+    await this.video?.close();
+    this.audio.close();
+    this.log.close();
+  }
+}
