@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readEventLog } from './event-log.ts';
+import { readEventLog, type LoggedEvent } from './event-log.ts';
 import { SAMPLE_RATE } from './media/audio-timeline.ts';
 import { durationMs } from './media/probe.ts';
 import { keptSegments, type RecordingPaths } from './room-recorder.ts';
@@ -41,9 +41,22 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-ss', String(Math.min(1, duration / 2000)), '-i', video, '-frames:v', '1', '-q:v', '3', poster,
   ]);
-  const events = readEventLog(paths.events).filter((e) => e.type !== 'join' && e.type !== 'leave');
-  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events }));
+  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events: timeline(readEventLog(paths.events)) }));
   return { video, poster, annotations, durationMs: duration };
+}
+
+/**
+ * The events a replay needs, on the case's timeline. Events logged in media a crash lost sit
+ * at the gap, where that media would have been; joins and leaves stay in the raw log.
+ */
+export function timeline(events: LoggedEvent[]): LoggedEvent[] {
+  const out: LoggedEvent[] = [];
+  for (const e of events) {
+    if (e.type === 'join' || e.type === 'leave') continue;
+    if (e.type === 'gap') for (const earlier of out) earlier.mediaMs = Math.min(earlier.mediaMs, e.mediaMs);
+    out.push({ ...e });
+  }
+  return out;
 }
 
 export function isFinalised(paths: RecordingPaths): boolean {

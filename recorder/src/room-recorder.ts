@@ -4,7 +4,7 @@
  * annotation op, pause, join and leave on that same clock. Resumes after a crash where the
  * media on disk ends, and marks the gap.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AudioMixer,
@@ -19,7 +19,7 @@ import {
 } from '@livekit/rtc-node';
 import { TOPICS, parseOpPacket, roleOf, SenderRateLimit } from '@loupe/protocol';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
-import { AudioTimeline, SAMPLE_RATE } from './media/audio-timeline.ts';
+import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
 import { FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
 import { countFrames } from './media/probe.ts';
 import { recorderToken } from './token.ts';
@@ -65,6 +65,8 @@ export class RoomRecorder {
   private video: SegmentedVideo | null = null;
   private mixer = new AudioMixer(SAMPLE_RATE, 1, { blocksize: SAMPLE_RATE / 100 });
   private latest: { data: Uint8Array; width: number; height: number } | null = null;
+  /** The picture last written, and the media frame where it was first written. */
+  private written: { picture: RoomRecorder['latest']; frame: number } | null = null;
   private firstSegment = 0;
   /** Frames already on disk from before a restart. */
   private baseFrames = 0;
@@ -91,21 +93,37 @@ export class RoomRecorder {
     return Math.round((this.frames * 1000) / FPS);
   }
 
-  private record(event: Omit<LoggedEvent, 'mediaMs' | 'at'>): void {
-    this.log.append({ mediaMs: this.mediaMs, at: Date.now(), ...event } as LoggedEvent);
+  private record(event: Omit<LoggedEvent, 'mediaMs' | 'at'>, mediaMs = this.mediaMs): void {
+    this.log.append({ mediaMs, at: Date.now(), ...event } as LoggedEvent);
+  }
+
+  /**
+   * Where on the media timeline the picture received most recently sits (or will sit, at the
+   * next frame written). An op is placed there: the recorder and the mentor see the theatre's
+   * picture through the same SFU, so the picture here when an op arrives is, within a frame,
+   * the one the mentor was drawing on.
+   */
+  private get pictureMs(): number {
+    const frame = this.written && this.written.picture === this.latest ? this.written.frame : this.frames;
+    return Math.round((frame * 1000) / FPS);
   }
 
   async start(paused: boolean): Promise<void> {
     mkdirSync(this.paths.segments, { recursive: true });
     const previous = readEventLog(this.paths.events);
     const kept = await keptSegments(this.paths.segments);
+    // What a crash cost: sound written after the last whole video segment, and the time since.
+    const audioOnDisk = existsSync(this.paths.audio) ? statSync(this.paths.audio) : null;
+    const audioFrames = audioOnDisk ? Math.floor(audioOnDisk.size / (SAMPLES_PER_FRAME * 2)) : 0;
+    const lostMs = audioOnDisk
+      ? Date.now() - audioOnDisk.mtimeMs + (Math.max(0, audioFrames - kept.frames) * 1000) / FPS
+      : 0;
     this.baseFrames = kept.frames;
     this.firstSegment = kept.files.length ? Number(/seg_(\d+)/.exec(kept.files.at(-1)!)![1]) + 1 : 0;
     this.audio = new AudioTimeline(this.paths.audio, this.baseFrames);
     this.log = new EventLog(this.paths.events);
     if (previous.length > 0) {
-      const lastAt = Math.max(...previous.map((e) => e.at));
-      this.record({ type: 'gap', lostMs: Date.now() - lastAt, reason: 'recorder restarted' });
+      this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: 'recorder restarted' });
     } else {
       this.record({ type: 'start' });
     }
@@ -171,6 +189,7 @@ export class RoomRecorder {
         ? latest.data
         : resizeI420(latest.data, latest.width, latest.height, v.width, v.height);
     while (v.framesWritten < due) {
+      if (this.written?.picture !== latest) this.written = { picture: latest, frame: this.frames };
       v.write(data);
       this.audio.writeFrame();
     }
@@ -186,7 +205,7 @@ export class RoomRecorder {
     }
     if (!this.limit.allow(participant.identity)) return;
     const received = parseOpPacket(payload, { identity: participant.identity, role: roleOf(participant.attributes) });
-    if (received.ok) this.record({ type: 'op', from: participant.identity, op: received.op });
+    if (received.ok) this.record({ type: 'op', from: participant.identity, op: received.op }, this.pictureMs);
   }
 
   private releaseUnknown(): void {

@@ -4,7 +4,8 @@
  * frames, and the recorder worker turning it into a case that ffmpeg can decode.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,10 +26,7 @@ import {
 } from '@livekit/rtc-node';
 import { createApp, createUser, livekitRooms, migrateDb, openDb, parseApiConfig } from '@loupe/api';
 import type { GlobalRole } from '@loupe/protocol';
-import { freePort, startLiveKit, type LiveKit } from '@loupe/stack';
-import { recorderApi } from '../src/api.ts';
-import { parseRecorderConfig } from '../src/env.ts';
-import { RecorderWorker } from '../src/worker.ts';
+import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
 
 const run = promisify(execFile);
 const W = 640;
@@ -64,7 +62,8 @@ let server: ServerType;
 let apiUrl: string;
 let mediaDir: string;
 let dir: string;
-let worker: RecorderWorker;
+let recorder: Service;
+let recorderEnv: Record<string, string>;
 const rooms: Room[] = [];
 const cleanups: (() => void)[] = [];
 
@@ -101,7 +100,7 @@ beforeAll(async () => {
   (globalThis as { createTestUser?: unknown }).createTestUser = (role: GlobalRole, name: string) =>
     createUser(db, { email: `${name.replace(/\W/g, '').toLowerCase()}@hospital.test`, name, role, password: 'a long enough passphrase' });
 
-  const recorderConfig = parseRecorderConfig({
+  recorderEnv = {
     LOUPE_API_URL: apiUrl,
     LOUPE_RECORDER_TOKEN: RECORDER_TOKEN,
     LIVEKIT_URL: livekit.httpUrl,
@@ -109,13 +108,17 @@ beforeAll(async () => {
     LIVEKIT_API_SECRET: livekit.apiSecret,
     LOUPE_MEDIA_DIR: mediaDir,
     LOUPE_RECORDER_POLL_MS: '200',
-  });
-  worker = new RecorderWorker(recorderConfig, recorderApi(apiUrl, RECORDER_TOKEN));
-  worker.start();
+  };
+  recorder = startRecorder();
 });
 
+/** The recorder service as its own process, as in production. */
+function startRecorder(): Service {
+  return spawnService('recorder', process.execPath, ['src/main.ts'], { cwd: join(ROOT, 'recorder'), env: recorderEnv });
+}
+
 afterAll(async () => {
-  await worker?.shutdown();
+  await recorder?.stop();
   for (const room of rooms) await room.disconnect().catch(() => undefined);
   await dispose();
   server?.close();
@@ -143,70 +146,86 @@ async function joinRoom(sessionId: string, cookie: string): Promise<Room> {
   return room;
 }
 
+/**
+ * A live session with theatre publishing 30 numbered frames a second and a mentor who draws
+ * an arrow each time the picture they see passes another `every` frames after `armed` is set.
+ */
+async function mentoredSession(tag: string) {
+  const host = await signIn('surgeon', `Host ${tag}`);
+  const theatre = await signIn('surgeon', `Theatre ${tag}`);
+  const mentor = await signIn('mentor', `Mentor ${tag}`);
+  const session = await call('/sessions', host.cookie, {
+    title: `Recorded case ${tag}`,
+    procedure: 'Cholecystectomy',
+    specialty: 'General surgery',
+    scheduledAt: new Date().toISOString(),
+  });
+  await call(`/sessions/${session.id}/members`, host.cookie, { email: theatre.email, role: 'theatre' });
+  await call(`/sessions/${session.id}/members`, host.cookie, { email: mentor.email, role: 'mentor' });
+  await call(`/sessions/${session.id}/start`, host.cookie, {});
+
+  const theatreRoom = await joinRoom(session.id, theatre.cookie);
+  const source = new VideoSource(W, H);
+  const track = LocalVideoTrack.createVideoTrack('surgical picture', source);
+  await theatreRoom.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }));
+  const state = { sent: 0, armedAt: null as number | null, every: 45, max: 3, drawn: [] as number[] };
+  const publisher = setInterval(() => source.captureFrame(new VideoFrame(numberedFrame(state.sent++), W, H, VideoBufferType.I420)), 1000 / 30);
+  cleanups.push(() => clearInterval(publisher));
+
+  const mentorRoom = await joinRoom(session.id, mentor.cookie);
+  mentorRoom.on(RoomEvent.TrackSubscribed, (t) => {
+    if (t.kind !== TrackKind.KIND_VIDEO) return;
+    void (async () => {
+      for await (const { frame } of new VideoStream(t)) {
+        const n = readNumber(frame.convert(VideoBufferType.I420).data, frame.width);
+        if (state.armedAt === null || state.drawn.length >= state.max) continue;
+        if (n < state.armedAt + state.every * (state.drawn.length + 1)) continue;
+        const op = {
+          v: 1, id: `op${n}`, author: mentor.id, seq: state.drawn.length, t: Date.now(), frame: { media: n / 30, presented: n },
+          kind: 'shape', shape: 'arrow', from: [0.2, 0.2], to: [0.5, 0.5], style: { color: '#00e5ff', width: 'medium' }, fade: false,
+        };
+        await mentorRoom.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: 'loupe.ops' });
+        state.drawn.push(n);
+      }
+    })();
+  });
+  const until = async (check: () => boolean) => {
+    while (!check()) await new Promise((r) => setTimeout(r, 50));
+  };
+  return { host, theatre, mentor, session, state, until };
+}
+
+async function waitForStatus(sessionId: string, cookie: string, wanted: string[]): Promise<string> {
+  let status = '';
+  for (let i = 0; i < 300 && !wanted.includes(status); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    status = (await call(`/sessions/${sessionId}/recording`, cookie)).status;
+  }
+  return status;
+}
+
+/** The number drawn in the frame of `video` shown at `ms`. */
+async function frameNumberAt(video: string, ms: number): Promise<number> {
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', video, '-ss', String(ms / 1000), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    { encoding: 'buffer', maxBuffer: 8 * 1024 * 1024 },
+  );
+  return readNumber(new Uint8Array(stdout), W);
+}
+
 describe('recording a mentored session', () => {
   it('writes a case whose video decodes, lasts as long as it was recorded, and puts each drawing on the frame the mentor saw', async () => {
-    const host = await signIn('surgeon', 'Host Surgeon');
-    const theatre = await signIn('surgeon', 'Theatre PC');
-    const mentor = await signIn('mentor', 'Remote Mentor');
-    const session = await call('/sessions', host.cookie, {
-      title: 'Recorded case',
-      procedure: 'Cholecystectomy',
-      specialty: 'General surgery',
-      scheduledAt: new Date().toISOString(),
-    });
-    await call(`/sessions/${session.id}/members`, host.cookie, { email: theatre.email, role: 'theatre' });
-    await call(`/sessions/${session.id}/members`, host.cookie, { email: mentor.email, role: 'mentor' });
-    await call(`/sessions/${session.id}/start`, host.cookie, {});
-
-    // Theatre publishes 30 numbered frames a second.
-    const theatreRoom = await joinRoom(session.id, theatre.cookie);
-    const source = new VideoSource(W, H);
-    const track = LocalVideoTrack.createVideoTrack('surgical picture', source);
-    await theatreRoom.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }));
-    let sent = 0;
-    const publisher = setInterval(() => source.captureFrame(new VideoFrame(numberedFrame(sent++), W, H, VideoBufferType.I420)), 1000 / 30);
-    cleanups.push(() => clearInterval(publisher));
-
-    // The mentor draws when the picture they see reaches given frames.
-    const mentorRoom = await joinRoom(session.id, mentor.cookie);
-    const drawn: number[] = [];
-    const seen = new Promise<void>((resolve) => {
-      mentorRoom.on(RoomEvent.TrackSubscribed, (t) => {
-        if (t.kind !== TrackKind.KIND_VIDEO) return;
-        void (async () => {
-          let next = 0;
-          for await (const { frame } of new VideoStream(t)) {
-            const n = readNumber(frame.convert(VideoBufferType.I420).data, frame.width);
-            if (recordingFrom === null || n < recordingFrom + 45 * (next + 1)) continue;
-            const op = {
-              v: 1, id: `op${n}`, author: mentor.id, seq: next, t: Date.now(), frame: { media: n / 30, presented: n },
-              kind: 'shape', shape: 'arrow', from: [0.2, 0.2], to: [0.5, 0.5], style: { color: '#00e5ff', width: 'medium' }, fade: false,
-            };
-            await mentorRoom.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: 'loupe.ops' });
-            drawn.push(n);
-            if (++next === 3) return resolve();
-          }
-        })();
-      });
-    });
-
-    // Recording starts once the picture flows; drawings come 1.5, 3 and 4.5 s later.
-    let recordingFrom: number | null = null;
-    await new Promise((r) => setTimeout(r, 1000));
+    const { host, theatre, session, state, until } = await mentoredSession('one');
+    await until(() => state.sent > 30);
     const startedAt = Date.now();
     const recording = await call(`/sessions/${session.id}/recording`, theatre.cookie, { consentOnFile: true, noIdentifiersInView: true });
-    recordingFrom = sent;
-    await seen;
+    state.armedAt = state.sent;
+    await until(() => state.drawn.length === 3);
     await new Promise((r) => setTimeout(r, 1000));
     await call(`/sessions/${session.id}/recording/stop`, theatre.cookie, {});
     const wallMs = Date.now() - startedAt;
-
-    let status = 'stopped';
-    for (let i = 0; i < 150 && status !== 'ready' && status !== 'failed'; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      status = (await call(`/sessions/${session.id}/recording`, host.cookie)).status;
-    }
-    expect(status).toBe('ready');
+    expect(await waitForStatus(session.id, host.cookie, ['ready', 'failed'])).toBe('ready');
 
     const caseDir = join(mediaDir, 'recordings', recording.id);
     const video = join(caseDir, 'case.mp4');
@@ -224,17 +243,58 @@ describe('recording a mentored session', () => {
     expect(track$.durationMs).toBeLessThanOrEqual(wallMs + 100);
 
     const ops = track$.events.filter((e: { type: string }) => e.type === 'op');
-    expect(ops.map((e: { op: { id: string } }) => e.op.id)).toEqual(drawn.map((n) => `op${n}`));
+    expect(ops.map((e: { op: { id: string } }) => e.op.id)).toEqual(state.drawn.map((n) => `op${n}`));
     for (const e of ops) {
-      const { stdout } = await run(
-        'ffmpeg',
-        ['-v', 'error', '-i', video, '-ss', String((e.mediaMs + 1) / 1000), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
-        { encoding: 'buffer', maxBuffer: 8 * 1024 * 1024 },
-      );
-      const onScreen = readNumber(new Uint8Array(stdout), W);
+      const onScreen = await frameNumberAt(video, e.mediaMs + 1);
       const drawnAt = e.op.frame.presented;
       console.log(`op at frame ${drawnAt}: the case shows frame ${onScreen} at ${e.mediaMs} ms`);
       expect(Math.abs(onScreen - drawnAt)).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('survives kill -9: restarted, it continues the recording, loses at most a segment, keeps every logged op, and marks the gap', async () => {
+    const { host, theatre, session, state, until } = await mentoredSession('two');
+    await until(() => state.sent > 30);
+    const recording = await call(`/sessions/${session.id}/recording`, theatre.cookie, { consentOnFile: true, noIdentifiersInView: true });
+    state.every = 40;
+    state.max = 2;
+    state.armedAt = state.sent;
+    await until(() => state.drawn.length === 2);
+    await new Promise((r) => setTimeout(r, 700));
+    await recorder.kill();
+    const killedAtFrame = state.sent;
+    const beforeKill = [...state.drawn];
+    await new Promise((r) => setTimeout(r, 2000));
+    recorder = startRecorder();
+    const resumedAtFrame = state.sent;
+    // Once the restarted recorder writes segments again, the mentor draws once more.
+    const segments = join(mediaDir, 'recordings', recording.id, 'segments');
+    const before = (await readdir(segments)).length;
+    await until(() => existsSync(segments) && readdirSync(segments).length > before);
+    state.max = 3;
+    state.armedAt = state.sent - state.every * 2;
+    await until(() => state.drawn.length === 3);
+    await new Promise((r) => setTimeout(r, 1500));
+    await call(`/sessions/${session.id}/recording/stop`, theatre.cookie, {});
+    expect(await waitForStatus(session.id, host.cookie, ['ready', 'failed'])).toBe('ready');
+
+    const caseDir = join(mediaDir, 'recordings', recording.id);
+    const video = join(caseDir, 'case.mp4');
+    expect((await run('ffmpeg', ['-v', 'error', '-i', video, '-f', 'null', '-'])).stderr).toBe('');
+    const track$ = JSON.parse(await readFile(join(caseDir, 'annotations.json'), 'utf8'));
+    // Every op logged before the kill is still there, and so are the ones after.
+    const ids = track$.events.filter((e: { type: string }) => e.type === 'op').map((e: { op: { id: string } }) => e.op.id);
+    for (const n of beforeKill) expect(ids).toContain(`op${n}`);
+    expect(ids).toContain(`op${state.drawn.at(-1)}`);
+    const gap = track$.events.find((e: { type: string }) => e.type === 'gap');
+    expect(gap).toBeDefined();
+    // The picture just before the gap is at most two seconds (one segment) older than the kill…
+    const lastBefore = await frameNumberAt(video, gap.mediaMs - 40);
+    console.log(`killed at frame ${killedAtFrame}; the case has frames up to ${lastBefore} before the gap (${gap.lostMs} ms marked lost)`);
+    expect(killedAtFrame - lastBefore).toBeLessThanOrEqual(2 * 30 + 3);
+    // …and the picture right after it is from after the restart.
+    const firstAfter = await frameNumberAt(video, gap.mediaMs + 40);
+    expect(firstAfter).toBeGreaterThanOrEqual(resumedAtFrame);
+    expect(gap.lostMs).toBeGreaterThanOrEqual(((firstAfter - lastBefore) / 30) * 1000 * 0.5);
   });
 });
