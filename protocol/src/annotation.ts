@@ -33,6 +33,7 @@ export const MAX_OP_BYTES = 8 * 1024;
 export const MAX_POINTS_PER_OP = 120;
 export const MAX_STROKE_POINTS = 20_000;
 export const MAX_TEXT_LENGTH = 200;
+export const MAX_BOOKMARK_TITLE = 120;
 export const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
 export const MAX_FREEZE_FRAME_BYTES = 4 * 1024 * 1024;
 /** In fade mode an annotation disappears this long after it is finished. */
@@ -128,6 +129,8 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
   z.object({ ...header, kind: z.literal('freeze'), frozen: z.boolean() }),
   /** Laser pointer: the recent trail, lossy and ephemeral. */
   z.object({ ...header, kind: z.literal('laser'), points: Points(0) }),
+  /** A titled moment of the session ("critical view of safety"); a chapter of the recorded case. */
+  z.object({ ...header, kind: z.literal('bookmark'), title: z.string().trim().min(1).max(MAX_BOOKMARK_TITLE) }),
 ]);
 export type AnnotationOp = z.infer<typeof AnnotationOp>;
 export type AnnotationOpKind = AnnotationOp['kind'];

@@ -118,6 +118,9 @@ export class OverlayState {
       case 'laser':
         // Ephemeral: drawn by the renderer, never part of the state.
         return false;
+      case 'bookmark':
+        // A chapter of the recording, not part of the picture.
+        return false;
     }
   }
 

@@ -62,6 +62,15 @@ describe('receiving an annotation packet', () => {
     expect(parseOpPacket(encode(op), { identity: 'u-theatre', role: 'mentor' })).toEqual({ ok: false, reason: 'not_author' });
   });
 
+  it('takes bookmarks from theatre, mentors and the host, but not from observers', () => {
+    const bookmark = { v: 1, id: 'b1', author: 'u-theatre', seq: 1, t: 1, frame: null, kind: 'bookmark', title: 'Critical view of safety' };
+    expect(parseOpPacket(encode(bookmark), { identity: 'u-theatre', role: 'theatre' }).ok).toBe(true);
+    expect(parseOpPacket(encode({ ...bookmark, author: 'u-host' }), { identity: 'u-host', role: 'host' }).ok).toBe(true);
+    expect(parseOpPacket(encode({ ...bookmark, author: 'u-obs' }), { identity: 'u-obs', role: 'observer' })).toEqual({ ok: false, reason: 'not_allowed' });
+    // Theatre still cannot draw.
+    expect(parseOpPacket(encode({ ...op, author: 'u-theatre' }), { identity: 'u-theatre', role: 'theatre' })).toEqual({ ok: false, reason: 'not_allowed' });
+  });
+
   it('limits each sender’s rate, and counts what it drops', () => {
     const limit = new SenderRateLimit(100, 10);
     const drops = new DropCounter();

@@ -4,7 +4,7 @@
  * per-sender rate limit. Anything wrong is dropped and counted; nothing throws.
  */
 import { ANNOTATION_VERSION, AnnotationOp, MAX_OP_BYTES } from './annotation.ts';
-import { canDraw, SESSION_ROLES, type SessionRole } from './roles.ts';
+import { BOOKMARK_ROLES, canDraw, SESSION_ROLES, type SessionRole } from './roles.ts';
 
 export const DROP_REASONS = [
   'oversized',
@@ -43,9 +43,9 @@ export function parseOpPacket(payload: Uint8Array, sender: Sender): Received {
   if (!parsed.success) return { ok: false, reason: 'invalid' };
   if (parsed.data.author !== sender.identity) return { ok: false, reason: 'not_author' };
   const role = sender.role;
-  if (!role || !(SESSION_ROLES as readonly string[]).includes(role) || !canDraw(role as SessionRole)) {
-    return { ok: false, reason: 'not_allowed' };
-  }
+  if (!role || !(SESSION_ROLES as readonly string[]).includes(role)) return { ok: false, reason: 'not_allowed' };
+  const allowed = parsed.data.kind === 'bookmark' ? BOOKMARK_ROLES.includes(role as SessionRole) : canDraw(role as SessionRole);
+  if (!allowed) return { ok: false, reason: 'not_allowed' };
   return { ok: true, op: parsed.data };
 }
 

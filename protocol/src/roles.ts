@@ -70,6 +70,9 @@ export function canDraw(role: SessionRole): boolean {
   return DRAWING_ROLES.includes(role);
 }
 
+/** Session roles that may drop a bookmark (a chapter of the recorded case). */
+export const BOOKMARK_ROLES: readonly SessionRole[] = ['mentor', 'theatre', 'host'];
+
 /** The live view each session role opens. */
 export const SESSION_ROLE_VIEW = {
   theatre: 'theatre',

@@ -13,6 +13,10 @@ export function recorderApi(apiUrl: string, token: string) {
       if (!res.ok) throw new Error(`api refused the recorder: HTTP ${res.status}`);
       return (await res.json()).recordings;
     },
+    async capturing(id: string): Promise<void> {
+      const res = await client.internal.recordings[':id'].capturing.$post({ param: { id } });
+      if (!res.ok) throw new Error(`api did not take the capturing notice of ${id}: HTTP ${res.status}`);
+    },
     async report(id: string, outcome: RecordingOutcome): Promise<void> {
       const res = await client.internal.recordings[':id'].outcome.$post({ param: { id }, json: outcome });
       if (!res.ok) throw new Error(`api did not take the outcome of ${id}: HTTP ${res.status}`);

@@ -48,6 +48,8 @@ export async function keptSegments(segmentsDir: string): Promise<{ files: string
 }
 
 export type RoomRecorderOptions = {
+  /** Called once the first frame is written: only then does everyone see REC. */
+  onCapturing?: () => void;
   recordingId: string;
   sessionId: string;
   livekitWsUrl: string;
@@ -136,7 +138,10 @@ export class RoomRecorder {
         this.releaseUnknown();
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => this.record({ type: 'leave', identity: p.identity }))
-      .on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => this.onData(payload, participant, topic));
+      .on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => this.onData(payload, participant, topic))
+      // The api announces pause, resume and stop in room metadata: act on it at once (someone
+      // pausing because an identifier came into view must not wait for the next poll).
+      .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRecordingState(metadata));
     const token = await recorderToken(this.o.livekitKeys, this.o.sessionId, this.o.recordingId);
     await this.room.connect(this.o.livekitWsUrl, token, { autoSubscribe: true, dynacast: false });
     for (const p of this.room.remoteParticipants.values()) {
@@ -181,6 +186,7 @@ export class RoomRecorder {
       });
       this.clockStart = performance.now();
       this.pausedTotal = 0;
+      this.o.onCapturing?.();
     }
     const v = this.video;
     const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000);
@@ -223,11 +229,24 @@ export class RoomRecorder {
     }
   }
 
-  pause(): void {
+  private onRecordingState(metadata: string): void {
+    let state: unknown;
+    try {
+      state = (JSON.parse(metadata || '{}') as { recording?: unknown }).recording;
+    } catch {
+      return;
+    }
+    if (state === 'recording') this.resume();
+    else if (state === 'paused') this.pause();
+    // Stopped: capture ends now; the stop itself is logged when the worker finishes the recording.
+    else if (state === 'off') this.pause(false);
+  }
+
+  pause(log = true): void {
     if (this.pausedAt !== null) return;
     this.pausedAt = performance.now();
     this.audio.discardQueued();
-    this.record({ type: 'pause' });
+    if (log) this.record({ type: 'pause' });
   }
 
   resume(): void {

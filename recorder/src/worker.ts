@@ -47,6 +47,7 @@ export class RecorderWorker {
     if (item.status === 'recording' || item.status === 'paused') {
       if (!recorder) {
         const created = new RoomRecorder({
+          onCapturing: () => void this.api.capturing(item.id).catch((err) => console.error(`recording ${item.id}:`, err)),
           recordingId: item.id,
           sessionId: item.sessionId,
           livekitWsUrl: this.config.livekitWsUrl,

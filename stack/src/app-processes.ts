@@ -30,6 +30,23 @@ export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string; env?
   return { url, service, stop: () => service.stop() };
 }
 
+/** Runs the recorder worker (`node recorder/src/main.ts`) against a running api. */
+export async function startRecorderProcess(o: { livekit: LiveKit; apiUrl: string; recorderToken: string; mediaDir: string }): Promise<RunningApp> {
+  const service = spawnService('recorder', process.execPath, ['src/main.ts'], {
+    cwd: join(ROOT, 'recorder'),
+    env: {
+      LOUPE_API_URL: o.apiUrl,
+      LOUPE_RECORDER_TOKEN: o.recorderToken,
+      LOUPE_MEDIA_DIR: o.mediaDir,
+      LOUPE_RECORDER_POLL_MS: '300',
+      LIVEKIT_URL: o.livekit.httpUrl,
+      LIVEKIT_API_KEY: o.livekit.apiKey,
+      LIVEKIT_API_SECRET: o.livekit.apiSecret,
+    },
+  });
+  return { url: o.apiUrl, service, stop: () => service.stop() };
+}
+
 /** Runs the built web app (`node web/build/index.js`) on a free port, talking to `apiUrl`. */
 export async function startWebProcess(o: { apiUrl: string }): Promise<RunningApp> {
   const port = await freePort();

@@ -6,6 +6,6 @@ export { startLiveKit, generateKeys, livekitConfigYaml } from './livekit.ts';
 export type { LiveKit, LiveKitKeys, LiveKitOptions } from './livekit.ts';
 export { launchChromium } from './chromium.ts';
 export type { ChromiumOptions } from './chromium.ts';
-export { startApiProcess, startWebProcess } from './app-processes.ts';
+export { startApiProcess, startRecorderProcess, startWebProcess } from './app-processes.ts';
 export type { RunningApp } from './app-processes.ts';
 export { buildWebIfStale } from './web-build.ts';

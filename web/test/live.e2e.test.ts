@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -335,6 +336,42 @@ describe('live telementoring in Chromium', () => {
     } finally {
       await room.disconnect();
     }
+  });
+
+  it('theatre records with consent confirmed; everyone sees REC; a mentor’s bookmark becomes part of the recording', async () => {
+    await theatre.getByRole('button', { name: '● Record' }).click();
+    const start = theatre.getByRole('button', { name: '● Start recording' });
+    await expect(start.isDisabled()).resolves.toBe(true);
+    await theatre.getByLabel('Patient consent to recording is on file.').check();
+    await expect(start.isDisabled()).resolves.toBe(true);
+    await theatre.getByLabel('No patient identifiers (name, record number, date of birth) are in view.').check();
+    await start.click();
+    // REC shows once the recorder is really capturing, on every screen.
+    for (const page of [theatre, mentor, observer]) await page.locator('[data-testid="rec"][data-state="recording"]').waitFor({ timeout: 15_000 });
+    await expect(observer.getByTestId('rec').innerText()).resolves.toBe('REC');
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'theatre-recording.png') });
+
+    await mentor.getByRole('button', { name: '⚑ Bookmark' }).click();
+    await mentor.getByRole('textbox', { name: 'Bookmark' }).fill('Critical view of safety');
+    await mentor.keyboard.press('Enter');
+    await mentor.getByText('Bookmark added: Critical view of safety').waitFor();
+
+    await theatre.getByRole('button', { name: /Pause recording/ }).click();
+    await observer.getByText('REC paused').waitFor();
+    await theatre.getByRole('button', { name: /Resume recording/ }).click();
+    await observer.getByText('REC paused').waitFor({ state: 'detached' });
+    await theatre.getByRole('button', { name: /Stop recording/ }).click();
+    for (const page of [theatre, mentor, observer]) await page.getByTestId('rec').waitFor({ state: 'detached', timeout: 10_000 });
+
+    // The recorder finishes the case; its log holds the bookmark.
+    const recording = await stack.recordingOf(sessionId, people[0]!);
+    expect(recording.status).toBe('ready');
+    const events = (await readFile(join(stack.mediaDir, 'recordings', recording.id, 'events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events.some((e) => e.type === 'op' && e.op.kind === 'bookmark' && e.op.title === 'Critical view of safety')).toBe(true);
+    expect(events.filter((e) => e.type === 'pause' || e.type === 'resume').map((e) => e.type)).toEqual(['pause', 'resume']);
   });
 
   it('clear all removes every drawing for everyone', async () => {

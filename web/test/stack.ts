@@ -2,6 +2,7 @@
  * The stack a browser test runs against: real livekit-server, the api and the built web app
  * as their own processes, a temporary libSQL file, and Debian's Chromium.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import {
   launchChromium,
   startApiProcess,
   startLiveKit,
+  startRecorderProcess,
   startWebProcess,
   type ChromiumOptions,
 } from '@loupe/stack';
@@ -27,7 +29,10 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   await migrateDb(db);
   await buildWebIfStale();
   const livekit = await startLiveKit();
-  const api = await startApiProcess({ livekit, dbUrl });
+  const recorderToken = randomBytes(32).toString('hex');
+  const mediaDir = join(dir, 'media');
+  const api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir } });
+  const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
   const web = await startWebProcess({ apiUrl: api.url });
   const browser: Browser = await launchChromium(chromium);
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -39,6 +44,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     api,
     web,
     browser,
+    mediaDir,
     /** An account created straight in the database, with its password. */
     async account(role: GlobalRole, name: string): Promise<User & { password: string }> {
       const password = `long enough passphrase ${++counter}`;
@@ -102,6 +108,17 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
       if (!res.ok) throw new Error(`token: ${res.status}`);
       return res.json() as Promise<{ token: string; url: string }>;
     },
+    /** The session's latest recording once the recorder has finished it (ready or failed). */
+    async recordingOf(sessionId: string, who: { email: string; password: string }): Promise<{ id: string; status: string }> {
+      const cookie = `loupe_session=${await this.cookieFor(who)}`;
+      for (let i = 0; i < 300; i++) {
+        const res = await fetch(`${api.url}/sessions/${sessionId}/recording`, { headers: { cookie } });
+        const recording = (await res.json()) as { id: string; status: string };
+        if (recording.status === 'ready' || recording.status === 'failed') return recording;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('the recording was never finished');
+    },
     async signIn(page: Page, who: { email: string; password: string }) {
       await page.goto(`${web.url}/login`);
       await page.getByLabel(/email|电子邮箱/i).fill(who.email);
@@ -112,6 +129,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     async stop() {
       await browser.close();
       await web.stop();
+      await recorder.stop();
       await api.stop();
       await livekit.stop();
       client.close();

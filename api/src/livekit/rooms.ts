@@ -16,7 +16,8 @@ export type RoomControl = {
   setRecordingState(room: string, state: RoomRecordingState): Promise<void>;
 };
 
-export type RoomRecordingState = 'recording' | 'paused' | 'off';
+/** `starting`: asked for, the recorder not yet capturing; `recording` only once it is. */
+export type RoomRecordingState = 'starting' | 'recording' | 'paused' | 'off';
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
 

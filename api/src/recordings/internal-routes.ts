@@ -8,6 +8,7 @@ import { ApiError, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { recordings } from '../db/schema.ts';
 import { activeRecordings } from './queries.ts';
+import { logRoomFailure } from './routes.ts';
 
 const Work = z
   .object({
@@ -23,6 +24,15 @@ const work = createRoute({
   tags: ['recorder'],
   summary: 'Recordings the recorder has work on (recorder service only)',
   responses: { 200: json(Work, 'Work'), 401: errors[401] },
+});
+
+const capturing = createRoute({
+  method: 'post',
+  path: '/recordings/{id}/capturing',
+  tags: ['recorder'],
+  summary: 'The recorder is capturing: everyone in the room now sees REC (recorder service only)',
+  request: { params: z.object({ id: Id }) },
+  responses: { 204: { description: 'Announced' }, 401: errors[401], 404: errors[404] },
 });
 
 const finished = createRoute({
@@ -46,7 +56,7 @@ function recorderOnly(token: string | undefined) {
   });
 }
 
-export function internalRoutes({ db, config }: AppDeps) {
+export function internalRoutes({ db, config, rooms }: AppDeps) {
   const app = router();
   app.use('*', recorderOnly(config.recorderToken));
   return app
@@ -62,6 +72,14 @@ export function internalRoutes({ db, config }: AppDeps) {
         },
         200,
       );
+    })
+    .openapi(capturing, async (c) => {
+      const row = await db.select().from(recordings).where(eq(recordings.id, c.req.valid('param').id)).get();
+      if (!row) throw notFound('Recording');
+      if (row.status === 'recording' || row.status === 'paused') {
+        await rooms.setRecordingState(row.sessionId, row.status).catch((err) => logRoomFailure(row.sessionId, err));
+      }
+      return c.body(null, 204);
     })
     .openapi(finished, async (c) => {
       const { id } = c.req.valid('param');

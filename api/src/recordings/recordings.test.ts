@@ -39,7 +39,7 @@ describe('recording controls', () => {
     const recording = await json(res);
     expect(recording).toMatchObject({ status: 'recording', consentBy: theatre.user.id, sessionId: session.id });
     expect(Math.abs(Date.parse(recording.consentAt) - Date.now())).toBeLessThan(5000);
-    expect(api.roomCalls).toContainEqual({ action: 'recording', room: session.id, state: 'recording' });
+    expect(api.roomCalls).toContainEqual({ action: 'recording', room: session.id, state: 'starting' });
     const again = await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, theatre.cookie));
     expect(again.status).toBe(409);
   });
@@ -63,7 +63,7 @@ describe('recording controls', () => {
     const stopped = await json(await step('stop'));
     expect(stopped.status).toBe('stopped');
     expect(stopped.stoppedAt).toEqual(expect.any(String));
-    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['recording', 'paused', 'recording', 'off']);
+    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'paused', 'recording', 'off']);
 
     const other = await json(
       await api.app.request(
@@ -83,6 +83,10 @@ describe('the recorder’s internal api', () => {
     const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
     const work = await json(await recorder('/internal/recordings/active'));
     expect(work.recordings).toEqual([{ id: started.id, sessionId: session.id, status: 'recording' }]);
+    // REC turns from "starting" to "recording" when the recorder says it is capturing.
+    expect((await api.app.request(`/internal/recordings/${started.id}/capturing`, { method: 'POST' })).status).toBe(401);
+    expect((await recorder(`/internal/recordings/${started.id}/capturing`, { method: 'POST' })).status).toBe(204);
+    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'recording']);
     await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
     const outcome = await recorder(`/internal/recordings/${started.id}/outcome`, postJson({ status: 'ready', durationMs: 61_000, failure: null }));
     expect(outcome.status).toBe(204);

@@ -79,6 +79,8 @@ async function applyStep(deps: Pick<AppDeps, 'db' | 'rooms'>, sessionId: string,
   return toRecording(updated!);
 }
 
+export { logRoomFailure };
+
 export function recordingRoutes({ db, rooms }: AppDeps) {
   return router()
     .openapi(start, async (c) => {
@@ -103,7 +105,8 @@ export function recordingRoutes({ db, rooms }: AppDeps) {
           startedAt: now,
         })
         .returning();
-      await rooms.setRecordingState(session.id, 'recording').catch((err) => logRoomFailure(session.id, err));
+      // REC shows as "starting" until the recorder reports that it is capturing.
+      await rooms.setRecordingState(session.id, 'starting').catch((err) => logRoomFailure(session.id, err));
       return c.json(toRecording(row!), 201);
     })
     .openapi(current, async (c) => {

@@ -9,7 +9,6 @@ import {
   TOPICS,
   type AnnotationColor,
   type AnnotationWidth,
-  type FrameRef,
   type Point,
   type Rect,
   type Target,
@@ -18,7 +17,7 @@ import type { Room } from 'livekit-client';
 import type { Preview } from './AnnotationCanvas.svelte';
 import { hitTest } from './hit-test.ts';
 import { OwnHistory } from './history.ts';
-import { newAnnotationId, OpSender } from './op-sender.ts';
+import { newAnnotationId, type OpSender } from './op-sender.ts';
 import type { OverlaySync } from './overlay-sync.svelte.ts';
 
 export const TOOLS = ['pen', 'arrow', 'ellipse', 'text', 'laser', 'eraser'] as const;
@@ -35,8 +34,6 @@ export class MentorDrawing {
   pendingText = $state<PendingText | null>(null);
   canUndo = $state(false);
   canRedo = $state(false);
-  /** The frame on the mentor's screen now. */
-  frame: FrameRef | null = null;
 
   readonly sender: OpSender;
   private readonly sync: OverlaySync;
@@ -46,23 +43,12 @@ export class MentorDrawing {
   private dragFrom: Point | null = null;
   private drawing = false;
 
-  constructor(o: { room: Room; sync: OverlaySync; author: string; now: () => number; defaultColor?: AnnotationColor }) {
+  constructor(o: { room: Room; sync: OverlaySync; sender: OpSender; author: string; defaultColor?: AnnotationColor }) {
     this.room = o.room;
     this.sync = o.sync;
     this.author = o.author;
+    this.sender = o.sender;
     if (o.defaultColor) this.color = o.defaultColor;
-    this.sender = new OpSender({
-      room: o.room,
-      author: o.author,
-      now: o.now,
-      frame: () => this.currentFrame(),
-      applyOwn: (op) => o.sync.applyOwn(op),
-    });
-  }
-
-  private currentFrame(): FrameRef | null {
-    const freeze = this.sync.state.freeze;
-    return freeze?.frozen ? freeze.frame : this.frame;
   }
 
   private get style() {
@@ -184,7 +170,5 @@ export class MentorDrawing {
     if (freeze?.frozen) this.sender.send({ kind: 'freeze', id: freeze.id, frozen: false });
   }
 
-  dispose(): void {
-    this.sender.dispose();
-  }
+  dispose(): void {}
 }

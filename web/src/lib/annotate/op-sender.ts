@@ -22,6 +22,7 @@ export type SenderDeps = {
   room: Room;
   author: string;
   now(): number;
+  /** The frame the author is looking at now. */
   frame(): FrameRef | null;
   /** Applies our own op to our own overlay, before it goes out. */
   applyOwn(op: AnnotationOp): void;
@@ -124,6 +125,11 @@ export class OpSender {
     this.flushStroke(s);
     this.emit({ kind: 'stroke.end', id: s.id, count: s.sent });
     this.stroke = null;
+  }
+
+  /** A titled bookmark: a chapter of the recorded case. */
+  bookmark(title: string): void {
+    this.send({ kind: 'bookmark', id: newAnnotationId(), title });
   }
 
   private emit(draft: Draft, reliable = true): void {

@@ -28,6 +28,17 @@ export type RoomProblem =
   | 'disconnected'
   | 'signed_out';
 
+export type RecordingState = 'starting' | 'recording' | 'paused' | 'off';
+
+function recordingState(metadata: string | undefined): RecordingState {
+  try {
+    const state = (JSON.parse(metadata || '{}') as { recording?: unknown }).recording;
+    return state === 'starting' || state === 'recording' || state === 'paused' ? state : 'off';
+  } catch {
+    return 'off';
+  }
+}
+
 export class LiveRoom {
   readonly room = new Room({ adaptiveStream: false, dynacast: true, disconnectOnPageLeave: true });
   readonly clock = new SessionClock();
@@ -40,6 +51,8 @@ export class LiveRoom {
   picture = $state<VideoTrack | null>(null);
   audioBlocked = $state(false);
   identity = $state('');
+  /** Whether the session is being recorded, from room metadata the api sets: everyone shows REC. */
+  recording = $state<RecordingState>('off');
   role = $state<SessionRole | null>(null);
 
   private readonly audioSink: HTMLElement;
@@ -72,7 +85,8 @@ export class LiveRoom {
         refresh();
       })
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(reason))
-      .on(RoomEvent.AudioPlaybackStatusChanged, () => (this.audioBlocked = !r.canPlaybackAudio));
+      .on(RoomEvent.AudioPlaybackStatusChanged, () => (this.audioBlocked = !r.canPlaybackAudio))
+      .on(RoomEvent.RoomMetadataChanged, (metadata) => (this.recording = recordingState(metadata)));
   }
 
   /** Gets a token from the api and joins the room. */
@@ -115,6 +129,7 @@ export class LiveRoom {
     }
     this.state = 'connected';
     this.audioBlocked = !this.room.canPlaybackAudio;
+    this.recording = recordingState(this.room.metadata);
     for (const p of this.room.remoteParticipants.values()) {
       for (const pub of p.trackPublications.values()) if (pub.track) this.onSubscribed(pub.track);
     }
