@@ -47,6 +47,11 @@ export async function keptSegments(segmentsDir: string): Promise<{ files: string
   return { files, frames };
 }
 
+type Picture = { data: Uint8Array; width: number; height: number };
+
+// About a third of a second of pictures waiting to be written.
+const MAX_PENDING_PICTURES = 10;
+
 export type RoomRecorderOptions = {
   /** Called once the first frame is written: only then does everyone see REC. */
   onCapturing?: () => void;
@@ -66,9 +71,10 @@ export class RoomRecorder {
   private audio!: AudioTimeline;
   private video: SegmentedVideo | null = null;
   private mixer = new AudioMixer(SAMPLE_RATE, 1, { blocksize: SAMPLE_RATE / 100 });
-  private latest: { data: Uint8Array; width: number; height: number } | null = null;
+  /** Pictures received and not yet written, oldest first. */
+  private pending: Picture[] = [];
   /** The picture last written, and the media frame where it was first written. */
-  private written: { picture: RoomRecorder['latest']; frame: number } | null = null;
+  private written: { picture: Picture; frame: number } | null = null;
   private firstSegment = 0;
   /** Frames already on disk from before a restart. */
   private baseFrames = 0;
@@ -100,13 +106,13 @@ export class RoomRecorder {
   }
 
   /**
-   * Where on the media timeline the picture received most recently sits (or will sit, at the
-   * next frame written). An op is placed there: the recorder and the mentor see the theatre's
-   * picture through the same SFU, so the picture here when an op arrives is, within a frame,
-   * the one the mentor was drawing on.
+   * Where on the media timeline the picture received most recently sits (or will sit, once the
+   * pictures waiting before it are written). An op is placed there: the recorder and the mentor
+   * see the theatre's picture through the same SFU, so the picture here when an op arrives is,
+   * within a frame, the one the mentor was drawing on.
    */
   private get pictureMs(): number {
-    const frame = this.written && this.written.picture === this.latest ? this.written.frame : this.frames;
+    const frame = this.pending.length > 0 ? this.frames + this.pending.length - 1 : (this.written?.frame ?? this.frames);
     return Math.round((frame * 1000) / FPS);
   }
 
@@ -161,7 +167,9 @@ export class RoomRecorder {
       for await (const { frame } of new VideoStream(track)) {
         if (this.abort.signal.aborted) break;
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
-        this.latest = { data: new Uint8Array(i420.data), width: i420.width, height: i420.height };
+        this.pending.push({ data: new Uint8Array(i420.data), width: i420.width, height: i420.height });
+        // Far behind (the encoder stalled): keep the newest pictures, the clock stays true.
+        if (this.pending.length > MAX_PENDING_PICTURES) this.pending.splice(0, this.pending.length - MAX_PENDING_PICTURES);
       }
     })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream ended:`, err));
   }
@@ -173,15 +181,22 @@ export class RoomRecorder {
     }
   }
 
-  /** Writes every video frame (and its sound) that the media clock is due, repeating the latest picture. */
+  /**
+   * Writes every video frame (and its sound) the media clock is due: each picture received, in
+   * order; the last one again when none is waiting; the oldest skipped when more than two are.
+   */
   private tick(): void {
-    const latest = this.latest;
-    if (!latest || this.pausedAt !== null) return;
+    if (this.pausedAt !== null) {
+      this.pending = this.pending.slice(-1);
+      return;
+    }
+    const first = this.written?.picture ?? this.pending[0];
+    if (!first) return;
     if (!this.video) {
       this.video = new SegmentedVideo({
         dir: this.paths.segments,
-        width: latest.width - (latest.width % 2),
-        height: latest.height - (latest.height % 2),
+        width: first.width - (first.width % 2),
+        height: first.height - (first.height % 2),
         firstSegment: this.firstSegment,
       });
       this.clockStart = performance.now();
@@ -190,13 +205,16 @@ export class RoomRecorder {
     }
     const v = this.video;
     const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000);
-    const data =
-      latest.width === v.width && latest.height === v.height
-        ? latest.data
-        : resizeI420(latest.data, latest.width, latest.height, v.width, v.height);
     while (v.framesWritten < due) {
-      if (this.written?.picture !== latest) this.written = { picture: latest, frame: this.frames };
-      v.write(data);
+      if (due - v.framesWritten === 1 && this.pending.length > 2) this.pending.shift();
+      const next = this.pending.shift();
+      if (next) this.written = { picture: next, frame: this.frames };
+      const picture = this.written!.picture;
+      v.write(
+        picture.width === v.width && picture.height === v.height
+          ? picture.data
+          : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
+      );
       this.audio.writeFrame();
     }
   }
