@@ -11,6 +11,7 @@ import { sessionRoutes } from './sessions/routes.ts';
 import { webhookRoutes } from './livekit/webhook-routes.ts';
 import { recordingRoutes } from './recordings/routes.ts';
 import { internalRoutes } from './recordings/internal-routes.ts';
+import { caseRoutes } from './cases/routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps) {
     .route('/users', userRoutes(deps))
     .route('/sessions', sessionRoutes(deps))
     .route('/sessions', recordingRoutes(deps))
+    .route('/cases', caseRoutes(deps))
     .route('/internal', internalRoutes(deps))
     .route('/webhooks', webhookRoutes(deps))
     .get('/health', (c) => c.json({ ok: true }, 200));

@@ -2,6 +2,7 @@
  * The api's configuration, parsed once from the environment. Every variable is documented
  * in the repository's .env.example. A bad value stops the process with a clear message.
  */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -19,6 +20,7 @@ const ApiEnv = z.object({
   LIVEKIT_PUBLIC_URL: z.url().default('ws://127.0.0.1:7880'),
   LIVEKIT_API_KEY: z.string().min(3, 'LIVEKIT_API_KEY is required'),
   LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
+  LOUPE_MEDIA_DIR: z.string().min(1).default('data/media'),
   LOUPE_RECORDER_TOKEN: z.string().min(32, 'LOUPE_RECORDER_TOKEN must be at least 32 characters').optional(),
 });
 
@@ -33,6 +35,8 @@ export type ApiConfig = {
   livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
   /** Bearer token the recorder worker presents on /internal routes; unset: those routes refuse. */
   recorderToken: string | undefined;
+  /** Where the recorder keeps recordings and cases; the api serves case media from here. */
+  mediaDir: string;
 };
 
 export function parseApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -57,5 +61,6 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
       apiSecret: e.LIVEKIT_API_SECRET,
     },
     recorderToken: e.LOUPE_RECORDER_TOKEN,
+    mediaDir: resolve(e.LOUPE_MEDIA_DIR),
   };
 }

@@ -137,15 +137,76 @@ export const Recording = z
   .meta({ id: 'Recording' });
 export type Recording = z.infer<typeof Recording>;
 
+export const Chapter = z.object({ title: z.string().min(1).max(200), atMs: z.number().int().min(0) }).meta({ id: 'Chapter' });
+export type Chapter = z.infer<typeof Chapter>;
+
 /** What the recorder reports when it has finished a recording. */
 export const RecordingOutcome = z
   .object({
     status: z.enum(['ready', 'failed']),
     durationMs: z.number().int().min(0).nullable(),
     failure: z.string().max(2000).nullable(),
+    /** The session's bookmarks, in order, on the case's timeline. */
+    chapters: z.array(Chapter).max(1000).default([]),
   })
   .meta({ id: 'RecordingOutcome' });
 export type RecordingOutcome = z.infer<typeof RecordingOutcome>;
+
+export const CASE_STATUSES = ['processing', 'ready', 'failed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+const Tag = z.string().trim().min(1).max(40);
+
+/** A teaching case: one recorded session, curated for the library. */
+export const Case = z
+  .object({
+    id: Id,
+    sessionId: Id,
+    status: z.enum(CASE_STATUSES),
+    failure: z.string().nullable(),
+    title: z.string(),
+    description: z.string(),
+    procedure: z.string(),
+    specialty: z.string(),
+    tags: z.array(z.string()),
+    learningPoints: z.string(),
+    published: z.boolean(),
+    durationMs: z.number().nullable(),
+    recordedAt: z.string(),
+    chapters: z.array(Chapter),
+    canEdit: z.boolean(),
+  })
+  .meta({ id: 'Case' });
+export type Case = z.infer<typeof Case>;
+
+export const CaseList = z
+  .object({ cases: z.array(Case), total: z.number(), page: z.number(), pageSize: z.number() })
+  .meta({ id: 'CaseList' });
+export type CaseList = z.infer<typeof CaseList>;
+
+export const CaseQuery = z.object({
+  q: z.string().trim().max(200).optional(),
+  specialty: z.string().trim().max(100).optional(),
+  procedure: z.string().trim().max(200).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type CaseQuery = z.infer<typeof CaseQuery>;
+
+/** What mentors and admins may change about a case. No field here is for patient identifiers. */
+export const CaseEdit = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    description: z.string().trim().max(5000),
+    procedure: z.string().trim().min(1).max(200),
+    specialty: z.string().trim().min(1).max(100),
+    tags: z.array(Tag).max(20),
+    learningPoints: z.string().trim().max(5000),
+    published: z.boolean(),
+  })
+  .partial()
+  .meta({ id: 'CaseEdit' });
+export type CaseEdit = z.infer<typeof CaseEdit>;
 
 /** Who asks for the overlay: the caller's LiveKit identity (a display-only screen has its own). */
 export const OverlayRequestBody = z

@@ -36,8 +36,14 @@ export {
   StartRecordingBody,
   Recording,
   RecordingOutcome,
+  Chapter,
+  CASE_STATUSES,
+  Case,
+  CaseList,
+  CaseQuery,
+  CaseEdit,
 } from './api.ts';
-export type { ErrorCode, SessionStatus, RecordingStatus } from './api.ts';
+export type { ErrorCode, SessionStatus, RecordingStatus, CaseStatus } from './api.ts';
 
 export {
   ANNOTATION_VERSION,

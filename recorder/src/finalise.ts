@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Chapter } from '@loupe/protocol';
 import { readEventLog, type LoggedEvent } from './event-log.ts';
 import { SAMPLE_RATE } from './media/audio-timeline.ts';
 import { durationMs } from './media/probe.ts';
@@ -13,7 +14,7 @@ import { keptSegments, type RecordingPaths } from './room-recorder.ts';
 
 const run = promisify(execFile);
 
-export type Finalised = { video: string; poster: string; annotations: string; durationMs: number };
+export type Finalised = { video: string; poster: string; annotations: string; durationMs: number; chapters: Chapter[] };
 
 export async function finalise(paths: RecordingPaths): Promise<Finalised> {
   const video = join(paths.dir, 'case.mp4');
@@ -41,8 +42,15 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-ss', String(Math.min(1, duration / 2000)), '-i', video, '-frames:v', '1', '-q:v', '3', poster,
   ]);
-  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events: timeline(readEventLog(paths.events)) }));
-  return { video, poster, annotations, durationMs: duration };
+  const events = timeline(readEventLog(paths.events));
+  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events }));
+  // Bookmarks become chapters.
+  const chapters = events.flatMap((e) =>
+    e.type === 'op' && (e.op as { kind?: string }).kind === 'bookmark'
+      ? [{ title: (e.op as { title: string }).title, atMs: Math.min(e.mediaMs, duration) }]
+      : [],
+  );
+  return { video, poster, annotations, durationMs: duration, chapters };
 }
 
 /**

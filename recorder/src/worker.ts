@@ -73,12 +73,12 @@ export class RecorderWorker {
         await recorder.stop();
       }
       const result = await finalise(recordingPaths(this.config.mediaDir, id));
-      await this.api.report(id, { status: 'ready', durationMs: result.durationMs, failure: null });
+      await this.api.report(id, { status: 'ready', durationMs: result.durationMs, failure: null, chapters: result.chapters });
       console.log(`recording ${id} ready (${(result.durationMs / 1000).toFixed(1)} s)`);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       console.error(`recording ${id} failed: ${reason}`);
-      await this.api.report(id, { status: 'failed', durationMs: null, failure: reason }).catch(() => undefined);
+      await this.api.report(id, { status: 'failed', durationMs: null, failure: reason, chapters: [] }).catch(() => undefined);
     }
   }
 

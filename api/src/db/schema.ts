@@ -1,7 +1,7 @@
 /** The one definition of Loupe's tables. Migrations in ../../../migrations are generated from it. */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { GLOBAL_ROLES, RECORDING_STATUSES, SESSION_ROLES, SESSION_STATUSES } from '@loupe/protocol';
+import { CASE_STATUSES, GLOBAL_ROLES, RECORDING_STATUSES, SESSION_ROLES, SESSION_STATUSES, type Chapter } from '@loupe/protocol';
 
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
@@ -111,4 +111,37 @@ export const recordings = sqliteTable(
     failure: text('failure'),
   },
   (t) => [index('recordings_session_idx').on(t.sessionId), index('recordings_status_idx').on(t.status)],
+);
+
+/**
+ * A teaching case: made when a recording stops, ready when the recorder has finished it. Its
+ * text is searchable through the cases_fts table (FTS5, see the migration), kept in step by
+ * the api. There is deliberately no field for patient identifiers.
+ */
+export const cases = sqliteTable(
+  'cases',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    recordingId: text('recording_id')
+      .notNull()
+      .unique()
+      .references(() => recordings.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: CASE_STATUSES }).notNull(),
+    failure: text('failure'),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    procedure: text('procedure').notNull(),
+    specialty: text('specialty').notNull(),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    learningPoints: text('learning_points').notNull().default(''),
+    published: integer('published', { mode: 'boolean' }).notNull().default(false),
+    durationMs: integer('duration_ms'),
+    chapters: text('chapters', { mode: 'json' }).$type<Chapter[]>().notNull().default([]),
+    recordedAt: integer('recorded_at', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('cases_specialty_idx').on(t.specialty), index('cases_recorded_idx').on(t.recordedAt)],
 );

@@ -9,6 +9,7 @@ import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { recordings } from '../db/schema.ts';
 import { activeRecordings } from './queries.ts';
 import { logRoomFailure } from './routes.ts';
+import { closeCase } from '../cases/lifecycle.ts';
 
 const Work = z
   .object({
@@ -90,6 +91,7 @@ export function internalRoutes({ db, config, rooms }: AppDeps) {
         .where(eq(recordings.id, id))
         .returning({ id: recordings.id });
       if (updated.length === 0) throw notFound('Recording');
+      await closeCase(db, id, outcome);
       return c.body(null, 204);
     });
 }

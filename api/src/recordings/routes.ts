@@ -10,6 +10,7 @@ import type { Db } from '../db/client.ts';
 import type { RoomRecordingState } from '../livekit/rooms.ts';
 import { sessionFor } from '../sessions/access.ts';
 import { latestRecording, toRecording } from './queries.ts';
+import { openCase } from '../cases/lifecycle.ts';
 
 const SessionParam = z.object({ id: Id });
 const tags = ['recording'];
@@ -76,6 +77,7 @@ async function applyStep(deps: Pick<AppDeps, 'db' | 'rooms'>, sessionId: string,
     .where(eq(recordings.id, row.id))
     .returning();
   await deps.rooms.setRecordingState(session.id, rule.room).catch((err) => logRoomFailure(session.id, err));
+  if (action === 'stop') await openCase(deps.db, session, updated!);
   return toRecording(updated!);
 }
 

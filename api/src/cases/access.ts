@@ -1,0 +1,27 @@
+import { and, eq } from 'drizzle-orm';
+import type { User } from '@loupe/protocol';
+import type { Db } from '../db/client.ts';
+import { cases, sessionMembers } from '../db/schema.ts';
+import { notFound } from '../http/errors.ts';
+
+type CaseRow = typeof cases.$inferSelect;
+
+/**
+ * Who sees a case: admins; anyone who was in its session; everyone signed in once it is
+ * published and ready. Who edits: admins, and the session's host or mentors. Anyone else gets
+ * a 404, as if the case did not exist.
+ */
+export async function caseFor(db: Db, id: string, user: User): Promise<{ row: CaseRow; canEdit: boolean }> {
+  const row = await db.select().from(cases).where(eq(cases.id, id)).get();
+  if (!row) throw notFound('Case');
+  if (user.role === 'admin') return { row, canEdit: true };
+  const member = await db
+    .select({ role: sessionMembers.role })
+    .from(sessionMembers)
+    .where(and(eq(sessionMembers.sessionId, row.sessionId), eq(sessionMembers.userId, user.id)))
+    .get();
+  const visible = !!member || (row.published && row.status === 'ready');
+  if (!visible) throw notFound('Case');
+  const canEdit = !!member && (member.role === 'host' || member.role === 'mentor' || user.role === 'mentor');
+  return { row, canEdit };
+}

@@ -1,0 +1,152 @@
+import { mkdir, writeFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GlobalRole, SessionRole } from '@loupe/protocol';
+import { TEST_RECORDER_TOKEN, createTestApi, json, postJson, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
+
+let api: TestApi;
+let host: TestAccount;
+
+beforeEach(async () => {
+  api = await createTestApi();
+  host = await api.account('surgeon', 'Dr. Host');
+});
+afterEach(() => api.close());
+
+const consent = { consentOnFile: true, noIdentifiersInView: true };
+
+/** A session recorded and finished by "the recorder": a case with a small video file. */
+async function recordedCase(o: { title: string; procedure?: string; specialty?: string; members?: [TestAccount, SessionRole][]; chapters?: string[] }) {
+  const session = await json(
+    await api.app.request(
+      '/sessions',
+      postJson({ title: o.title, procedure: o.procedure ?? 'Cholecystectomy', specialty: o.specialty ?? 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie),
+    ),
+  );
+  for (const [person, role] of o.members ?? []) {
+    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: person.user.email, role }, host.cookie));
+  }
+  await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
+  const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+  await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
+  const dir = join(api.config.mediaDir, 'recordings', recording.id);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'case.mp4'), Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256)));
+  await api.app.request(`/internal/recordings/${recording.id}/outcome`, {
+    ...postJson({ status: 'ready', durationMs: 90_000, failure: null, chapters: (o.chapters ?? []).map((title, i) => ({ title, atMs: i * 1000 })) }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_RECORDER_TOKEN}` },
+  });
+  const list = await json(await api.app.request('/cases', withCookie(host.cookie)));
+  const made = list.cases.find((c: { title: string }) => c.title === o.title);
+  return { ...made, dir } as { id: string; dir: string; status: string; chapters: { title: string }[] };
+}
+
+const search = async (who: TestAccount, query: string) =>
+  (await json(await api.app.request(`/cases?${query}`, withCookie(who.cookie)))).cases.map((c: { title: string }) => c.title).sort();
+
+describe('the case library', () => {
+  it('a stopped recording becomes a case that is ready once the recorder reports, with chapters from bookmarks', async () => {
+    const made = await recordedCase({ title: 'Lap chole, difficult Calot', chapters: ['Critical view of safety', 'Bleeding controlled'] });
+    expect(made.status).toBe('ready');
+    expect(made.chapters.map((c) => c.title)).toEqual(['Critical view of safety', 'Bleeding controlled']);
+  });
+
+  it('finds cases by words of the title, procedure, specialty, tags, description and chapter titles', async () => {
+    const mentor = await api.account('mentor', 'Prof. Curator');
+    const a = await recordedCase({ title: 'Laparoscopic cholecystectomy', members: [[mentor, 'mentor']], chapters: ['Critical view of safety'] });
+    await recordedCase({ title: 'Thyroid lobectomy', procedure: 'Lobectomy', specialty: 'Endocrine surgery' });
+    await recordedCase({ title: 'Whipple procedure', procedure: 'Pancreaticoduodenectomy', specialty: 'HPB surgery' });
+    await api.app.request(`/cases/${a.id}`, postJson({ tags: ['gallbladder', 'teaching'], description: 'Dense adhesions around the cystic duct.' }, mentor.cookie, 'PATCH'));
+
+    expect(await search(host, 'q=laparo')).toEqual(['Laparoscopic cholecystectomy']);
+    expect(await search(host, 'q=endocrine')).toEqual(['Thyroid lobectomy']);
+    expect(await search(host, 'q=gallbladder')).toEqual(['Laparoscopic cholecystectomy']);
+    expect(await search(host, 'q=cystic%20duct')).toEqual(['Laparoscopic cholecystectomy']);
+    expect(await search(host, 'q=critical%20view')).toEqual(['Laparoscopic cholecystectomy']);
+    expect(await search(host, 'q=pancreat')).toEqual(['Whipple procedure']);
+    expect(await search(host, 'q=surgery')).toEqual(['Laparoscopic cholecystectomy', 'Thyroid lobectomy', 'Whipple procedure']);
+    expect(await search(host, 'q=thyroid%20pancreat')).toEqual([]);
+    expect(await search(host, 'specialty=HPB%20surgery')).toEqual(['Whipple procedure']);
+    // FTS5 syntax typed by a person is only text: no error, no match-all.
+    expect(await search(host, `q=${encodeURIComponent('" OR * NEAR( title:')}`)).toEqual([]);
+    const res = await api.app.request(`/cases?q=${encodeURIComponent('"unbalanced')}`, withCookie(host.cookie));
+    expect(res.status).toBe(200);
+  });
+
+  it('pages through results', async () => {
+    for (const n of [1, 2, 3]) await recordedCase({ title: `Case ${n}` });
+    const page = await json(await api.app.request('/cases?pageSize=2&page=2', withCookie(host.cookie)));
+    expect(page).toMatchObject({ total: 3, page: 2, pageSize: 2 });
+    expect(page.cases).toHaveLength(1);
+    expect((await api.app.request('/cases?pageSize=500', withCookie(host.cookie))).status).toBe(400);
+  });
+});
+
+describe('who may see and change a case', () => {
+  const person = (role: GlobalRole) => api.account(role);
+
+  it('private cases are seen by the session’s people and admins only; published ones by every trainee', async () => {
+    const observer = await person('trainee');
+    const outsider = await person('trainee');
+    const admin = await person('admin');
+    const made = await recordedCase({ title: 'Private case', members: [[observer, 'observer']] });
+    for (const [who, can] of [[host, true], [observer, true], [admin, true], [outsider, false]] as const) {
+      expect((await api.app.request(`/cases/${made.id}`, withCookie(who.cookie))).status, who.user.name).toBe(can ? 200 : 404);
+      expect((await api.app.request(`/cases/${made.id}/media/case.mp4`, withCookie(who.cookie))).status, who.user.name).toBe(can ? 200 : 404);
+      expect(await search(who, 'q=private'), who.user.name).toEqual(can ? ['Private case'] : []);
+    }
+    expect((await api.app.request(`/cases/${made.id}/media/case.mp4`)).status).toBe(401);
+
+    await api.app.request(`/cases/${made.id}`, postJson({ published: true }, host.cookie, 'PATCH'));
+    expect((await api.app.request(`/cases/${made.id}`, withCookie(outsider.cookie))).status).toBe(200);
+    expect((await api.app.request(`/cases/${made.id}/media/case.mp4`, withCookie(outsider.cookie))).status).toBe(200);
+    expect(await search(outsider, 'q=private')).toEqual(['Private case']);
+  });
+
+  it('observers and trainees cannot edit or delete; the host can, and deleting removes the media files', async () => {
+    const observer = await person('trainee');
+    const made = await recordedCase({ title: 'To delete', members: [[observer, 'observer']] });
+    expect((await api.app.request(`/cases/${made.id}`, postJson({ title: 'Mine now' }, observer.cookie, 'PATCH'))).status).toBe(403);
+    expect((await api.app.request(`/cases/${made.id}`, withCookie(observer.cookie, 'DELETE'))).status).toBe(403);
+    expect((await api.app.request(`/cases/${made.id}`, withCookie(host.cookie, 'DELETE'))).status).toBe(204);
+    await expect(access(made.dir)).rejects.toThrow();
+    expect((await api.app.request(`/cases/${made.id}`, withCookie(host.cookie))).status).toBe(404);
+    expect(await search(host, 'q=delete')).toEqual([]);
+  });
+
+  it('rejects bad edits with the error shape and changes nothing', async () => {
+    const made = await recordedCase({ title: 'Stable' });
+    for (const body of [{ title: '' }, { tags: ['x'.repeat(41)] }, { published: 'yes' }, { title: 'x'.repeat(201) }]) {
+      const res = await api.app.request(`/cases/${made.id}`, postJson(body, host.cookie, 'PATCH'));
+      expect(res.status).toBe(400);
+    }
+    expect((await json(await api.app.request(`/cases/${made.id}`, withCookie(host.cookie)))).title).toBe('Stable');
+    expect((await api.app.request(`/cases/${made.id}/media/..%2F..%2Fsecrets.env`, withCookie(host.cookie))).status).toBe(400);
+  });
+});
+
+describe('case media', () => {
+  it('serves byte ranges for seeking', async () => {
+    const made = await recordedCase({ title: 'Ranges' });
+    const get = (range?: string) =>
+      api.app.request(`/cases/${made.id}/media/case.mp4`, { headers: { cookie: host.cookie, ...(range ? { range } : {}) } });
+    const whole = await get();
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect((await whole.arrayBuffer()).byteLength).toBe(1000);
+
+    const part = await get('bytes=100-199');
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/1000');
+    const bytes = new Uint8Array(await part.arrayBuffer());
+    expect(bytes).toHaveLength(100);
+    expect(bytes[0]).toBe(100);
+
+    const tail = await get('bytes=-10');
+    expect(tail.headers.get('content-range')).toBe('bytes 990-999/1000');
+    const open = await get('bytes=995-');
+    expect(open.headers.get('content-range')).toBe('bytes 995-999/1000');
+    expect((await get('bytes=2000-3000')).status).toBe(416);
+    expect((await get('lines=1-2')).status).toBe(416);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Case media from the media directory, with HTTP range requests (browsers seek video with
+ * them). Only ever called after the access check; paths are built from ids, never from input.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { ApiError } from '../http/errors.ts';
+
+const TYPES = { 'case.mp4': 'video/mp4', 'poster.jpg': 'image/jpeg', 'annotations.json': 'application/json' } as const;
+export type CaseFile = keyof typeof TYPES;
+
+export async function serveFile(path: string, file: CaseFile, range: string | undefined): Promise<Response> {
+  const info = await stat(path).catch(() => null);
+  if (!info?.isFile()) throw new ApiError(404, 'not_found', 'This case has no such media yet');
+  const headers = new Headers({
+    'content-type': TYPES[file],
+    'accept-ranges': 'bytes',
+    // Patient-adjacent media: private to this browser, never kept by shared caches.
+    'cache-control': 'private, max-age=0, must-revalidate',
+  });
+  const size = info.size;
+  const match = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
+  if (range && !match) return rangeNotSatisfiable(size);
+  if (match) {
+    let start = match[1] ? Number(match[1]) : size - Number(match[2]);
+    let end = match[1] && match[2] ? Number(match[2]) : size - 1;
+    if (!match[1] && !match[2]) return rangeNotSatisfiable(size);
+    start = Math.max(0, start);
+    end = Math.min(end, size - 1);
+    if (start > end || start >= size) return rangeNotSatisfiable(size);
+    headers.set('content-range', `bytes ${start}-${end}/${size}`);
+    headers.set('content-length', String(end - start + 1));
+    return new Response(Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream, { status: 206, headers });
+  }
+  headers.set('content-length', String(size));
+  return new Response(Readable.toWeb(createReadStream(path)) as ReadableStream, { status: 200, headers });
+}
+
+function rangeNotSatisfiable(size: number): Response {
+  return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
+}

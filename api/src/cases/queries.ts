@@ -1,0 +1,68 @@
+import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Case, CaseQuery, User } from '@loupe/protocol';
+import type { Db } from '../db/client.ts';
+import { cases, sessionMembers } from '../db/schema.ts';
+import { ftsQuery } from './search.ts';
+
+type CaseRow = typeof cases.$inferSelect;
+
+export function toCase(row: CaseRow, canEdit: boolean): Case {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    status: row.status,
+    failure: row.failure,
+    title: row.title,
+    description: row.description,
+    procedure: row.procedure,
+    specialty: row.specialty,
+    tags: row.tags,
+    learningPoints: row.learningPoints,
+    published: row.published,
+    durationMs: row.durationMs,
+    recordedAt: row.recordedAt.toISOString(),
+    chapters: row.chapters,
+    canEdit,
+  };
+}
+
+/** The cases a user may see, filtered and searched, newest first, one page at a time. */
+export async function listCases(db: Db, user: User, query: CaseQuery): Promise<{ rows: CaseRow[]; total: number; editable: Set<string> }> {
+  const mine = db.select({ id: sessionMembers.sessionId }).from(sessionMembers).where(eq(sessionMembers.userId, user.id));
+  const conditions: SQL[] = [];
+  if (user.role !== 'admin') {
+    conditions.push(or(and(eq(cases.published, true), eq(cases.status, 'ready')), inArray(cases.sessionId, mine))!);
+  }
+  if (query.specialty) conditions.push(eq(cases.specialty, query.specialty));
+  if (query.procedure) conditions.push(eq(cases.procedure, query.procedure));
+  const match = query.q ? ftsQuery(query.q) : null;
+  if (match) conditions.push(sql`${cases.id} IN (SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match})`);
+  const where = conditions.length ? and(...conditions) : undefined;
+
+  const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)` }).from(cases).where(where);
+  const rows = await db
+    .select()
+    .from(cases)
+    .where(where)
+    .orderBy(desc(cases.recordedAt))
+    .limit(query.pageSize)
+    .offset((query.page - 1) * query.pageSize);
+
+  const sessions = [...new Set(rows.map((r) => r.sessionId))];
+  const roles = sessions.length
+    ? await db
+        .select({ sessionId: sessionMembers.sessionId, role: sessionMembers.role })
+        .from(sessionMembers)
+        .where(and(eq(sessionMembers.userId, user.id), inArray(sessionMembers.sessionId, sessions)))
+    : [];
+  const editable = new Set(
+    rows
+      .filter((r) => {
+        if (user.role === 'admin') return true;
+        const role = roles.find((m) => m.sessionId === r.sessionId)?.role;
+        return !!role && (role === 'host' || role === 'mentor' || user.role === 'mentor');
+      })
+      .map((r) => r.id),
+  );
+  return { rows, total, editable };
+}
