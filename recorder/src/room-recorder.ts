@@ -16,8 +16,20 @@ import {
   VideoStream,
   type RemoteParticipant,
   type RemoteTrack,
+  type TextStreamReader,
 } from '@livekit/rtc-node';
-import { TOPICS, parseOpPacket, roleOf, SenderRateLimit } from '@loupe/protocol';
+import { DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
+import {
+  ANNOTATION_VERSION,
+  MAX_SNAPSHOT_BYTES,
+  OVERLAY_HOLDER_ROLES,
+  OverlaySnapshot,
+  TOPICS,
+  parseOpPacket,
+  roleOf,
+  SenderRateLimit,
+  type ResyncRequest,
+} from '@loupe/protocol';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
 import { FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
@@ -148,13 +160,51 @@ export class RoomRecorder {
       // The api announces pause, resume and stop in room metadata: act on it at once (someone
       // pausing because an identifier came into view must not wait for the next poll).
       .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRecordingState(metadata));
+    this.room.registerTextStreamHandler(TOPICS.snapshot, (reader, { identity }) => void this.onSnapshot(reader, identity));
     const token = await recorderToken(this.o.livekitKeys, this.o.sessionId, this.o.recordingId);
     await this.room.connect(this.o.livekitWsUrl, token, { autoSubscribe: true, dynacast: false });
     for (const p of this.room.remoteParticipants.values()) {
       this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
     }
+    await this.requestOverlay();
     void this.pumpAudio();
     this.ticker = setInterval(() => this.tick(), 1000 / (FPS * 2));
+  }
+
+  /**
+   * What was drawn before recording began (or before a restart) is on screen too: ask the
+   * overlay holders for a snapshot, as a late joiner would, through livekit-server itself.
+   */
+  private async requestOverlay(): Promise<void> {
+    const holders = [...this.room.remoteParticipants.values()]
+      .filter((p) => OVERLAY_HOLDER_ROLES.includes(roleOf(p.attributes) ?? 'observer') && p.attributes.display !== 'true')
+      .map((p) => p.identity);
+    if (holders.length === 0) return;
+    const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester: this.room.localParticipant!.identity };
+    const server = new RoomServiceClient(this.o.livekitWsUrl.replace(/^ws/, 'http'), this.o.livekitKeys.apiKey, this.o.livekitKeys.apiSecret);
+    await server
+      .sendData(this.o.sessionId, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
+        topic: TOPICS.resync,
+        destinationIdentities: holders,
+      })
+      .catch((err) => console.error(`recording ${this.o.recordingId}: could not ask for the overlay:`, err));
+  }
+
+  private async onSnapshot(reader: TextStreamReader, identity: string): Promise<void> {
+    const sender = this.room.remoteParticipants.get(identity);
+    const role = roleOf(sender?.attributes);
+    if (!role || !OVERLAY_HOLDER_ROLES.includes(role)) return;
+    const text = await reader.readAll().catch(() => '');
+    if (text.length > MAX_SNAPSHOT_BYTES) return;
+    let parsed;
+    try {
+      parsed = OverlaySnapshot.safeParse(JSON.parse(text));
+    } catch {
+      return;
+    }
+    if (!parsed.success) return;
+    const at = this.pictureMs;
+    for (const op of parsed.data.ops) this.record({ type: 'op', from: identity, op, snapshot: true }, at);
   }
 
   private onTrack(track: RemoteTrack, participant: RemoteParticipant): void {

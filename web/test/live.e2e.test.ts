@@ -374,6 +374,34 @@ describe('live telementoring in Chromium', () => {
     expect(events.filter((e) => e.type === 'pause' || e.type === 'resume').map((e) => e.type)).toEqual(['pause', 'resume']);
   });
 
+  it('the recorded case plays in the library with the overlay that was live, and jumps to a chapter', async () => {
+    await mentor.goto(`${stack.web.url}/cases`);
+    const card = mentor.locator('a.case', { hasText: 'Laparoscopic cholecystectomy' });
+    await card.waitFor();
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'library.png') });
+    await card.click();
+    await mentor.getByRole('button', { name: /Critical view of safety/ }).click();
+    const PLAYER = '[data-testid="case-player"] [data-picture-rect]';
+    await mentor.waitForFunction(
+      (sel) => {
+        const v = document.querySelector(`${sel} video`) as HTMLVideoElement | null;
+        return !!v && v.readyState >= 2 && v.currentTime > 0;
+      },
+      PLAYER,
+      { timeout: 20_000 },
+    );
+    // What was on the picture when recording began (the snapshot) is on the replayed picture.
+    await waitForColour(mentor, PLAYER, CYAN, (b) => !!b);
+    await waitForColour(mentor, PLAYER, YELLOW, (b) => !!b);
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'case-player.png') });
+    // Hiding the overlay hides the drawings.
+    await mentor.getByLabel('Show the mentor’s drawings').uncheck();
+    await waitForColour(mentor, PLAYER, CYAN, (b) => b === null);
+    await mentor.goBack();
+    await mentor.goBack();
+    await mentor.getByRole('toolbar').waitFor();
+  });
+
   it('clear all removes every drawing for everyone', async () => {
     await mentor.getByRole('button', { name: 'Clear all' }).click();
     for (const page of [theatre, observer, mentor]) {

@@ -25,13 +25,23 @@ import {
 
 export type LaserTrail = { author: string; points: { p: Point; at: number }[] };
 
+/** What the Konva canvas draws from: the live overlay, or a case's overlay being replayed. */
+export interface OverlaySource {
+  readonly version: number;
+  readonly lasers: Record<string, LaserTrail>;
+  readonly dropped: number;
+  readonly dropReasons: string;
+  visible(): Annotation[];
+  opacity(a: Annotation): number;
+}
+
 const LASER_TRAIL_MS = 700;
 // How long and how much to hold packets from a sender the room has not announced yet.
 const WAIT_FOR_PARTICIPANT_MS = 10_000;
 const MAX_WAITING_PER_SENDER = 2_000;
 const MAX_WAITING_SENDERS = 16;
 
-export class OverlaySync {
+export class OverlaySync implements OverlaySource {
   readonly state = new OverlayState();
   readonly drops = new DropCounter();
   /** Bumped whenever the picture may have changed; renderers redraw on it. */
