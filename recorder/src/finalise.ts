@@ -14,7 +14,17 @@ import { keptSegments, type RecordingPaths } from './room-recorder.ts';
 
 const run = promisify(execFile);
 
-export type Finalised = { video: string; poster: string; annotations: string; durationMs: number; chapters: Chapter[] };
+export type Finalised = {
+  video: string;
+  poster: string;
+  thumbnails: string;
+  annotations: string;
+  durationMs: number;
+  chapters: Chapter[];
+};
+
+/** The timeline's thumbnail strip: this many frames, evenly spread, side by side. */
+export const THUMBNAIL_COUNT = 10;
 
 export async function finalise(paths: RecordingPaths): Promise<Finalised> {
   const video = join(paths.dir, 'case.mp4');
@@ -42,6 +52,13 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-ss', String(Math.min(1, duration / 2000)), '-i', video, '-frames:v', '1', '-q:v', '3', poster,
   ]);
+  const thumbnails = join(paths.dir, 'thumbnails.jpg');
+  // prettier-ignore
+  await run('ffmpeg', [
+    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', video,
+    '-vf', `fps=${THUMBNAIL_COUNT}/${Math.max(duration / 1000, 0.1)},scale=192:-2,tile=${THUMBNAIL_COUNT}x1`,
+    '-frames:v', '1', '-q:v', '4', thumbnails,
+  ]);
   const events = timeline(readEventLog(paths.events));
   writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events }));
   // Bookmarks become chapters.
@@ -50,7 +67,7 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
       ? [{ title: (e.op as { title: string }).title, atMs: Math.min(e.mediaMs, duration) }]
       : [],
   );
-  return { video, poster, annotations, durationMs: duration, chapters };
+  return { video, poster, thumbnails, annotations, durationMs: duration, chapters };
 }
 
 /**

@@ -27,6 +27,8 @@ import {
 import { createApp, createUser, livekitRooms, migrateDb, openDb, parseApiConfig } from '@loupe/api';
 import type { GlobalRole } from '@loupe/protocol';
 import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
+import { finalise } from '../src/finalise.ts';
+import { recordingPaths } from '../src/room-recorder.ts';
 
 const run = promisify(execFile);
 const W = 640;
@@ -241,6 +243,13 @@ describe('recording a mentored session', () => {
     // The recorder joins after the api says start: the case is a little shorter than the wall time.
     expect(track$.durationMs).toBeGreaterThan(wallMs - 2500);
     expect(track$.durationMs).toBeLessThanOrEqual(wallMs + 100);
+
+    // A poster and a thumbnail strip for the timeline.
+    expect((await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=width', '-of', 'csv=p=0', join(caseDir, 'thumbnails.jpg')])).stdout.trim()).toBe(String(192 * 10));
+    // Finalising again gives the same case.
+    const again = await finalise(recordingPaths(mediaDir, recording.id));
+    expect(again.durationMs).toBe(track$.durationMs);
+    expect(JSON.parse(await readFile(join(caseDir, 'annotations.json'), 'utf8'))).toEqual(track$);
 
     const ops = track$.events.filter((e: { type: string }) => e.type === 'op');
     expect(ops.map((e: { op: { id: string } }) => e.op.id)).toEqual(state.drawn.map((n) => `op${n}`));

@@ -32,6 +32,7 @@ async function recordedCase(o: { title: string; procedure?: string; specialty?: 
   const dir = join(api.config.mediaDir, 'recordings', recording.id);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'case.mp4'), Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256)));
+  for (const file of ['annotations.json', 'poster.jpg', 'thumbnails.jpg']) await writeFile(join(dir, file), '{}');
   await api.app.request(`/internal/recordings/${recording.id}/outcome`, {
     ...postJson({ status: 'ready', durationMs: 90_000, failure: null, chapters: (o.chapters ?? []).map((title, i) => ({ title, atMs: i * 1000 })) }),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_RECORDER_TOKEN}` },
@@ -92,7 +93,10 @@ describe('who may see and change a case', () => {
     const made = await recordedCase({ title: 'Private case', members: [[observer, 'observer']] });
     for (const [who, can] of [[host, true], [observer, true], [admin, true], [outsider, false]] as const) {
       expect((await api.app.request(`/cases/${made.id}`, withCookie(who.cookie))).status, who.user.name).toBe(can ? 200 : 404);
-      expect((await api.app.request(`/cases/${made.id}/media/case.mp4`, withCookie(who.cookie))).status, who.user.name).toBe(can ? 200 : 404);
+      for (const file of ['case.mp4', 'annotations.json', 'poster.jpg', 'thumbnails.jpg']) {
+        const res = await api.app.request(`/cases/${made.id}/media/${file}`, withCookie(who.cookie));
+        expect(res.status, `${who.user.name} ${file}`).toBe(can ? 200 : 404);
+      }
       expect(await search(who, 'q=private'), who.user.name).toEqual(can ? ['Private case'] : []);
     }
     expect((await api.app.request(`/cases/${made.id}/media/case.mp4`)).status).toBe(401);

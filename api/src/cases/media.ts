@@ -7,7 +7,12 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ApiError } from '../http/errors.ts';
 
-const TYPES = { 'case.mp4': 'video/mp4', 'poster.jpg': 'image/jpeg', 'annotations.json': 'application/json' } as const;
+const TYPES = {
+  'case.mp4': 'video/mp4',
+  'poster.jpg': 'image/jpeg',
+  'thumbnails.jpg': 'image/jpeg',
+  'annotations.json': 'application/json',
+} as const;
 export type CaseFile = keyof typeof TYPES;
 
 export async function serveFile(path: string, file: CaseFile, range: string | undefined): Promise<Response> {

@@ -14,7 +14,7 @@ import { listCases, toCase } from './queries.ts';
 import { indexCase, unindexCase } from './search.ts';
 
 const CaseParam = z.object({ id: Id });
-const MediaParam = z.object({ id: Id, file: z.enum(['case.mp4', 'poster.jpg', 'annotations.json']) });
+const MediaParam = z.object({ id: Id, file: z.enum(['case.mp4', 'poster.jpg', 'thumbnails.jpg', 'annotations.json']) });
 const tags = ['cases'];
 
 const list = createRoute({
@@ -57,7 +57,7 @@ const media = createRoute({
   method: 'get',
   path: '/{id}/media/{file}',
   tags,
-  summary: 'The case video (range requests), poster or annotation track, behind the same access check',
+  summary: 'The case video (range requests), poster, thumbnail strip or annotation track, behind the same access check',
   request: { params: MediaParam },
   responses: { 200: { description: 'The file' }, 206: { description: 'Part of the file' }, ...errors },
 });
