@@ -21,6 +21,13 @@ export type SpawnOptions = {
 
 const OUTPUT_LIMIT = 64 * 1024;
 
+// Children still running when this process exits (a test runner tearing down a worker, an
+// uncaught error) are killed with it rather than left behind.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts a child process that is always awaited or killed: no orphans. */
 export function spawnService(name: string, command: string, args: string[], options: SpawnOptions = {}): Service {
   const child = spawn(command, args, {
@@ -38,7 +45,9 @@ export function spawnService(name: string, command: string, args: string[], opti
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
+  running.add(child);
   const exited = child.exitCode !== null ? Promise.resolve() : once(child, 'exit').then(() => undefined);
+  void exited.then(() => running.delete(child));
 
   const signal = async (sig: NodeJS.Signals, graceMs: number) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
