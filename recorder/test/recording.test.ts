@@ -4,6 +4,7 @@
  * frames, and the recorder worker turning it into a case that ffmpeg can decode.
  */
 import { execFile } from 'node:child_process';
+import type { Server as HttpServer } from 'node:http';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,7 @@ function readNumber(luma: Uint8Array, w: number): number {
 
 let livekit: LiveKit;
 let server: ServerType;
+let startApi: () => void;
 let apiUrl: string;
 let mediaDir: string;
 let dir: string;
@@ -98,7 +100,8 @@ beforeAll(async () => {
   const app = createApp({ db, config, rooms: livekitRooms(livekit.httpUrl, livekit.apiKey, livekit.apiSecret) });
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
-  server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port });
+  startApi = () => (server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }));
+  startApi();
   (globalThis as { createTestUser?: unknown }).createTestUser = (role: GlobalRole, name: string) =>
     createUser(db, { email: `${name.replace(/\W/g, '').toLowerCase()}@hospital.test`, name, role, password: 'a long enough passphrase' });
 
@@ -217,17 +220,31 @@ async function frameNumberAt(video: string, ms: number): Promise<number> {
 }
 
 describe('recording a mentored session', () => {
-  it('writes a case whose video decodes, lasts as long as it was recorded, and puts each drawing within two frames of the one the mentor saw', async () => {
+  it('records two sessions at once through an api restart; each case decodes, lasts as long as it was recorded, and puts each drawing within two frames of the one the mentor saw', async () => {
     const { host, theatre, session, state, until } = await mentoredSession('one');
-    await until(() => state.sent > 30);
+    // A second session records at the same time, in the same recorder.
+    const other = await mentoredSession('one-b');
+    await until(() => state.sent > 30 && other.state.sent > 30);
     const startedAt = Date.now();
-    const recording = await call(`/sessions/${session.id}/recording`, theatre.cookie, { consentOnFile: true, noIdentifiersInView: true });
+    const consent = { consentOnFile: true, noIdentifiersInView: true };
+    const recording = await call(`/sessions/${session.id}/recording`, theatre.cookie, consent);
+    const otherRecording = await call(`/sessions/${other.session.id}/recording`, other.theatre.cookie, consent);
     state.armedAt = state.sent;
+    await until(() => state.drawn.length === 1);
+    // The api goes away for a while and comes back: the recording carries on regardless.
+    (server as HttpServer).closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise((r) => setTimeout(r, 1500));
+    startApi();
     await until(() => state.drawn.length === 3);
     await new Promise((r) => setTimeout(r, 1000));
     await call(`/sessions/${session.id}/recording/stop`, theatre.cookie, {});
+    await call(`/sessions/${other.session.id}/recording/stop`, other.theatre.cookie, {});
     const wallMs = Date.now() - startedAt;
     expect(await waitForStatus(session.id, host.cookie, ['ready', 'failed'])).toBe('ready');
+    expect(await waitForStatus(other.session.id, other.host.cookie, ['ready', 'failed'])).toBe('ready');
+    const otherVideo = join(mediaDir, 'recordings', otherRecording.id, 'case.mp4');
+    expect((await run('ffmpeg', ['-v', 'error', '-i', otherVideo, '-f', 'null', '-'])).stderr).toBe('');
 
     const caseDir = join(mediaDir, 'recordings', recording.id);
     const video = join(caseDir, 'case.mp4');
@@ -239,6 +256,7 @@ describe('recording a mentored session', () => {
 
     const track$ = JSON.parse(await readFile(join(caseDir, 'annotations.json'), 'utf8'));
     const stop = track$.events.find((e: { type: string }) => e.type === 'stop');
+    expect(track$.events.some((e: { type: string }) => e.type === 'gap')).toBe(false);
     expect(Math.abs(track$.durationMs - stop.mediaMs)).toBeLessThanOrEqual(100);
     // The recorder joins after the api says start: the case is a little shorter than the wall time.
     expect(track$.durationMs).toBeGreaterThan(wallMs - 2500);
