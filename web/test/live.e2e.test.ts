@@ -397,6 +397,18 @@ describe('live telementoring in Chromium', () => {
     // Hiding the overlay hides the drawings.
     await mentor.getByLabel('Show the mentor’s drawings').uncheck();
     await waitForColour(mentor, PLAYER, CYAN, (b) => b === null);
+
+    // The mentor curates the case; text that looks like a patient identifier is refused.
+    const description = mentor.getByLabel('Description');
+    await description.fill('Mrs. Wang, dense adhesions around the cystic duct');
+    await mentor.getByText(/may contain a patient identifier/).waitFor();
+    await expect(mentor.getByRole('button', { name: 'Save' }).isDisabled()).resolves.toBe(true);
+    await description.fill('Dense adhesions around the cystic duct');
+    await mentor.getByRole('button', { name: 'Save' }).click();
+    await mentor.getByText('Saved.').waitFor();
+    await mentor.goto(`${stack.web.url}/cases?q=adhesions`);
+    await mentor.locator('a.case', { hasText: 'Laparoscopic cholecystectomy' }).waitFor();
+    await mentor.goBack();
     await mentor.goBack();
     await mentor.goBack();
     await mentor.getByRole('toolbar').waitFor();
