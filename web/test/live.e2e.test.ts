@@ -196,6 +196,10 @@ describe('live telementoring in Chromium', () => {
       await waitForColour(page, LIVE, CYAN, (b) => !!b && b.maxY > 0.49);
     }
     await theatre.screenshot({ path: join(SCREENSHOTS, 'theatre-two-mentors.png') });
+    // The same mentor view on a phone held upright: the picture, the tools, the people.
+    await second.setViewportSize({ width: 390, height: 844 });
+    await second.getByRole('toolbar').waitFor();
+    await second.screenshot({ path: join(SCREENSHOTS, 'mentor-phone.png') });
   });
 
   it('undo removes the mentor’s last annotation for everyone', async () => {
