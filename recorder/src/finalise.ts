@@ -3,7 +3,7 @@
  * a poster frame and the annotation track. Idempotent: running it twice gives the same case.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Chapter } from '@loupe/protocol';
@@ -82,8 +82,4 @@ export function timeline(events: LoggedEvent[]): LoggedEvent[] {
     out.push({ ...e });
   }
   return out;
-}
-
-export function isFinalised(paths: RecordingPaths): boolean {
-  return existsSync(join(paths.dir, 'case.mp4')) && existsSync(join(paths.dir, 'annotations.json'));
 }
