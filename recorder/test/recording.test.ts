@@ -243,6 +243,7 @@ describe('recording a mentored session', () => {
     const wallMs = Date.now() - startedAt;
     expect(await waitForStatus(session.id, host.cookie, ['ready', 'failed'])).toBe('ready');
     expect(await waitForStatus(other.session.id, other.host.cookie, ['ready', 'failed'])).toBe('ready');
+    console.log(`both cases ready ${Date.now() - startedAt - wallMs} ms after stop`);
     const otherVideo = join(mediaDir, 'recordings', otherRecording.id, 'case.mp4');
     expect((await run('ffmpeg', ['-v', 'error', '-i', otherVideo, '-f', 'null', '-'])).stderr).toBe('');
 
