@@ -1,0 +1,33 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApi, json, type TestApi } from '../test/fixture.ts';
+
+let api: TestApi;
+beforeEach(async () => {
+  api = await createTestApi();
+});
+afterEach(() => api.close());
+
+describe('the OpenAPI document', () => {
+  it('describes every public route from the same schemas that validate them', async () => {
+    const res = await api.app.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = await json(res);
+    expect(doc.openapi).toBe('3.1.0');
+    for (const [path, method] of [
+      ['/auth/sign-in', 'post'],
+      ['/sessions', 'post'],
+      ['/sessions/{id}/members', 'post'],
+      ['/sessions/{id}/token', 'post'],
+      ['/sessions/{id}/recording', 'post'],
+      ['/cases', 'get'],
+      ['/cases/{id}/media/{file}', 'get'],
+    ] as const) {
+      expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    // The token route's answer is the SessionToken schema, with the grants' role enum.
+    const token = doc.paths['/sessions/{id}/token'].post.responses['200'].content['application/json'].schema;
+    expect(token.$ref).toBe('#/components/schemas/SessionToken');
+    expect(doc.components.schemas.SessionToken.properties.role.enum).toEqual(['host', 'mentor', 'theatre', 'observer']);
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain('forbidden');
+  });
+});
