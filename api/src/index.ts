@@ -9,3 +9,5 @@ export { migrateDb } from './db/migrate.ts';
 export { livekitRooms } from './livekit/rooms.ts';
 export type { RoomControl } from './livekit/rooms.ts';
 export { createUser } from './users/create-user.ts';
+export { listCases } from './cases/queries.ts';
+export { ftsQuery } from './cases/search.ts';

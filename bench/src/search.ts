@@ -1,0 +1,146 @@
+/**
+ * Measure 5 — library search: p95 of a search through the HTTP api over 100 000 and
+ * 1 000 000 synthetic cases, against the same query run in-process on the same file.
+ * Goals: api p95 ≤ 2× in-process p95 and ≤ in-process + 2 ms; at 1 M ≤ 10× the 100 k figure.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUser, listCases, migrateDb, openDb } from '@loupe/api';
+import { ROOT, freePort, spawnService, waitForHttp } from '@loupe/stack';
+import { peakMemoryMiB, percentiles } from './stats.ts';
+
+const PROCEDURES = ['Cholecystectomy', 'Appendectomy', 'Hernia repair', 'Thyroidectomy', 'Colectomy', 'Gastrectomy', 'Hepatectomy', 'Whipple procedure', 'Nephrectomy', 'Prostatectomy', 'Hysterectomy', 'Fundoplication', 'Splenectomy', 'Esophagectomy', 'Sleeve gastrectomy'];
+const SPECIALTIES = ['General surgery', 'HPB surgery', 'Colorectal surgery', 'Endocrine surgery', 'Urology', 'Gynaecology', 'Upper GI surgery', 'Ultrasound'];
+const WORDS = ['laparoscopic', 'robotic', 'open', 'difficult', 'adhesions', 'bleeding', 'critical', 'view', 'safety', 'dissection', 'anastomosis', 'stapler', 'clip', 'duct', 'artery', 'vein', 'node', 'margin', 'tumour', 'benign', 'teaching', 'trainee', 'consultant', 'anatomy', 'variant', 'conversion', 'drain', 'suture', 'energy', 'plane'];
+
+function pick<T>(list: T[], n: number): T {
+  return list[n % list.length]!;
+}
+
+/** A word list with a long tail: word k appears with probability ~1/(k+1). */
+function zipfWord(r: number): string {
+  const k = Math.floor(Math.exp(r * Math.log(WORDS.length + 1))) - 1;
+  return WORDS[Math.min(WORDS.length - 1, Math.max(0, k))]!;
+}
+
+async function fill(dbUrl: string, n: number): Promise<void> {
+  const { db, client } = await openDb(dbUrl);
+  await migrateDb(db);
+  // A synthetic library needs no real sessions or recordings behind it.
+  await client.execute('PRAGMA foreign_keys = OFF');
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const BATCH = 5000;
+  for (let start = 0; start < n; start += BATCH) {
+    const stmts = [];
+    for (let i = start; i < Math.min(n, start + BATCH); i++) {
+      const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      const procedure = pick(PROCEDURES, Math.floor(rand() * 1e6));
+      const specialty = pick(SPECIALTIES, Math.floor(rand() * 1e6));
+      const title = `${zipfWord(rand())} ${procedure.toLowerCase()} ${zipfWord(rand())}`;
+      const description = `${zipfWord(rand())} ${zipfWord(rand())} ${zipfWord(rand())} code${i.toString(36)}`;
+      const tags = JSON.stringify([zipfWord(rand()), zipfWord(rand())]);
+      stmts.push({
+        sql: `INSERT INTO cases (id, session_id, recording_id, status, title, description, procedure, specialty, tags, learning_points, published, duration_ms, chapters, recorded_at)
+              VALUES (?, 'bench-session', ?, 'ready', ?, ?, ?, ?, ?, '', 1, 600000, '[]', ?)`,
+        args: [id, `rec-${i}`, title, description, procedure, specialty, tags, 1_700_000_000_000 + i * 60_000],
+      });
+      stmts.push({
+        sql: 'INSERT INTO cases_fts (case_id, title, procedure, specialty, tags, description, chapters) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        args: [id, title, procedure, specialty, JSON.parse(tags).join(' '), description, ''],
+      });
+    }
+    await client.batch(stmts, 'write');
+  }
+  client.close();
+}
+
+/** Queries from rare (one case) to a word in every title (the common-term case). */
+function queries(n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const kind = i % 5;
+    if (kind === 0) out.push(`code${Math.floor((i * 7919) % n).toString(36)}`);
+    else if (kind === 1) out.push(pick(PROCEDURES, i).split(' ')[0]!.toLowerCase());
+    else if (kind === 2) out.push(`${pick(WORDS, i)} ${pick(PROCEDURES, i + 3).split(' ')[0]!.toLowerCase()}`);
+    else if (kind === 3) out.push(pick(WORDS.slice(0, 3), i));
+    else out.push('surg');
+  }
+  return out;
+}
+
+export async function measureSearch(sizes = [100_000, 1_000_000]) {
+  const results: Record<string, unknown> = {};
+  for (const size of sizes) {
+    const dir = await mkdtemp(join(tmpdir(), 'loupe-bench-search-'));
+    const dbUrl = `file:${join(dir, 'loupe.db')}`;
+    const fillStart = performance.now();
+    await fill(dbUrl, size);
+    const fillMs = performance.now() - fillStart;
+
+    const { db, client } = await openDb(dbUrl);
+    const password = 'bench passphrase long enough';
+    const reader = await createUser(db, { email: 'reader@bench.test', name: 'Reader', role: 'trainee', password });
+    const port = await freePort();
+    const api = spawnService('api', process.execPath, ['src/main.ts'], {
+      cwd: join(ROOT, 'api'),
+      env: {
+        LOUPE_DB_URL: dbUrl,
+        LOUPE_API_PORT: String(port),
+        LIVEKIT_API_KEY: 'APIbench',
+        LIVEKIT_API_SECRET: 'bench-secret-that-is-long-enough-0000000',
+      },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/health`, 30_000);
+    const signIn = await fetch(`${url}/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: reader.email, password }),
+    });
+    const cookie = /loupe_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')![0];
+
+    const qs = queries(size);
+    // Warm both paths once.
+    for (const q of qs.slice(0, 10)) {
+      await fetch(`${url}/cases?q=${encodeURIComponent(q)}`, { headers: { cookie } });
+      await listCases(db, reader, { q, page: 1, pageSize: 20 });
+    }
+    const http: number[] = [];
+    const inProcess: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const q of qs) {
+        let t = performance.now();
+        const res = await fetch(`${url}/cases?q=${encodeURIComponent(q)}`, { headers: { cookie } });
+        await res.arrayBuffer();
+        http.push(performance.now() - t);
+        t = performance.now();
+        await listCases(db, reader, { q, page: 1, pageSize: 20 });
+        inProcess.push(performance.now() - t);
+      }
+    }
+    const memory = await peakMemoryMiB(api.child.pid!);
+    await api.stop();
+    client.close();
+    await rm(dir, { recursive: true, force: true });
+    const h = percentiles(http);
+    const b = percentiles(inProcess);
+    results[`cases_${size}`] = {
+      http_ms: h,
+      baseline_p95: b.p95,
+      in_process_ms: b,
+      fill_s: Math.round(fillMs / 100) / 10,
+      api_peak_memory_mib: memory,
+      n: h.n,
+      goal: 'http p95 <= 2x in-process p95 and <= in-process p95 + 2 ms',
+      met: h.p95 <= 2 * b.p95 && h.p95 <= b.p95 + 2,
+    };
+  }
+  const small = results['cases_100000'] as { http_ms: { p95: number } } | undefined;
+  const large = results['cases_1000000'] as { http_ms: { p95: number } } | undefined;
+  if (small && large) {
+    results.scaling = { ratio_p95_1m_over_100k: Math.round((large.http_ms.p95 / small.http_ms.p95) * 100) / 100, goal: '<= 10', met: large.http_ms.p95 <= 10 * small.http_ms.p95 };
+  }
+  return results;
+}
