@@ -11,6 +11,35 @@ import { measureSearch } from './search.ts';
 
 const NOT_YET = { status: 'not measured yet', n: 0 };
 
+type Report = { when: string; machine: Record<string, unknown>; seconds: number; results: Record<string, unknown> };
+
+/** The results as a readable table: each figure beside its baseline, from the same run. */
+function table(report: Report): string {
+  const rows: string[] = [];
+  const walk = (name: string, value: unknown) => {
+    if (!value || typeof value !== 'object') return;
+    const v = value as Record<string, unknown>;
+    if (v.status) return rows.push(`| ${name} | ${v.status} | | | |`);
+    const main = Object.entries(v).find(([k, x]) => k.endsWith('_ms') && typeof x === 'object' && x && 'p95' in x);
+    if (main) {
+      const m = main[1] as { p50: number; p95: number; p99: number; n: number };
+      rows.push(`| ${name} | ${main[0]} p50/p95/p99 ${m.p50} / ${m.p95} / ${m.p99} | ${v.baseline_p95 ?? ''} | ${m.n} | ${v.met === undefined ? '' : v.met ? 'met' : 'NOT met'} |`);
+    }
+    for (const [k, x] of Object.entries(v)) if (x && typeof x === 'object' && !('p95' in x)) walk(`${name}.${k}`, x);
+  };
+  for (const [name, value] of Object.entries(report.results)) walk(name, value);
+  return [
+    `# Loupe benchmarks — ${report.when}`,
+    '',
+    `Machine: ${JSON.stringify(report.machine)}; the run took ${report.seconds} s. Reproduce: \`make bench\`.`,
+    '',
+    '| measure | figure (ms) | baseline p95 (ms) | n | goal |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
 async function main() {
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
@@ -36,7 +65,8 @@ async function main() {
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const report = { when: new Date().toISOString(), machine, seconds: Math.round((Date.now() - started) / 1000), results };
   await writeFile(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(JSON.stringify(report, null, 2));
+  await writeFile(join(ROOT, 'bench', 'results', 'latest.md'), table(report));
+  console.log(table(report));
 }
 
 main().catch((err) => {
