@@ -180,7 +180,14 @@ export const Case = z
 export type Case = z.infer<typeof Case>;
 
 export const CaseList = z
-  .object({ cases: z.array(Case), total: z.number(), page: z.number(), pageSize: z.number() })
+  .object({
+    cases: z.array(Case),
+    total: z.number(),
+    /** True when a search matched more cases than it looks at (the newest are kept): refine it. */
+    capped: z.boolean(),
+    page: z.number(),
+    pageSize: z.number(),
+  })
   .meta({ id: 'CaseList' });
 export type CaseList = z.infer<typeof CaseList>;
 

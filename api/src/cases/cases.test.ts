@@ -74,6 +74,16 @@ describe('the case library', () => {
     expect(res.status).toBe(200);
   });
 
+  it('a search matching more than it looks at keeps the newest matches and says it was capped', async () => {
+    for (const n of [1, 2, 3]) await recordedCase({ title: `Appendectomy ${n}` });
+    const { listCases } = await import('./queries.ts');
+    const full = await listCases(api.db, host.user, { q: 'appendectomy', page: 1, pageSize: 20 });
+    expect(full).toMatchObject({ total: 3, capped: false });
+    const capped = await listCases(api.db, host.user, { q: 'appendectomy', page: 1, pageSize: 20 }, 2);
+    expect(capped).toMatchObject({ total: 2, capped: true });
+    expect(capped.rows.map((r) => r.title).sort()).toEqual(['Appendectomy 2', 'Appendectomy 3']);
+  });
+
   it('pages through results', async () => {
     for (const n of [1, 2, 3]) await recordedCase({ title: `Case ${n}` });
     const page = await json(await api.app.request('/cases?pageSize=2&page=2', withCookie(host.cookie)));

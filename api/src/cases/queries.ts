@@ -26,8 +26,20 @@ export function toCase(row: CaseRow, canEdit: boolean): Case {
   };
 }
 
+/**
+ * How many matches of a search are looked at. A word in nearly every case ("surgery") would
+ * otherwise make each search count and sort the whole library; FTS5 yields matches in rowid
+ * order, so taking the newest N stops early. Beyond N the answer says it was capped.
+ */
+export const SEARCH_CANDIDATES = 2000;
+
 /** The cases a user may see, filtered and searched, newest first, one page at a time. */
-export async function listCases(db: Db, user: User, query: CaseQuery): Promise<{ rows: CaseRow[]; total: number; editable: Set<string> }> {
+export async function listCases(
+  db: Db,
+  user: User,
+  query: CaseQuery,
+  candidates = SEARCH_CANDIDATES,
+): Promise<{ rows: CaseRow[]; total: number; capped: boolean; editable: Set<string> }> {
   const mine = db.select({ id: sessionMembers.sessionId }).from(sessionMembers).where(eq(sessionMembers.userId, user.id));
   const conditions: SQL[] = [];
   if (user.role !== 'admin') {
@@ -36,7 +48,14 @@ export async function listCases(db: Db, user: User, query: CaseQuery): Promise<{
   if (query.specialty) conditions.push(eq(cases.specialty, query.specialty));
   if (query.procedure) conditions.push(eq(cases.procedure, query.procedure));
   const match = query.q ? ftsQuery(query.q) : null;
-  if (match) conditions.push(sql`${cases.id} IN (SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match})`);
+  let capped = false;
+  if (match) {
+    const found = await db.all<{ case_id: string }>(
+      sql`SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${candidates + 1}`,
+    );
+    capped = found.length > candidates;
+    conditions.push(inArray(cases.id, found.slice(0, candidates).map((r) => r.case_id)));
+  }
   const where = conditions.length ? and(...conditions) : undefined;
 
   const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)` }).from(cases).where(where);
@@ -64,5 +83,5 @@ export async function listCases(db: Db, user: User, query: CaseQuery): Promise<{
       })
       .map((r) => r.id),
   );
-  return { rows, total, editable };
+  return { rows, total, capped, editable };
 }

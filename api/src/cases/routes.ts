@@ -68,8 +68,9 @@ export function caseRoutes({ db, config }: AppDeps) {
     .openapi(list, async (c) => {
       const user = requireUser(c);
       const query = c.req.valid('query');
-      const { rows, total, editable } = await listCases(db, user, query);
-      return c.json({ cases: rows.map((r) => toCase(r, editable.has(r.id))), total, page: query.page, pageSize: query.pageSize }, 200);
+      const { rows, total, capped, editable } = await listCases(db, user, query);
+      const list = rows.map((r) => toCase(r, editable.has(r.id)));
+      return c.json({ cases: list, total, capped, page: query.page, pageSize: query.pageSize }, 200);
     })
     .openapi(get, async (c) => {
       const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));

@@ -179,6 +179,7 @@ export const en = {
   'library.searchButton': "Search",
   'library.empty': "No cases match. Recorded sessions appear here when they are ready.",
   'library.count': 'Cases found: {count}',
+  'library.capped': 'showing the newest matches; add a word to narrow the search',
   'library.previous': "Previous",
   'library.next': "Next",
   'library.page': "Page {page} of {pages}",

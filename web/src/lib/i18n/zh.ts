@@ -181,6 +181,7 @@ export const zh: Record<MessageKey, string> = {
   'library.searchButton': "搜索",
   'library.empty': "没有匹配的病例。录制的会话整理完成后会显示在这里。",
   'library.count': "共 {count} 个病例",
+  'library.capped': '仅显示最新的匹配结果；请添加关键词缩小范围',
   'library.previous': "上一页",
   'library.next': "下一页",
   'library.page': "第 {page} 页，共 {pages} 页",
