@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ROOT } from '@loupe/stack';
 import { measureApi } from './api.ts';
 import { measureSearch } from './search.ts';
+import { measureCanvas } from './canvas.ts';
 
 const NOT_YET = { status: 'not measured yet', n: 0 };
 
@@ -56,6 +57,10 @@ async function main() {
   if (want('api')) {
     console.log('api: token issuance, 50 clients…');
     results.api = await measureApi();
+  }
+  if (want('canvas')) {
+    console.log('canvas: 1000 annotations on theatre while a stroke streams in…');
+    results.canvas = await measureCanvas();
   }
   if (want('search')) {
     const sizes = process.env.LOUPE_BENCH_SEARCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];

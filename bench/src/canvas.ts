@@ -1,0 +1,93 @@
+/**
+ * Measure 6 — canvas: frame times on the theatre page with 1 000 annotations on the picture
+ * while a new stroke streams in (120 points/s). Goal: p95 ≤ 16.7 ms. The 1 000 annotations and
+ * the stroke come from a mentor connected with @livekit/rtc-node through the real stack.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Room, dispose } from '@livekit/rtc-node';
+import { startBrowserStack } from '../../web/test/stack.ts';
+import { percentiles } from './stats.ts';
+
+const ANNOTATIONS = 1000;
+const STROKE_SECONDS = 5;
+const POINTS_PER_SECOND = 120;
+
+export async function measureCanvas() {
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-canvas-'));
+  const y4m = join(dir, 'theatre.y4m');
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x7a2330:s=1280x720:r=10', '-t', '1', '-pix_fmt', 'yuv420p', y4m]);
+  const stack = await startBrowserStack({ fakeVideo: y4m });
+  try {
+    const host = await stack.account('admin', 'Bench Host');
+    const surgeon = await stack.account('surgeon', 'Bench Theatre');
+    const mentor = await stack.account('mentor', 'Bench Mentor');
+    const session = await stack.liveSession(host, [
+      { email: surgeon.email, role: 'theatre' },
+      { email: mentor.email, role: 'mentor' },
+    ]);
+    const context = await stack.contextFor(surgeon, { viewport: { width: 1920, height: 1080 } });
+    const theatre = await context.newPage();
+    await theatre.goto(`${stack.web.url}/sessions/${session.id}/theatre`);
+    await theatre.getByRole('button', { name: /Capture device/ }).first().click();
+    await theatre.waitForFunction(() => (document.querySelector('[data-testid="live"] video') as HTMLVideoElement | null)?.videoWidth);
+
+    const { token, url } = await stack.tokenFor(session.id, mentor);
+    const room = new Room();
+    await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+    let seq = 0;
+    const send = (op: Record<string, unknown>) =>
+      room.localParticipant!.publishData(
+        new TextEncoder().encode(JSON.stringify({ v: 1, author: mentor.id, seq: seq++, t: Date.now(), frame: null, ...op })),
+        { reliable: true, topic: 'loupe.ops' },
+      );
+    const style = { color: '#00e5ff', width: 'medium' };
+    for (let i = 0; i < ANNOTATIONS; i++) {
+      const x = (i % 40) / 40 + 0.005;
+      const y = Math.floor(i / 40) / 25 + 0.01;
+      if (i % 2) await send({ id: `s${i}`, kind: 'shape', shape: i % 4 === 1 ? 'arrow' : 'ellipse', from: [x, y], to: [x + 0.02, y + 0.03], style, fade: false });
+      else {
+        await send({ id: `p${i}`, kind: 'stroke.begin', style, fade: false, points: Array.from({ length: 20 }, (_, k) => [x + k / 1000, y + (k % 3) / 200]) });
+        await send({ id: `p${i}`, kind: 'stroke.end', count: 20 });
+      }
+    }
+    // Let theatre take them all in and draw them (a benchmark settle, not a test).
+    await new Promise((r) => setTimeout(r, 5000));
+
+    // Frame times on theatre while a new stroke streams in, one chunk per 1/60 s.
+    await theatre.evaluate((seconds) => {
+      const w = window as unknown as { __frames: number[] };
+      w.__frames = [];
+      let last = performance.now();
+      const end = last + seconds * 1000;
+      const loop = (now: number) => {
+        w.__frames.push(now - last);
+        last = now;
+        if (now < end) requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    }, STROKE_SECONDS);
+    await send({ id: 'live', kind: 'stroke.begin', style: { color: '#ffea00', width: 'thick' }, fade: false, points: [[0.1, 0.5]] });
+    let sent = 1;
+    const perTick = POINTS_PER_SECOND / 60;
+    const started = Date.now();
+    while (Date.now() - started < STROKE_SECONDS * 1000) {
+      const points = Array.from({ length: perTick }, (_, k) => [0.1 + ((sent + k) % 800) / 1000, 0.5 + Math.sin((sent + k) / 20) / 10]);
+      await send({ id: 'live', kind: 'stroke.points', from: sent, points });
+      sent += points.length;
+      await new Promise((r) => setTimeout(r, 1000 / 60));
+    }
+    await send({ id: 'live', kind: 'stroke.end', count: sent });
+    const frames = await theatre.evaluate(() => (window as unknown as { __frames: number[] }).__frames.slice(1));
+    await room.disconnect();
+    await context.close();
+    const f = percentiles(frames);
+    return { annotations: ANNOTATIONS, stroke_points: sent, frame_ms: f, n: f.n, goal: 'p95 <= 16.7 ms', met: f.p95 <= 16.7 };
+  } finally {
+    await dispose();
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
