@@ -3,7 +3,8 @@
  * bench/results/latest.json and docs/performance.md. Measures not built yet say so.
  */
 import { cpus, totalmem } from 'node:os';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT } from '@loupe/stack';
 import { measureApi } from './api.ts';
@@ -45,6 +46,9 @@ async function main() {
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const started = Date.now();
+  const path = join(ROOT, 'bench', 'results', 'latest.json');
+  // A run of some measures keeps the other measures' last figures (each says when it ran).
+  const previous = existsSync(path) ? ((JSON.parse(await readFile(path, 'utf8')) as Report).results ?? {}) : {};
   const results: Record<string, unknown> = {
     annotation_latency: NOT_YET,
     video_glass_to_glass: NOT_YET,
@@ -53,23 +57,25 @@ async function main() {
     search: NOT_YET,
     canvas: NOT_YET,
     api: NOT_YET,
+    ...previous,
   };
+  const stamp = (value: object) => ({ ...value, measured_at: new Date().toISOString() });
   if (want('api')) {
     console.log('api: token issuance, 50 clients…');
-    results.api = await measureApi();
+    results.api = stamp(await measureApi());
   }
   if (want('canvas')) {
     console.log('canvas: 1000 annotations on theatre while a stroke streams in…');
-    results.canvas = await measureCanvas();
+    results.canvas = stamp(await measureCanvas());
   }
   if (want('search')) {
     const sizes = process.env.LOUPE_BENCH_SEARCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
     console.log(`search: ${sizes.join(' and ')} cases…`);
-    results.search = await measureSearch(sizes);
+    results.search = stamp(await measureSearch(sizes));
   }
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const report = { when: new Date().toISOString(), machine, seconds: Math.round((Date.now() - started) / 1000), results };
-  await writeFile(join(ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(ROOT, 'bench', 'results', 'latest.md'), table(report));
   console.log(table(report));
 }

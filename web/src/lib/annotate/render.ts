@@ -26,48 +26,69 @@ function textSizePx(a: Annotation, rect: Rect): number {
 
 const tagSizePx = (rect: Rect) => Math.max(8, 0.017 * rect.height);
 
+/**
+ * Two layers: finished annotations, redrawn only when one is added, removed or moved; and
+ * strokes still being drawn, redrawn at every new point. With a thousand annotations on the
+ * picture, a growing stroke then costs one small layer's redraw per frame, not a thousand.
+ */
 export class AnnotationRenderer {
   private readonly K: KonvaModule;
-  private readonly layer: Konva.Layer;
+  private readonly still: Konva.Layer;
+  private readonly active: Konva.Layer;
   private readonly entries = new Map<string, Entry>();
 
-  constructor(K: KonvaModule, layer: Konva.Layer) {
+  constructor(K: KonvaModule, still: Konva.Layer, active: Konva.Layer) {
     this.K = K;
-    this.layer = layer;
+    this.still = still;
+    this.active = active;
   }
 
   /** Brings the layer in line with `annotations`; `label` names the author when several draw. */
   render(annotations: Annotation[], rect: Rect, opacity: (a: Annotation) => number, label: (a: Annotation) => string | null): void {
     const seen = new Set<string>();
+    const dirty = new Set<Konva.Layer>();
     for (const a of annotations) {
       seen.add(a.key);
       const name = label(a);
       const signature = `${rect.x},${rect.y},${rect.width},${rect.height}|${name ?? ''}`;
+      const layer = a.kind === 'stroke' && a.count === null ? this.active : this.still;
       const entry = this.entries.get(a.key);
       if (entry && entry.signature === signature) {
         // A growing stroke: only its line's points change, once per frame while it is drawn.
         if (a.kind === 'stroke' && entry.line && entry.drawn !== a.points.length) {
           entry.line.points(flatten(a.points, rect));
           entry.drawn = a.points.length;
+          dirty.add(layer);
         }
-        entry.node.opacity(opacity(a));
+        if (entry.node.getLayer() !== layer) {
+          dirty.add(entry.node.getLayer() as Konva.Layer).add(layer);
+          entry.node.moveTo(layer);
+        }
+        const o = opacity(a);
+        if (entry.node.opacity() !== o) {
+          entry.node.opacity(o);
+          dirty.add(layer);
+        }
         continue;
       }
+      if (entry) dirty.add(entry.node.getLayer() as Konva.Layer);
       entry?.node.destroy();
       const node = this.build(a, rect, name);
       node.opacity(opacity(a));
       node.setAttr('annotationKey', a.key);
-      this.layer.add(node);
+      layer.add(node);
+      dirty.add(layer);
       const line = a.kind === 'stroke' ? node.findOne<Konva.Line>('Line') : undefined;
       this.entries.set(a.key, { node, signature, line, drawn: a.kind === 'stroke' ? a.points.length : undefined });
     }
     for (const [key, entry] of this.entries) {
       if (!seen.has(key)) {
+        dirty.add(entry.node.getLayer() as Konva.Layer);
         entry.node.destroy();
         this.entries.delete(key);
       }
     }
-    this.layer.batchDraw();
+    for (const layer of dirty) layer?.batchDraw();
   }
 
   private build(a: Annotation, rect: Rect, name: string | null): Konva.Group {
