@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Room, dispose } from '@livekit/rtc-node';
+import { Room } from '@livekit/rtc-node';
 import type { Page } from 'playwright-core';
 import { startBrowserStack } from '../../web/test/stack.ts';
 import { percentiles } from './stats.ts';
@@ -109,7 +109,6 @@ export async function measureCanvas() {
       met: f.p95 <= 16.7,
     };
   } finally {
-    await dispose();
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   }

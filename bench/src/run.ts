@@ -6,10 +6,12 @@ import { cpus, totalmem } from 'node:os';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dispose } from '@livekit/rtc-node';
 import { ROOT } from '@loupe/stack';
 import { measureApi } from './api.ts';
 import { measureSearch } from './search.ts';
 import { measureCanvas } from './canvas.ts';
+import { measureAnnotationLatency } from './annotation-latency.ts';
 
 const NOT_YET = { status: 'not measured yet', n: 0 };
 
@@ -60,6 +62,10 @@ async function main() {
     ...previous,
   };
   const stamp = (value: object) => ({ ...value, measured_at: new Date().toISOString() });
+  if (want('annotation_latency')) {
+    console.log('annotation latency: mentor pointer → theatre canvas…');
+    results.annotation_latency = stamp(await measureAnnotationLatency());
+  }
   if (want('api')) {
     console.log('api: token issuance, 50 clients…');
     results.api = stamp(await measureApi());
@@ -78,6 +84,8 @@ async function main() {
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(join(ROOT, 'bench', 'results', 'latest.md'), table(report));
   console.log(table(report));
+  // rtc-node's native side is shared by every measure: released once, at the very end.
+  await dispose();
 }
 
 main().catch((err) => {

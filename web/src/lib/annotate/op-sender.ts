@@ -53,7 +53,9 @@ export class OpSender {
     this.finishStroke();
     const id = newAnnotationId();
     this.stroke = { id, sent: 0, pending: [first], style, fade, begun: false };
-    this.schedule();
+    // The first point goes at once (theatre sees the pen touch down a frame sooner); the points
+    // that follow are batched once per animation frame.
+    this.flushStroke(this.stroke);
     return id;
   }
 

@@ -88,7 +88,12 @@ export class AnnotationRenderer {
         this.entries.delete(key);
       }
     }
-    for (const layer of dirty) layer?.batchDraw();
+    // The small layer of strokes being drawn is drawn now, so the browser paints it in the coming
+    // frame; the big layer of finished ones waits for Konva's next animation frame.
+    for (const layer of dirty) {
+      if (layer === this.active) layer.draw();
+      else layer?.batchDraw();
+    }
   }
 
   private build(a: Annotation, rect: Rect, name: string | null): Konva.Group {
