@@ -5,17 +5,12 @@
  * data packet between two participants on the same server (rtc-node in this process: the pages
  * expose no LiveKit handle). Goal: p95 ≤ baseline p95 + 16.7 ms.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Room, RoomEvent } from '@livekit/rtc-node';
 import type { Page } from 'playwright-core';
-import { startBrowserStack } from '../../web/test/stack.ts';
+import { LIVE, waitForPicture, withLiveTheatre } from './live-scene.ts';
 import { percentiles } from './stats.ts';
 
 const SAMPLES = 40;
-const LIVE = '[data-testid="live"] [data-picture-rect]';
 
 /** Resolves with the epoch time (ms) at which a cyan pixel first shows at `point` on the page's drawing canvases. */
 function watchFor(page: Page, point: [number, number]): Promise<number> {
@@ -69,31 +64,14 @@ async function baselineOneWay(url: string, tokens: [string, string]): Promise<nu
   return times;
 }
 
-export async function measureAnnotationLatency() {
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-latency-'));
-  const y4m = join(dir, 'theatre.y4m');
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x7a2330:s=1280x720:r=10', '-t', '1', '-pix_fmt', 'yuv420p', y4m]);
-  const stack = await startBrowserStack({ fakeVideo: y4m });
-  try {
-    const host = await stack.account('admin', 'Bench Host');
-    const surgeon = await stack.account('surgeon', 'Bench Theatre');
-    const mentor = await stack.account('mentor', 'Bench Mentor');
-    const extra = [await stack.account('mentor', 'Bench A'), await stack.account('mentor', 'Bench B')];
-    const session = await stack.liveSession(host, [
-      { email: surgeon.email, role: 'theatre' },
-      { email: mentor.email, role: 'mentor' },
-      ...extra.map((p) => ({ email: p.email, role: 'mentor' as const })),
-    ]);
-    const theatreContext = await stack.contextFor(surgeon, { viewport: { width: 1280, height: 720 } });
-    const theatre = await theatreContext.newPage();
-    await theatre.goto(`${stack.web.url}/sessions/${session.id}/theatre`);
-    await theatre.getByRole('button', { name: /Capture device/ }).first().click();
-    await theatre.waitForFunction((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.videoWidth, LIVE);
+export function measureAnnotationLatency() {
+  const scene = { viewport: { width: 1280, height: 720 }, extraMentors: 2 };
+  return withLiveTheatre(scene, async ({ stack, sessionId, theatre, mentor, extraMentors }) => {
     const mentorContext = await stack.contextFor(mentor, { viewport: { width: 1280, height: 720 } });
     const page = await mentorContext.newPage();
-    await page.goto(`${stack.web.url}/sessions/${session.id}/mentor`);
+    await page.goto(`${stack.web.url}/sessions/${sessionId}/mentor`);
     await page.getByRole('toolbar').waitFor();
-    await page.waitForFunction((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.videoWidth, LIVE);
+    await waitForPicture(page);
     // The mentor is announced to theatre up to 3 s after joining (livekit-server batches it).
     await new Promise((r) => setTimeout(r, 4000));
     await page.evaluate((sel) => {
@@ -115,9 +93,8 @@ export async function measureAnnotationLatency() {
       const downAt = await page.evaluate(() => (window as unknown as { __downs: number[] }).__downs.at(-1)!);
       latencies.push(renderedAt - downAt);
     }
-    const tokens = await Promise.all(extra.map((p) => stack.tokenFor(session.id, p)));
+    const tokens = await Promise.all(extraMentors.map((p) => stack.tokenFor(sessionId, p)));
     const baseline = await baselineOneWay(tokens[0]!.url, [tokens[0]!.token, tokens[1]!.token]);
-    await theatreContext.close();
     await mentorContext.close();
     const l = percentiles(latencies);
     const b = percentiles(baseline);
@@ -129,8 +106,5 @@ export async function measureAnnotationLatency() {
       goal: 'p95 <= baseline p95 + 16.7 ms',
       met: l.p95 <= b.p95 + 16.7,
     };
-  } finally {
-    await stack.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, migrateDb, openDb } from '@loupe/api';
-import { ROOT, freePort, spawnService, waitForHttp } from '@loupe/stack';
+import { signIn, startLocalApi } from './local-api.ts';
 import { peakMemoryMiB, percentiles } from './stats.ts';
 
 const CLIENTS = 50;
@@ -39,19 +39,8 @@ export async function measureApi() {
   const host = await createUser(db, { email: 'host@bench.test', name: 'Host', role: 'surgeon', password });
   client.close();
 
-  const port = await freePort();
-  const api = spawnService('api', process.execPath, ['src/main.ts'], {
-    cwd: join(ROOT, 'api'),
-    env: { LOUPE_DB_URL: dbUrl, LOUPE_API_PORT: String(port), LIVEKIT_API_KEY: 'APIbench', LIVEKIT_API_SECRET: 'bench-secret-that-is-long-enough-0000000' },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, 30_000);
-  const signIn = await fetch(`${url}/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: host.email, password }),
-  });
-  const cookie = /loupe_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')![0];
+  const { url, service: api } = await startLocalApi(dbUrl);
+  const cookie = await signIn(url, host.email, password);
   const session = await (
     await fetch(`${url}/sessions`, {
       method: 'POST',

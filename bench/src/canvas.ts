@@ -3,13 +3,9 @@
  * while a new stroke streams in (120 points/s). Goal: p95 ≤ 16.7 ms. The 1 000 annotations and
  * the stroke come from a mentor connected with @livekit/rtc-node through the real stack.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Room } from '@livekit/rtc-node';
 import type { Page } from 'playwright-core';
-import { startBrowserStack } from '../../web/test/stack.ts';
+import { withLiveTheatre } from './live-scene.ts';
 import { percentiles } from './stats.ts';
 
 const ANNOTATIONS = 1000;
@@ -36,29 +32,12 @@ function frameTimes(page: Page, seconds: number): Promise<number[]> {
   );
 }
 
-export async function measureCanvas() {
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-canvas-'));
-  const y4m = join(dir, 'theatre.y4m');
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x7a2330:s=1280x720:r=10', '-t', '1', '-pix_fmt', 'yuv420p', y4m]);
-  const stack = await startBrowserStack({ fakeVideo: y4m });
-  try {
-    const host = await stack.account('admin', 'Bench Host');
-    const surgeon = await stack.account('surgeon', 'Bench Theatre');
-    const mentor = await stack.account('mentor', 'Bench Mentor');
-    const session = await stack.liveSession(host, [
-      { email: surgeon.email, role: 'theatre' },
-      { email: mentor.email, role: 'mentor' },
-    ]);
-    const context = await stack.contextFor(surgeon, { viewport: { width: 1920, height: 1080 } });
-    const theatre = await context.newPage();
-    await theatre.goto(`${stack.web.url}/sessions/${session.id}/theatre`);
-    await theatre.getByRole('button', { name: /Capture device/ }).first().click();
-    await theatre.waitForFunction(() => (document.querySelector('[data-testid="live"] video') as HTMLVideoElement | null)?.videoWidth);
-
+export function measureCanvas() {
+  return withLiveTheatre({ viewport: { width: 1920, height: 1080 } }, async ({ stack, sessionId, theatre, mentor }) => {
     // Baseline: frame times of the same page with the picture playing and nothing drawn.
     const baseline = await frameTimes(theatre, STROKE_SECONDS);
 
-    const { token, url } = await stack.tokenFor(session.id, mentor);
+    const { token, url } = await stack.tokenFor(sessionId, mentor);
     const room = new Room();
     await room.connect(url, token, { autoSubscribe: false, dynacast: false });
     let seq = 0;
@@ -95,7 +74,6 @@ export async function measureCanvas() {
     await send({ id: 'live', kind: 'stroke.end', count: sent });
     const frames = await measuring;
     await room.disconnect();
-    await context.close();
     const f = percentiles(frames);
     const b = percentiles(baseline);
     return {
@@ -108,8 +86,5 @@ export async function measureCanvas() {
       goal: 'p95 <= 16.7 ms',
       met: f.p95 <= 16.7,
     };
-  } finally {
-    await stack.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

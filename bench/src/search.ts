@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, listCases, migrateDb, openDb } from '@loupe/api';
-import { ROOT, freePort, spawnService, waitForHttp } from '@loupe/stack';
+import { signIn, startLocalApi } from './local-api.ts';
 import { peakMemoryMiB, percentiles } from './stats.ts';
 
 const PROCEDURES = ['Cholecystectomy', 'Appendectomy', 'Hernia repair', 'Thyroidectomy', 'Colectomy', 'Gastrectomy', 'Hepatectomy', 'Whipple procedure', 'Nephrectomy', 'Prostatectomy', 'Hysterectomy', 'Fundoplication', 'Splenectomy', 'Esophagectomy', 'Sleeve gastrectomy'];
@@ -82,24 +82,8 @@ export async function measureSearch(sizes = [100_000, 1_000_000]) {
     const { db, client } = await openDb(dbUrl);
     const password = 'bench passphrase long enough';
     const reader = await createUser(db, { email: 'reader@bench.test', name: 'Reader', role: 'trainee', password });
-    const port = await freePort();
-    const api = spawnService('api', process.execPath, ['src/main.ts'], {
-      cwd: join(ROOT, 'api'),
-      env: {
-        LOUPE_DB_URL: dbUrl,
-        LOUPE_API_PORT: String(port),
-        LIVEKIT_API_KEY: 'APIbench',
-        LIVEKIT_API_SECRET: 'bench-secret-that-is-long-enough-0000000',
-      },
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${url}/health`, 30_000);
-    const signIn = await fetch(`${url}/auth/sign-in`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: reader.email, password }),
-    });
-    const cookie = /loupe_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')![0];
+    const { url, service: api } = await startLocalApi(dbUrl);
+    const cookie = await signIn(url, reader.email, password);
 
     // The server closes keep-alive sockets idle for 5 s; a slow in-process query can leave one
     // idle that long, so a request that meets a closed socket is sent again on a new one.

@@ -9,3 +9,4 @@ export type { ChromiumOptions } from './chromium.ts';
 export { startApiProcess, startRecorderProcess, startWebProcess } from './app-processes.ts';
 export type { RunningApp } from './app-processes.ts';
 export { buildWebIfStale } from './web-build.ts';
+export { makeTissueVideo } from './fake-video.ts';

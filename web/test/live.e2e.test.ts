@@ -2,7 +2,6 @@
  * The live telementoring views end to end: real livekit-server, api and web, Chromium with a
  * fake camera playing a Y4M made by ffmpeg. Assertions read the pixels people see.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Room, dispose } from '@livekit/rtc-node';
+import { makeTissueVideo } from '@loupe/stack';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
 import { colourBox, pictureRect, waitForColour, type Box, type Rgb } from './pixels.ts';
 
@@ -26,10 +26,7 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'loupe-live-'));
-  // A dark red "tissue" picture with none of the annotation colours in it.
-  const y4m = join(dir, 'theatre.y4m');
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0x7a2330:s=1280x720:r=10', '-t', '1', '-pix_fmt', 'yuv420p', y4m]);
-  stack = await startBrowserStack({ fakeVideo: y4m });
+  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
 });
 
 afterAll(async () => {

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { makeTissueVideo } from '@loupe/stack';
+import { startBrowserStack, type BrowserStack } from '../../web/test/stack.ts';
+
+export const LIVE = '[data-testid="live"] [data-picture-rect]';
+
+type Person = Awaited<ReturnType<BrowserStack['account']>>;
+export type LiveScene = { stack: BrowserStack; sessionId: string; theatre: Page; mentor: Person; extraMentors: Person[] };
+
+/**
+ * The real stack with a live session whose theatre page (in Chromium, fake camera) is sending
+ * its picture; a mentor and `extraMentors` more are invited. Everything is torn down after `run`.
+ */
+export async function withLiveTheatre<T>(
+  o: { viewport: { width: number; height: number }; extraMentors?: number },
+  run: (scene: LiveScene) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-live-'));
+  const stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
+  try {
+    const host = await stack.account('admin', 'Bench Host');
+    const surgeon = await stack.account('surgeon', 'Bench Theatre');
+    const mentor = await stack.account('mentor', 'Bench Mentor');
+    const extraMentors: Person[] = [];
+    for (let i = 0; i < (o.extraMentors ?? 0); i++) extraMentors.push(await stack.account('mentor', `Bench Mentor ${i + 2}`));
+    const session = await stack.liveSession(host, [
+      { email: surgeon.email, role: 'theatre' },
+      ...[mentor, ...extraMentors].map((p) => ({ email: p.email, role: 'mentor' as const })),
+    ]);
+    const context = await stack.contextFor(surgeon, { viewport: o.viewport });
+    const theatre = await context.newPage();
+    await theatre.goto(`${stack.web.url}/sessions/${session.id}/theatre`);
+    await theatre.getByRole('button', { name: /Capture device/ }).first().click();
+    await waitForPicture(theatre);
+    return await run({ stack, sessionId: session.id, theatre, mentor, extraMentors });
+  } finally {
+    await stack.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function waitForPicture(page: Page) {
+  return page.waitForFunction((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.videoWidth, LIVE);
+}

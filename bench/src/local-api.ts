@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { ROOT, freePort, spawnService, waitForHttp, type Service } from '@loupe/stack';
+
+/** The api as its own process on `dbUrl`, for measures that need no LiveKit. */
+export async function startLocalApi(dbUrl: string): Promise<{ url: string; service: Service }> {
+  const port = await freePort();
+  const service = spawnService('api', process.execPath, ['src/main.ts'], {
+    cwd: join(ROOT, 'api'),
+    env: {
+      LOUPE_DB_URL: dbUrl,
+      LOUPE_API_PORT: String(port),
+      LIVEKIT_API_KEY: 'APIbench',
+      LIVEKIT_API_SECRET: 'bench-secret-that-is-long-enough-0000000',
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, 30_000);
+  return { url, service };
+}
+
+/** Signs in over HTTP; the `loupe_session=…` cookie to send. */
+export async function signIn(url: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  return /loupe_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
+}
