@@ -15,7 +15,7 @@ export type LiveScene = { stack: BrowserStack; sessionId: string; theatre: Page;
  * its picture; a mentor and `extraMentors` more are invited. Everything is torn down after `run`.
  */
 export async function withLiveTheatre<T>(
-  o: { viewport: { width: number; height: number }; extraMentors?: number },
+  o: { viewport: { width: number; height: number }; extraMentors?: number; beforeLoad?: (() => void) | string },
   run: (scene: LiveScene) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-live-'));
@@ -31,6 +31,8 @@ export async function withLiveTheatre<T>(
       ...[mentor, ...extraMentors].map((p) => ({ email: p.email, role: 'mentor' as const })),
     ]);
     const context = await stack.contextFor(surgeon, { viewport: o.viewport });
+    // A script to run in theatre's page before the app's own (a probe, a stand-in camera).
+    if (o.beforeLoad) await context.addInitScript(o.beforeLoad);
     const theatre = await context.newPage();
     await theatre.goto(`${stack.web.url}/sessions/${session.id}/theatre`);
     await theatre.getByRole('button', { name: /Capture device/ }).first().click();

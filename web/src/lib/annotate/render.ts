@@ -10,8 +10,15 @@ type KonvaModule = typeof Konva;
 
 type Entry = { node: Konva.Group; signature: string; line?: Konva.Line; drawn?: number };
 
-const flatten = (points: ([number, number] | undefined)[], rect: Rect) =>
-  points.flatMap((p) => (p ? toPixels(p, rect) : []));
+/**
+ * A stroke's line. A path of one point draws nothing, and Chromium draws no round cap on a
+ * segment of zero length either, so a stroke that has only its first point (the pen just touched
+ * down, or a tap) is drawn as a dot: a segment a hundredth of a pixel long, all round cap.
+ */
+function strokeLine(points: ([number, number] | undefined)[], rect: Rect): number[] {
+  const flat = points.flatMap((p) => (p ? toPixels(p, rect) : []));
+  return flat.length === 2 ? [flat[0]!, flat[1]!, flat[0]! + 0.01, flat[1]!] : flat;
+}
 
 export function strokeWidthPx(a: Annotation, rect: Rect): number {
   return Math.max(2, ANNOTATION_WIDTHS[a.style.width] * rect.width);
@@ -56,7 +63,7 @@ export class AnnotationRenderer {
       if (entry && entry.signature === signature) {
         // A growing stroke: only its line's points change, once per frame while it is drawn.
         if (a.kind === 'stroke' && entry.line && entry.drawn !== a.points.length) {
-          entry.line.points(flatten(a.points, rect));
+          entry.line.points(strokeLine(a.points, rect));
           entry.drawn = a.points.length;
           dirty.add(layer);
         }
@@ -106,7 +113,7 @@ export class AnnotationRenderer {
     let anchor: [number, number];
     switch (a.kind) {
       case 'stroke': {
-        const points = flatten(a.points, rect);
+        const points = strokeLine(a.points, rect);
         anchor = [points[0] ?? rect.x, points[1] ?? rect.y];
         group.add(new K.Line({ ...common, ...shadow, points, tension: 0 }));
         break;
