@@ -3,6 +3,7 @@ import { dispose } from '@livekit/rtc-node';
 import { recorderApi } from './api.ts';
 import { parseRecorderConfig, type RecorderConfig } from './env.ts';
 import { RecorderWorker } from './worker.ts';
+import { keepMediaPrivate } from './media/private-dir.ts';
 
 let config: RecorderConfig;
 try {
@@ -12,6 +13,7 @@ try {
   process.exit(1);
 }
 
+keepMediaPrivate(config.mediaDir);
 const worker = new RecorderWorker(config, recorderApi(config.apiUrl, config.recorderToken));
 worker.start();
 console.log(`recorder: media in ${config.mediaDir}, asking ${config.apiUrl} for work`);
