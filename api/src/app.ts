@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from './http/context.ts';
 import { ApiError, errorBody } from './http/errors.ts';
 import { router } from './http/openapi.ts';
-import { rejectCrossSite, sessionUser } from './auth/middleware.ts';
+import { rejectCrossSite, sessionUser, signedInUnlessPublic } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -12,12 +12,17 @@ import { webhookRoutes } from './livekit/webhook-routes.ts';
 import { recordingRoutes } from './recordings/routes.ts';
 import { internalRoutes } from './recordings/internal-routes.ts';
 import { caseRoutes } from './cases/routes.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { auditTrail } from './audit/request.ts';
 
 export const API_VERSION = '0.1.0';
 
 /** The whole api as one Hono app. `AppType` below is what the web's typed client uses. */
 export function createApp(deps: AppDeps) {
   const app = router();
+  // First, so that /openapi.json has them too. Nothing the api returns is a page: no content
+  // of its own may load, and nothing may frame it.
+  app.use(secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }, xFrameOptions: 'DENY' }));
   // doc31 before the chain: `.use()` returns Hono's type, which lacks the OpenAPI methods.
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -29,7 +34,7 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint'), 404));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status);
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status, err.headers);
     // Hono's own 4xx (malformed JSON body, for one) keep their status and message.
     if (err instanceof HTTPException && err.status < 500) {
       const code = err.status === 401 ? 'unauthenticated' : err.status === 403 ? 'forbidden' : 'invalid_request';
@@ -41,15 +46,17 @@ export function createApp(deps: AppDeps) {
   });
 
   return app
-    .use(secureHeaders())
     .use(bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json(errorBody('invalid_request', 'Request body too large'), 413) }))
     .use(sessionUser(deps))
+    .use(auditTrail(deps))
     .use(rejectCrossSite)
+    .use(signedInUnlessPublic)
     .route('/auth', authRoutes(deps))
     .route('/users', userRoutes(deps))
     .route('/sessions', sessionRoutes(deps))
     .route('/sessions', recordingRoutes(deps))
     .route('/cases', caseRoutes(deps))
+    .route('/audit', auditRoutes(deps))
     .route('/internal', internalRoutes(deps))
     .route('/webhooks', webhookRoutes(deps))
     .get('/health', (c) => c.json({ ok: true }, 200));

@@ -2,10 +2,18 @@
  * The api's configuration, parsed once from the environment. Every variable is documented
  * in the repository's .env.example. A bad value stops the process with a clear message.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { MAX_RETENTION_DAYS } from '@loupe/protocol';
+import type { Rate } from './http/rate-limit.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+const addresses = z
+  .string()
+  .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+  .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma-separated list of IP addresses');
 
 const ApiEnv = z.object({
   LOUPE_DB_URL: z.string().min(1).default('file:data/loupe.db'),
@@ -21,7 +29,15 @@ const ApiEnv = z.object({
   LIVEKIT_API_KEY: z.string().min(3, 'LIVEKIT_API_KEY is required'),
   LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
   LOUPE_MEDIA_DIR: z.string().min(1).default('data/media'),
+  // Ten years: about the shortest time many health systems must keep adult medical records,
+  // so the recording of an operation is kept at least as long as the notes written about it.
+  LOUPE_CASE_RETENTION_DAYS: z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).default(3650),
   LOUPE_RECORDER_TOKEN: z.string().min(32, 'LOUPE_RECORDER_TOKEN must be at least 32 characters').optional(),
+  LOUPE_TRUSTED_PROXIES: addresses.default(['127.0.0.1', '::1']),
+  LOUPE_TOKENS_PER_MINUTE: perMinute(30),
+  LOUPE_TOKEN_BURST: perMinute(10),
+  LOUPE_SEARCHES_PER_MINUTE: perMinute(120),
+  LOUPE_SEARCH_BURST: perMinute(30),
 });
 
 export type ApiConfig = {
@@ -37,6 +53,12 @@ export type ApiConfig = {
   recorderToken: string | undefined;
   /** Where the recorder keeps recordings and cases; the api serves case media from here. */
   mediaDir: string;
+  /** How long after its recording a new case is kept before it and its media are deleted. */
+  caseRetentionMs: number;
+  /** Peers whose X-Forwarded-For names the client (the web server's /api proxy); nobody else's is believed. */
+  trustedProxies: string[];
+  /** Per-user limits on LiveKit tokens and case searches. */
+  rateLimits: { tokens: Rate; searches: Rate };
 };
 
 export function parseApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -62,5 +84,11 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
     },
     recorderToken: e.LOUPE_RECORDER_TOKEN,
     mediaDir: resolve(e.LOUPE_MEDIA_DIR),
+    caseRetentionMs: e.LOUPE_CASE_RETENTION_DAYS * 86_400_000,
+    trustedProxies: e.LOUPE_TRUSTED_PROXIES,
+    rateLimits: {
+      tokens: { perMinute: e.LOUPE_TOKENS_PER_MINUTE, burst: e.LOUPE_TOKEN_BURST },
+      searches: { perMinute: e.LOUPE_SEARCHES_PER_MINUTE, burst: e.LOUPE_SEARCH_BURST },
+    },
   };
 }

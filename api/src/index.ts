@@ -7,6 +7,7 @@ export { openDb } from './db/client.ts';
 export type { Db } from './db/client.ts';
 export { migrateDb } from './db/migrate.ts';
 export { livekitRooms } from './livekit/rooms.ts';
+export { mintRoomToken } from './livekit/token.ts';
 export type { RoomControl } from './livekit/rooms.ts';
 export { createUser } from './users/create-user.ts';
 export { listCases } from './cases/queries.ts';

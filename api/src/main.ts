@@ -6,6 +6,7 @@ import { migrateDb } from './db/migrate.ts';
 import { parseApiConfig, type ApiConfig } from './env.ts';
 import { livekitRooms } from './livekit/rooms.ts';
 import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
+import { startRetentionSweeper } from './cases/retention.ts';
 
 let config: ApiConfig;
 try {
@@ -22,6 +23,7 @@ const app = createApp({ db, config, rooms });
 
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
 const purge = setInterval(() => void purgeExpiredSessions(db, policy).catch(console.error), 15 * 60_000);
+const stopRetention = startRetentionSweeper(db, config.mediaDir);
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   console.log(`api listening on http://${info.address}:${info.port}`);
@@ -29,6 +31,7 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
 
 function shutdown() {
   clearInterval(purge);
+  stopRetention();
   server.close(() => {
     client.close();
     process.exit(0);

@@ -30,4 +30,14 @@ describe('the OpenAPI document', () => {
     expect(doc.components.schemas.SessionToken.properties.role.enum).toEqual(['host', 'mentor', 'theatre', 'observer']);
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toContain('forbidden');
   });
+
+  it('comes, like every api response, with headers that forbid rendering or framing it as a page', async () => {
+    for (const path of ['/openapi.json', '/health', '/no-such-endpoint']) {
+      const res = await api.app.request(path);
+      expect(res.headers.get('content-security-policy'), path).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
+    }
+  });
 });

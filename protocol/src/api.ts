@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { GLOBAL_ROLES, SESSION_ROLES } from './roles.ts';
+import { isCommonPassword, isPersonalPassword } from './password-policy.ts';
 
 export const ERROR_CODES = [
   'invalid_request',
@@ -33,12 +34,16 @@ export const Email = z
   .max(254, 'Email is too long')
   .pipe(z.email({ message: 'Enter a valid email address' }));
 
-/** Password policy for new passwords: long rather than clever (NIST SP 800-63B). */
+/**
+ * Password policy for new passwords: long rather than clever, no composition rules, and none
+ * of those attackers try first (NIST SP 800-63B; see password-policy.ts).
+ */
 export const NewPassword = z
   .string()
   .min(12, 'Password must be at least 12 characters')
   .max(256, 'Password must be at most 256 characters')
-  .refine((p) => new Set(p).size >= 5, 'Password is too repetitive');
+  .refine((p) => new Set(p).size >= 5, 'Password is too repetitive')
+  .refine((p) => !isCommonPassword(p), 'Password is too common or predictable; a few unrelated words make a strong one');
 
 export const PersonName = z.string().trim().min(1, 'Name is required').max(120);
 
@@ -47,12 +52,16 @@ export const SignInBody = z
   .meta({ id: 'SignInBody' });
 export type SignInBody = z.infer<typeof SignInBody>;
 
-export const SignUpBody = z
-  .object({ email: Email, name: PersonName, password: NewPassword })
-  .meta({ id: 'SignUpBody' });
+const NewAccount = z.object({ email: Email, name: PersonName, password: NewPassword });
+const notOwnNameOrEmail = (a: { email: string; name: string; password: string }) => !isPersonalPassword(a.password, a);
+const personalPassword = { path: ['password'], message: 'Password must not be made of your name or email' };
+
+export const SignUpBody = NewAccount.refine(notOwnNameOrEmail, personalPassword).meta({ id: 'SignUpBody' });
 export type SignUpBody = z.infer<typeof SignUpBody>;
 
-export const CreateUserBody = SignUpBody.extend({ role: z.enum(GLOBAL_ROLES) }).meta({ id: 'CreateUserBody' });
+export const CreateUserBody = NewAccount.extend({ role: z.enum(GLOBAL_ROLES) })
+  .refine(notOwnNameOrEmail, personalPassword)
+  .meta({ id: 'CreateUserBody' });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
 export const User = z
@@ -173,11 +182,29 @@ export const Case = z
     published: z.boolean(),
     durationMs: z.number().nullable(),
     recordedAt: z.string(),
+    /** When the case and its media are deleted (retention period; editors may change it). */
+    retainUntil: z.string(),
     chapters: z.array(Chapter),
     canEdit: z.boolean(),
   })
   .meta({ id: 'Case' });
 export type Case = z.infer<typeof Case>;
+
+/** One case as its page shows it: with the consent record of its recording (who confirmed it, when). */
+export const CaseDetail = Case.extend({
+  consent: z.object({ by: z.string(), at: z.string() }),
+}).meta({ id: 'CaseDetail' });
+export type CaseDetail = z.infer<typeof CaseDetail>;
+
+/** The longest a case may be kept, counted from now. */
+export const MAX_RETENTION_DAYS = 30 * 365;
+const DAY_MS = 86_400_000;
+
+/** A new keep-until date: in the future (to delete a case now, delete it), at most MAX_RETENTION_DAYS ahead. */
+const RetainUntil = z.iso
+  .datetime({ offset: true })
+  .refine((v) => Date.parse(v) > Date.now(), 'The keep-until date must be in the future')
+  .refine((v) => Date.parse(v) <= Date.now() + MAX_RETENTION_DAYS * DAY_MS, `A case is kept at most ${MAX_RETENTION_DAYS / 365} years from today`);
 
 export const CaseList = z
   .object({
@@ -210,6 +237,7 @@ export const CaseEdit = z
     tags: z.array(Tag).max(20),
     learningPoints: z.string().trim().max(5000),
     published: z.boolean(),
+    retainUntil: RetainUntil,
   })
   .partial()
   .meta({ id: 'CaseEdit' });

@@ -39,11 +39,16 @@ export {
   Chapter,
   CASE_STATUSES,
   Case,
+  CaseDetail,
+  MAX_RETENTION_DAYS,
   CaseList,
   CaseQuery,
   CaseEdit,
 } from './api.ts';
 export type { ErrorCode, SessionStatus, RecordingStatus, CaseStatus } from './api.ts';
+
+export { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AuditEntry, AuditQuery, AuditList, AuditChain } from './audit.ts';
+export type { AuditAction, AuditTargetType } from './audit.ts';
 
 export {
   ANNOTATION_VERSION,

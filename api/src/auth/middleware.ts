@@ -33,3 +33,21 @@ export const rejectCrossSite = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/**
+ * What a signed-out caller may reach: signing in, up and out, the health check and the api's
+ * own description. /internal and /webhooks are here because they check their own credentials
+ * (the recorder's bearer token, LiveKit's signature), not a session.
+ */
+const PUBLIC_PATHS = [/^\/auth\/sign-(in|up|out)$/, /^\/health$/, /^\/openapi\.json$/, /^\/internal\//, /^\/webhooks\//];
+
+/**
+ * Deny by default: every other path needs a signed-in user, before validation or any lookup,
+ * so a route that forgets `requireUser` is still closed. Handlers still check roles.
+ */
+export const signedInUnlessPublic = createMiddleware<AppEnv>(async (c, next) => {
+  if (!c.get('user') && !PUBLIC_PATHS.some((path) => path.test(c.req.path))) {
+    throw new ApiError(401, 'unauthenticated', 'Sign in to continue');
+  }
+  await next();
+});

@@ -4,12 +4,16 @@ import { eq } from 'drizzle-orm';
 import { SignInBody, SignUpBody, User } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
+import { clientAddress } from '../http/client-address.ts';
 import { users } from '../db/schema.ts';
 import { SESSION_COOKIE, createSession, endSession } from './cookie-sessions.ts';
 import { decoyPasswordHash, verifyPassword } from './password.ts';
 import { requireUser } from './require.ts';
+import { signInLimit } from './sign-in-limit.ts';
 import { createUser } from '../users/create-user.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requestActor } from '../audit/request.ts';
 
 const signIn = createRoute({
   method: 'post',
@@ -17,7 +21,7 @@ const signIn = createRoute({
   tags: ['auth'],
   summary: 'Sign in with email and password; sets the session cookie',
   request: jsonBody(SignInBody),
-  responses: { 200: json(User, 'Signed in'), 400: errors[400], 401: errors[401] },
+  responses: { 200: json(User, 'Signed in'), 400: errors[400], 401: errors[401], 429: rateLimited },
 });
 
 const signUp = createRoute({
@@ -55,28 +59,45 @@ export function authRoutes(deps: AppDeps) {
     path: '/',
     maxAge: Math.floor(config.sessionMaxMs / 1000),
   } as const;
+  const limit = signInLimit();
 
   return router()
     .openapi(signIn, async (c) => {
       const { email, password } = c.req.valid('json');
       const row = await db.select().from(users).where(eq(users.email, email)).get();
-      const ok = await verifyPassword(row?.passwordHash ?? (await decoyPasswordHash()), password);
-      if (!row || !ok) throw new ApiError(401, 'unauthenticated', 'Email or password is incorrect');
+      const ok = await limit.attempt(email, clientAddress(c, config.trustedProxies), async () =>
+        verifyPassword(row?.passwordHash ?? (await decoyPasswordHash()), password),
+      );
+      if (!row || !ok) {
+        await recordAudit(db, {
+          ...requestActor(c, null),
+          actorLabel: email,
+          action: 'auth.sign_in_failed',
+          targetType: row ? 'user' : null,
+          targetId: row?.id ?? null,
+          detail: { reason: row ? 'wrong_password' : 'unknown_email' },
+        });
+        throw new ApiError(401, 'unauthenticated', 'Email or password is incorrect');
+      }
       // A fresh session id at every sign-in; an old cookie in this browser is ended first.
       const previous = getCookie(c, SESSION_COOKIE);
       if (previous) await endSession(db, previous);
       setCookie(c, SESSION_COOKIE, await createSession(db, row.id, policy), cookieOptions);
+      await recordAudit(db, { ...requestActor(c, row), action: 'auth.sign_in', targetType: 'user', targetId: row.id });
       return c.json({ id: row.id, email: row.email, name: row.name, role: row.role }, 200);
     })
     .openapi(signUp, async (c) => {
       if (!config.openSignup) throw new ApiError(403, 'forbidden', 'Accounts are created by an administrator');
       const user = await createUser(db, { ...c.req.valid('json'), role: 'trainee' });
+      const detail = { email: user.email, role: user.role, via: 'sign-up' };
+      await recordAudit(db, { ...requestActor(c, user), action: 'user.created', targetType: 'user', targetId: user.id, detail });
       setCookie(c, SESSION_COOKIE, await createSession(db, user.id, policy), cookieOptions);
       return c.json(user, 201);
     })
     .openapi(signOut, async (c) => {
       const token = getCookie(c, SESSION_COOKIE);
       if (token) await endSession(db, token);
+      if (c.get('user')) await recordAudit(db, { ...requestActor(c), action: 'auth.sign_out' });
       deleteCookie(c, SESSION_COOKIE, { path: '/', secure: config.cookieSecure });
       return c.body(null, 204);
     })

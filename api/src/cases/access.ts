@@ -13,7 +13,7 @@ type CaseRow = typeof cases.$inferSelect;
  */
 export async function caseFor(db: Db, id: string, user: User): Promise<{ row: CaseRow; canEdit: boolean }> {
   const row = await db.select().from(cases).where(eq(cases.id, id)).get();
-  if (!row) throw notFound('Case');
+  if (!row) throw notFound('Case', { type: 'case', id });
   if (user.role === 'admin') return { row, canEdit: true };
   const member = await db
     .select({ role: sessionMembers.role })
@@ -21,7 +21,7 @@ export async function caseFor(db: Db, id: string, user: User): Promise<{ row: Ca
     .where(and(eq(sessionMembers.sessionId, row.sessionId), eq(sessionMembers.userId, user.id)))
     .get();
   const visible = !!member || (row.published && row.status === 'ready');
-  if (!visible) throw notFound('Case');
-  const canEdit = !!member && (member.role === 'host' || member.role === 'mentor' || user.role === 'mentor');
+  if (!visible) throw notFound('Case', { type: 'case', id });
+  const canEdit = !!member && (member.role === 'host' || member.role === 'mentor');
   return { row, canEdit };
 }

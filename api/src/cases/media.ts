@@ -4,8 +4,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, errorBody } from '../http/errors.ts';
 
 const TYPES = {
   'case.mp4': 'video/mp4',
@@ -14,6 +15,11 @@ const TYPES = {
   'annotations.json': 'application/json',
 } as const;
 export type CaseFile = keyof typeof TYPES;
+
+/** A recording's folder: the recorder writes its files there; the api serves and deletes them. */
+export function recordingDir(mediaDir: string, recordingId: string): string {
+  return join(mediaDir, 'recordings', recordingId);
+}
 
 export async function serveFile(path: string, file: CaseFile, range: string | undefined): Promise<Response> {
   const info = await stat(path).catch(() => null);
@@ -43,5 +49,8 @@ export async function serveFile(path: string, file: CaseFile, range: string | un
 }
 
 function rangeNotSatisfiable(size: number): Response {
-  return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
+  return Response.json(errorBody('invalid_request', 'The requested range is not in the file'), {
+    status: 416,
+    headers: { 'content-range': `bytes */${size}` },
+  });
 }

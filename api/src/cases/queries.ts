@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Case, CaseQuery, User } from '@loupe/protocol';
+import type { Case, CaseDetail, CaseQuery, User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
-import { cases, sessionMembers } from '../db/schema.ts';
+import { cases, recordings, sessionMembers, users } from '../db/schema.ts';
 import { ftsQuery } from './search.ts';
 
 type CaseRow = typeof cases.$inferSelect;
@@ -21,9 +21,22 @@ export function toCase(row: CaseRow, canEdit: boolean): Case {
     published: row.published,
     durationMs: row.durationMs,
     recordedAt: row.recordedAt.toISOString(),
+    retainUntil: row.retainUntil.toISOString(),
     chapters: row.chapters,
     canEdit,
   };
+}
+
+/** Who confirmed, when starting the case's recording, that consent is on file and no identifiers are in view. */
+export async function consentRecord(db: Db, recordingId: string): Promise<CaseDetail['consent']> {
+  const row = await db
+    .select({ by: users.name, at: recordings.consentAt })
+    .from(recordings)
+    .innerJoin(users, eq(users.id, recordings.consentBy))
+    .where(eq(recordings.id, recordingId))
+    .get();
+  // A case's recording and the person who started it are never deleted while the case exists.
+  return { by: row!.by, at: row!.at.toISOString() };
 }
 
 /**

@@ -1,17 +1,20 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { Case, CaseEdit, CaseList, CaseQuery, Id } from '@loupe/protocol';
+import { Case, CaseDetail, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, forbidden } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
+import { perUserLimit } from '../http/rate-limit.ts';
 import { requireUser } from '../auth/require.ts';
 import { cases } from '../db/schema.ts';
 import { caseFor } from './access.ts';
-import { serveFile } from './media.ts';
-import { listCases, toCase } from './queries.ts';
-import { indexCase, unindexCase } from './search.ts';
+import { recordingDir, serveFile } from './media.ts';
+import { consentRecord, listCases, toCase } from './queries.ts';
+import { indexCase } from './search.ts';
+import { removeCase } from './lifecycle.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requestActor } from '../audit/request.ts';
 
 const CaseParam = z.object({ id: Id });
 const MediaParam = z.object({ id: Id, file: z.enum(['case.mp4', 'poster.jpg', 'thumbnails.jpg', 'annotations.json']) });
@@ -23,23 +26,23 @@ const list = createRoute({
   tags,
   summary: 'Cases I may see, searched (full text) and filtered, newest first',
   request: { query: CaseQuery },
-  responses: { 200: json(CaseList, 'Cases'), 400: errors[400], 401: errors[401] },
+  responses: { 200: json(CaseList, 'Cases'), 400: errors[400], 401: errors[401], 429: rateLimited },
 });
 
 const get = createRoute({
   method: 'get',
   path: '/{id}',
   tags,
-  summary: 'One case',
+  summary: 'One case, with the consent record of its recording',
   request: { params: CaseParam },
-  responses: { 200: json(Case, 'The case'), ...errors },
+  responses: { 200: json(CaseDetail, 'The case'), ...errors },
 });
 
 const edit = createRoute({
   method: 'patch',
   path: '/{id}',
   tags,
-  summary: 'Edit a case, publish it to trainees or keep it private (mentors, admins)',
+  summary: 'Edit a case, publish it to trainees or keep it private, set how long it is kept (mentors, admins)',
   request: { params: CaseParam, ...jsonBody(CaseEdit) },
   responses: { 200: json(Case, 'The case'), ...errors },
 });
@@ -59,14 +62,20 @@ const media = createRoute({
   tags,
   summary: 'The case video (range requests), poster, thumbnail strip or annotation track, behind the same access check',
   request: { params: MediaParam },
-  responses: { 200: { description: 'The file' }, 206: { description: 'Part of the file' }, ...errors },
+  responses: {
+    200: { description: 'The file' },
+    206: { description: 'Part of the file' },
+    416: json(ErrorBody, 'The range asked for is not in the file'),
+    ...errors,
+  },
 });
 
 export function caseRoutes({ db, config }: AppDeps) {
-  const recordingDir = (recordingId: string) => join(config.mediaDir, 'recordings', recordingId);
+  const limitSearches = perUserLimit(config.rateLimits.searches, 'searches');
   return router()
     .openapi(list, async (c) => {
       const user = requireUser(c);
+      limitSearches(user);
       const query = c.req.valid('query');
       const { rows, total, capped, editable } = await listCases(db, user, query);
       const list = rows.map((r) => toCase(r, editable.has(r.id)));
@@ -74,28 +83,49 @@ export function caseRoutes({ db, config }: AppDeps) {
     })
     .openapi(get, async (c) => {
       const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));
-      return c.json(toCase(row, canEdit), 200);
+      await recordAudit(db, { ...requestActor(c), action: 'case.view', targetType: 'case', targetId: row.id, sessionId: row.sessionId });
+      return c.json({ ...toCase(row, canEdit), consent: await consentRecord(db, row.recordingId) }, 200);
     })
     .openapi(edit, async (c) => {
-      const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));
-      if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins edit a case');
       const changes = c.req.valid('json');
+      // Also what a request without a body comes to; the update below needs one field at least.
+      if (Object.keys(changes).length === 0) throw new ApiError(400, 'invalid_request', 'Nothing to change');
+      const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));
+      if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins edit a case', { type: 'case', id: row.id });
       if (changes.published && row.status !== 'ready') throw new ApiError(409, 'conflict', 'Only a ready case can be published');
-      const [updated] = await db.update(cases).set(changes).where(eq(cases.id, row.id)).returning();
+      const { retainUntil, ...rest } = changes;
+      const set = retainUntil ? { ...rest, retainUntil: new Date(retainUntil) } : rest;
+      const [updated] = await db.update(cases).set(set).where(eq(cases.id, row.id)).returning();
       await indexCase(db, updated!);
+      const publishing = changes.published !== undefined && changes.published !== row.published;
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: publishing ? 'case.publish' : 'case.edit',
+        targetType: 'case',
+        targetId: row.id,
+        sessionId: row.sessionId,
+        detail: { fields: Object.keys(changes), published: updated!.published, ...(retainUntil && { retainUntil }) },
+      });
       return c.json(toCase(updated!, true), 200);
     })
     .openapi(remove, async (c) => {
       const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));
-      if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins delete a case');
-      await db.delete(cases).where(eq(cases.id, row.id));
-      await unindexCase(db, row.id);
-      await rm(recordingDir(row.recordingId), { recursive: true, force: true });
+      if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins delete a case', { type: 'case', id: row.id });
+      await removeCase(db, config.mediaDir, row);
+      const detail = { title: row.title };
+      await recordAudit(db, { ...requestActor(c), action: 'case.delete', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
       return c.body(null, 204);
     })
     .openapi(media, async (c) => {
       const { id, file } = c.req.valid('param');
       const { row } = await caseFor(db, id, requireUser(c));
-      return serveFile(join(recordingDir(row.recordingId), file), file, c.req.header('range'));
+      const range = c.req.header('range');
+      // One entry per playback or download of the video: a player then asks for many ranges,
+      // but only its first request starts at byte 0. Posters and the drawings come with a view.
+      if (file === 'case.mp4' && (!range || /^bytes=0-/.test(range.trim()))) {
+        const detail = { file, range: range ?? null };
+        await recordAudit(db, { ...requestActor(c), action: 'case.media', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
+      }
+      return serveFile(join(recordingDir(config.mediaDir, row.recordingId), file), file, range);
     });
 }

@@ -1,7 +1,16 @@
 /** The one definition of Loupe's tables. Migrations in ../../../migrations are generated from it. */
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { CASE_STATUSES, GLOBAL_ROLES, RECORDING_STATUSES, SESSION_ROLES, SESSION_STATUSES, type Chapter } from '@loupe/protocol';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_TARGET_TYPES,
+  CASE_STATUSES,
+  GLOBAL_ROLES,
+  RECORDING_STATUSES,
+  SESSION_ROLES,
+  SESSION_STATUSES,
+  type Chapter,
+} from '@loupe/protocol';
 
 const createdAt = () =>
   integer('created_at', { mode: 'timestamp_ms' })
@@ -116,7 +125,8 @@ export const recordings = sqliteTable(
 /**
  * A teaching case: made when a recording stops, ready when the recorder has finished it. Its
  * text is searchable through the cases_fts table (FTS5, see the migration), kept in step by
- * the api. There is deliberately no field for patient identifiers.
+ * the api. There is deliberately no field for patient identifiers. Once `retainUntil` passes,
+ * the api deletes the case and its media (api/src/cases/retention.ts).
  */
 export const cases = sqliteTable(
   'cases',
@@ -141,7 +151,42 @@ export const cases = sqliteTable(
     durationMs: integer('duration_ms'),
     chapters: text('chapters', { mode: 'json' }).$type<Chapter[]>().notNull().default([]),
     recordedAt: integer('recorded_at', { mode: 'timestamp_ms' }).notNull(),
+    retainUntil: integer('retain_until', { mode: 'timestamp_ms' }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('cases_specialty_idx').on(t.specialty), index('cases_recorded_idx').on(t.recordedAt)],
+  (t) => [
+    index('cases_specialty_idx').on(t.specialty),
+    index('cases_recorded_idx').on(t.recordedAt),
+    index('cases_retain_until_idx').on(t.retainUntil),
+  ],
+);
+
+/**
+ * Who did what, append-only: the migration adds triggers that refuse UPDATE and DELETE. Each
+ * entry's hash covers the previous entry's hash and its own content (api/src/audit/audit.ts),
+ * so an entry changed or removed behind the api's back breaks the chain. No foreign keys: an
+ * entry outlives the person, session or case it names.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    seq: integer('seq').primaryKey(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    actorId: text('actor_id'),
+    actorLabel: text('actor_label').notNull(),
+    action: text('action', { enum: AUDIT_ACTIONS }).notNull(),
+    targetType: text('target_type', { enum: AUDIT_TARGET_TYPES }),
+    targetId: text('target_id'),
+    sessionId: text('session_id'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    ip: text('ip'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_log_actor_idx').on(t.actorId),
+    index('audit_log_session_idx').on(t.sessionId),
+    index('audit_log_target_idx').on(t.targetId),
+    index('audit_log_at_idx').on(t.at),
+  ],
 );

@@ -14,5 +14,7 @@ export type AppEnv = {
   Variables: {
     /** The signed-in user, or null. Set by the session middleware for every request. */
     user: User | null;
+    /** The browser's address (http/client-address.ts). Set by the audit middleware for every request. */
+    clientAddress: string;
   };
 };

@@ -35,3 +35,6 @@ export const errors = {
   404: error('Not found'),
   409: error('Conflict with the current state'),
 } satisfies RouteConfig['responses'];
+
+/** For the few routes with a rate limit; the Retry-After header says when to try again. */
+export const rateLimited = error('Too many requests; try again after Retry-After seconds');

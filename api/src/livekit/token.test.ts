@@ -69,12 +69,12 @@ describe('POST /sessions/:id/token', () => {
     });
   }
 
-  it('refuses someone not invited (403), even an admin, and anyone signed out (401)', async () => {
+  it('refuses someone not invited (404, as if there were no such session), an admin (403), and anyone signed out (401)', async () => {
     const outsider = await api.account('mentor');
     const admin = await api.account('admin');
     const outsiderRes = await tokenFor(outsider.cookie);
-    expect(outsiderRes.status).toBe(403);
-    expect((await json(outsiderRes)).error.code).toBe('forbidden');
+    expect(outsiderRes.status).toBe(404);
+    expect((await json(outsiderRes)).error.code).toBe('not_found');
     expect((await tokenFor(admin.cookie)).status).toBe(403);
     const anonymous = await api.app.request(`/sessions/${sessionId}/token`, { method: 'POST' });
     expect(anonymous.status).toBe(401);

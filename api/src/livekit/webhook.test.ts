@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { AccessToken } from 'livekit-server-sdk';
 import { TEST_KEYS, createTestApi, type TestApi, json } from '../../test/fixture.ts';
-import { livekitEvents } from '../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { auditLog, livekitEvents } from '../db/schema.ts';
 
 let api: TestApi;
 beforeEach(async () => {
@@ -11,17 +13,19 @@ beforeEach(async () => {
 afterEach(() => api.close());
 
 /** Signs a body the way livekit-server does: a JWT carrying the body's SHA-256. */
-async function sign(body: string, keys = TEST_KEYS): Promise<string> {
-  const at = new AccessToken(keys.apiKey, keys.apiSecret);
+async function sign(body: string, keys = TEST_KEYS, ttl?: string): Promise<string> {
+  const at = new AccessToken(keys.apiKey, keys.apiSecret, ttl ? { ttl } : {});
   at.sha256 = createHash('sha256').update(body).digest('base64');
   return at.toJwt();
 }
 
-function event(id: string, kind = 'participant_joined') {
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function event(id: string, kind = 'participant_joined', createdAt = nowSeconds()) {
   return JSON.stringify({
     event: kind,
     id,
-    createdAt: '1795000000',
+    createdAt: String(createdAt),
     room: { name: 'room-1', sid: 'RM_1' },
     participant: { identity: 'user-1', sid: 'PA_1' },
   });
@@ -34,41 +38,93 @@ const post = (body: string, auth?: string) =>
     body,
   });
 
+const recorded = () => api.db.select().from(livekitEvents).orderBy(livekitEvents.occurredAt, livekitEvents.id).all();
+const joinsAudited = async () => (await api.db.select().from(auditLog).where(eq(auditLog.action, 'session.joined_room')).all()).length;
+
 describe('POST /webhooks/livekit', () => {
   it('records a correctly signed event once, however often it is delivered', async () => {
-    const body = event('EV_one');
+    const createdAt = nowSeconds() - 20;
+    const body = event('EV_one', 'participant_joined', createdAt);
     const first = await post(body, await sign(body));
     expect(first.status).toBe(200);
     expect(await json(first)).toEqual({ recorded: true });
     const again = await post(body, await sign(body));
     expect(await json(again)).toEqual({ recorded: false });
-    const rows = await api.db.select().from(livekitEvents).all();
+    const rows = await recorded();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       id: 'EV_one',
       event: 'participant_joined',
       roomName: 'room-1',
       participantIdentity: 'user-1',
-      occurredAt: new Date(1795000000 * 1000),
+      occurredAt: new Date(createdAt * 1000),
     });
   });
 
-  it('rejects a missing signature, a tampered body and a foreign key, recording nothing', async () => {
+  it('refuses an unsigned, tampered, foreign-signed or expired delivery, recording nothing', async () => {
     const body = event('EV_two');
-    expect((await post(body)).status).toBe(401);
+    const unsigned = await post(body);
+    expect(unsigned.status).toBe(401);
+    expect(await json(unsigned)).toEqual({ error: { code: 'unauthenticated', message: 'Missing webhook signature' } });
+    // A valid signature, over another body.
     const tampered = body.replace('user-1', 'intruder');
     expect((await post(tampered, await sign(body))).status).toBe(401);
     const foreign = await sign(body, { apiKey: 'APIother', apiSecret: 'another-secret-that-is-long-enough-000' });
     expect((await post(body, foreign)).status).toBe(401);
-    expect(await api.db.select().from(livekitEvents).all()).toHaveLength(0);
+    expect((await post(body, 'Bearer not-a-jwt')).status).toBe(401);
+    // livekit-server signs each delivery for 5 minutes: a captured request replayed later is refused.
+    expect((await post(body, await sign(body, TEST_KEYS, '1 minute ago'))).status).toBe(401);
+    expect(await recorded()).toHaveLength(0);
   });
 
-  it('keeps the occurrence time of events delivered out of order', async () => {
-    const later = JSON.stringify({ ...JSON.parse(event('EV_b', 'participant_left')), createdAt: '1795000100' });
-    const earlier = event('EV_a');
-    await post(later, await sign(later));
-    await post(earlier, await sign(earlier));
-    const rows = await api.db.select().from(livekitEvents).orderBy(livekitEvents.occurredAt).all();
-    expect(rows.map((r) => r.event)).toEqual(['participant_joined', 'participant_left']);
+  it('refuses as a replay a correctly signed event that happened outside the delivery window', async () => {
+    for (const createdAt of [nowSeconds() - 6 * 60, nowSeconds() + 6 * 60, 0]) {
+      const body = event(`EV_${createdAt}`, 'participant_joined', createdAt);
+      const res = await post(body, await sign(body));
+      expect(res.status).toBe(400);
+      expect(await json(res)).toEqual({ error: { code: 'invalid_request', message: 'Webhook event is outside the accepted time window' } });
+    }
+    // Retried deliveries of a recent event are still welcome.
+    const recent = event('EV_recent', 'participant_joined', nowSeconds() - 150);
+    expect(await json(await post(recent, await sign(recent)))).toEqual({ recorded: true });
+    expect((await recorded()).map((r) => r.id)).toEqual(['EV_recent']);
+  });
+
+  it('keeps each event once, in the order it happened, whatever the order and repetition of deliveries', async () => {
+    // One room's life: started, a participant joins, publishes, leaves, the room finishes.
+    const t0 = nowSeconds() - 100;
+    const life = ['room_started', 'participant_joined', 'track_published', 'participant_left', 'room_finished'].map(
+      (kind, i) => ({ id: `EV_${i}_${kind}`, body: event(`EV_${i}_${kind}`, kind, t0 + i * 10) }),
+    );
+    // Every event delivered at least once, some several times, in any order.
+    const deliveries = fc
+      .tuple(fc.array(fc.nat(life.length - 1), { maxLength: 8 }), fc.infiniteStream(fc.nat()))
+      .map(([extra, shuffle]) => {
+        const order = [...life.keys(), ...extra];
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = shuffle.next().value % (i + 1);
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+        return order;
+      });
+    await fc.assert(
+      fc.asyncProperty(deliveries, async (order) => {
+        await api.db.delete(livekitEvents);
+        const joinsBefore = await joinsAudited();
+        const firsts: number[] = [];
+        for (const index of order) {
+          const { body } = life[index]!;
+          const res = await post(body, await sign(body));
+          expect(res.status).toBe(200);
+          if ((await json(res)).recorded) firsts.push(index);
+        }
+        // Each event was recorded by exactly one of its deliveries, the first.
+        expect(firsts).toEqual([...new Set(order)]);
+        expect((await recorded()).map((r) => r.id)).toEqual(life.map((e) => e.id));
+        // What an event sets off happens once too: the join is audited once, however often delivered.
+        expect(await joinsAudited()).toBe(joinsBefore + 1);
+      }),
+      { numRuns: 25 },
+    );
   });
 });

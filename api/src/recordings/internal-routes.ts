@@ -6,10 +6,10 @@ import { Id, RecordingOutcome } from '@loupe/protocol';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
-import { recordings } from '../db/schema.ts';
+import { liveSessions, recordings } from '../db/schema.ts';
 import { activeRecordings } from './queries.ts';
 import { logRoomFailure } from './routes.ts';
-import { closeCase } from '../cases/lifecycle.ts';
+import { closeCase, openCase } from '../cases/lifecycle.ts';
 
 const Work = z
   .object({
@@ -40,7 +40,8 @@ const finished = createRoute({
   method: 'post',
   path: '/recordings/{id}/outcome',
   tags: ['recorder'],
-  summary: 'The recorder reports a finished recording: ready, or failed with a reason (recorder service only)',
+  summary:
+    'The recorder reports a finished recording: ready, or failed with a reason, which also ends one still being captured (recorder service only)',
   request: { params: z.object({ id: Id }), ...jsonBody(RecordingOutcome) },
   responses: { 204: { description: 'Recorded' }, 401: errors[401], 404: errors[404] },
 });
@@ -85,12 +86,21 @@ export function internalRoutes({ db, config, rooms }: AppDeps) {
     .openapi(finished, async (c) => {
       const { id } = c.req.valid('param');
       const outcome = c.req.valid('json');
-      const updated = await db
+      const row = await db.select().from(recordings).where(eq(recordings.id, id)).get();
+      if (!row) throw notFound('Recording');
+      // Failed while still capturing (the recorder's disk is full): the recording ends here, as
+      // if stopped, so that REC goes off for everyone and the case says why.
+      const capturing = row.status === 'recording' || row.status === 'paused';
+      const [updated] = await db
         .update(recordings)
-        .set({ status: outcome.status, durationMs: outcome.durationMs, failure: outcome.failure })
+        .set({ status: outcome.status, durationMs: outcome.durationMs, failure: outcome.failure, ...(capturing ? { stoppedAt: new Date() } : {}) })
         .where(eq(recordings.id, id))
-        .returning({ id: recordings.id });
-      if (updated.length === 0) throw notFound('Recording');
+        .returning();
+      if (capturing) {
+        await rooms.setRecordingState(row.sessionId, 'off').catch((err) => logRoomFailure(row.sessionId, err));
+        const session = await db.select().from(liveSessions).where(eq(liveSessions.id, row.sessionId)).get();
+        if (session) await openCase(db, session, updated!, config.caseRetentionMs);
+      }
       await closeCase(db, id, outcome);
       return c.body(null, 204);
     });

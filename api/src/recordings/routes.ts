@@ -11,6 +11,8 @@ import type { RoomRecordingState } from '../livekit/rooms.ts';
 import { sessionFor } from '../sessions/access.ts';
 import { latestRecording, toRecording } from './queries.ts';
 import { openCase } from '../cases/lifecycle.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requestActor, type AuditActor } from '../audit/request.ts';
 
 const SessionParam = z.object({ id: Id });
 const tags = ['recording'];
@@ -54,7 +56,7 @@ const STEPS = {
 async function controller(db: Db, sessionId: string, user: User) {
   const access = await sessionFor(db, sessionId, user);
   if (access.role !== 'theatre' && access.role !== 'host' && user.role !== 'admin') {
-    throw forbidden('Only theatre or the host can control recording');
+    throw forbidden('Only theatre or the host can control recording', { type: 'session', id: sessionId });
   }
   return access;
 }
@@ -64,7 +66,13 @@ function logRoomFailure(room: string, err: unknown) {
 }
 
 /** Pause, resume or stop, when the recording's status allows it. */
-async function applyStep(deps: Pick<AppDeps, 'db' | 'rooms'>, sessionId: string, user: User, action: keyof typeof STEPS) {
+async function applyStep(
+  deps: Pick<AppDeps, 'db' | 'rooms' | 'config'>,
+  sessionId: string,
+  user: User,
+  action: keyof typeof STEPS,
+  actor: AuditActor,
+) {
   const { session } = await controller(deps.db, sessionId, user);
   const row = await latestRecording(deps.db, session.id);
   const rule = STEPS[action];
@@ -77,13 +85,14 @@ async function applyStep(deps: Pick<AppDeps, 'db' | 'rooms'>, sessionId: string,
     .where(eq(recordings.id, row.id))
     .returning();
   await deps.rooms.setRecordingState(session.id, rule.room).catch((err) => logRoomFailure(session.id, err));
-  if (action === 'stop') await openCase(deps.db, session, updated!);
+  if (action === 'stop') await openCase(deps.db, session, updated!, deps.config.caseRetentionMs);
+  await recordAudit(deps.db, { ...actor, action: `recording.${action}`, targetType: 'recording', targetId: row.id, sessionId: session.id });
   return toRecording(updated!);
 }
 
 export { logRoomFailure };
 
-export function recordingRoutes({ db, rooms }: AppDeps) {
+export function recordingRoutes({ db, rooms, config }: AppDeps) {
   return router()
     .openapi(start, async (c) => {
       const user = requireUser(c);
@@ -109,6 +118,15 @@ export function recordingRoutes({ db, rooms }: AppDeps) {
         .returning();
       // REC shows as "starting" until the recorder reports that it is capturing.
       await rooms.setRecordingState(session.id, 'starting').catch((err) => logRoomFailure(session.id, err));
+      const { consentOnFile, noIdentifiersInView, consentAt } = row!;
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'recording.start',
+        targetType: 'recording',
+        targetId: row!.id,
+        sessionId: session.id,
+        detail: { consentOnFile, noIdentifiersInView, consentAt: consentAt.toISOString() },
+      });
       return c.json(toRecording(row!), 201);
     })
     .openapi(current, async (c) => {
@@ -118,7 +136,7 @@ export function recordingRoutes({ db, rooms }: AppDeps) {
       if (!row) throw notFound('Recording');
       return c.json(toRecording(row), 200);
     })
-    .openapi(step('pause'), async (c) => c.json(await applyStep({ db, rooms }, c.req.valid('param').id, requireUser(c), 'pause'), 200))
-    .openapi(step('resume'), async (c) => c.json(await applyStep({ db, rooms }, c.req.valid('param').id, requireUser(c), 'resume'), 200))
-    .openapi(step('stop'), async (c) => c.json(await applyStep({ db, rooms }, c.req.valid('param').id, requireUser(c), 'stop'), 200));
+    .openapi(step('pause'), async (c) => c.json(await applyStep({ db, rooms, config }, c.req.valid('param').id, requireUser(c), 'pause', requestActor(c)), 200))
+    .openapi(step('resume'), async (c) => c.json(await applyStep({ db, rooms, config }, c.req.valid('param').id, requireUser(c), 'resume', requestActor(c)), 200))
+    .openapi(step('stop'), async (c) => c.json(await applyStep({ db, rooms, config }, c.req.valid('param').id, requireUser(c), 'stop', requestActor(c)), 200));
 }

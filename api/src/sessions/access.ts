@@ -9,21 +9,22 @@ export type SessionAccess = {
 };
 
 /**
- * The session and the user's role in it: 404 when there is no such session, 403 for
- * someone neither invited nor an admin. Session ids are random UUIDs, not guessable.
+ * The session and the user's role in it. Someone neither invited nor an admin gets the same
+ * 404 as for a session that does not exist, so that a session's existence is not told to
+ * outsiders (as for cases); members refused an action get a 403. Ids are random UUIDs.
  */
 export async function sessionFor(db: Db, id: string, user: User): Promise<SessionAccess> {
   const session = await getSessionRow(db, id);
-  if (!session) throw notFound('Session');
+  if (!session) throw notFound('Session', { type: 'session', id });
   const role = await roleIn(db, id, user.id);
-  if (!role && user.role !== 'admin') throw forbidden('You are not invited to this session');
+  if (!role && user.role !== 'admin') throw notFound('Session', { type: 'session', id });
   return { session, role };
 }
 
 /** Host-only actions: invite, start, end. Admins may always act. */
 export async function sessionAsHost(db: Db, id: string, user: User): Promise<SessionAccess> {
   const access = await sessionFor(db, id, user);
-  if (access.role !== 'host' && user.role !== 'admin') throw forbidden('Only the session host can do this');
+  if (access.role !== 'host' && user.role !== 'admin') throw forbidden('Only the session host can do this', { type: 'session', id });
   return access;
 }
 

@@ -12,12 +12,15 @@ import {
 } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, forbidden, notFound } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
+import { perUserLimit } from '../http/rate-limit.ts';
 import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { liveSessions, sessionMembers, users } from '../db/schema.ts';
 import { mintRoomToken } from '../livekit/token.ts';
 import { assertNotEnded, sessionAsHost, sessionFor } from './access.ts';
-import { listSessionsFor, loadLiveSession, overlayHolders } from './queries.ts';
+import { listSessionsFor, loadLiveSession, overlayHolders, roleIn } from './queries.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requestActor } from '../audit/request.ts';
 
 const SessionParam = z.object({ id: Id });
 const TokenQuery = z.object({ display: z.enum(['true', 'false']).optional() });
@@ -101,7 +104,7 @@ const token = createRoute({
   tags,
   summary: 'A short-lived LiveKit token whose grants follow my role in this session (display=true: watch only)',
   request: { params: SessionParam, query: TokenQuery },
-  responses: { 200: json(SessionToken, 'Token'), ...errors },
+  responses: { 200: json(SessionToken, 'Token'), ...errors, 429: rateLimited },
 });
 
 // The database change stands even when livekit-server cannot be reached: the person can no
@@ -111,6 +114,7 @@ function logRoomFailure(action: string, room: string, err: unknown) {
 }
 
 export function sessionRoutes({ db, config, rooms }: AppDeps) {
+  const limitTokens = perUserLimit(config.rateLimits.tokens, 'token requests');
   return router()
     .openapi(list, async (c) => c.json({ sessions: await listSessionsFor(db, requireUser(c)) }, 200))
     .openapi(create, async (c) => {
@@ -139,10 +143,21 @@ export function sessionRoutes({ db, config, rooms }: AppDeps) {
       if (invitee.id === user.id && role !== 'host' && access.role === 'host') {
         throw new ApiError(409, 'conflict', 'You cannot change your own host role');
       }
+      const previous = await roleIn(db, access.session.id, invitee.id);
       await db
         .insert(sessionMembers)
         .values({ sessionId: access.session.id, userId: invitee.id, role, invitedBy: user.id })
         .onConflictDoUpdate({ target: [sessionMembers.sessionId, sessionMembers.userId], set: { role } });
+      if (previous !== role) {
+        await recordAudit(db, {
+          ...requestActor(c),
+          action: previous ? 'session.member_role_changed' : 'session.member_added',
+          targetType: 'user',
+          targetId: invitee.id,
+          sessionId: access.session.id,
+          detail: previous ? { email, from: previous, to: role } : { email, role },
+        });
+      }
       return c.json(await loadLiveSession(db, access.session, user), 200);
     })
     .openapi(removeMember, async (c) => {
@@ -153,9 +168,11 @@ export function sessionRoutes({ db, config, rooms }: AppDeps) {
       const removed = await db
         .delete(sessionMembers)
         .where(and(eq(sessionMembers.sessionId, id), eq(sessionMembers.userId, userId)))
-        .returning({ userId: sessionMembers.userId });
+        .returning({ role: sessionMembers.role });
       if (removed.length === 0) throw notFound('Member');
       await rooms.removeParticipant(id, userId).catch((err) => logRoomFailure('remove participant', id, err));
+      const detail = { role: removed[0]!.role };
+      await recordAudit(db, { ...requestActor(c), action: 'session.member_removed', targetType: 'user', targetId: userId, sessionId: id, detail });
       return c.json(await loadLiveSession(db, access.session, user), 200);
     })
     .openapi(start, async (c) => {
@@ -183,12 +200,21 @@ export function sessionRoutes({ db, config, rooms }: AppDeps) {
     })
     .openapi(token, async (c) => {
       const user = requireUser(c);
+      limitTokens(user);
       const access = await sessionFor(db, c.req.valid('param').id, user);
-      if (!access.role) throw forbidden('You are not invited to this session');
+      if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
       assertNotEnded(access);
       const displayOnly = c.req.valid('query').display === 'true';
       const { token, identity, expiresAt } = await mintRoomToken(config.livekit, access.session.id, user, access.role, {
         displayOnly,
+      });
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'session.token',
+        targetType: 'session',
+        targetId: access.session.id,
+        sessionId: access.session.id,
+        detail: { role: access.role, displayOnly, identity },
       });
       return c.json(
         {
@@ -205,11 +231,13 @@ export function sessionRoutes({ db, config, rooms }: AppDeps) {
     .openapi(resync, async (c) => {
       const user = requireUser(c);
       const access = await sessionFor(db, c.req.valid('param').id, user);
-      if (!access.role) throw forbidden('You are not invited to this session');
+      if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
       assertNotEnded(access);
       // The identity must be the caller's own: their user id, or one of their display-only screens.
       const { identity } = c.req.valid('json');
-      if (identity !== user.id && !identity.startsWith(`${user.id}:display:`)) throw forbidden('Not your identity');
+      if (identity !== user.id && !identity.startsWith(`${user.id}:display:`)) {
+        throw forbidden('Not your identity', { type: 'session', id: access.session.id });
+      }
       const holders = await overlayHolders(db, access.session.id, identity);
       if (holders.length > 0) {
         await rooms

@@ -115,7 +115,8 @@ describe('invitations and lifecycle', () => {
   it('someone not invited cannot see the session; an admin can', async () => {
     const session = await schedule();
     const outsider = await api.account('mentor');
-    expect((await api.app.request(`/sessions/${session.id}`, withCookie(outsider.cookie))).status).toBe(403);
+    // The same 404 as for a session that does not exist: an outsider learns nothing.
+    expect((await api.app.request(`/sessions/${session.id}`, withCookie(outsider.cookie))).status).toBe(404);
     const admin = await api.account('admin');
     const seen = await api.app.request(`/sessions/${session.id}`, withCookie(admin.cookie));
     expect(seen.status).toBe(200);
@@ -141,7 +142,7 @@ describe('invitations and lifecycle', () => {
     const res = await api.app.request(`/sessions/${session.id}/members/${trainee.user.id}`, withCookie(host.cookie, 'DELETE'));
     expect(res.status).toBe(200);
     expect(api.roomCalls).toEqual([{ action: 'remove', room: session.id, identity: trainee.user.id }]);
-    expect((await api.app.request(`/sessions/${session.id}/token`, withCookie(trainee.cookie, 'POST'))).status).toBe(403);
+    expect((await api.app.request(`/sessions/${session.id}/token`, withCookie(trainee.cookie, 'POST'))).status).toBe(404);
   });
 
   it('an observer who joins late asks, through the api, the theatre and mentors for the overlay', async () => {
@@ -159,7 +160,7 @@ describe('invitations and lifecycle', () => {
     expect(api.roomCalls[0]).toMatchObject({ action: 'overlay', room: session.id, identity: people.observer!.user.id });
     expect(new Set(api.roomCalls[0]!.holders)).toEqual(new Set([people.theatre!.user.id, people.mentor!.user.id]));
     const outsider = await api.account('trainee');
-    expect((await ask(outsider, outsider.user.id)).status).toBe(403);
+    expect((await ask(outsider, outsider.user.id)).status).toBe(404);
     // Nobody may have a snapshot sent to someone else.
     expect((await ask(people.observer!, people.mentor!.user.id)).status).toBe(403);
     // A theatre's second monitor asks as its own identity; the theatre PC is then a holder for it.

@@ -6,6 +6,8 @@ import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { requireGlobalRole } from '../auth/require.ts';
 import { users } from '../db/schema.ts';
 import { createUser } from './create-user.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requestActor } from '../audit/request.ts';
 
 const UserList = z.object({ users: z.array(User) }).meta({ id: 'UserList' });
 
@@ -30,7 +32,10 @@ export function userRoutes({ db }: AppDeps) {
   return router()
     .openapi(create, async (c) => {
       requireGlobalRole(c, ['admin']);
-      return c.json(await createUser(db, c.req.valid('json')), 201);
+      const user = await createUser(db, c.req.valid('json'));
+      const detail = { email: user.email, role: user.role };
+      await recordAudit(db, { ...requestActor(c), action: 'user.created', targetType: 'user', targetId: user.id, detail });
+      return c.json(user, 201);
     })
     .openapi(list, async (c) => {
       requireGlobalRole(c, ['admin']);

@@ -1,0 +1,317 @@
+/**
+ * Who may call what: every route of the api × every kind of caller, with the exact status.
+ *
+ * Callers: an admin (in no session), the session's host, mentor, theatre and observer, an
+ * outsider (a mentor of the hospital who is not in the session: Loupe has no departments, so
+ * this is "another department's user"), someone signed out, and the recorder service with its
+ * bearer token. The rules the table encodes:
+ * - deny by default: signed out gets 401 everywhere but sign-in/up/out, /health and
+ *   /openapi.json; /internal needs the recorder's token and /webhooks LiveKit's signature;
+ * - a session, recording or case the caller may not see is a 404, the same as one that does
+ *   not exist (nothing tells an outsider it is there); a caller who may see it but not do
+ *   this gets a 403;
+ * - the route list comes from the app itself, so a new route without a row fails this test.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GlobalRole, SessionRole } from '@loupe/protocol';
+import { TEST_RECORDER_TOKEN, createTestApi, json, postJson, sessionCookie, type TestAccount, type TestApi } from '../test/fixture.ts';
+import { cases, liveSessions, recordings, sessionMembers } from './db/schema.ts';
+
+const ACTORS = ['admin', 'host', 'mentor', 'theatre', 'observer', 'outsider', 'signedOut', 'recorder'] as const;
+type Actor = (typeof ACTORS)[number];
+type Statuses = [admin: number, host: number, mentor: number, theatre: number, observer: number, outsider: number, signedOut: number, recorder: number];
+
+/** The world each request meets: fresh for every cell, so one caller's change never leaks into the next. */
+type World = { sessionId: string; privateCase: string; publishedCase: string; activeRecording: string; observerId: string };
+type ActiveRecording = 'none' | 'recording' | 'paused';
+
+type Row = {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** As in the OpenAPI document. */
+  path: string;
+  statuses: Statuses;
+  /** The concrete URL when not the path with the world's ids put in. */
+  url?: (w: World) => string;
+  body?: (w: World, actor: Actor) => unknown;
+  headers?: Record<string, string>;
+  /** The session's latest recording before the request (default: one recording). */
+  recording?: ActiveRecording;
+  /** Sign the caller in afresh for this request: the route ends the session it is called with. */
+  freshCookie?: boolean;
+  label?: string;
+};
+
+let unique = 0;
+const newPassword = 'a long enough passphrase';
+const newAccount = () => ({ email: `new${++unique}@hospital.test`, name: `New person ${unique}`, password: newPassword });
+const consent = { consentOnFile: true, noIdentifiersInView: true };
+const mediaRange = { range: 'bytes=0-99' };
+
+// prettier-ignore
+const ROWS: Row[] = [
+  //                                                                         admin host mentor theatre observer outsider out  recorder
+  { method: 'POST', path: '/auth/sign-in', freshCookie: true, body: (_, a) => credentials(a), statuses: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { method: 'POST', path: '/auth/sign-up', body: () => newAccount(),                          statuses: [403, 403, 403, 403, 403, 403, 403, 403] },
+  { method: 'POST', path: '/auth/sign-out', freshCookie: true,                                statuses: [204, 204, 204, 204, 204, 204, 204, 204] },
+  { method: 'GET', path: '/auth/me',                                                          statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'POST', path: '/users', body: () => ({ ...newAccount(), role: 'trainee' }),       statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'GET', path: '/users',                                                            statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'GET', path: '/sessions',                                                         statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'POST', path: '/sessions', body: () => newSession,                                statuses: [201, 201, 201, 201, 403, 201, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}',                                                    statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/members', body: () => ({ email: spare.user.email, role: 'observer' }),
+                                                                                              statuses: [200, 200, 403, 403, 403, 404, 401, 401] },
+  { method: 'DELETE', path: '/sessions/{id}/members/{userId}',                                statuses: [200, 200, 403, 403, 403, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/start',                                             statuses: [200, 200, 403, 403, 403, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/end',                                               statuses: [200, 200, 403, 403, 403, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/token',                                             statuses: [403, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/overlay-request', body: (_, a) => ({ identity: people.get(a)?.user.id ?? 'nobody' }),
+                                                                                              statuses: [403, 202, 202, 202, 202, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/recording', recording: 'none', body: () => consent, statuses: [201, 201, 403, 201, 403, 404, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}/recording',                                          statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/recording/pause',                                   statuses: [200, 200, 403, 200, 403, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/recording/resume', recording: 'paused',             statuses: [200, 200, 403, 200, 403, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/recording/stop',                                    statuses: [200, 200, 403, 200, 403, 404, 401, 401] },
+  { method: 'GET', path: '/cases',                                                            statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'GET', path: '/cases/{id}',                                                       statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'GET', path: '/cases/{id}', label: 'published case', url: (w) => `/cases/${w.publishedCase}`,
+                                                                                              statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'PATCH', path: '/cases/{id}', body: () => ({ tags: ['matrix'] }),                 statuses: [200, 200, 200, 403, 403, 404, 401, 401] },
+  { method: 'DELETE', path: '/cases/{id}',                                                    statuses: [204, 204, 204, 403, 403, 404, 401, 401] },
+  { method: 'GET', path: '/cases/{id}/media/{file}', headers: mediaRange,                     statuses: [206, 206, 206, 206, 206, 404, 401, 401] },
+  { method: 'GET', path: '/cases/{id}/media/{file}', label: 'annotation track', url: (w) => `/cases/${w.privateCase}/media/annotations.json`,
+                                                                                              statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'GET', path: '/cases/{id}/media/{file}', label: 'published case', url: (w) => `/cases/${w.publishedCase}/media/case.mp4`,
+    headers: mediaRange,                                                                      statuses: [206, 206, 206, 206, 206, 206, 401, 401] },
+  { method: 'GET', path: '/audit',                                                            statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'GET', path: '/audit/verify',                                                     statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'GET', path: '/internal/recordings/active',                                       statuses: [401, 401, 401, 401, 401, 401, 401, 200] },
+  { method: 'POST', path: '/internal/recordings/{id}/capturing',                              statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
+  { method: 'POST', path: '/internal/recordings/{id}/outcome', body: () => ({ status: 'ready', durationMs: 1000, failure: null }),
+                                                                                              statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
+  // Unsigned: only LiveKit's signature opens it (signed deliveries: livekit/webhook.test.ts).
+  { method: 'POST', path: '/webhooks/livekit', body: () => ({ event: 'room_started' }),       statuses: [401, 401, 401, 401, 401, 401, 401, 401] },
+  { method: 'GET', path: '/health',                                                           statuses: [200, 200, 200, 200, 200, 200, 200, 200] },
+  { method: 'GET', path: '/openapi.json',                                                     statuses: [200, 200, 200, 200, 200, 200, 200, 200] },
+];
+
+const newSession = { title: 'Thyroidectomy', procedure: 'Thyroidectomy', specialty: 'Endocrine surgery', scheduledAt: '2026-12-01T08:00:00Z' };
+
+let api: TestApi;
+let spare: TestAccount;
+const people = new Map<Actor, TestAccount>();
+const SESSION_ROLE: Partial<Record<Actor, SessionRole>> = { host: 'host', mentor: 'mentor', theatre: 'theatre', observer: 'observer' };
+const GLOBAL_ROLE: Partial<Record<Actor, GlobalRole>> = {
+  admin: 'admin',
+  host: 'surgeon',
+  mentor: 'mentor',
+  theatre: 'surgeon',
+  observer: 'trainee',
+  outsider: 'mentor',
+};
+
+beforeAll(async () => {
+  api = await createTestApi();
+  for (const actor of ACTORS) {
+    const role = GLOBAL_ROLE[actor];
+    if (role) people.set(actor, await api.account(role, `The ${actor}`));
+  }
+  spare = await api.account('trainee', 'Spare trainee');
+});
+afterAll(() => api.close());
+
+/** Who signs in on the sign-in row: each person as themselves, the others as the spare account. */
+function credentials(actor: Actor) {
+  const who = people.get(actor) ?? spare;
+  return { email: who.user.email, password: who.password };
+}
+
+async function writeMedia(recordingId: string) {
+  const dir = join(api.config.mediaDir, 'recordings', recordingId);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'case.mp4'), Buffer.alloc(1000, 7));
+  await writeFile(join(dir, 'annotations.json'), '{"ops":[]}');
+}
+
+/**
+ * A live session with its four members, two finished recordings (a private ready case and a
+ * published one, each with media on disk) and, unless `active` is none, a newer recording.
+ * Rows are written straight to the database: starting a real recording needs no livekit-server
+ * here, but writing them is faster and sets any state in one step.
+ */
+async function resetWorld(active: ActiveRecording): Promise<World> {
+  const { db } = api;
+  await db.run(sql`DELETE FROM cases_fts`);
+  await db.delete(liveSessions); // members, recordings and cases go with it
+  const host = people.get('host')!.user.id;
+  const sessionId = crypto.randomUUID();
+  const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 8, minutes));
+  await db.insert(liveSessions).values({ id: sessionId, ...newSession, scheduledAt: at(0), status: 'live', startedAt: at(0), createdBy: host });
+  await db.insert(sessionMembers).values(
+    Object.entries(SESSION_ROLE).map(([actor, role]) => ({ sessionId, userId: people.get(actor as Actor)!.user.id, role, invitedBy: host })),
+  );
+  const recording = (status: (typeof recordings.$inferInsert)['status'], minutes: number) => ({
+    id: crypto.randomUUID(),
+    sessionId,
+    status,
+    consentBy: host,
+    consentAt: at(minutes),
+    consentOnFile: true,
+    noIdentifiersInView: true,
+    startedAt: at(minutes),
+  });
+  const finished = [recording('ready', 1), recording('ready', 2)];
+  const activeRow = recording(active === 'paused' ? 'paused' : 'recording', 3);
+  await db.insert(recordings).values(active === 'none' ? finished : [...finished, activeRow]);
+  const [privateCase, publishedCase] = finished.map((r, i) => ({
+    id: crypto.randomUUID(),
+    sessionId,
+    recordingId: r.id,
+    status: 'ready' as const,
+    title: `Case ${i}`,
+    procedure: newSession.procedure,
+    specialty: newSession.specialty,
+    published: i === 1,
+    recordedAt: r.startedAt,
+    retainUntil: new Date(Date.UTC(2036, 11, 1)),
+  }));
+  await db.insert(cases).values([privateCase!, publishedCase!]);
+  for (const r of finished) await writeMedia(r.id);
+  return {
+    sessionId,
+    privateCase: privateCase!.id,
+    publishedCase: publishedCase!.id,
+    activeRecording: activeRow.id,
+    observerId: people.get('observer')!.user.id,
+  };
+}
+
+function urlOf(row: Row, w: World): string {
+  if (row.url) return row.url(w);
+  const id = row.path.startsWith('/cases') ? w.privateCase : row.path.startsWith('/internal') ? w.activeRecording : w.sessionId;
+  return row.path.replace('{id}', id).replace('{userId}', w.observerId).replace('{file}', 'case.mp4');
+}
+
+async function freshCookie(actor: Actor): Promise<string | undefined> {
+  if (!people.has(actor)) return undefined;
+  return sessionCookie(await api.app.request('/auth/sign-in', postJson(credentials(actor))));
+}
+
+async function call(row: Row, actor: Actor): Promise<number> {
+  const world = await resetWorld(row.recording ?? 'recording');
+  const cookie = row.freshCookie ? await freshCookie(actor) : people.get(actor)?.cookie;
+  const headers: Record<string, string> = { ...row.headers };
+  if (cookie) headers.cookie = cookie;
+  if (actor === 'recorder') headers.authorization = `Bearer ${TEST_RECORDER_TOKEN}`;
+  const body = row.body?.(world, actor);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await api.app.request(urlOf(row, world), {
+    method: row.method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+
+describe('the authorization matrix', () => {
+  it('has a row for every route the app serves, documented or not, and none for a route that is gone', async () => {
+    const doc = await json(await api.app.request('/openapi.json'));
+    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => keyOf(method, path)),
+    );
+    const served = api.app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => keyOf(r.method, r.path.replace(/:(\w+)/g, '{$1}')));
+    expect(new Set(ROWS.map((r) => keyOf(r.method, r.path)))).toEqual(new Set([...documented, ...served]));
+  });
+
+  it.each(ROWS.map((row) => [`${keyOf(row.method, row.path)}${row.label ? ` (${row.label})` : ''}`, row] as const))(
+    '%s',
+    async (_, row) => {
+      const got: Partial<Record<Actor, number>> = {};
+      for (const actor of ACTORS) got[actor] = await call(row, actor);
+      expect(got).toEqual(Object.fromEntries(ACTORS.map((actor, i) => [actor, row.statuses[i]])));
+    },
+  );
+});
+
+describe('what an outsider can learn', () => {
+  it('a session, recording or case they may not see answers exactly as one that does not exist', async () => {
+    const world = await resetWorld('recording');
+    const outsider = people.get('outsider')!.cookie;
+    const answer = async (url: string, method = 'GET') => {
+      const res = await api.app.request(url, { method, headers: { cookie: outsider } });
+      return { status: res.status, body: await res.text() };
+    };
+    for (const [url, method] of [
+      ['/sessions/{id}', 'GET'],
+      ['/sessions/{id}/token', 'POST'],
+      ['/sessions/{id}/recording', 'GET'],
+      ['/sessions/{id}/end', 'POST'],
+    ] as const) {
+      const real = await answer(url.replace('{id}', world.sessionId), method);
+      expect(real).toEqual(await answer(url.replace('{id}', crypto.randomUUID()), method));
+    }
+    for (const url of ['/cases/{id}', '/cases/{id}/media/case.mp4']) {
+      const real = await answer(url.replace('{id}', world.privateCase));
+      expect(real).toEqual(await answer(url.replace('{id}', crypto.randomUUID())));
+    }
+  });
+
+  it('signed out, nothing is validated or looked up first: a bad id, a bad body or an unknown path is a 401', async () => {
+    for (const [url, init] of [
+      ['/sessions/42', {}],
+      ['/sessions', postJson({ title: '' })],
+      ['/nowhere', {}],
+    ] as const) {
+      expect((await api.app.request(url, init)).status, url).toBe(401);
+    }
+  });
+
+  it('lists show the session and the private case only to those who may open them', async () => {
+    const world = await resetWorld('none');
+    for (const actor of ['admin', 'host', 'mentor', 'theatre', 'observer', 'outsider'] as const) {
+      const cookie = people.get(actor)!.cookie;
+      const sessions = await json(await api.app.request('/sessions', { headers: { cookie } }));
+      const library = await json(await api.app.request('/cases', { headers: { cookie } }));
+      const sees = {
+        session: sessions.sessions.some((s: { id: string }) => s.id === world.sessionId),
+        privateCase: library.cases.some((c: { id: string }) => c.id === world.privateCase),
+        publishedCase: library.cases.some((c: { id: string }) => c.id === world.publishedCase),
+      };
+      const member = actor !== 'outsider';
+      expect(sees, actor).toEqual({ session: member, privateCase: member, publishedCase: true });
+    }
+  });
+});
+
+describe('ids in URLs', () => {
+  // crypto.randomUUID: version 4, 122 bits from the system's CSPRNG.
+  const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('are random v4 UUIDs for users, sessions, recordings and cases, and the session cookie carries 256 random bits', async () => {
+    const admin = people.get('admin')!.cookie;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const user = await json(await api.app.request('/users', postJson({ ...newAccount(), role: 'surgeon' }, admin)));
+      const session = await json(await api.app.request('/sessions', postJson(newSession, admin)));
+      await api.app.request(`/sessions/${session.id}/start`, { method: 'POST', headers: { cookie: admin } });
+      const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, admin)));
+      await api.app.request(`/sessions/${session.id}/recording/stop`, { method: 'POST', headers: { cookie: admin } });
+      const library = await json(await api.app.request('/cases', { headers: { cookie: admin } }));
+      const made = library.cases.find((c: { sessionId: string }) => c.sessionId === session.id);
+      ids.push(user.id, session.id, recording.id, made.id);
+    }
+    for (const id of ids) expect(id).toMatch(UUID_V4);
+    expect(new Set(ids).size).toBe(ids.length);
+    const cookie = sessionCookie(await api.app.request('/auth/sign-in', postJson(credentials('observer'))));
+    expect(cookie).toMatch(/^loupe_session=[A-Za-z0-9_-]{43}$/);
+  });
+});

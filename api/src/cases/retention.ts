@@ -1,0 +1,57 @@
+/**
+ * Retention: a case whose keep-until date has passed is deleted, media first, then its row and
+ * search entry, and the deletion is written to the audit log. The api sweeps at start and
+ * every hour; a case whose recording the recorder is still working on waits for the next sweep.
+ */
+import { and, asc, eq, lte, notInArray } from 'drizzle-orm';
+import { ACTIVE_RECORDING_STATUSES } from '@loupe/protocol';
+import type { Db } from '../db/client.ts';
+import { cases, recordings } from '../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { removeCase } from './lifecycle.ts';
+
+const SWEEP_EVERY_MS = 3_600_000;
+
+/**
+ * Deletes every case due by `now` and returns how many it deleted. Safe to run twice, or in two
+ * processes at once: only the one whose delete removed the row writes the audit entry. A case
+ * that cannot be deleted (a media file the service may not remove) is reported and retried.
+ */
+export async function sweepExpiredCases(db: Db, mediaDir: string, now = new Date()): Promise<number> {
+  const due = await db
+    .select({ row: cases })
+    .from(cases)
+    .innerJoin(recordings, eq(recordings.id, cases.recordingId))
+    .where(and(lte(cases.retainUntil, now), notInArray(recordings.status, [...ACTIVE_RECORDING_STATUSES])))
+    .orderBy(asc(cases.retainUntil));
+  let deleted = 0;
+  for (const { row } of due) {
+    try {
+      if (!(await removeCase(db, mediaDir, row))) continue;
+    } catch (err) {
+      console.error(`retention: could not delete case ${row.id}:`, err instanceof Error ? err.message : err);
+      continue;
+    }
+    deleted++;
+    await recordAudit(db, {
+      actorId: null,
+      actorLabel: 'system',
+      action: 'case.expired',
+      targetType: 'case',
+      targetId: row.id,
+      sessionId: row.sessionId,
+      detail: { title: row.title, recordedAt: row.recordedAt.toISOString(), retainUntil: row.retainUntil.toISOString() },
+    });
+  }
+  return deleted;
+}
+
+/** Sweeps now and then every hour until the returned stop() is called. */
+export function startRetentionSweeper(db: Db, mediaDir: string): () => void {
+  const sweep = () => void sweepExpiredCases(db, mediaDir).catch((err) => console.error('retention: sweep failed:', err));
+  sweep();
+  const timer = setInterval(sweep, SWEEP_EVERY_MS);
+  // Never what keeps the process alive: shutdown stops it, and a sweep cut short resumes next start.
+  timer.unref();
+  return () => clearInterval(timer);
+}

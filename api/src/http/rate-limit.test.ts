@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createTestApi, json, postJson, withCookie, type TestApi } from '../../test/fixture.ts';
+import { FailureBackoff } from './rate-limit.ts';
+
+const MINUTE = 60_000;
+const policy = { threshold: 3, baseMs: 10_000, maxMs: 60_000, forgetMs: 10 * MINUTE };
+
+function backoff(maxKeys?: number) {
+  let now = 0;
+  const limiter = new FailureBackoff(policy, () => now, maxKeys);
+  const fail = (key = 'a') => {
+    const wait = limiter.begin(key);
+    if (wait === 0) limiter.end(key, 'failed');
+    return wait;
+  };
+  return { limiter, fail, later: (ms: number) => void (now += ms) };
+}
+
+describe('FailureBackoff', () => {
+  it('locks after the threshold, doubling each time up to the cap, and refusals do not count', () => {
+    const { fail, later, limiter } = backoff();
+    expect([fail(), fail(), fail()]).toEqual([0, 0, 0]);
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const wait = limiter.begin('a');
+      expect(limiter.begin('a')).toBe(wait);
+      waits.push(wait);
+      later(wait);
+      expect(fail()).toBe(0);
+    }
+    expect(waits).toEqual([10_000, 20_000, 40_000, 60_000, 60_000]);
+  });
+
+  it('forgets failures after a quiet period past the last lockout, and on reset', () => {
+    const { fail, later, limiter } = backoff();
+    fail();
+    fail();
+    later(10 * MINUTE + 1);
+    expect([fail(), fail()]).toEqual([0, 0]);
+    expect(limiter.begin('a')).toBe(0);
+    limiter.end('a', 'reset');
+    expect([fail(), fail(), fail()]).toEqual([0, 0, 0]);
+    expect(limiter.begin('a')).toBe(10_000);
+    expect(limiter.begin('b')).toBe(0);
+  });
+
+  it('counts attempts still running, so parallel guesses get no more tries than sequential ones', () => {
+    const { limiter } = backoff();
+    const begun = Array.from({ length: 10 }, () => limiter.begin('a'));
+    expect(begun.filter((w) => w === 0)).toHaveLength(3);
+    limiter.end('a', 'done');
+    expect(limiter.begin('a')).toBe(0);
+  });
+
+  it('keeps at most maxKeys keys, forgetting the least recently used, so made-up keys cannot exhaust memory', () => {
+    const { fail, limiter } = backoff(2);
+    for (const key of ['a', 'a', 'a', 'b', 'c']) fail(key);
+    expect(limiter.begin('a')).toBe(0);
+  });
+});
+
+describe('per-user limits on LiveKit tokens and searches (defaults: tokens 30/min burst 10, searches 120/min burst 30)', () => {
+  let api: TestApi;
+  afterEach(async () => {
+    vi.useRealTimers();
+    await api.close();
+  });
+
+  async function expectRateLimited(res: Response, seconds: number, what: string) {
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe(String(seconds));
+    expect(await json(res)).toEqual({ error: { code: 'rate_limited', message: `Too many ${what}; try again in ${seconds} second${seconds === 1 ? '' : 's'}` } });
+  }
+
+  it('refuses the 11th token in a burst with 429 and Retry-After, for that user only, and refills', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    api = await createTestApi();
+    const host = await api.account('surgeon');
+    const mentor = await api.account('mentor');
+    const body = { title: 'Lap chole', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' };
+    const session = await json(await api.app.request('/sessions', postJson(body, host.cookie)));
+    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: mentor.user.email, role: 'mentor' }, host.cookie));
+    const token = (cookie: string) => api.app.request(`/sessions/${session.id}/token`, withCookie(cookie, 'POST'));
+    for (let i = 0; i < 10; i++) expect((await token(host.cookie)).status).toBe(200);
+    await expectRateLimited(await token(host.cookie), 2, 'token requests');
+    expect((await token(mentor.cookie)).status).toBe(200);
+    vi.setSystemTime(Date.now() + 2000);
+    expect((await token(host.cookie)).status).toBe(200);
+    expect((await token(host.cookie)).status).toBe(429);
+  });
+
+  it('refuses the 31st search in a burst; the limits come from the environment', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    api = await createTestApi();
+    const reader = await api.account('trainee');
+    for (let i = 0; i < 30; i++) expect((await api.app.request(`/cases?q=word${i}`, withCookie(reader.cookie))).status).toBe(200);
+    await expectRateLimited(await api.app.request('/cases?q=more', withCookie(reader.cookie)), 1, 'searches');
+    await api.close();
+
+    api = await createTestApi({ LOUPE_SEARCHES_PER_MINUTE: '6', LOUPE_SEARCH_BURST: '2' });
+    const other = await api.account('trainee');
+    for (let i = 0; i < 2; i++) expect((await api.app.request('/cases', withCookie(other.cookie))).status).toBe(200);
+    await expectRateLimited(await api.app.request('/cases', withCookie(other.cookie)), 10, 'searches');
+  });
+});
