@@ -6,7 +6,8 @@
 #   pnpm         npm registry package pnpm, unpacked into .tools/pnpm
 #   livekit-srv  go install github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION
 #   ffmpeg,      Debian packages, apt-get when missing
-#   chromium
+#   chromium,
+#   iptables
 #   node_modules pnpm install --frozen-lockfile
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -71,6 +72,8 @@ ensure_debian_packages() {
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   # Chinese UI text needs a CJK font in Chromium (tests and screenshots).
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+  # The fault tests cut one browser's network with iptables (web/test/network-cut.ts).
+  command -v iptables >/dev/null || [[ -x /usr/sbin/iptables ]] || missing+=(iptables)
   ((${#missing[@]} == 0)) && return
   if [[ $(id -u) -ne 0 ]]; then
     echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2

@@ -61,12 +61,29 @@ export async function keptSegments(segmentsDir: string): Promise<{ files: string
 
 type Picture = { data: Uint8Array; width: number; height: number };
 
-// About a third of a second of pictures waiting to be written.
-const MAX_PENDING_PICTURES = 10;
+// Half a second of pictures waiting to be written, at most.
+const MAX_PENDING_PICTURES = 15;
+/**
+ * Pictures are written this many frames (200 ms) after they arrive, and the sound with them: a
+ * picture up to that late (a busy event loop, a burst from the decoder, network jitter) still
+ * takes its own frame. Written on arrival, a picture one frame late was replaced by the one
+ * before it, written twice, and a later picture was skipped to catch up: a frame lost each time.
+ */
+const PLAYOUT_DELAY_FRAMES = 6;
+
+/** Why writing a recording failed, in words for whoever opens the failed case. */
+export function failureReason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOSPC' || /no space left on device/i.test(text)
+    ? 'Recording stopped: the disk that holds recordings is full (no space left on device).'
+    : `Recording stopped: ${text}`;
+}
 
 export type RoomRecorderOptions = {
   /** Called once the first frame is written: only then does everyone see REC. */
   onCapturing?: () => void;
+  /** Called once if writing fails (the disk is full): capture has stopped, the room is left. */
+  onFailed?: (reason: string) => void;
   recordingId: string;
   sessionId: string;
   livekitWsUrl: string;
@@ -94,6 +111,8 @@ export class RoomRecorder {
   private pausedAt: number | null = null;
   private pausedTotal = 0;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  /** Why capture stopped on its own, once it has. */
+  private failure: string | null = null;
   /** Packets from participants the room has not announced yet, by claimed author. */
   private readonly unknown: { payload: Uint8Array; topic: string | undefined; at: number }[] = [];
 
@@ -114,7 +133,32 @@ export class RoomRecorder {
   }
 
   private record(event: Omit<LoggedEvent, 'mediaMs' | 'at'>, mediaMs = this.mediaMs): void {
-    this.log.append({ mediaMs, at: Date.now(), ...event } as LoggedEvent);
+    this.safely(() => this.log.append({ mediaMs, at: Date.now(), ...event } as LoggedEvent));
+  }
+
+  /** Runs a write; if it fails, capture stops (see `fail`) and nothing more is written. */
+  private safely(write: () => void): void {
+    if (this.failure) return;
+    try {
+      write();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /**
+   * Writing failed (the disk is full, ffmpeg died): stop capturing at once, leave the room and
+   * say why, rather than throw out of a timer and take the worker, and every other recording
+   * it keeps, down with it.
+   */
+  private fail(err: unknown): void {
+    if (this.failure) return;
+    this.failure = failureReason(err);
+    clearInterval(this.ticker);
+    this.abort.abort();
+    this.video?.kill();
+    void this.room.disconnect().catch(() => undefined);
+    this.o.onFailed?.(this.failure);
   }
 
   /**
@@ -129,24 +173,9 @@ export class RoomRecorder {
   }
 
   async start(paused: boolean): Promise<void> {
-    mkdirSync(this.paths.segments, { recursive: true });
-    const previous = readEventLog(this.paths.events);
-    const kept = await keptSegments(this.paths.segments);
-    // What a crash cost: sound written after the last whole video segment, and the time since.
-    const audioOnDisk = existsSync(this.paths.audio) ? statSync(this.paths.audio) : null;
-    const audioFrames = audioOnDisk ? Math.floor(audioOnDisk.size / (SAMPLES_PER_FRAME * 2)) : 0;
-    const lostMs = audioOnDisk
-      ? Date.now() - audioOnDisk.mtimeMs + (Math.max(0, audioFrames - kept.frames) * 1000) / FPS
-      : 0;
-    this.baseFrames = kept.frames;
-    this.firstSegment = kept.files.length ? Number(/seg_(\d+)/.exec(kept.files.at(-1)!)![1]) + 1 : 0;
-    this.audio = new AudioTimeline(this.paths.audio, this.baseFrames);
-    this.log = new EventLog(this.paths.events);
-    if (previous.length > 0) {
-      this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: 'recorder restarted' });
-    } else {
-      this.record({ type: 'start' });
-    }
+    // The disk may be full before the first frame: the recording fails the same way.
+    await this.openFiles().catch((err: unknown) => this.fail(err));
+    if (this.failure) return;
     if (paused) this.pause();
 
     this.room
@@ -168,7 +197,29 @@ export class RoomRecorder {
     }
     await this.requestOverlay();
     void this.pumpAudio();
-    this.ticker = setInterval(() => this.tick(), 1000 / (FPS * 2));
+    this.ticker = setInterval(() => this.safely(() => this.tick()), 1000 / (FPS * 2));
+  }
+
+  /** Opens the segments, the sound and the log, after whatever a crash left of them. */
+  private async openFiles(): Promise<void> {
+    mkdirSync(this.paths.segments, { recursive: true });
+    const previous = readEventLog(this.paths.events);
+    const kept = await keptSegments(this.paths.segments);
+    // What a crash cost: sound written after the last whole video segment, and the time since.
+    const audioOnDisk = existsSync(this.paths.audio) ? statSync(this.paths.audio) : null;
+    const audioFrames = audioOnDisk ? Math.floor(audioOnDisk.size / (SAMPLES_PER_FRAME * 2)) : 0;
+    const lostMs = audioOnDisk
+      ? Date.now() - audioOnDisk.mtimeMs + (Math.max(0, audioFrames - kept.frames) * 1000) / FPS
+      : 0;
+    this.baseFrames = kept.frames;
+    this.firstSegment = kept.files.length ? Number(/seg_(\d+)/.exec(kept.files.at(-1)!)![1]) + 1 : 0;
+    this.audio = new AudioTimeline(this.paths.audio, this.baseFrames);
+    this.log = new EventLog(this.paths.events);
+    if (previous.length > 0) {
+      this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: 'recorder restarted' });
+    } else {
+      this.record({ type: 'start' });
+    }
   }
 
   /**
@@ -217,7 +268,8 @@ export class RoomRecorder {
       for await (const { frame } of new VideoStream(track)) {
         if (this.abort.signal.aborted) break;
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
-        this.pending.push({ data: new Uint8Array(i420.data), width: i420.width, height: i420.height });
+        // The frame's data is already this process's own copy.
+        this.pending.push({ data: i420.data, width: i420.width, height: i420.height });
         // Far behind (the encoder stalled): keep the newest pictures, the clock stays true.
         if (this.pending.length > MAX_PENDING_PICTURES) this.pending.splice(0, this.pending.length - MAX_PENDING_PICTURES);
       }
@@ -232,12 +284,14 @@ export class RoomRecorder {
   }
 
   /**
-   * Writes every video frame (and its sound) the media clock is due: each picture received, in
-   * order; the last one again when none is waiting; the oldest skipped when more than two are.
+   * Writes every video frame (and its sound) the media clock is due, PLAYOUT_DELAY_FRAMES behind
+   * the pictures: each picture received, in order; the last one again when none is waiting; the
+   * oldest skipped when three more than the delay holds are waiting (theatre's clock runs fast).
    */
   private tick(): void {
     if (this.pausedAt !== null) {
-      this.pending = this.pending.slice(-1);
+      // Nothing seen while paused is recorded.
+      this.pending = [];
       return;
     }
     const first = this.written?.picture ?? this.pending[0];
@@ -248,25 +302,39 @@ export class RoomRecorder {
         width: first.width - (first.width % 2),
         height: first.height - (first.height % 2),
         firstSegment: this.firstSegment,
+        onFailure: (err) => this.fail(err),
       });
       this.clockStart = performance.now();
       this.pausedTotal = 0;
       this.o.onCapturing?.();
     }
     const v = this.video;
-    const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000);
+    const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000) - PLAYOUT_DELAY_FRAMES;
     while (v.framesWritten < due) {
-      if (due - v.framesWritten === 1 && this.pending.length > 2) this.pending.shift();
-      const next = this.pending.shift();
-      if (next) this.written = { picture: next, frame: this.frames };
-      const picture = this.written!.picture;
-      v.write(
-        picture.width === v.width && picture.height === v.height
-          ? picture.data
-          : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
-      );
-      this.audio.writeFrame();
+      if (due - v.framesWritten === 1 && this.pending.length > PLAYOUT_DELAY_FRAMES + 3) this.pending.shift();
+      this.writeFrame(v);
     }
+  }
+
+  /** Writes the next picture waiting (or the last one again) and a frame's worth of sound. */
+  private writeFrame(v: SegmentedVideo): void {
+    const next = this.pending.shift();
+    if (next) this.written = { picture: next, frame: this.frames };
+    const picture = this.written!.picture;
+    v.write(
+      picture.width === v.width && picture.height === v.height
+        ? picture.data
+        : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
+    );
+    this.audio.writeFrame();
+  }
+
+  /**
+   * Pictures that arrived before a pause or stop were on screen before it: they are written now
+   * rather than dropped. The clock is that far ahead after it, so a resume waits the delay again.
+   */
+  private writeWaiting(): void {
+    if (this.video) while (this.pending.length > 0) this.writeFrame(this.video);
   }
 
   private onData(payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined): void {
@@ -312,6 +380,7 @@ export class RoomRecorder {
 
   pause(log = true): void {
     if (this.pausedAt !== null) return;
+    this.safely(() => this.writeWaiting());
     this.pausedAt = performance.now();
     this.audio.discardQueued();
     if (log) this.record({ type: 'pause' });
@@ -328,11 +397,18 @@ export class RoomRecorder {
   async stop(): Promise<void> {
     clearInterval(this.ticker);
     this.abort.abort();
+    if (this.pausedAt === null) this.safely(() => this.writeWaiting());
     this.record({ type: 'stop' });
     await this.room.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
-    await this.video?.close();
-    this.audio.close();
-    this.log.close();
+    if (!this.failure) await this.video?.close();
+    // After a failed write, the files are closed as they are: flushing them could fail the same way.
+    for (const file of [this.audio, this.log]) {
+      try {
+        file?.close();
+      } catch (err) {
+        if (!this.failure) throw err;
+      }
+    }
   }
 }

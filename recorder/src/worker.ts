@@ -11,6 +11,11 @@ import { RoomRecorder, recordingPaths } from './room-recorder.ts';
 export class RecorderWorker {
   private readonly active = new Map<string, RoomRecorder>();
   private readonly finishing = new Set<string>();
+  /**
+   * Recordings that failed while capturing, with why and whether the api knows: never started
+   * again, even by a poll that read the work list before the api was told.
+   */
+  private readonly failed = new Map<string, { reason: string; reported: boolean }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
@@ -43,11 +48,14 @@ export class RecorderWorker {
   }
 
   private async handle(item: Work): Promise<void> {
+    const failure = this.failed.get(item.id);
+    if (failure) return failure.reported ? undefined : this.reportFailure(item.id);
     const recorder = this.active.get(item.id);
     if (item.status === 'recording' || item.status === 'paused') {
       if (!recorder) {
         const created = new RoomRecorder({
           onCapturing: () => void this.api.capturing(item.id).catch((err) => console.error(`recording ${item.id}:`, err)),
+          onFailed: (reason) => void this.abandon(item.id, reason),
           recordingId: item.id,
           sessionId: item.sessionId,
           livekitWsUrl: this.config.livekitWsUrl,
@@ -56,7 +64,7 @@ export class RecorderWorker {
         });
         this.active.set(item.id, created);
         await created.start(item.status === 'paused');
-        console.log(`recording ${item.id} (session ${item.sessionId}) started`);
+        if (this.active.has(item.id)) console.log(`recording ${item.id} (session ${item.sessionId}) started`);
       } else if (item.status === 'paused') recorder.pause();
       else recorder.resume();
       return;
@@ -79,6 +87,31 @@ export class RecorderWorker {
       const reason = err instanceof Error ? err.message : String(err);
       console.error(`recording ${id} failed: ${reason}`);
       await this.api.report(id, { status: 'failed', durationMs: null, failure: reason, chapters: [] }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A recording that could not be written (the disk is full) is given up, not retried: its
+   * recorder is stopped and the api told why, which ends it for everyone. Other recordings
+   * and the worker go on.
+   */
+  private async abandon(id: string, reason: string): Promise<void> {
+    console.error(`recording ${id} failed: ${reason}`);
+    this.failed.set(id, { reason, reported: false });
+    const recorder = this.active.get(id);
+    this.active.delete(id);
+    await recorder?.stop().catch(() => undefined);
+    await this.reportFailure(id);
+  }
+
+  /** Tells the api why; if it cannot be reached, the next poll tries again. */
+  private async reportFailure(id: string): Promise<void> {
+    const failure = this.failed.get(id)!;
+    try {
+      await this.api.report(id, { status: 'failed', durationMs: null, failure: failure.reason, chapters: [] });
+      failure.reported = true;
+    } catch (err) {
+      console.error(`recording ${id}: could not report its failure:`, err instanceof Error ? err.message : err);
     }
   }
 

@@ -12,53 +12,18 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
-import {
-  LocalVideoTrack,
-  Room,
-  RoomEvent,
-  TrackKind,
-  TrackPublishOptions,
-  TrackSource,
-  VideoBufferType,
-  VideoFrame,
-  VideoSource,
-  VideoStream,
-  dispose,
-} from '@livekit/rtc-node';
+import { Room, RoomEvent, TrackKind, VideoBufferType, VideoStream, dispose } from '@livekit/rtc-node';
 import { createApp, createUser, livekitRooms, migrateDb, openDb, parseApiConfig } from '@loupe/api';
 import type { GlobalRole } from '@loupe/protocol';
 import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
 import { finalise } from '../src/finalise.ts';
 import { recordingPaths } from '../src/room-recorder.ts';
+import { NumberedPicture, publishNumberedPicture, readNumber, type NumberedPublisher } from './numbered-picture.ts';
 
 const run = promisify(execFile);
 const W = 640;
 const H = 360;
-const BITS = 14;
-const BLOCK = 40;
 const RECORDER_TOKEN = 'recorder-token-for-the-recording-test-0123';
-
-/** A grey frame whose top row of blocks spells its number in binary (white = 1). */
-function numberedFrame(n: number): Uint8Array {
-  const data = new Uint8Array((W * H * 3) / 2);
-  data.fill(90, 0, W * H);
-  data.fill(128, W * H);
-  for (let bit = 0; bit < BITS; bit++) {
-    const value = (n >> bit) & 1 ? 235 : 16;
-    for (let y = 8; y < 8 + BLOCK; y++) data.fill(value, y * W + bit * (BLOCK + 4) + 8, y * W + bit * (BLOCK + 4) + 8 + BLOCK);
-  }
-  return data;
-}
-
-/** Reads the number back from a luma plane (width `w`), sampling each block's centre. */
-function readNumber(luma: Uint8Array, w: number): number {
-  let n = 0;
-  for (let bit = 0; bit < BITS; bit++) {
-    const x = bit * (BLOCK + 4) + 8 + BLOCK / 2;
-    if (luma[(8 + BLOCK / 2) * w + x]! > 128) n |= 1 << bit;
-  }
-  return n;
-}
 
 let livekit: LiveKit;
 let server: ServerType;
@@ -69,6 +34,7 @@ let dir: string;
 let recorder: Service;
 let recorderEnv: Record<string, string>;
 const rooms: Room[] = [];
+const publishers: NumberedPublisher[] = [];
 const cleanups: (() => void)[] = [];
 
 /** GET without a body, POST with one. */
@@ -124,6 +90,7 @@ function startRecorder(): Service {
 
 afterAll(async () => {
   await recorder?.stop();
+  for (const publisher of publishers) await publisher.stop();
   for (const room of rooms) await room.disconnect().catch(() => undefined);
   await dispose();
   server?.close();
@@ -169,13 +136,17 @@ async function mentoredSession(tag: string) {
   await call(`/sessions/${session.id}/members`, host.cookie, { email: mentor.email, role: 'mentor' });
   await call(`/sessions/${session.id}/start`, host.cookie, {});
 
-  const theatreRoom = await joinRoom(session.id, theatre.cookie);
-  const source = new VideoSource(W, H);
-  const track = LocalVideoTrack.createVideoTrack('surgical picture', source);
-  await theatreRoom.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }));
-  const state = { sent: 0, armedAt: null as number | null, every: 45, max: 3, drawn: [] as number[] };
-  const publisher = setInterval(() => source.captureFrame(new VideoFrame(numberedFrame(state.sent++), W, H, VideoBufferType.I420)), 1000 / 30);
-  cleanups.push(() => clearInterval(publisher));
+  const publisher = await publishNumberedPicture(await joinRoom(session.id, theatre.cookie), new NumberedPicture(W, H));
+  publishers.push(publisher);
+  const state = {
+    get sent() {
+      return publisher.sent;
+    },
+    armedAt: null as number | null,
+    every: 45,
+    max: 3,
+    drawn: [] as number[],
+  };
 
   const mentorRoom = await joinRoom(session.id, mentor.cookie);
   mentorRoom.on(RoomEvent.TrackSubscribed, (t) => {

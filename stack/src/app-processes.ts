@@ -6,28 +6,49 @@ import { spawnService, type Service } from './service.ts';
 
 export type RunningApp = { url: string; service: Service; stop(): Promise<void> };
 
-/** Runs the api as its own process (`node api/src/main.ts`) on a free port. */
-export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string; env?: Record<string, string> }): Promise<RunningApp> {
-  const port = await freePort();
-  const service = spawnService('api', process.execPath, ['src/main.ts'], {
-    cwd: join(ROOT, 'api'),
-    env: {
-      LOUPE_DB_URL: o.dbUrl,
-      LOUPE_API_HOST: '127.0.0.1',
-      LOUPE_API_PORT: String(port),
-      LIVEKIT_URL: o.livekit.httpUrl,
-      LIVEKIT_PUBLIC_URL: o.livekit.wsUrl,
-      LIVEKIT_API_KEY: o.livekit.apiKey,
-      LIVEKIT_API_SECRET: o.livekit.apiSecret,
-      ...o.env,
-    },
-  });
+/** The api process, which fault tests kill and start again. */
+export type RunningApi = RunningApp & {
+  /** kill -9, then start again on the same port, database and environment. */
+  restart(): Promise<void>;
+};
+
+/**
+ * Runs the api as its own process (`node api/src/main.ts`) on `port` (a free one when omitted:
+ * pass one to point livekit-server's webhooks at it before it starts).
+ */
+export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string; port?: number; env?: Record<string, string> }): Promise<RunningApi> {
+  const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, 20_000).catch(async (err) => {
-    await service.stop();
-    throw new Error(`api did not start: ${String(err)}\n${service.output()}`);
-  });
-  return { url, service, stop: () => service.stop() };
+  const launch = async () => {
+    const service = spawnService('api', process.execPath, ['src/main.ts'], {
+      cwd: join(ROOT, 'api'),
+      env: {
+        LOUPE_DB_URL: o.dbUrl,
+        LOUPE_API_HOST: '127.0.0.1',
+        LOUPE_API_PORT: String(port),
+        LIVEKIT_URL: o.livekit.httpUrl,
+        LIVEKIT_PUBLIC_URL: o.livekit.wsUrl,
+        LIVEKIT_API_KEY: o.livekit.apiKey,
+        LIVEKIT_API_SECRET: o.livekit.apiSecret,
+        ...o.env,
+      },
+    });
+    await waitForHttp(`${url}/health`, 20_000).catch(async (err) => {
+      await service.stop();
+      throw new Error(`api did not start: ${String(err)}\n${service.output()}`);
+    });
+    return service;
+  };
+  const api: RunningApi = {
+    url,
+    service: await launch(),
+    stop: () => api.service.stop(),
+    async restart() {
+      await api.service.kill();
+      api.service = await launch();
+    },
+  };
+  return api;
 }
 
 /** Runs the recorder worker (`node recorder/src/main.ts`) against a running api. */
@@ -47,13 +68,16 @@ export async function startRecorderProcess(o: { livekit: LiveKit; apiUrl: string
   return { url: o.apiUrl, service, stop: () => service.stop() };
 }
 
-/** Runs the built web app (`node web/build/index.js`) on a free port, talking to `apiUrl`. */
-export async function startWebProcess(o: { apiUrl: string }): Promise<RunningApp> {
+/**
+ * Runs the built web app (`node web/build/index.js`) on a free port, talking to `apiUrl`; its
+ * pages may connect to `livekit` (their CSP names it).
+ */
+export async function startWebProcess(o: { apiUrl: string; livekit: LiveKit }): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const service = spawnService('web', process.execPath, ['build/index.js'], {
     cwd: join(ROOT, 'web'),
-    env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl },
+    env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl, LIVEKIT_PUBLIC_URL: o.livekit.wsUrl },
   });
   await waitForHttp(url, 20_000).catch(async (err) => {
     await service.stop();

@@ -5,6 +5,8 @@ export type ChromiumOptions = {
   /** A Y4M file the fake camera plays (make one with ffmpeg). */
   fakeVideo?: string;
   extraArgs?: string[];
+  /** A program that runs Chromium with the arguments it is given (fault tests wrap it). */
+  executablePath?: string;
 };
 
 /**
@@ -26,6 +28,6 @@ export function launchChromium(options: ChromiumOptions = {}): Promise<Browser> 
     ...(options.fakeVideo ? [`--use-file-for-fake-video-capture=${options.fakeVideo}`] : []),
     ...(options.extraArgs ?? []),
   ];
-  const launch: LaunchOptions = { executablePath: CHROMIUM_BIN, headless: true, args };
+  const launch: LaunchOptions = { executablePath: options.executablePath ?? CHROMIUM_BIN, headless: true, args };
   return chromium.launch(launch);
 }

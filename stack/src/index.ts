@@ -7,6 +7,6 @@ export type { LiveKit, LiveKitKeys, LiveKitOptions } from './livekit.ts';
 export { launchChromium } from './chromium.ts';
 export type { ChromiumOptions } from './chromium.ts';
 export { startApiProcess, startRecorderProcess, startWebProcess } from './app-processes.ts';
-export type { RunningApp } from './app-processes.ts';
+export type { RunningApp, RunningApi } from './app-processes.ts';
 export { buildWebIfStale } from './web-build.ts';
 export { makeTissueVideo } from './fake-video.ts';

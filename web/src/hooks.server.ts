@@ -2,6 +2,7 @@ import type { Handle } from '@sveltejs/kit';
 import { isLocale, localeFromAcceptLanguage, LOCALE_COOKIE } from '$lib/i18n/locales.ts';
 import { API_PREFIX, proxyToApi } from '$lib/server/proxy.ts';
 import { serverApi } from '$lib/server/api.ts';
+import { setPageSecurityHeaders } from '$lib/server/security-headers.ts';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const { pathname } = event.url;
@@ -22,8 +23,6 @@ export const handle: Handle = async ({ event, resolve }) => {
   const response = await resolve(event, {
     transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale === 'zh' ? 'zh-CN' : 'en'),
   });
-  response.headers.set('x-content-type-options', 'nosniff');
-  response.headers.set('referrer-policy', 'same-origin');
-  response.headers.set('x-frame-options', 'DENY');
+  setPageSecurityHeaders(response.headers);
   return response;
 };

@@ -11,14 +11,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { Room, dispose } from '@livekit/rtc-node';
 import { makeTissueVideo } from '@loupe/stack';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
-import { colourBox, pictureRect, waitForColour, type Box, type Rgb } from './pixels.ts';
-
-const CYAN: Rgb = [0x00, 0xe5, 0xff];
-const LIME: Rgb = [0x76, 0xff, 0x03];
-const YELLOW: Rgb = [0xff, 0xea, 0x00];
-const BLUE: Rgb = [0x44, 0x8a, 0xff];
-const LIVE = '[data-testid="live"] [data-picture-rect]';
-const STILL = '[data-testid="still"] [data-picture-rect]';
+import { colourBox, waitForColour, type Box, type Rgb } from './pixels.ts';
+import { BLUE, CYAN, LIME, LIVE, STILL, YELLOW, at, drag, openPage, waitForPicture, type Viewport } from './live-pages.ts';
 
 let stack: BrowserStack;
 let dir: string;
@@ -36,40 +30,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(who: { email: string; password: string }, url: string, viewport: { width: number; height: number }, mobile = false) {
-  const context = await stack.contextFor(who, { viewport, ...(mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 1 } : {}) });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('dialog', (d) => void d.accept());
-  await page.goto(`${stack.web.url}${url}`);
-  return page;
-}
-
-async function waitForPicture(page: Page, selector = LIVE) {
-  await page.waitForFunction(
-    (sel) => {
-      const video = document.querySelector(`${sel} video`) as HTMLVideoElement | null;
-      return !!video && video.videoWidth > 0 && video.readyState >= 2;
-    },
-    selector,
-    { timeout: 30_000 },
-  );
-}
-
-/** Page pixels of a normalised point of the picture on this page. */
-async function at(page: Page, point: [number, number]): Promise<[number, number]> {
-  const rect = await pictureRect(page, LIVE);
-  return [rect.x + point[0] * rect.width, rect.y + point[1] * rect.height];
-}
-
-async function drag(page: Page, from: [number, number], to: [number, number], steps = 12, release = true) {
-  const [x1, y1] = await at(page, from);
-  const [x2, y2] = await at(page, to);
-  await page.mouse.move(x1, y1);
-  await page.mouse.down();
-  await page.mouse.move(x2, y2, { steps });
-  if (release) await page.mouse.up();
-}
+const open = (who: { email: string; password: string }, url: string, viewport: Viewport, mobile = false) =>
+  openPage(stack, contexts, who, url, viewport, { mobile });
 
 const close = (a: number, b: number, tolerance = 0.01) => Math.abs(a - b) <= tolerance;
 function sameBox(a: Box | null, b: Box | null, label: string) {
@@ -339,6 +301,42 @@ describe('live telementoring in Chromium', () => {
     }
   });
 
+  it('a flood of 10 000 ops a second from one mentor is cut to the sender’s rate and counted; the real mentor still draws for everyone', async () => {
+    const flooder = await stack.account('mentor', 'Flooding Mentor');
+    await stack.invite(sessionId, flooder.email, 'mentor');
+    const { token, url } = await stack.tokenFor(sessionId, flooder);
+    const room = new Room();
+    await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+    try {
+      // Valid ops that change nothing anyone can see (erasing drawings that do not exist), so
+      // only the rate limit stands between them and the pages.
+      const op = (i: number) => ({ v: 1, id: `flood${i}`, author: flooder.id, seq: i, t: Date.now(), frame: null, kind: 'erase', target: { author: flooder.id, id: `none${i}` } });
+      const limited = async () => Number(/rate_limited:(\d+)/.exec((await theatre.locator('[data-dropped]').first().getAttribute('data-drop-reasons')) ?? '')?.[1] ?? 0);
+      const before = await limited();
+      const started = Date.now();
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        sends.push(room.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op(i))), { reliable: true, topic: 'loupe.ops' }));
+        if (i % 1000 === 999) await new Promise((r) => setTimeout(r, 100));
+      }
+      await Promise.all(sends);
+      const seconds = (Date.now() - started) / 1000;
+      // The limit lets a burst of 480 through, then 240 a second: everything beyond is dropped.
+      const mustDrop = Math.floor(10_000 - 480 - 240 * (seconds + 2));
+      await theatre.waitForFunction(
+        (n) => Number(/rate_limited:(\d+)/.exec(document.querySelector('[data-dropped]')?.getAttribute('data-drop-reasons') ?? '')?.[1] ?? 0) >= n,
+        before + mustDrop,
+        { timeout: 60_000 },
+      );
+      expect(await limited()).toBeLessThanOrEqual(before + 10_000);
+      // Still white from the test before; the earlier white line ends at x = 0.3.
+      await drag(mentor, [0.5, 0.8], [0.9, 0.8]);
+      for (const page of [theatre, observer]) await waitForColour(page, LIVE, [255, 255, 255], (b) => !!b && close(b.maxX, 0.9));
+    } finally {
+      await room.disconnect();
+    }
+  });
+
   it('theatre records with consent confirmed; everyone sees REC; a mentor’s bookmark becomes part of the recording', async () => {
     await theatre.getByRole('button', { name: '● Record' }).click();
     const start = theatre.getByRole('button', { name: '● Start recording' });
@@ -420,5 +418,21 @@ describe('live telementoring in Chromium', () => {
     for (const page of [theatre, observer, mentor]) {
       for (const colour of [CYAN, LIME, YELLOW, BLUE, [255, 255, 255] as Rgb]) await waitForColour(page, LIVE, colour, (b) => b === null);
     }
+  });
+
+  it('a tap of the pen leaves a dot where it touched, on every screen', async () => {
+    await mentor.getByRole('radio', { name: 'Pen' }).click();
+    await mentor.getByRole('radio', { name: 'Colour 1' }).click();
+    const [x, y] = await at(mentor, [0.7, 0.6]);
+    await mentor.mouse.click(x, y);
+    for (const page of [theatre, observer, mentor]) {
+      const dot = await waitForColour(page, LIVE, CYAN, (b) => b !== null);
+      expect(close((dot!.minX + dot!.maxX) / 2, 0.7)).toBe(true);
+      expect(close((dot!.minY + dot!.maxY) / 2, 0.6)).toBe(true);
+    }
+  });
+
+  it('theatre, mentors, observers, the display and the case player worked within their Content-Security-Policy', () => {
+    expect(stack.policyViolations).toEqual([]);
   });
 });

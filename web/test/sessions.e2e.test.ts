@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
+import { watchPolicyViolations, type PolicyViolation } from './policy-violations.ts';
 
 let stack: BrowserStack;
 beforeAll(async () => {
@@ -11,7 +12,7 @@ afterAll(() => stack?.stop());
 describe('signing in and scheduling, in Chromium', () => {
   it('a surgeon signs in, schedules a session and sees it on the dashboard', async () => {
     const surgeon = await stack.account('surgeon', 'Dr. Chen Hao');
-    const context = await stack.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' });
+    const context = await stack.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' });
     const page = await context.newPage();
 
     await page.goto(stack.web.url);
@@ -41,7 +42,7 @@ describe('signing in and scheduling, in Chromium', () => {
 
   it('a wrong password says so, and no session cookie is set', async () => {
     const mentor = await stack.account('mentor', 'Prof. Zhang Min');
-    const context = await stack.browser.newContext({ locale: 'en-GB' });
+    const context = await stack.newContext({ locale: 'en-GB' });
     const page = await context.newPage();
     await page.goto(`${stack.web.url}/login`);
     await page.getByLabel('Email').fill(mentor.email);
@@ -52,9 +53,32 @@ describe('signing in and scheduling, in Chromium', () => {
     await context.close();
   });
 
+  it('after five wrong passwords the form says sign-in is paused, and for how long', async () => {
+    const mentor = await stack.account('mentor', 'Prof. Li Wen');
+    const context = await stack.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(`${stack.web.url}/login`);
+    await page.getByLabel('Email').fill(mentor.email);
+    const alert = page.getByRole('alert');
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel('Password').fill(`wrong guess ${i}`);
+      const answered = page.waitForResponse((r) => r.url().endsWith('/api/auth/sign-in'));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      expect((await answered).status()).toBe(401);
+    }
+    // Even the right password now waits out the lockout.
+    await page.getByLabel('Password').fill(mentor.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await alert.filter({ hasText: 'paused' }).waitFor();
+    await expect(alert.innerText()).resolves.toBe(
+      'Too many failed sign-ins. To protect the account, signing in is paused: try again in 30 seconds.',
+    );
+    await context.close();
+  });
+
   it('speaks Chinese to a Chinese browser, and the user can switch language', async () => {
     const trainee = await stack.account('trainee', '李娜');
-    const context = await stack.browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+    const context = await stack.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(`${stack.web.url}/login`);
     await expect(page.getByRole('heading', { name: '登录 Loupe' }).isVisible()).resolves.toBe(true);
@@ -75,7 +99,7 @@ describe('signing in and scheduling, in Chromium', () => {
   it('a host invites a mentor, who then sees the session with a join button', async () => {
     const host = await stack.account('surgeon', 'Dr. Host');
     const mentor = await stack.account('mentor', 'Prof. Expert');
-    const context = await stack.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' });
+    const context = await stack.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB' });
     const page = await context.newPage();
     await stack.signIn(page, host);
     await page.getByLabel('Title').fill('Thyroid lobectomy');
@@ -92,11 +116,52 @@ describe('signing in and scheduling, in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'session-detail.png') });
     await context.close();
 
-    const mentorContext = await stack.browser.newContext({ locale: 'en-GB' });
+    const mentorContext = await stack.newContext({ locale: 'en-GB' });
     const mentorPage = await mentorContext.newPage();
     await stack.signIn(mentorPage, mentor);
     const card = mentorPage.locator('article.session', { hasText: 'Thyroid lobectomy' });
     await expect(card.getByRole('link', { name: 'Join as Mentor' }).getAttribute('href')).resolves.toMatch(/\/mentor$/);
     await mentorContext.close();
+  });
+
+  it('pages carry a strict CSP that lets them reach exactly the LiveKit server the api hands out', async () => {
+    const host = await stack.account('surgeon', 'Dr. Headers');
+    const session = await stack.liveSession(host, []);
+    const livekit = new URL((await stack.tokenFor(session.id, host)).url);
+    const res = await fetch(`${stack.web.url}/login`);
+    const csp = new Map(
+      res.headers
+        .get('content-security-policy')!
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...sources]) => [name!, sources]),
+    );
+    expect(csp.get('connect-src')).toEqual(["'self'", `ws://${livekit.host}`, `http://${livekit.host}`]);
+    expect(csp.get('default-src')).toEqual(["'self'"]);
+    // SvelteKit's start-up script runs by its nonce; nothing else inline does.
+    expect(csp.get('script-src')).toEqual(["'self'", expect.stringMatching(/^'nonce-.+'$/)]);
+    expect(csp.get('style-src-elem')).toEqual(["'self'"]);
+    expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(csp.get('object-src')).toEqual(["'none'"]);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('permissions-policy')).toMatch(/camera=\(self\), microphone=\(self\), display-capture=\(self\)/);
+
+    // The policy is enforced, and what a page tries against it is seen by the watcher the
+    // other tests rely on.
+    const context = await stack.browser.newContext();
+    const caught: PolicyViolation[] = [];
+    await watchPolicyViolations(context, caught);
+    const page = await context.newPage();
+    await page.goto(`${stack.web.url}/login`);
+    const fetched = await page.evaluate(() => fetch('http://127.0.0.1:9/elsewhere').then(() => 'fetched', () => 'refused'));
+    expect(fetched).toBe('refused');
+    await expect.poll(() => caught.map((v) => v.what).join('\n')).toMatch(/connect-src blocked http:\/\/127\.0\.0\.1:9\/elsewhere/);
+    await context.close();
+  });
+
+  it('no page ran into its Content-Security-Policy or Permissions-Policy', () => {
+    expect(stack.policyViolations).toEqual([]);
   });
 });

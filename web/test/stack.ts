@@ -12,6 +12,7 @@ import type { GlobalRole, LiveSession, SessionRole, User } from '@loupe/protocol
 import {
   ROOT,
   buildWebIfStale,
+  freePort,
   launchChromium,
   startApiProcess,
   startLiveKit,
@@ -19,6 +20,7 @@ import {
   startWebProcess,
   type ChromiumOptions,
 } from '@loupe/stack';
+import { watchPolicyViolations, type PolicyViolation } from './policy-violations.ts';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
@@ -28,23 +30,38 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   const { db, client } = await openDb(dbUrl);
   await migrateDb(db);
   await buildWebIfStale();
-  const livekit = await startLiveKit();
+  // livekit-server posts its webhooks to the api, as `make start` wires them.
+  const apiPort = await freePort();
+  const livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
   const recorderToken = randomBytes(32).toString('hex');
   const mediaDir = join(dir, 'media');
-  const api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir } });
+  const api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir } });
   const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
-  const web = await startWebProcess({ apiUrl: api.url });
+  const web = await startWebProcess({ apiUrl: api.url, livekit });
   const browser: Browser = await launchChromium(chromium);
   await mkdir(SCREENSHOTS, { recursive: true });
 
   let counter = 0;
   let hostCookie: string | null = null;
+  const policyViolations: PolicyViolation[] = [];
   return {
     livekit,
     api,
     web,
     browser,
     mediaDir,
+    /** What the pages of every context made by `newContext` tried and the CSP refused. */
+    policyViolations,
+    /** A browser context whose policy violations are recorded in `policyViolations`. */
+    async newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+      const context = await browser.newContext({ locale: 'en-GB', ...options });
+      await watchPolicyViolations(context, policyViolations);
+      return context;
+    },
+    /** Rows of a query on the api's database, for what the api keeps but shows nobody (webhook events). */
+    async query(sql: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
+      return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
+    },
     /** An account created straight in the database, with its password. */
     async account(role: GlobalRole, name: string): Promise<User & { password: string }> {
       const password = `long enough passphrase ${++counter}`;
@@ -63,7 +80,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     },
     /** A browser context already signed in as `who`. */
     async contextFor(who: { email: string; password: string }, options: BrowserContextOptions = {}): Promise<BrowserContext> {
-      const context = await browser.newContext({ locale: 'en-GB', ...options });
+      const context = await this.newContext(options);
       await context.addCookies([{ name: 'loupe_session', value: await this.cookieFor(who), url: web.url }]);
       return context;
     },

@@ -94,4 +94,19 @@ describe('the recorder’s internal api', () => {
     const after = await json(await api.app.request(`/sessions/${session.id}/recording`, withCookie(host.cookie)));
     expect(after).toMatchObject({ status: 'ready', durationMs: 61_000 });
   });
+
+  it('a failure reported while capturing (the disk is full) ends the recording: REC off, a failed case with the reason', async () => {
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    const failure = 'Recording stopped: the disk that holds recordings is full (no space left on device).';
+    const outcome = await recorder(`/internal/recordings/${started.id}/outcome`, postJson({ status: 'failed', durationMs: null, failure }));
+    expect(outcome.status).toBe(204);
+    const after = await json(await api.app.request(`/sessions/${session.id}/recording`, withCookie(host.cookie)));
+    expect(after).toMatchObject({ status: 'failed', failure, stoppedAt: expect.any(String) });
+    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'off']);
+    expect((await json(await recorder('/internal/recordings/active'))).recordings).toEqual([]);
+    const { cases } = await json(await api.app.request('/cases', withCookie(host.cookie)));
+    expect(cases).toMatchObject([{ sessionId: session.id, status: 'failed', failure }]);
+    // The recording can be started again once the disk has room.
+    expect((await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie))).status).toBe(201);
+  });
 });

@@ -15,9 +15,11 @@ export class SegmentedVideo {
   private readonly ffmpeg: ChildProcess;
   private readonly exited: Promise<number | null>;
   private errors = '';
+  private ending = false;
   framesWritten = 0;
 
-  constructor(o: { dir: string; width: number; height: number; firstSegment: number }) {
+  /** `onFailure`: ffmpeg stopped before it was asked to (it could not write a segment: the disk is full). */
+  constructor(o: { dir: string; width: number; height: number; firstSegment: number; onFailure?: (err: Error) => void }) {
     this.width = o.width;
     this.height = o.height;
     // prettier-ignore
@@ -35,7 +37,10 @@ export class SegmentedVideo {
     this.ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.ffmpeg.stderr?.on('data', (d: Buffer) => (this.errors = (this.errors + d.toString()).slice(-4000)));
     this.ffmpeg.stdin?.on('error', () => undefined);
-    this.exited = once(this.ffmpeg, 'exit').then(([code]) => code as number | null);
+    this.exited = once(this.ffmpeg, 'exit').then(([code]) => {
+      if (!this.ending) o.onFailure?.(new Error(`ffmpeg (video) stopped with ${code}: ${this.errors.trim()}`));
+      return code as number | null;
+    });
   }
 
   /** One I420 frame of exactly this writer's size. */
@@ -51,12 +56,14 @@ export class SegmentedVideo {
 
   /** Ends the input and waits for ffmpeg to finish the last segment. */
   async close(): Promise<void> {
+    this.ending = true;
     this.ffmpeg.stdin?.end();
     const code = await this.exited;
     if (code !== 0) throw new Error(`ffmpeg (video) exited with ${code}: ${this.errors.trim()}`);
   }
 
   kill(): void {
+    this.ending = true;
     this.ffmpeg.kill('SIGKILL');
   }
 }

@@ -69,8 +69,12 @@ export class OverlaySync implements OverlaySource {
     room.on(RoomEvent.DataReceived, onData).on(RoomEvent.ParticipantConnected, onJoin);
     this.disposers.push(() => room.off(RoomEvent.DataReceived, onData).off(RoomEvent.ParticipantConnected, onJoin));
 
+    // A holder back from a reconnect sends its overlay to everyone at once, before the room
+    // has announced it again (see `wait`): its streams wait for it like its ops.
     room.registerTextStreamHandler(TOPICS.snapshot, async (reader, { identity }) => {
-      if (!this.isHolder(identity) || (reader.info.size ?? 0) > MAX_SNAPSHOT_BYTES) return this.drop('not_allowed');
+      if (!(await this.known(identity)) || !this.isHolder(identity) || (reader.info.size ?? 0) > MAX_SNAPSHOT_BYTES) {
+        return this.drop('not_allowed');
+      }
       const text = await reader.readAll().catch(() => '');
       if (text.length > MAX_SNAPSHOT_BYTES) return this.drop('oversized');
       let parsed;
@@ -84,7 +88,7 @@ export class OverlaySync implements OverlaySource {
     });
     room.registerByteStreamHandler(TOPICS.freezeFrame, async (reader, { identity }) => {
       const freezeId = reader.info.attributes?.freezeId;
-      if (!this.isHolder(identity) || !freezeId || (reader.info.size ?? 0) > MAX_FREEZE_FRAME_BYTES) {
+      if (!(await this.known(identity)) || !this.isHolder(identity) || !freezeId || (reader.info.size ?? 0) > MAX_FREEZE_FRAME_BYTES) {
         return this.drop('not_allowed');
       }
       const chunks = await reader.readAll().catch(() => []);
@@ -129,21 +133,37 @@ export class OverlaySync implements OverlaySource {
     this.stills = { ...this.stills, [freezeId]: URL.createObjectURL(blob) };
   }
 
-  /** Sends the whole overlay (and the current still) to one participant. */
-  async sendSnapshot(to: string): Promise<void> {
+  /** Sends the whole overlay (and the current still) to one participant, or to everyone. */
+  async sendSnapshot(to?: string): Promise<void> {
     const snapshot = this.state.snapshot((a) => (this.fadeAt.get(a.key) ?? Infinity) > performance.now());
     const local = this.room.localParticipant;
-    await local.sendText(JSON.stringify(snapshot), { topic: TOPICS.snapshot, destinationIdentities: [to] });
+    const destinationIdentities = to ? [to] : undefined;
+    await local.sendText(JSON.stringify(snapshot), { topic: TOPICS.snapshot, destinationIdentities });
     const freeze = this.state.freeze;
     const still = freeze?.frozen ? this.stillBlobs.get(freeze.id) : undefined;
     if (freeze && still) {
       await local.sendBytes(new Uint8Array(await still.arrayBuffer()), {
         topic: TOPICS.freezeFrame,
-        destinationIdentities: [to],
+        destinationIdentities,
         attributes: { freezeId: freeze.id },
         mimeType: 'image/jpeg',
       });
     }
+  }
+
+  /** Whether `identity` is in the room, waiting a while for the room to announce it. */
+  private known(identity: string): Promise<boolean> {
+    if (this.room.remoteParticipants.has(identity)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (known: boolean) => {
+        clearTimeout(timer);
+        this.room.off(RoomEvent.ParticipantConnected, onJoin);
+        resolve(known);
+      };
+      const onJoin = (p: RemoteParticipant) => p.identity === identity && done(true);
+      const timer = setTimeout(() => done(false), WAIT_FOR_PARTICIPANT_MS);
+      this.room.on(RoomEvent.ParticipantConnected, onJoin);
+    });
   }
 
   private isHolder(identity: string): boolean {

@@ -11,13 +11,15 @@ type KonvaModule = typeof Konva;
 type Entry = { node: Konva.Group; signature: string; line?: Konva.Line; drawn?: number };
 
 /**
- * A stroke's line. A path of one point draws nothing, and Chromium draws no round cap on a
- * segment of zero length either, so a stroke that has only its first point (the pen just touched
- * down, or a tap) is drawn as a dot: a segment a hundredth of a pixel long, all round cap.
+ * A stroke's line. Chromium draws nothing for a path that does not move (one point, or a tap
+ * whose points are all the same), not even the round caps, so such a stroke (the pen just
+ * touched down, or a tap) is drawn as a dot: a segment a hundredth of a pixel long, all cap.
  */
 function strokeLine(points: ([number, number] | undefined)[], rect: Rect): number[] {
   const flat = points.flatMap((p) => (p ? toPixels(p, rect) : []));
-  return flat.length === 2 ? [flat[0]!, flat[1]!, flat[0]! + 0.01, flat[1]!] : flat;
+  const [x = 0, y = 0] = flat;
+  const still = flat.every((v, i) => v === (i % 2 === 0 ? x : y));
+  return still && flat.length > 0 ? [x, y, x + 0.01, y] : flat;
 }
 
 export function strokeWidthPx(a: Annotation, rect: Rect): number {

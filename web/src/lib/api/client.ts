@@ -13,15 +13,18 @@ export type ApiClient = ReturnType<typeof apiClient>;
 export class ApiFailure extends Error {
   readonly code: ErrorCode | 'network';
   readonly status: number;
+  /** With `rate_limited`: the seconds the api asked to wait (its Retry-After). */
+  readonly retryAfter: number | null;
 
-  constructor(code: ErrorCode | 'network', message: string, status: number) {
+  constructor(code: ErrorCode | 'network', message: string, status: number, retryAfter: number | null = null) {
     super(message);
     this.code = code;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 
-type AnyResponse = { ok: boolean; status: number; json(): Promise<unknown> };
+type AnyResponse = { ok: boolean; status: number; headers: Headers; json(): Promise<unknown> };
 /** The body type of the successful members of a typed client's response union. */
 type Success<R> = R extends { ok: true; json(): Promise<infer T> } ? T : never;
 
@@ -38,5 +41,11 @@ export async function unwrap<R extends AnyResponse>(request: Promise<R>): Promis
   }
   if (res.ok) return (await res.json()) as Success<R>;
   const body = (await res.json().catch(() => null)) as { error?: { code: ErrorCode; message: string } } | null;
-  throw new ApiFailure(body?.error?.code ?? 'internal', body?.error?.message ?? `HTTP ${res.status}`, res.status);
+  const retryAfter = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+  throw new ApiFailure(
+    body?.error?.code ?? 'internal',
+    body?.error?.message ?? `HTTP ${res.status}`,
+    res.status,
+    Number.isFinite(retryAfter) ? retryAfter : null,
+  );
 }

@@ -12,11 +12,12 @@ export class I18n {
 
   t = (key: MessageKey, params?: Record<string, string | number>): string => translate(this.locale, key, params);
 
-  /** A date and time in the reader's language, in their own time zone. */
-  dateTime = (iso: string): string =>
-    new Intl.DateTimeFormat(this.locale === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(
-      new Date(iso),
-    );
+  /** A date and time in the reader's language, in their own time zone; `medium` shows seconds. */
+  dateTime = (iso: string, timeStyle: 'short' | 'medium' = 'short'): string =>
+    new Intl.DateTimeFormat(this.locale === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle }).format(new Date(iso));
+
+  /** A day in the reader's language and time zone. */
+  date = (iso: string): string => new Intl.DateTimeFormat(this.locale === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium' }).format(new Date(iso));
 }
 
 const KEY = Symbol('i18n');

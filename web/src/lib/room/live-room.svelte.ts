@@ -3,6 +3,7 @@
  * picture, audio. Views compose it with the overlay sync; nothing here draws.
  */
 import {
+  ConnectionState as RoomConnectionState,
   DisconnectReason,
   Room,
   RoomEvent,
@@ -13,6 +14,7 @@ import {
 } from 'livekit-client';
 import type { SessionRole } from '@loupe/protocol';
 import { apiClient, ApiFailure, unwrap } from '$lib/api/client.ts';
+import { LinkWatch } from './link-watch.ts';
 import { participantView, sortParticipants, type ParticipantView } from './participants.ts';
 import { SessionClock } from './session-clock.ts';
 
@@ -21,12 +23,16 @@ export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnectin
 /** Why joining or staying in the room failed, as a key the views translate. */
 export type RoomProblem =
   | 'token_refused'
+  | 'rate_limited'
   | 'session_ended'
   | 'server_unreachable'
   | 'removed'
   | 'replaced'
   | 'disconnected'
   | 'signed_out';
+
+/** Problems that pass by themselves: a page joining again on its own keeps trying through them. */
+export const PASSING_PROBLEMS: readonly RoomProblem[] = ['server_unreachable', 'rate_limited', 'disconnected'];
 
 export type RecordingState = 'starting' | 'recording' | 'paused' | 'off';
 
@@ -56,6 +62,9 @@ export class LiveRoom {
   role = $state<SessionRole | null>(null);
 
   private readonly audioSink: HTMLElement;
+  // Says "reconnecting" within a second or two of the link going silent, long before
+  // livekit-client notices by itself.
+  private readonly link = new LinkWatch({ bytesReceived: () => this.bytesReceived(), onChange: (stalled) => this.onLinkChange(stalled) });
 
   constructor(sessionId: string, audioSink: HTMLElement) {
     this.sessionId = sessionId;
@@ -82,6 +91,7 @@ export class LiveRoom {
       .on(RoomEvent.SignalReconnecting, () => (this.state = 'reconnecting'))
       .on(RoomEvent.Reconnected, () => {
         this.state = 'connected';
+        this.link.start();
         refresh();
       })
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(reason))
@@ -89,9 +99,12 @@ export class LiveRoom {
       .on(RoomEvent.RoomMetadataChanged, (metadata) => (this.recording = recordingState(metadata)));
   }
 
-  /** Gets a token from the api and joins the room. */
-  async connect(options: { displayOnly?: boolean } = {}): Promise<boolean> {
-    this.state = 'connecting';
+  /**
+   * Gets a token from the api and joins the room. `rejoining`: the page lost the room and is
+   * joining again by itself, so it keeps saying it is reconnecting through a passing problem.
+   */
+  async connect(options: { displayOnly?: boolean; rejoining?: boolean } = {}): Promise<boolean> {
+    this.state = options.rejoining ? 'reconnecting' : 'connecting';
     this.problem = null;
     const api = apiClient('/api');
     let grant;
@@ -104,17 +117,20 @@ export class LiveRoom {
         }),
       );
     } catch (err) {
-      this.state = 'disconnected';
-      this.problem =
+      this.fail(
         err instanceof ApiFailure
           ? err.code === 'unauthenticated'
             ? 'signed_out'
             : err.code === 'conflict'
               ? 'session_ended'
+              : err.code === 'rate_limited'
+                ? 'rate_limited'
               : err.code === 'network' || err.status === 502
                 ? 'server_unreachable'
                 : 'token_refused'
-          : 'token_refused';
+          : 'token_refused',
+        options.rejoining,
+      );
       return false;
     }
     this.clock.calibrate(grant.serverTime, sentAt, Date.now());
@@ -123,11 +139,11 @@ export class LiveRoom {
     try {
       await this.room.connect(grant.url, grant.token, { autoSubscribe: true });
     } catch {
-      this.state = 'disconnected';
-      this.problem = 'server_unreachable';
+      this.fail('server_unreachable', options.rejoining);
       return false;
     }
     this.state = 'connected';
+    this.link.start();
     this.audioBlocked = !this.room.canPlaybackAudio;
     this.recording = recordingState(this.room.metadata);
     for (const p of this.room.remoteParticipants.values()) {
@@ -138,6 +154,7 @@ export class LiveRoom {
   }
 
   async disconnect(): Promise<void> {
+    this.link.stop();
     await this.room.disconnect();
   }
 
@@ -167,8 +184,13 @@ export class LiveRoom {
     this.refresh();
   }
 
+  private fail(problem: RoomProblem, rejoining = false): void {
+    this.problem = problem;
+    this.state = rejoining && PASSING_PROBLEMS.includes(problem) ? 'reconnecting' : 'disconnected';
+  }
+
   private onDisconnected(reason?: DisconnectReason): void {
-    this.state = 'disconnected';
+    this.link.stop();
     this.problem =
       reason === DisconnectReason.PARTICIPANT_REMOVED
         ? 'removed'
@@ -179,7 +201,34 @@ export class LiveRoom {
             : reason === DisconnectReason.CLIENT_INITIATED
               ? null
               : 'disconnected';
+    // livekit-client gave up on its own reconnection: the live session joins again with a fresh
+    // token (LiveSession.rejoin), and the page keeps saying it is reconnecting meanwhile.
+    this.state = this.problem === 'disconnected' ? 'reconnecting' : 'disconnected';
     this.refresh();
+  }
+
+  private onLinkChange(stalled: boolean): void {
+    // livekit-client's own reconnecting and reconnected events rule while it is at work.
+    if (this.room.state !== RoomConnectionState.Connected) return;
+    if (stalled && this.state === 'connected') this.state = 'reconnecting';
+    else if (!stalled && this.state === 'reconnecting') this.state = 'connected';
+  }
+
+  /** Bytes received so far over the connections our published and subscribed tracks use. */
+  private async bytesReceived(): Promise<number | null> {
+    const r = this.room;
+    const tracks = [r.localParticipant, ...r.remoteParticipants.values()].flatMap((p) =>
+      [...p.trackPublications.values()].flatMap((pub) => (pub.track ? [pub.track] : [])),
+    );
+    const pairs = new Map<string, number>();
+    for (const track of tracks) {
+      const report = await track.getRTCStatsReport().catch(() => undefined);
+      // Each track's report carries its peer connection's candidate pairs: counted once each.
+      report?.forEach((s: RTCIceCandidatePairStats) => {
+        if (s.type === 'candidate-pair') pairs.set(`${s.localCandidateId}/${s.remoteCandidateId}`, s.bytesReceived ?? 0);
+      });
+    }
+    return pairs.size ? [...pairs.values()].reduce((a, b) => a + b, 0) : null;
   }
 
   private refresh(): void {

@@ -1,8 +1,14 @@
 import { RoomEvent } from 'livekit-client';
-import type { FrameRef } from '@loupe/protocol';
+import { OVERLAY_HOLDER_ROLES, type FrameRef } from '@loupe/protocol';
 import { OverlaySync } from '$lib/annotate/overlay-sync.svelte.ts';
 import { OpSender } from '$lib/annotate/op-sender.ts';
-import { LiveRoom } from './live-room.svelte.ts';
+import { LiveRoom, PASSING_PROBLEMS } from './live-room.svelte.ts';
+
+type JoinOptions = { displayOnly?: boolean };
+
+// Between attempts to join again on our own: quick at first, then every 10 s (well inside the
+// api's per-person token rate), for as long as the page is open.
+const REJOIN_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
 
 /** A live view's room and overlay together, with the resync that keeps them whole. */
 export class LiveSession {
@@ -13,19 +19,32 @@ export class LiveSession {
     return Object.fromEntries(this.room.participants.map((p) => [p.identity, p.name]));
   }
 
-  constructor(sessionId: string, audioSink: HTMLElement) {
+  private options: JoinOptions = {};
+  private rejoining = false;
+  private left = false;
+  private readonly onRejoined: () => Promise<void>;
+
+  /** `onRejoined`: what the view must do again in a new session of the room (theatre publishes its picture). */
+  constructor(sessionId: string, audioSink: HTMLElement, onRejoined: () => Promise<void> = async () => {}) {
     this.room = new LiveRoom(sessionId, audioSink);
+    this.onRejoined = onRejoined;
     // Registered before connecting, so a snapshot sent the moment we join is not missed.
     this.sync = new OverlaySync(this.room.room);
-    // LiveKit keeps no data history: whatever was drawn while we were away comes as a snapshot.
-    this.room.room.on(RoomEvent.Reconnected, () => void this.room.requestOverlay());
+    this.room.room
+      .on(RoomEvent.Reconnected, () => this.catchUp(true))
+      // livekit-client gave up reconnecting (the server was gone past its retries, or refused
+      // the token it kept): join again with a fresh one.
+      .on(RoomEvent.Disconnected, () => {
+        if (this.room.problem === 'disconnected') void this.rejoin();
+      });
   }
 
   /** Sends our ops (drawings, bookmarks); there once we have joined. */
   sender = $state<OpSender | null>(null);
 
-  async join(options: { displayOnly?: boolean } = {}): Promise<boolean> {
-    const ok = await this.room.connect(options);
+  async join(options: JoinOptions = {}, rejoining = false): Promise<boolean> {
+    this.options = options;
+    const ok = await this.room.connect({ ...options, rejoining });
     if (!ok) return false;
     this.sender ??= new OpSender({
       room: this.room.room,
@@ -35,16 +54,54 @@ export class LiveSession {
       frame: () => (this.sync.state.freeze?.frozen ? this.sync.state.freeze.frame : this.frame),
       applyOwn: (op) => this.sync.applyOwn(op),
     });
-    await this.room.requestOverlay();
+    await this.catchUp(rejoining);
     return true;
+  }
+
+  /**
+   * Joins again after losing the room, by itself or when the person asks (taking the session
+   * back from another screen): with a fresh token, through passing problems, until it is in
+   * or a problem needs the person (session ended, removed, signed out, opened elsewhere).
+   */
+  async rejoin(): Promise<boolean> {
+    if (this.rejoining) return false;
+    this.rejoining = true;
+    try {
+      for (let attempt = 0; !this.left; attempt++) {
+        if (await this.join(this.options, true)) {
+          await this.onRejoined();
+          return true;
+        }
+        if (!this.room.problem || !PASSING_PROBLEMS.includes(this.room.problem)) return false;
+        await new Promise((r) => setTimeout(r, REJOIN_DELAYS_MS[Math.min(attempt, REJOIN_DELAYS_MS.length - 1)]));
+      }
+      return false;
+    } finally {
+      this.rejoining = false;
+    }
   }
 
   /** The frame on this screen now, for the ops we send (set by the picture stage). */
   frame: FrameRef | null = null;
 
   async leave(): Promise<void> {
+    this.left = true;
     this.sender?.dispose();
     this.sync.dispose();
     await this.room.disconnect();
+  }
+
+  /**
+   * LiveKit keeps no data history, and nothing sent while a participant is away reaches it:
+   * whatever was drawn meanwhile comes as a snapshot from the overlay holders. `back`: we were
+   * here before, so a holder also sends its whole overlay to everyone, for what it drew while
+   * the room was away (ops it sent into a dead connection are lost otherwise).
+   */
+  private async catchUp(back: boolean): Promise<void> {
+    const role = this.room.role;
+    if (back && role && OVERLAY_HOLDER_ROLES.includes(role) && !this.options.displayOnly) {
+      void this.sync.sendSnapshot().catch((err: unknown) => console.warn('overlay not shared after reconnecting', err));
+    }
+    await this.room.requestOverlay();
   }
 }

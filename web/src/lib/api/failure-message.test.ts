@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { I18n } from '../i18n/i18n.svelte.ts';
+import { translate, type Locale } from '../i18n/locales.ts';
+import { ApiFailure, unwrap } from './client.ts';
+import { failureMessage } from './failure-message.ts';
+
+// The page's I18n holds Svelte state; its messages come from `translate`, which is all this needs.
+const reader = (locale: Locale) => ({ locale, t: (key, params) => translate(locale, key, params) }) as I18n;
+
+async function failureOf(res: Response): Promise<ApiFailure> {
+  return unwrap(Promise.resolve(res)).then(
+    () => expect.unreachable(),
+    (err: ApiFailure) => err,
+  );
+}
+
+const tooMany = (seconds: string) =>
+  Response.json(
+    { error: { code: 'rate_limited', message: 'Too many searches; try again in 2 seconds' } },
+    { status: 429, headers: { 'retry-after': seconds } },
+  );
+
+describe('a 429 from the api', () => {
+  it('keeps the Retry-After and tells the person how long to wait, in their language', async () => {
+    const err = await failureOf(tooMany('30'));
+    expect(err).toMatchObject({ code: 'rate_limited', status: 429, retryAfter: 30 });
+    expect(failureMessage(reader('en'), err)).toBe('Too many requests in a short time. Try again in 30 seconds.');
+    expect(failureMessage(reader('zh'), err)).toBe('短时间内请求过多。请30秒钟后再试。');
+    expect(failureMessage(reader('en'), await failureOf(tooMany('900')))).toBe(
+      'Too many requests in a short time. Try again in 15 minutes.',
+    );
+  });
+});

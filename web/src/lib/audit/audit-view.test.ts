@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '@loupe/protocol';
+import { translate } from '../i18n/locales.ts';
+import { auditQuery, filtersHref, readFilters } from './filters.ts';
+import { summarise } from './summary.ts';
+
+const entry = (action: AuditEntry['action'], detail: Record<string, unknown>): AuditEntry => ({
+  seq: 1,
+  at: '2026-11-20T08:00:00.000Z',
+  actorId: null,
+  actorLabel: 'Dr. Lin',
+  action,
+  targetType: null,
+  targetId: null,
+  targetLabel: null,
+  sessionId: null,
+  sessionTitle: null,
+  detail,
+  ip: null,
+  hash: 'x',
+});
+
+describe('the audit page', () => {
+  it('reads its filters from the URL, ignoring what is not a day, and keeps them across pages', () => {
+    const filters = readFilters(new URLSearchParams('action=case&from=2026-11-01&to=yesterday&page=3'));
+    expect(filters).toEqual({ action: 'case', actor: '', session: '', from: '2026-11-01', to: '', page: 3 });
+    expect(filtersHref(filters, 4)).toBe('/admin/audit?action=case&from=2026-11-01&page=4');
+  });
+
+  it('asks the api for whole days: from the first midnight to the one after the last day', () => {
+    const query = auditQuery(readFilters(new URLSearchParams('from=2026-11-01&to=2026-11-02')), 50);
+    expect(new Date(query.from!).getTime()).toBe(new Date('2026-11-01T00:00:00').getTime());
+    expect(new Date(query.to!).getTime()).toBe(new Date('2026-11-03T00:00:00').getTime());
+    expect(query).toMatchObject({ page: '1', pageSize: '50' });
+  });
+
+  it('sums up an entry’s detail in the reader’s language', () => {
+    const en = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate('en', key, params);
+    const zh = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate('zh', key, params);
+    const start = entry('recording.start', { consentOnFile: true, noIdentifiersInView: true, consentAt: '…' });
+    expect(summarise(start, en)).toBe('Consent on file ✓ · No identifiers in view ✓');
+    expect(summarise(entry('recording.start', { consentOnFile: false, noIdentifiersInView: true }), en)).toMatch(/^Consent on file ✗/);
+    expect(summarise(entry('session.token', { role: 'observer', displayOnly: true }), zh)).toBe('观摩者 · 仅显示');
+    const moved = entry('session.member_role_changed', { email: 'li@h.test', from: 'observer', to: 'mentor' });
+    expect(summarise(moved, en)).toBe('li@h.test · Observer → Mentor');
+    expect(summarise(entry('access.denied', { status: 404, method: 'GET', path: '/cases/x' }), en)).toBe('404 · GET /cases/x');
+  });
+});

@@ -1,0 +1,30 @@
+import { LIVEKIT_PUBLIC_URL } from './env.ts';
+
+/**
+ * The origins livekit-server answers on for a room URL: the WebSocket for signalling, and
+ * plain HTTP(S) on the same host, which livekit-client calls (`/rtc/validate`) to explain a
+ * failed connection. TLS or not follows the configured URL; nothing is downgraded.
+ */
+export function livekitOrigins(url: URL): string[] {
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  return [`${secure ? 'wss' : 'ws'}://${url.host}`, `${secure ? 'https' : 'http'}://${url.host}`];
+}
+
+const CONNECT_SRC = ["'self'", ...livekitOrigins(LIVEKIT_PUBLIC_URL)].join(' ');
+
+// Camera, microphone and screen capture for this origin only (theatre publishes them);
+// nothing for any frame, and no features the app has no use for.
+const PERMISSIONS_POLICY = 'camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=()';
+
+/**
+ * Headers for every page. SvelteKit wrote the CSP from svelte.config.js (with this response's
+ * script nonce); connect-src is added here because it depends on where LiveKit is deployed.
+ */
+export function setPageSecurityHeaders(headers: Headers): void {
+  const csp = headers.get('content-security-policy');
+  if (csp) headers.set('content-security-policy', `${csp}; connect-src ${CONNECT_SRC}`);
+  headers.set('x-content-type-options', 'nosniff');
+  headers.set('referrer-policy', 'no-referrer');
+  headers.set('x-frame-options', 'DENY');
+  headers.set('permissions-policy', PERMISSIONS_POLICY);
+}
