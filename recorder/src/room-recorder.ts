@@ -27,6 +27,7 @@ import {
   TOPICS,
   parseOpPacket,
   roleOf,
+  DropCounter,
   SenderRateLimit,
   type ResyncRequest,
 } from '@loupe/protocol';
@@ -96,6 +97,8 @@ export class RoomRecorder {
   private readonly room = new Room();
   private readonly abort = new AbortController();
   private readonly limit = new SenderRateLimit();
+  /** Annotation packets refused, by reason: written into the log's stop event. */
+  private readonly drops = new DropCounter();
   private log!: EventLog;
   private audio!: AudioTimeline;
   private video: SegmentedVideo | null = null;
@@ -114,7 +117,8 @@ export class RoomRecorder {
   /** Why capture stopped on its own, once it has. */
   private failure: string | null = null;
   /** Packets from participants the room has not announced yet, by claimed author. */
-  private readonly unknown: { payload: Uint8Array; topic: string | undefined; at: number }[] = [];
+  /** Ops came from someone not announced yet (see onData). */
+  private missedUnknown = false;
 
   private readonly o: RoomRecorderOptions;
 
@@ -182,7 +186,10 @@ export class RoomRecorder {
       .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.onTrack(track, participant))
       .on(RoomEvent.ParticipantConnected, (p) => {
         this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
-        this.releaseUnknown();
+        if (this.missedUnknown) {
+          this.missedUnknown = false;
+          void this.requestOverlay();
+        }
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => this.record({ type: 'leave', identity: p.identity }))
       .on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => this.onData(payload, participant, topic))
@@ -341,28 +348,17 @@ export class RoomRecorder {
     if (topic !== TOPICS.ops) return;
     if (!participant) {
       // livekit-server announces a participant who publishes nothing up to 3 s late, but
-      // forwards its data at once: hold such packets until the sender is known.
-      if (this.unknown.length < 5000) this.unknown.push({ payload, topic, at: Date.now() });
+      // forwards its data at once, and rtc-node does not say who sent it: the packet's own
+      // `author` cannot be trusted to say. It is dropped; once someone new is announced, the
+      // overlay holders are asked for the overlay, which has what these packets drew.
+      this.drops.add('not_allowed');
+      this.missedUnknown = true;
       return;
     }
-    if (!this.limit.allow(participant.identity)) return;
+    if (!this.limit.allow(participant.identity)) return this.drops.add('rate_limited');
     const received = parseOpPacket(payload, { identity: participant.identity, role: roleOf(participant.attributes) });
     if (received.ok) this.record({ type: 'op', from: participant.identity, op: received.op }, this.pictureMs);
-  }
-
-  private releaseUnknown(): void {
-    const waiting = this.unknown.splice(0);
-    for (const w of waiting) {
-      let author: unknown;
-      try {
-        author = (JSON.parse(new TextDecoder().decode(w.payload)) as { author?: unknown }).author;
-      } catch {
-        continue;
-      }
-      const sender = typeof author === 'string' ? this.room.remoteParticipants.get(author) : undefined;
-      if (sender) this.onData(w.payload, sender, w.topic);
-      else if (Date.now() - w.at < 10_000) this.unknown.push(w);
-    }
+    else this.drops.add(received.reason);
   }
 
   private onRecordingState(metadata: string): void {
@@ -398,7 +394,7 @@ export class RoomRecorder {
     clearInterval(this.ticker);
     this.abort.abort();
     if (this.pausedAt === null) this.safely(() => this.writeWaiting());
-    this.record({ type: 'stop' });
+    this.record({ type: 'stop', dropped: this.drops.counts });
     await this.room.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
     if (!this.failure) await this.video?.close();

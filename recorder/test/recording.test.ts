@@ -168,7 +168,7 @@ async function mentoredSession(tag: string) {
   const until = async (check: () => boolean) => {
     while (!check()) await new Promise((r) => setTimeout(r, 50));
   };
-  return { host, theatre, mentor, session, state, until };
+  return { host, theatre, mentor, mentorRoom, session, state, until };
 }
 
 async function waitForStatus(sessionId: string, cookie: string, wanted: string[]): Promise<string> {
@@ -254,8 +254,8 @@ describe('recording a mentored session', () => {
     }
   });
 
-  it('survives kill -9: restarted, it continues the recording, loses at most a segment, keeps every logged op, and marks the gap', async () => {
-    const { host, theatre, session, state, until } = await mentoredSession('two');
+  it('survives kill -9: restarted, it continues the recording, loses at most a segment, keeps every logged op, and marks the gap; a flood and bad packets are dropped and counted', async () => {
+    const { host, theatre, mentor, mentorRoom, session, state, until } = await mentoredSession('two');
     await until(() => state.sent > 30);
     const recording = await call(`/sessions/${session.id}/recording`, theatre.cookie, { consentOnFile: true, noIdentifiersInView: true });
     state.every = 40;
@@ -276,6 +276,17 @@ describe('recording a mentored session', () => {
     state.max = 3;
     state.armedAt = state.sent - state.every * 2;
     await until(() => state.drawn.length === 3);
+    // 10 000 ops at once from the mentor (valid, and changing nothing), then packets no receiver
+    // may obey: the recorder lets the sender's rate through, drops the rest and counts it all.
+    const send = (data: Uint8Array) => mentorRoom.localParticipant!.publishData(data, { reliable: true, topic: 'loupe.ops' });
+    const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+    const erase = (i: number) => ({ v: 1, id: `flood${i}`, author: mentor.id, seq: 1000 + i, t: Date.now(), frame: null, kind: 'erase', target: { author: mentor.id, id: `none${i}` } });
+    const floodStarted = Date.now();
+    await Promise.all(Array.from({ length: 10_000 }, (_, i) => send(bytes(erase(i)))));
+    const floodSeconds = (Date.now() - floodStarted) / 1000;
+    await send(bytes('{"v":1,"kind":'));
+    await send(bytes({ ...erase(0), v: 9 }));
+    await send(new Uint8Array(12 * 1024).fill(0x7b));
     await new Promise((r) => setTimeout(r, 1500));
     await call(`/sessions/${session.id}/recording/stop`, theatre.cookie, {});
     expect(await waitForStatus(session.id, host.cookie, ['ready', 'failed'])).toBe('ready');
@@ -288,6 +299,10 @@ describe('recording a mentored session', () => {
     const ids = track$.events.filter((e: { type: string }) => e.type === 'op').map((e: { op: { id: string } }) => e.op.id);
     for (const n of beforeKill) expect(ids).toContain(`op${n}`);
     expect(ids).toContain(`op${state.drawn.at(-1)}`);
+    const { dropped } = track$.events.findLast((e: { type: string }) => e.type === 'stop');
+    console.log(`flood of 10 000 ops in ${floodSeconds} s: recorder dropped ${JSON.stringify(dropped)}`);
+    expect(dropped.rate_limited).toBeGreaterThanOrEqual(Math.floor(10_000 - 480 - 240 * (floodSeconds + 2)));
+    expect(dropped).toMatchObject({ malformed: 1, unknown_version: 1, oversized: 1 });
     const gap = track$.events.find((e: { type: string }) => e.type === 'gap');
     expect(gap).toBeDefined();
     // The picture just before the gap is at most two seconds (one segment) older than the kill…
