@@ -11,6 +11,12 @@ export async function startLocalApi(dbUrl: string): Promise<{ url: string; servi
       LOUPE_API_PORT: String(port),
       LIVEKIT_API_KEY: 'APIbench',
       LIVEKIT_API_SECRET: 'bench-secret-that-is-long-enough-0000000',
+      // The measures load the api as one user from many clients (5000 tokens, thousands of
+      // searches): far past the per-user limits that stop abuse, which would measure 429s.
+      LOUPE_TOKENS_PER_MINUTE: '1000000',
+      LOUPE_TOKEN_BURST: '1000000',
+      LOUPE_SEARCHES_PER_MINUTE: '1000000',
+      LOUPE_SEARCH_BURST: '1000000',
     },
   });
   const url = `http://127.0.0.1:${port}`;

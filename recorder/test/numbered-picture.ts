@@ -21,6 +21,8 @@ const NUMBER_ROWS = 8 + BLOCK;
 // How far the moving picture pans, in pixels, and how many frames one circle takes.
 const PAN = 48;
 const PAN_FRAMES = 90;
+// The most frames a late publisher sends at once to catch up with its clock.
+const MAX_BURST = 3;
 
 export class NumberedPicture {
   readonly width: number;
@@ -136,8 +138,9 @@ export type NumberedPublisher = {
 
 /**
  * Publishes `picture` from `room` as theatre's camera at `fps`, paced like a camera: frame n is
- * captured at start + n / fps, late ones at once (a blocked event loop delays frames, it does
- * not lose them), each stamped with its due time.
+ * captured at start + n / fps, stamped with that time, late ones at once (a busy event loop
+ * delays frames, it does not lose them). Further behind than MAX_BURST frames (the machine is
+ * out of CPU), the camera's clock slows instead: bursts would only starve the event loop more.
  */
 export async function publishNumberedPicture(
   room: Room,
@@ -148,11 +151,15 @@ export async function publishNumberedPicture(
   const source = new VideoSource(picture.width, picture.height);
   const track = LocalVideoTrack.createVideoTrack('surgical picture', source);
   await room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA, ...o.publish }));
-  const start = performance.now();
+  let start = performance.now();
   let sent = 0;
   let timer: ReturnType<typeof setTimeout>;
   const capture = () => {
-    const due = Math.floor(((performance.now() - start) * fps) / 1000) + 1;
+    let due = Math.floor(((performance.now() - start) * fps) / 1000) + 1;
+    if (due - sent > MAX_BURST) {
+      start += ((due - sent - MAX_BURST) * 1000) / fps;
+      due = sent + MAX_BURST;
+    }
     for (; sent < due; sent++) {
       const at = BigInt(Math.round((performance.timeOrigin + start + (sent * 1000) / fps) * 1000));
       source.captureFrame(new VideoFrame(picture.frame(sent), picture.width, picture.height, VideoBufferType.I420), at);
