@@ -44,6 +44,16 @@ describe('recording controls', () => {
     expect(again.status).toBe(409);
   });
 
+  it('ending the session stops a recording still running, which becomes a case', async () => {
+    await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie));
+    expect((await api.app.request(`/sessions/${session.id}/end`, withCookie(host.cookie, 'POST'))).status).toBe(200);
+    const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, withCookie(host.cookie)));
+    expect(recording.status).toBe('stopped');
+    expect(api.roomCalls).toContainEqual({ action: 'recording', room: session.id, state: 'off' });
+    const { cases } = await json(await api.app.request('/cases', withCookie(host.cookie)));
+    expect(cases.map((c: { sessionId: string }) => c.sessionId)).toContain(session.id);
+  });
+
   it('mentors and observers cannot start, pause or stop a recording', async () => {
     for (const role of ['mentor', 'observer'] as const) {
       const person = await member(role);

@@ -90,7 +90,7 @@ async function applyStep(
   return toRecording(updated!);
 }
 
-export { logRoomFailure };
+export { applyStep, logRoomFailure };
 
 export function recordingRoutes({ db, rooms, config }: AppDeps) {
   return router()

@@ -21,6 +21,8 @@ import { assertNotEnded, sessionAsHost, sessionFor } from './access.ts';
 import { listSessionsFor, loadLiveSession, overlayHolders, roleIn } from './queries.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
+import { applyStep } from '../recordings/routes.ts';
+import { latestRecording } from '../recordings/queries.ts';
 
 const SessionParam = z.object({ id: Id });
 const TokenQuery = z.object({ display: z.enum(['true', 'false']).optional() });
@@ -113,7 +115,8 @@ function logRoomFailure(action: string, room: string, err: unknown) {
   console.error(`livekit: could not ${action} in room ${room}:`, err instanceof Error ? err.message : err);
 }
 
-export function sessionRoutes({ db, config, rooms }: AppDeps) {
+export function sessionRoutes(deps: AppDeps) {
+  const { db, config, rooms } = deps;
   const limitTokens = perUserLimit(config.rateLimits.tokens, 'token requests');
   return router()
     .openapi(list, async (c) => c.json({ sessions: await listSessionsFor(db, requireUser(c)) }, 200))
@@ -190,6 +193,11 @@ export function sessionRoutes({ db, config, rooms }: AppDeps) {
       const user = requireUser(c);
       const access = await sessionAsHost(db, c.req.valid('param').id, user);
       assertNotEnded(access);
+      // A recording still running is stopped first, so that it becomes a case like any other.
+      const recording = await latestRecording(db, access.session.id);
+      if (recording?.status === 'recording' || recording?.status === 'paused') {
+        await applyStep(deps, access.session.id, user, 'stop', requestActor(c));
+      }
       const [session] = await db
         .update(liveSessions)
         .set({ status: 'ended', endedAt: new Date() })
