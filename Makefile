@@ -1,5 +1,5 @@
 # The two commands. Both run the idempotent setup first (scripts/setup.sh).
-.PHONY: start test bench
+.PHONY: start test bench load
 
 start:
 	@bash scripts/start.sh
@@ -10,3 +10,8 @@ test:
 # The benchmark suite (not part of the tests): writes bench/results/latest.json.
 bench:
 	@bash scripts/bench.sh
+
+# The load test (not part of `make test`, it takes minutes): SESSIONS recorded live sessions
+# for MINUTES (defaults 20 and 5), e.g. `make load SESSIONS=5 MINUTES=1`.
+load:
+	@bash scripts/load.sh

@@ -3,7 +3,18 @@ import { defineConfig } from 'vitest/config';
 /**
  * One config, one project per kind of test. `make test` runs them all; the cross-process
  * projects (real livekit-server, real Chromium) run one file at a time on this 2-core box.
+ * The load test runs for many minutes: its project exists only when `make load` asks for it.
  */
+const load = {
+  test: {
+    name: 'load',
+    include: ['bench/test/**/*.test.ts'],
+    environment: 'node',
+    hookTimeout: 180_000,
+    fileParallelism: false,
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -34,6 +45,7 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      ...(process.env.LOUPE_LOAD === '1' ? [load] : []),
     ],
   },
 });
