@@ -73,37 +73,26 @@ async function main() {
     api: NOT_YET,
     ...previous,
   };
-  const stamp = (value: object) => ({ ...value, measured_at: new Date().toISOString() });
-  if (want('annotation_latency')) {
-    console.log('annotation latency: mentor pointer → theatre canvas…');
-    results.annotation_latency = stamp(await measureAnnotationLatency());
-  }
-  if (want('video_glass_to_glass')) {
-    console.log('video glass-to-glass: theatre frame captured → shown at the mentor, and over a direct peer connection…');
-    results.video_glass_to_glass = stamp(await measureGlassToGlass());
-  }
-  if (want('fanout')) {
-    console.log('fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…');
-    results.fanout = stamp(await measureFanout());
-  }
-  if (want('recorder')) {
-    const streams = process.env.LOUPE_BENCH_RECORDER_STREAMS?.split(',').map(Number) ?? [1, 2, 4];
-    console.log(`recorder: ${streams.join(', ')} recordings of 720p30 at once…`);
-    results.recorder = stamp(await measureRecorder(streams));
-  }
-  if (want('api')) {
-    console.log('api: token issuance, 50 clients…');
-    results.api = stamp(await measureApi());
-  }
-  if (want('canvas')) {
-    console.log('canvas: 1000 annotations on theatre while a stroke streams in…');
-    results.canvas = stamp(await measureCanvas());
-  }
-  if (want('search')) {
-    const sizes = process.env.LOUPE_BENCH_SEARCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
-    console.log(`search: ${sizes.join(' and ')} cases…`);
-    results.search = stamp(await measureSearch(sizes));
-  }
+  // One measure failing is written down as failed; the others still run and are kept.
+  const measure = async (name: string, what: string, run: () => Promise<object>) => {
+    if (!want(name)) return;
+    console.log(what);
+    try {
+      results[name] = { ...(await run()), measured_at: new Date().toISOString() };
+    } catch (err) {
+      console.error(`${name} failed:`, err);
+      results[name] = { status: `failed: ${(err as Error).message.split('\n')[0]}`, n: 0, measured_at: new Date().toISOString() };
+    }
+  };
+  await measure('annotation_latency', 'annotation latency: mentor pointer → theatre canvas…', measureAnnotationLatency);
+  await measure('video_glass_to_glass', 'video glass-to-glass: theatre frame captured → shown at the mentor, and over a direct peer connection…', measureGlassToGlass);
+  await measure('fanout', 'fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…', measureFanout);
+  const streams = process.env.LOUPE_BENCH_RECORDER_STREAMS?.split(',').map(Number) ?? [1, 2, 4];
+  await measure('recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams));
+  await measure('api', 'api: token issuance, 50 clients…', measureApi);
+  await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);
+  const sizes = process.env.LOUPE_BENCH_SEARCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
+  await measure('search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const report = { when: new Date().toISOString(), machine, seconds: Math.round((Date.now() - started) / 1000), results };
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);

@@ -46,9 +46,9 @@ async function fill(dbUrl: string, n: number): Promise<void> {
       const description = `${zipfWord(rand())} ${zipfWord(rand())} ${zipfWord(rand())} code${i.toString(36)}`;
       const tags = JSON.stringify([zipfWord(rand()), zipfWord(rand())]);
       stmts.push({
-        sql: `INSERT INTO cases (id, session_id, recording_id, status, title, description, procedure, specialty, tags, learning_points, published, duration_ms, chapters, recorded_at)
-              VALUES (?, 'bench-session', ?, 'ready', ?, ?, ?, ?, ?, '', 1, 600000, '[]', ?)`,
-        args: [id, `rec-${i}`, title, description, procedure, specialty, tags, 1_700_000_000_000 + i * 60_000],
+        sql: `INSERT INTO cases (id, session_id, recording_id, status, title, description, procedure, specialty, tags, learning_points, published, duration_ms, chapters, recorded_at, retain_until)
+              VALUES (?, 'bench-session', ?, 'ready', ?, ?, ?, ?, ?, '', 1, 600000, '[]', ?, ?)`,
+        args: [id, `rec-${i}`, title, description, procedure, specialty, tags, 1_700_000_000_000 + i * 60_000, 4_000_000_000_000],
       });
       stmts.push({
         sql: 'INSERT INTO cases_fts (case_id, title, procedure, specialty, tags, description, chapters) VALUES (?, ?, ?, ?, ?, ?, ?)',
