@@ -12,6 +12,7 @@ import {
   createLocalVideoTrack,
   type Room,
   type TrackPublishOptions,
+  type VideoPreset,
 } from 'livekit-client';
 import { startDemoPicture } from './demo-picture.ts';
 
@@ -20,10 +21,21 @@ export type PictureSource = { kind: 'camera'; deviceId: string } | { kind: 'scre
 export const PUBLISH_OPTIONS: TrackPublishOptions = {
   videoCodec: 'h264',
   simulcast: true,
-  videoSimulcastLayers: [VideoPresets.h360, VideoPresets.h720],
   videoEncoding: { maxBitrate: 6_000_000, maxFramerate: 30 },
   degradationPreference: 'maintain-resolution',
 };
+
+const LOWER_LAYERS = [VideoPresets.h360, VideoPresets.h720];
+
+/**
+ * The simulcast layers below a source `height` pixels tall. livekit-client adds the layers it
+ * is given under the full-size one even when they are as big as the source: a 720p capture
+ * was encoded twice at 720p (only the bitrate differed), which cost theatre's CPU a third of
+ * its encoding and the mentor a few ms per frame (bench `video_glass_to_glass`).
+ */
+export function simulcastLayers(height: number | undefined): VideoPreset[] {
+  return LOWER_LAYERS.filter((layer) => layer.height < (height ?? Infinity));
+}
 
 export type PublishedPicture = { track: LocalVideoTrack; stop(): Promise<void> };
 
@@ -43,6 +55,7 @@ export async function publishPicture(room: Room, source: PictureSource): Promise
   track.mediaStreamTrack.contentHint = 'detail';
   await room.localParticipant.publishTrack(track, {
     ...PUBLISH_OPTIONS,
+    videoSimulcastLayers: simulcastLayers(track.mediaStreamTrack.getSettings().height),
     source: source.kind === 'screen' ? Track.Source.ScreenShare : Track.Source.Camera,
   });
   return {
