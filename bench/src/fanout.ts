@@ -9,12 +9,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { on, once } from 'node:events';
+import { once } from 'node:events';
 import { join as joinPath } from 'node:path';
 import type { Room } from '@livekit/rtc-node';
 import { mintRoomToken } from '@loupe/api';
 import type { SessionRole } from '@loupe/protocol';
 import { startLiveKit, type LiveKit } from '@loupe/stack';
+import { childMessages, type NextMessage } from './child-messages.ts';
 import { draw } from './fanout-mentor.ts';
 import type { FromObservers, ObserversStart } from './fanout-observers.ts';
 import { drained, join, receive, until, type Arrivals } from './fanout-receive.ts';
@@ -31,7 +32,7 @@ const STOP_GRACE_MS = 5000;
  */
 const SATURATED_CORES = 1.8;
 
-type Observers = { child: ChildProcess; next<T extends FromObservers['type']>(type: T): Promise<Extract<FromObservers, { type: T }>> };
+type Observers = { child: ChildProcess; next: NextMessage<FromObservers> };
 
 /** Starts a process holding some observers; its messages are read in order with `next`. */
 function startObservers(start: ObserversStart): Observers {
@@ -39,17 +40,7 @@ function startObservers(start: ObserversStart): Observers {
     // rtc-node logs every connect at debug level unless in production.
     env: { ...process.env, NODE_ENV: 'production', LOUPE_FANOUT_OBSERVERS: JSON.stringify(start) },
   });
-  const messages = on(child, 'message', { close: ['exit'] });
-  return {
-    child,
-    async next(type) {
-      const { value, done } = await messages.next();
-      const m = (done ? undefined : value[0]) as FromObservers | undefined;
-      if (m?.type === 'error') throw new Error(`observers process: ${m.message}`);
-      if (m?.type !== type) throw new Error(`observers process: expected ${type}, got ${m?.type ?? 'exit'}`);
-      return m as Extract<FromObservers, { type: typeof type }>;
-    },
-  };
+  return { child, next: childMessages<FromObservers>(child, 'observers process') };
 }
 
 /**

@@ -19,7 +19,7 @@
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { on, once } from 'node:events';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ import { createUser, migrateDb, openDb } from '@loupe/api';
 import type { GlobalRole, Recording, SessionRole } from '@loupe/protocol';
 import { freePort, startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
 import { frameNumbers } from '../../recorder/test/numbered-picture.ts';
+import { childMessages, type NextMessage } from '../src/child-messages.ts';
 import { sleep } from '../src/fanout-receive.ts';
 import { signIn } from '../src/local-api.ts';
 import { coresBetween, cpuNow, problems, sampleMemory, summary, watchErrors, type Pids, type Run, type SessionOutcome } from './load-report.ts';
@@ -125,7 +126,7 @@ async function person(role: GlobalRole, name: string): Promise<{ email: string; 
 
 type SessionProcess = {
   child: ChildProcess;
-  next<T extends FromSession['type']>(type: T): Promise<Extract<FromSession, { type: T }>>;
+  next: NextMessage<FromSession>;
   send(type: ToSession['type']): void;
 };
 
@@ -146,16 +147,9 @@ function startSessionProcess(start: SessionStart): SessionProcess {
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const messages = on(child, 'message', { close: ['exit'] });
   return {
     child,
-    async next(type) {
-      const { value, done } = await messages.next();
-      const m = (done ? undefined : value[0]) as FromSession | undefined;
-      if (m?.type === 'error') throw new Error(`session process: ${m.message}`);
-      if (m?.type !== type) throw new Error(`session process: expected ${type}, got ${m?.type ?? 'exit'}\n${output}`);
-      return m as Extract<FromSession, { type: typeof type }>;
-    },
+    next: childMessages<FromSession>(child, 'session process', () => output),
     send: (type) => child.send({ type } satisfies ToSession),
   };
 }

@@ -16,6 +16,7 @@ import {
   VideoStream,
   type RemoteParticipant,
   type RemoteTrack,
+  type RemoteTrackPublication,
   type TextStreamReader,
 } from '@livekit/rtc-node';
 import { DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
@@ -65,12 +66,36 @@ type Picture = { data: Uint8Array; width: number; height: number };
 // Half a second of pictures waiting to be written, at most.
 const MAX_PENDING_PICTURES = 15;
 /**
+ * Half a second of raw pictures waiting in ffmpeg's pipe, at most. When the CPU is short, ffmpeg
+ * encodes slower than real time, and writing every frame the clock is due anyway kept ~40 MB a
+ * second of them in memory (+1.4 GB in one squeeze under load). Past this, frames wait: the
+ * clock runs on, and once ffmpeg catches up the frames due are written at once from the pictures
+ * still waiting (at most MAX_PENDING_PICTURES; older ones are shed and counted), the last one
+ * repeated for the rest. The timeline, the sound beside it and the ops placed on it stay true.
+ */
+const MAX_BACKLOG_FRAMES = 15;
+/**
  * Pictures are written this many frames (200 ms) after they arrive, and the sound with them: a
  * picture up to that late (a busy event loop, a burst from the decoder, network jitter) still
  * takes its own frame. Written on arrival, a picture one frame late was replaced by the one
  * before it, written twice, and a later picture was skipped to catch up: a frame lost each time.
  */
 const PLAYOUT_DELAY_FRAMES = 6;
+
+/** The tallest picture recorded: a 4K source is recorded at 1080p (the CPU budget is a core a stream). */
+const MAX_RECORDED_HEIGHT = 1080;
+
+/**
+ * The size a recording is written at: the size theatre publishes at, not that of the first
+ * picture to arrive. livekit-server starts a new subscriber on a lower simulcast layer while it
+ * measures the link, so the first pictures are often 320×180 or 640×360; a recording sized by
+ * them kept the whole case at that size, scaling the full picture down when it came.
+ */
+export function recordingSize(source: { width: number; height: number }): { width: number; height: number } {
+  const scale = Math.min(1, MAX_RECORDED_HEIGHT / source.height);
+  const even = (n: number) => Math.max(2, Math.round((n * scale) / 2) * 2);
+  return { width: even(source.width), height: even(source.height) };
+}
 
 /** Why writing a recording failed, in words for whoever opens the failed case. */
 export function failureReason(err: unknown): string {
@@ -103,8 +128,12 @@ export class RoomRecorder {
   private audio!: AudioTimeline;
   private video: SegmentedVideo | null = null;
   private mixer = new AudioMixer(SAMPLE_RATE, 1, { blocksize: SAMPLE_RATE / 100 });
+  /** The size theatre publishes its picture at, once its track is subscribed. */
+  private sourceSize: { width: number; height: number } | null = null;
   /** Pictures received and not yet written, oldest first. */
   private pending: Picture[] = [];
+  /** Pictures received and never written (the writer was too far behind): said in the stop event. */
+  private picturesShed = 0;
   /** The picture last written, and the media frame where it was first written. */
   private written: { picture: Picture; frame: number } | null = null;
   private firstSegment = 0;
@@ -183,7 +212,7 @@ export class RoomRecorder {
     if (paused) this.pause();
 
     this.room
-      .on(RoomEvent.TrackSubscribed, (track, _pub, participant) => this.onTrack(track, participant))
+      .on(RoomEvent.TrackSubscribed, (track, publication, participant) => this.onTrack(track, publication, participant))
       .on(RoomEvent.ParticipantConnected, (p) => {
         this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
         if (this.missedUnknown) {
@@ -265,12 +294,13 @@ export class RoomRecorder {
     for (const op of parsed.data.ops) this.record({ type: 'op', from: identity, op, snapshot: true }, at);
   }
 
-  private onTrack(track: RemoteTrack, participant: RemoteParticipant): void {
+  private onTrack(track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant): void {
     if (track.kind === TrackKind.KIND_AUDIO) {
       this.mixer.addStream(new AudioStream(track, SAMPLE_RATE, 1));
       return;
     }
     if (track.kind !== TrackKind.KIND_VIDEO || participant.attributes.role !== 'theatre') return;
+    if (publication.width && publication.height) this.sourceSize = { width: publication.width, height: publication.height };
     void (async () => {
       for await (const { frame } of new VideoStream(track)) {
         if (this.abort.signal.aborted) break;
@@ -278,7 +308,9 @@ export class RoomRecorder {
         // The frame's data is already this process's own copy.
         this.pending.push({ data: i420.data, width: i420.width, height: i420.height });
         // Far behind (the encoder stalled): keep the newest pictures, the clock stays true.
-        if (this.pending.length > MAX_PENDING_PICTURES) this.pending.splice(0, this.pending.length - MAX_PENDING_PICTURES);
+        if (this.pending.length > MAX_PENDING_PICTURES) {
+          this.picturesShed += this.pending.splice(0, this.pending.length - MAX_PENDING_PICTURES).length;
+        }
       }
     })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream ended:`, err));
   }
@@ -304,10 +336,10 @@ export class RoomRecorder {
     const first = this.written?.picture ?? this.pending[0];
     if (!first) return;
     if (!this.video) {
+      const size = recordingSize(this.sourceSize ?? first);
       this.video = new SegmentedVideo({
         dir: this.paths.segments,
-        width: first.width - (first.width % 2),
-        height: first.height - (first.height % 2),
+        ...size,
         firstSegment: this.firstSegment,
         onFailure: (err) => this.fail(err),
       });
@@ -317,8 +349,11 @@ export class RoomRecorder {
     }
     const v = this.video;
     const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000) - PLAYOUT_DELAY_FRAMES;
-    while (v.framesWritten < due) {
-      if (due - v.framesWritten === 1 && this.pending.length > PLAYOUT_DELAY_FRAMES + 3) this.pending.shift();
+    while (v.framesWritten < due && v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes) {
+      if (due - v.framesWritten === 1 && this.pending.length > PLAYOUT_DELAY_FRAMES + 3) {
+        this.pending.shift();
+        this.picturesShed++;
+      }
       this.writeFrame(v);
     }
   }
@@ -394,7 +429,7 @@ export class RoomRecorder {
     clearInterval(this.ticker);
     this.abort.abort();
     if (this.pausedAt === null) this.safely(() => this.writeWaiting());
-    this.record({ type: 'stop', dropped: this.drops.counts });
+    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.picturesShed });
     await this.room.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
     if (!this.failure) await this.video?.close();

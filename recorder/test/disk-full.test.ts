@@ -5,36 +5,23 @@
  * records the next session once there is room again. Needs root (mount).
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { Room, dispose } from '@livekit/rtc-node';
-import { createUser, migrateDb, openDb } from '@loupe/api';
-import { startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
 import { durationMs } from '../src/media/probe.ts';
 import { recordingPaths } from '../src/room-recorder.ts';
-import { NumberedPicture, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
+import { NumberedPicture } from './numbered-picture.ts';
+import { CONSENT, startRecordedSession, type RecordedSession } from './recorded-session.ts';
 
 const run = promisify(execFile);
-const RECORDER_TOKEN = randomBytes(32).toString('hex');
-const CONSENT = { consentOnFile: true, noIdentifiersInView: true };
 
 let dir: string;
 let mediaDir: string;
 let mounted = false;
-let livekit: LiveKit;
-let api: RunningApi;
-let recorder: RunningApp;
-let closeDb: () => void;
-let theatreRoom: Room;
-let publisher: NumberedPublisher;
-let host: { email: string; cookie: string };
-let theatre: { email: string; cookie: string };
-let sessionId: string;
+let live: RecordedSession;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'loupe-disk-full-'));
@@ -43,68 +30,14 @@ beforeAll(async () => {
   // 48 MB: room for a few seconds of recording and its finished case, little enough to fill at once.
   await run('mount', ['-t', 'tmpfs', '-o', 'size=48m,mode=0700', 'loupe-recordings', mediaDir]);
   mounted = true;
-  livekit = await startLiveKit();
-  const dbUrl = `file:${join(dir, 'loupe.db')}`;
-  const { db, client } = await openDb(dbUrl);
-  closeDb = () => client.close();
-  await migrateDb(db);
-  api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: RECORDER_TOKEN, LOUPE_MEDIA_DIR: mediaDir } });
-  recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken: RECORDER_TOKEN, mediaDir });
-
-  const person = async (name: string) => {
-    const email = `${name}@hospital.test`;
-    await createUser(db, { email, name, role: 'surgeon', password: 'a long enough passphrase' });
-    const res = await fetch(`${api.url}/auth/sign-in`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'a long enough passphrase' }),
-    });
-    return { email, cookie: /loupe_session=[^;]+/.exec(res.headers.get('set-cookie')!)![0] };
-  };
-  host = await person('host');
-  theatre = await person('theatre');
-  const session = await call('/sessions', host.cookie, {
-    title: 'Recorded until the disk filled',
-    procedure: 'Cholecystectomy',
-    specialty: 'General surgery',
-    scheduledAt: new Date().toISOString(),
-  });
-  sessionId = session.id;
-  await call(`/sessions/${sessionId}/members`, host.cookie, { email: theatre.email, role: 'theatre' });
-  await call(`/sessions/${sessionId}/start`, host.cookie, {});
-  const { token, url } = await call(`/sessions/${sessionId}/token`, theatre.cookie, {});
-  theatreRoom = new Room();
-  await theatreRoom.connect(url, token, { autoSubscribe: false, dynacast: false });
-  publisher = await publishNumberedPicture(theatreRoom, new NumberedPicture(320, 180));
+  live = await startRecordedSession({ dir, mediaDir, title: 'Recorded until the disk filled', picture: new NumberedPicture(320, 180) });
 });
 
 afterAll(async () => {
-  await publisher?.stop();
-  await theatreRoom?.disconnect();
-  await dispose();
-  await recorder?.stop();
-  await api?.stop();
-  await livekit?.stop();
-  closeDb?.();
+  await live?.stop();
   if (mounted) await run('umount', [mediaDir]).catch(() => run('umount', ['--lazy', mediaDir]));
   await rm(dir, { recursive: true, force: true });
 });
-
-/** GET without a body, POST with one. */
-async function call(path: string, cookie: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${api.url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { cookie, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
-
-/** What everyone in the room is told about recording (the REC badge), from room metadata. */
-function recState(): string {
-  return (JSON.parse(theatreRoom.metadata || '{}') as { recording?: string }).recording ?? 'off';
-}
 
 /** Takes every free byte of the file system holding `path`, in a file that can be removed. */
 function fillUp(path: string): string {
@@ -130,45 +63,45 @@ function fillUp(path: string): string {
 
 describe('the recorder’s disk fills up', () => {
   let filler: string;
-  const showLogs = () => onTestFailed(() => console.log(`recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`));
+  const showLogs = () => onTestFailed(() => console.log(live.logs()));
 
   it('mid-recording: that recording stops for everyone and its case says the disk is full; the recorder keeps running', async () => {
     showLogs();
-    const recording = await call(`/sessions/${sessionId}/recording`, theatre.cookie, CONSENT);
-    await expect.poll(recState, { timeout: 30_000 }).toBe('recording');
+    const recording = await live.call(`/sessions/${live.sessionId}/recording`, live.theatre.cookie, CONSENT);
+    await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
     filler = fillUp(mediaDir);
 
     await expect
-      .poll(async () => (await call(`/sessions/${sessionId}/recording`, host.cookie)).status, { timeout: 30_000, interval: 200 })
+      .poll(async () => (await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie)).status, { timeout: 30_000, interval: 200 })
       .toBe('failed');
-    const failed = await call(`/sessions/${sessionId}/recording`, host.cookie);
+    const failed = await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie);
     expect(failed.failure).toMatch(/disk .*is full/);
     expect(failed.stoppedAt).not.toBeNull();
     // REC goes off on every screen.
-    await expect.poll(recState, { timeout: 10_000 }).toBe('off');
+    await expect.poll(live.recState, { timeout: 10_000 }).toBe('off');
     // The case is in the library, failed, with the reason.
-    const { cases } = await call('/cases?pageSize=50', host.cookie);
-    const item = cases.find((c: { sessionId: string }) => c.sessionId === sessionId);
+    const { cases } = await live.call('/cases?pageSize=50', live.host.cookie);
+    const item = cases.find((c: { sessionId: string }) => c.sessionId === live.sessionId);
     expect(item).toBeDefined();
-    const shown = await call(`/cases/${item.id}`, host.cookie);
+    const shown = await live.call(`/cases/${item.id}`, live.host.cookie);
     expect(shown.status).toBe('failed');
     expect(shown.failure).toMatch(/no space left on device/);
     // The worker is still running, and what it had written is still there.
-    expect(recorder.service.child.exitCode).toBeNull();
-    expect(recorder.service.child.signalCode).toBeNull();
+    expect(live.recorder.service.child.exitCode).toBeNull();
+    expect(live.recorder.service.child.signalCode).toBeNull();
     expect(existsSync(recordingPaths(mediaDir, recording.id).events)).toBe(true);
   });
 
   it('with room on the disk again, the same recorder records the next one to a case that plays', async () => {
     showLogs();
     await rm(filler);
-    const recording = await call(`/sessions/${sessionId}/recording`, theatre.cookie, CONSENT);
-    await expect.poll(recState, { timeout: 30_000 }).toBe('recording');
-    const from = publisher.sent;
-    await expect.poll(() => publisher.sent, { timeout: 30_000 }).toBeGreaterThan(from + 60);
-    await call(`/sessions/${sessionId}/recording/stop`, theatre.cookie, {});
+    const recording = await live.call(`/sessions/${live.sessionId}/recording`, live.theatre.cookie, CONSENT);
+    await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
+    const from = live.publisher.sent;
+    await expect.poll(() => live.publisher.sent, { timeout: 30_000 }).toBeGreaterThan(from + 60);
+    await live.call(`/sessions/${live.sessionId}/recording/stop`, live.theatre.cookie, {});
     await expect
-      .poll(async () => (await call(`/sessions/${sessionId}/recording`, host.cookie)).status, { timeout: 60_000, interval: 200 })
+      .poll(async () => (await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie)).status, { timeout: 60_000, interval: 200 })
       .toBe('ready');
     expect(await durationMs(join(recordingPaths(mediaDir, recording.id).dir, 'case.mp4'))).toBeGreaterThan(1000);
   });

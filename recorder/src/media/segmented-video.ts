@@ -49,6 +49,11 @@ export class SegmentedVideo {
     this.framesWritten++;
   }
 
+  /** Bytes in one raw I420 frame of this writer's size. */
+  get frameBytes(): number {
+    return (this.width * this.height * 3) / 2;
+  }
+
   /** Bytes handed to ffmpeg and not yet taken: the recorder's measure of falling behind. */
   get backlog(): number {
     return this.ffmpeg.stdin?.writableLength ?? 0;

@@ -1,0 +1,96 @@
+/**
+ * The recorder's encoder falls behind, for real: the recording's ffmpeg is stopped (SIGSTOP)
+ * for ten seconds while theatre keeps sending 720p at 30 frames a second, as when the machine
+ * is out of CPU. The recorder's memory stays bounded instead of queueing every raw picture for
+ * ffmpeg; once ffmpeg runs again the recording carries on with the timeline true, and the case
+ * says how many pictures it could not keep.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { readEventLog } from '../src/event-log.ts';
+import { durationMs } from '../src/media/probe.ts';
+import { recordingPaths } from '../src/room-recorder.ts';
+import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
+import { CONSENT, startRecordedSession, type RecordedSession } from './recorded-session.ts';
+
+const run = promisify(execFile);
+const STALL_MS = 10_000;
+// One raw 720p picture is 1.4 MB: ten seconds of them queued for ffmpeg would be ~400 MB.
+const MAX_GROWTH_MIB = 120;
+
+let dir: string;
+let live: RecordedSession;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'loupe-encoder-stall-'));
+  live = await startRecordedSession({
+    dir,
+    mediaDir: join(dir, 'media'),
+    title: 'Recorded while the encoder stalled',
+    picture: new NumberedPicture(1280, 720),
+  });
+});
+
+afterAll(async () => {
+  await live?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/** The ffmpeg writing this recording's video segments. */
+async function segmentWriterPid(segments: string): Promise<number> {
+  const { stdout } = await run('pgrep', ['-f', join(segments, 'seg_')]);
+  return Number(stdout.trim().split('\n')[0]);
+}
+
+describe('the recorder’s encoder stalls for ten seconds', () => {
+  it('memory stays bounded, the recording carries on with a true timeline, and the case counts the pictures shed', async () => {
+    onTestFailed(() => console.log(live.logs()));
+    const recording = await live.call(`/sessions/${live.sessionId}/recording`, live.theatre.cookie, CONSENT);
+    await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
+    const capturingSince = Date.now();
+    const paths = recordingPaths(join(dir, 'media'), recording.id);
+    const ffmpeg = await segmentWriterPid(paths.segments);
+    const recorderPid = live.recorder.service.child.pid!;
+    await new Promise((r) => setTimeout(r, 2_000));
+
+    const before = rssMiB(recorderPid);
+    let peak = before;
+    process.kill(ffmpeg, 'SIGSTOP');
+    try {
+      for (const end = Date.now() + STALL_MS; Date.now() < end; ) {
+        await new Promise((r) => setTimeout(r, 250));
+        peak = Math.max(peak, rssMiB(recorderPid));
+      }
+    } finally {
+      process.kill(ffmpeg, 'SIGCONT');
+    }
+    console.log(`recorder memory: ${before.toFixed(0)} MiB before the stall, peak ${peak.toFixed(0)} MiB during it`);
+    expect(peak - before).toBeLessThan(MAX_GROWTH_MIB);
+
+    // Recording carries on: theatre's picture after the stall reaches the case.
+    await new Promise((r) => setTimeout(r, 4_000));
+    const sentAtStop = live.publisher.sent;
+    await live.call(`/sessions/${live.sessionId}/recording/stop`, live.theatre.cookie, {});
+    const stoppedAfterMs = Date.now() - capturingSince;
+    await expect
+      .poll(async () => (await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie)).status, { timeout: 90_000, interval: 250 })
+      .toBe('ready');
+
+    const video = join(paths.dir, 'case.mp4');
+    // The timeline kept time through the stall: the case is as long as the recording was.
+    expect(await durationMs(video)).toBeGreaterThan(stoppedAfterMs - 2_000);
+    const numbers = await frameNumbers(video, 1280);
+    // The last pictures are from just before stop (the 200 ms playout delay and the stop's round trip).
+    expect(Math.max(...numbers)).toBeGreaterThan(sentAtStop - 30);
+    // What the stall cost is said, not hidden.
+    const stop = readEventLog(paths.events).find((e) => e.type === 'stop');
+    expect(stop?.picturesShed).toBeGreaterThan(STALL_MS / 1000 * 15);
+  });
+});

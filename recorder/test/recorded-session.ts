@@ -1,0 +1,100 @@
+/**
+ * A live session for the recorder's fault tests, all real processes: livekit-server, the api
+ * and the recorder worker each in their own process, a host and a theatre signed in over HTTP,
+ * and theatre publishing a numbered picture from rtc-node.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Room, dispose } from '@livekit/rtc-node';
+import { createUser, migrateDb, openDb } from '@loupe/api';
+import { startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
+import { NumberedPicture, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
+
+export const CONSENT = { consentOnFile: true, noIdentifiersInView: true };
+
+type Person = { email: string; cookie: string };
+
+export type RecordedSession = {
+  api: RunningApi;
+  recorder: RunningApp;
+  sessionId: string;
+  host: Person;
+  theatre: Person;
+  theatreRoom: Room;
+  publisher: NumberedPublisher;
+  /** GET without a body, POST with one; throws on an error status. */
+  call(path: string, cookie: string, body?: unknown): Promise<any>;
+  /** What everyone in the room is told about recording (the REC badge), from room metadata. */
+  recState(): string;
+  /** The recorder's and the api's output, for a failed test. */
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+/** Starts everything with its database in `dir` and recordings in `mediaDir`. */
+export async function startRecordedSession(o: { dir: string; mediaDir: string; title: string; picture: NumberedPicture }): Promise<RecordedSession> {
+  const recorderToken = randomBytes(32).toString('hex');
+  const livekit: LiveKit = await startLiveKit();
+  const dbUrl = `file:${join(o.dir, 'loupe.db')}`;
+  const { db, client } = await openDb(dbUrl);
+  await migrateDb(db);
+  const api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir } });
+  const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir });
+
+  const call = async (path: string, cookie: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${api.url}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const person = async (name: string): Promise<Person> => {
+    const email = `${name}@hospital.test`;
+    await createUser(db, { email, name, role: 'surgeon', password: 'a long enough passphrase' });
+    const res = await fetch(`${api.url}/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'a long enough passphrase' }),
+    });
+    return { email, cookie: /loupe_session=[^;]+/.exec(res.headers.get('set-cookie')!)![0] };
+  };
+
+  const host = await person('host');
+  const theatre = await person('theatre');
+  const session = await call('/sessions', host.cookie, {
+    title: o.title,
+    procedure: 'Cholecystectomy',
+    specialty: 'General surgery',
+    scheduledAt: new Date().toISOString(),
+  });
+  await call(`/sessions/${session.id}/members`, host.cookie, { email: theatre.email, role: 'theatre' });
+  await call(`/sessions/${session.id}/start`, host.cookie, {});
+  const { token, url } = await call(`/sessions/${session.id}/token`, theatre.cookie, {});
+  const theatreRoom = new Room();
+  await theatreRoom.connect(url, token, { autoSubscribe: false, dynacast: false });
+  const publisher = await publishNumberedPicture(theatreRoom, o.picture);
+
+  return {
+    api,
+    recorder,
+    sessionId: session.id as string,
+    host,
+    theatre,
+    theatreRoom,
+    publisher,
+    call,
+    recState: () => (JSON.parse(theatreRoom.metadata || '{}') as { recording?: string }).recording ?? 'off',
+    logs: () => `recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`,
+    async stop() {
+      await publisher.stop();
+      await theatreRoom.disconnect();
+      await dispose();
+      await recorder.stop();
+      await api.stop();
+      await livekit.stop();
+      client.close();
+    },
+  };
+}
