@@ -8,6 +8,16 @@ import type { RecorderConfig } from './env.ts';
 import { finalise } from './finalise.ts';
 import { RoomRecorder, recordingPaths } from './room-recorder.ts';
 
+/** Polls failing in a row before it is logged as an error. */
+const POLLS_BEFORE_ERROR = 3;
+
+/** An error and what caused it: fetch's own message is only "fetch failed". */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as (Error & { code?: string }) | undefined;
+  return cause ? `${err.message} (${[cause.code, cause.message].filter(Boolean).join(': ')})` : err.message;
+}
+
 export class RecorderWorker {
   private readonly active = new Map<string, RoomRecorder>();
   private readonly finishing = new Set<string>();
@@ -17,6 +27,7 @@ export class RecorderWorker {
    */
   private readonly failed = new Map<string, { reason: string; reported: boolean }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private failedPolls = 0;
   private stopped = false;
 
   private readonly config: RecorderConfig;
@@ -29,7 +40,15 @@ export class RecorderWorker {
 
   start(): void {
     const loop = async () => {
-      await this.poll().catch((err) => console.error('recorder: poll failed:', err instanceof Error ? err.message : err));
+      await this.poll().then(
+        () => (this.failedPolls = 0),
+        (err: unknown) => {
+          // One failure is retried at the next poll (the api restarting, or a kept-alive
+          // connection it closed as it was reused): worth a line, not an alarm.
+          const say = ++this.failedPolls >= POLLS_BEFORE_ERROR ? console.error : console.log;
+          say(`recorder: poll ${this.failedPolls} in a row failed: ${describeError(err)}`);
+        },
+      );
       if (!this.stopped) this.timer = setTimeout(loop, this.config.pollMs);
     };
     void loop();
