@@ -22,11 +22,14 @@ export class SegmentedVideo {
   constructor(o: { dir: string; width: number; height: number; firstSegment: number; onFailure?: (err: Error) => void }) {
     this.width = o.width;
     this.height = o.height;
+    // superfast rather than veryfast: on a panning 720p30 tissue-like picture, 0.17 instead of
+    // 0.29 core-seconds a second at the same size and SSIM (0.9932 vs 0.9933); ultrafast is
+    // cheaper still (0.09) but visibly blockier (SSIM 0.9907). The recorder shares its machine.
     // prettier-ignore
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
       '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(FPS), '-i', 'pipe:0',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-crf', '20', '-pix_fmt', 'yuv420p',
+      '-c:v', 'libx264', '-preset', 'superfast', '-tune', 'zerolatency', '-crf', '20', '-pix_fmt', 'yuv420p',
       // A keyframe exactly at every segment boundary, so that each segment starts cleanly.
       '-g', String(FPS * SEGMENT_SECONDS), '-keyint_min', String(FPS * SEGMENT_SECONDS), '-sc_threshold', '0',
       '-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-segment_format', 'mp4',
