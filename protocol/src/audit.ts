@@ -9,6 +9,7 @@ import { Id } from './api.ts';
 export const AUDIT_ACTIONS = [
   'auth.sign_in',
   'auth.sign_in_failed',
+  'auth.sign_in_locked',
   'auth.sign_out',
   'user.created',
   'session.token',
@@ -76,15 +77,40 @@ export const AuditList = z
   .meta({ id: 'AuditList' });
 export type AuditList = z.infer<typeof AuditList>;
 
+/**
+ * An anchor the chain no longer matches. Anchors are heads of the chain `{ seq, hash, at }`
+ * the api copies to a file outside the database: a chain cut short no longer reaches an
+ * anchor's seq (`truncated`), one rebuilt from scratch has another hash there (`rewritten`).
+ */
+export const AuditAnchorFailure = z
+  .object({
+    /** Its line in the anchor file, from 1. */
+    line: z.number(),
+    reason: z.enum(['truncated', 'rewritten', 'unreadable']),
+    /** Null only for a line that is not an anchor (`unreadable`). */
+    seq: z.number().nullable(),
+    hash: z.string().nullable(),
+    at: z.string().nullable(),
+  })
+  .meta({ id: 'AuditAnchorFailure' });
+export type AuditAnchorFailure = z.infer<typeof AuditAnchorFailure>;
+
 export const AuditChain = z
   .object({
+    /** The chain is whole and every anchor still matches it. */
     ok: z.boolean(),
     /** Entries found intact, oldest first: all of them when the chain is whole. */
     checked: z.number(),
     /** The first seq whose entry is missing, altered or out of chain; null when intact. */
     brokenAt: z.number().nullable(),
-    /** The newest entry's hash: kept elsewhere, it shows that nothing was cut off the end. */
+    /** The newest entry's hash, when the chain is whole. */
     head: z.string().nullable(),
+    /** How many anchors (heads copied outside the database) were checked against the chain. */
+    anchors: z.number(),
+    /** When the newest anchor was written; null before the first. */
+    anchoredAt: z.string().nullable(),
+    /** The first anchor, in file order, that the chain no longer matches; null when all do. */
+    anchorFailure: AuditAnchorFailure.nullable(),
   })
   .meta({ id: 'AuditChain' });
 export type AuditChain = z.infer<typeof AuditChain>;

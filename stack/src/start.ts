@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { generateKeys, livekitConfigYaml } from './livekit.ts';
 import { LIVEKIT_BIN, ROOT } from './paths.ts';
 import { waitForHttp } from './ports.ts';
@@ -65,6 +65,8 @@ async function main() {
     LIVEKIT_PUBLIC_URL: env('LIVEKIT_PUBLIC_URL', `ws://127.0.0.1:${livekitPort}`),
     LOUPE_RECORDER_TOKEN: recorderToken,
     LOUPE_MEDIA_DIR: env('LOUPE_MEDIA_DIR', join(dataDir, 'media')),
+    // From the root, as the setting is written: the api runs in api/.
+    LOUPE_AUDIT_ANCHOR_FILE: resolve(ROOT, env('LOUPE_AUDIT_ANCHOR_FILE', join(dataDir, 'audit-anchor.jsonl'))),
   };
 
   const services: Service[] = [];
@@ -123,7 +125,7 @@ async function main() {
   start('api', ['src/main.ts'], { LOUPE_API_HOST: apiHost, LOUPE_API_PORT: apiPort }, join(ROOT, 'api'));
   await waitForHttp(`${apiUrl}/health`, 20_000);
   start('recorder', ['src/main.ts'], { LOUPE_API_URL: apiUrl }, join(ROOT, 'recorder'));
-  start('web', ['build/index.js'], { HOST: webHost, PORT: webPort, ORIGIN: publicUrl, LOUPE_API_URL: apiUrl }, join(ROOT, 'web'));
+  start('web', ['server.js'], { HOST: webHost, PORT: webPort, ORIGIN: publicUrl, LOUPE_API_URL: apiUrl }, join(ROOT, 'web'));
   await waitForHttp(publicUrl, 20_000);
 
   console.log(`

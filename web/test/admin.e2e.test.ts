@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
@@ -82,6 +83,28 @@ describe('the audit log page, in Chromium', () => {
       'The audit log has been tampered with: entry #2 was changed or removed outside Loupe. The entries before it are intact.',
     );
     await page.screenshot({ path: join(SCREENSHOTS, 'audit-log-tampered.png') });
+    await context.close();
+  });
+
+  it('says so in red when entries were cut off the end, which the chain alone cannot show', async () => {
+    const admin = await stack.account('admin', 'Dr. Keeper');
+    const context = await stack.contextFor(admin, { viewport: { width: 1440, height: 900 } });
+    // The api anchors the head as it starts, outside the database.
+    await stack.api.restart();
+    const [{ seq: head }] = (await stack.query('SELECT max(seq) AS seq FROM audit_log')) as [{ seq: number }];
+    const anchored = async () => (await readFile(stack.auditAnchorFile, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
+    await expect.poll(async () => (await anchored()).map((l) => JSON.parse(l).seq), { timeout: 10_000 }).toContain(head);
+    const line = (await anchored()).length;
+
+    await stack.query('DROP TRIGGER audit_log_no_delete');
+    await stack.query('DELETE FROM audit_log WHERE seq > ?', [head - 3]);
+    const page = await context.newPage();
+    await page.goto(`${stack.web.url}/admin/audit`);
+    const alert = page.getByRole('alert').filter({ hasText: 'cut short' });
+    await expect(alert.innerText()).resolves.toMatch(
+      new RegExp(`^The audit log has been cut short outside Loupe: it no longer reaches entry #${head}, whose seal was copied outside the database on .+ \\(anchor file, line ${line}\\)\\.$`),
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, 'audit-log-cut-short.png') });
     await context.close();
   });
 });

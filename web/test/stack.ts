@@ -35,7 +35,9 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   const livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
   const recorderToken = randomBytes(32).toString('hex');
   const mediaDir = join(dir, 'media');
-  const api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir } });
+  const auditAnchorFile = join(dir, 'audit-anchor.jsonl');
+  const apiEnv = { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir, LOUPE_AUDIT_ANCHOR_FILE: auditAnchorFile };
+  const api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: apiEnv });
   const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
   const web = await startWebProcess({ apiUrl: api.url, livekit });
   const browser: Browser = await launchChromium(chromium);
@@ -50,6 +52,8 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     web,
     browser,
     mediaDir,
+    /** Where the api copies the audit log's head, outside the database. */
+    auditAnchorFile,
     /** What the pages of every context made by `newContext` tried and the CSP refused. */
     policyViolations,
     /** A browser context whose policy violations are recorded in `policyViolations`. */

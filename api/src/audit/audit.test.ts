@@ -9,7 +9,8 @@ import type { AuditEntry } from '@loupe/protocol';
 import { TEST_KEYS, createTestApi, json, postJson, sessionCookie, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
 import { openDb } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
-import { recordAudit, verifyAuditChain } from './audit.ts';
+import { recordAudit } from './audit.ts';
+import { verifyAuditChain } from './verify.ts';
 
 let api: TestApi;
 let admin: TestAccount;
@@ -212,7 +213,7 @@ describe('the hash chain', () => {
   it('verifies, and the database itself refuses to change or delete an entry', async () => {
     await recordedSession();
     const entries = await audit();
-    expect(await verify()).toEqual({ ok: true, checked: entries.length, brokenAt: null, head: entries[0]!.hash });
+    expect(await verify()).toEqual({ ok: true, checked: entries.length, brokenAt: null, head: entries[0]!.hash, anchors: 0, anchoredAt: null, anchorFailure: null });
 
     await expect(api.db.update(auditLog).set({ actorLabel: 'someone else' })).rejects.toThrow();
     await expect(api.db.delete(auditLog)).rejects.toThrow();
@@ -231,7 +232,7 @@ describe('the hash chain', () => {
     const { rows } = await raw.execute(`SELECT seq FROM audit_log WHERE action = 'recording.start'`);
     raw.close();
     const seq = Number(rows[0]!.seq);
-    expect(await verify()).toEqual({ ok: false, checked: seq - 1, brokenAt: seq, head: null });
+    expect(await verify()).toEqual({ ok: false, checked: seq - 1, brokenAt: seq, head: null, anchors: 0, anchoredAt: null, anchorFailure: null });
   });
 
   it('reports an entry removed from the middle', async () => {

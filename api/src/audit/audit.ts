@@ -4,8 +4,8 @@
  * entry breaks every link after it; the database triggers refuse UPDATE and DELETE outright.
  */
 import { createHash } from 'node:crypto';
-import { asc, desc, gte } from 'drizzle-orm';
-import type { AuditAction, AuditChain, AuditTargetType } from '@loupe/protocol';
+import { desc } from 'drizzle-orm';
+import type { AuditAction, AuditTargetType } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 
@@ -22,8 +22,8 @@ export type NewAuditEntry = {
   ip?: string | null;
 };
 
-const GENESIS = '0'.repeat(64);
-const VERIFY_BATCH = 1000;
+/** What the first entry links to. */
+export const GENESIS = '0'.repeat(64);
 
 /** JSON with object keys sorted, so that the same entry always hashes the same. */
 function canonical(value: unknown): string {
@@ -35,7 +35,8 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function entryHash(r: Omit<AuditRow, 'hash'>): string {
+/** The hash an entry must carry: over the previous entry's hash and its own content. */
+export function entryHash(r: Omit<AuditRow, 'hash'>): string {
   const content = {
     seq: r.seq,
     at: r.at.getTime(),
@@ -49,6 +50,12 @@ function entryHash(r: Omit<AuditRow, 'hash'>): string {
     ip: r.ip,
   };
   return createHash('sha256').update(r.prevHash + canonical(content)).digest('hex');
+}
+
+/** The newest entry's seq and hash: the head of the chain, null while the log is empty. */
+export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | null> {
+  const head = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1).get();
+  return head ?? null;
 }
 
 // Appends from this process, one after another: concurrent requests then never race for the
@@ -70,7 +77,7 @@ async function append(db: Db, entry: NewAuditEntry): Promise<AuditRow> {
   // Through JSON once, so the hash covers exactly what the database hands back.
   const detail = JSON.parse(JSON.stringify(entry.detail ?? {})) as Record<string, unknown>;
   for (;;) {
-    const last = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1).get();
+    const last = await auditHead(db);
     const content = {
       seq: (last?.seq ?? 0) + 1,
       at: new Date(),
@@ -92,24 +99,5 @@ async function append(db: Db, entry: NewAuditEntry): Promise<AuditRow> {
     // write they made while this process held the write lock would fail with SQLITE_BUSY.
     const inserted = await db.insert(auditLog).values(row).onConflictDoNothing({ target: auditLog.seq }).returning({ seq: auditLog.seq });
     if (inserted.length === 1) return row;
-  }
-}
-
-/** Walks the whole chain, oldest first, and reports the first entry that does not hold. */
-export async function verifyAuditChain(db: Db): Promise<AuditChain> {
-  let expected = 1;
-  let prevHash = GENESIS;
-  for (;;) {
-    const rows = await db.select().from(auditLog).where(gte(auditLog.seq, expected)).orderBy(asc(auditLog.seq)).limit(VERIFY_BATCH);
-    for (const row of rows) {
-      if (row.seq !== expected || row.prevHash !== prevHash || row.hash !== entryHash(row)) {
-        return { ok: false, checked: expected - 1, brokenAt: expected, head: null };
-      }
-      prevHash = row.hash;
-      expected++;
-    }
-    if (rows.length < VERIFY_BATCH) {
-      return { ok: true, checked: expected - 1, brokenAt: null, head: expected > 1 ? prevHash : null };
-    }
   }
 }

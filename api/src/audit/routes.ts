@@ -3,7 +3,8 @@ import { AuditChain, AuditList, AuditQuery } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { errors, json, router } from '../http/openapi.ts';
 import { requireGlobalRole } from '../auth/require.ts';
-import { verifyAuditChain } from './audit.ts';
+import { readAnchors } from './anchor.ts';
+import { verifyAuditChain } from './verify.ts';
 import { listAudit } from './queries.ts';
 
 const tags = ['audit'];
@@ -21,11 +22,11 @@ const verify = createRoute({
   method: 'get',
   path: '/verify',
   tags,
-  summary: 'Check the whole hash chain and report the first entry that was altered or removed (admin)',
+  summary: 'Check the whole hash chain and report the first entry altered or removed, and the first anchor (a head kept outside the database) it no longer matches (admin)',
   responses: { 200: json(AuditChain, 'Chain status'), 401: errors[401], 403: errors[403] },
 });
 
-export function auditRoutes({ db }: AppDeps) {
+export function auditRoutes({ db, config }: AppDeps) {
   return router()
     .openapi(list, async (c) => {
       requireGlobalRole(c, ['admin']);
@@ -35,6 +36,6 @@ export function auditRoutes({ db }: AppDeps) {
     })
     .openapi(verify, async (c) => {
       requireGlobalRole(c, ['admin']);
-      return c.json(await verifyAuditChain(db), 200);
+      return c.json(await verifyAuditChain(db, await readAnchors(config.auditAnchorFile)), 200);
     });
 }

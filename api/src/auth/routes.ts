@@ -65,18 +65,19 @@ export function authRoutes(deps: AppDeps) {
     .openapi(signIn, async (c) => {
       const { email, password } = c.req.valid('json');
       const row = await db.select().from(users).where(eq(users.email, email)).get();
-      const ok = await limit.attempt(email, clientAddress(c, config.trustedProxies), async () =>
+      const { ok, locks } = await limit.attempt(email, clientAddress(c, config.trustedProxies), async () =>
         verifyPassword(row?.passwordHash ?? (await decoyPasswordHash()), password),
       );
       if (!row || !ok) {
-        await recordAudit(db, {
-          ...requestActor(c, null),
-          actorLabel: email,
-          action: 'auth.sign_in_failed',
-          targetType: row ? 'user' : null,
-          targetId: row?.id ?? null,
-          detail: { reason: row ? 'wrong_password' : 'unknown_email' },
-        });
+        const failed = { ...requestActor(c, null), actorLabel: email, targetType: row ? ('user' as const) : null, targetId: row?.id ?? null };
+        await recordAudit(db, { ...failed, action: 'auth.sign_in_failed', detail: { reason: row ? 'wrong_password' : 'unknown_email' } });
+        // The start of each lockout, not each attempt it refuses: a locked account hammered
+        // all day adds one entry per lockout, so nobody can flood the log through sign-in.
+        for (const { scope, ms } of locks) {
+          // An address lockout is about the network, whichever account was typed.
+          const target = scope === 'address' ? { targetType: null, targetId: null } : {};
+          await recordAudit(db, { ...failed, ...target, action: 'auth.sign_in_locked', detail: { scope, seconds: Math.ceil(ms / 1000) } });
+        }
         throw new ApiError(401, 'unauthenticated', 'Email or password is incorrect');
       }
       // A fresh session id at every sign-in; an old cookie in this browser is ended first.

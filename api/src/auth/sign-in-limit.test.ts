@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTestApi, json, postJson, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import type { AuditEntry } from '@loupe/protocol';
+import { createTestApi, json, postJson, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
 
 let api: TestApi;
 let victim: TestAccount;
@@ -89,5 +90,39 @@ describe('sign-in lockout per client address', () => {
     for (let i = 0; i < 20; i++) await wrong(`guess${i}@hospital.test`, `10.0.0.${i}`, direct);
     await expectLocked(await signIn(victim.user.email, victim.password, '10.9.9.9', direct), 30, /from this network/);
     expect((await signIn(victim.user.email, victim.password, '10.9.9.9')).status).toBe(200);
+  });
+});
+
+describe('lockouts in the audit log', () => {
+  /** The log's entries of `action` as an administrator reads them, newest first. */
+  async function audited(action: string): Promise<AuditEntry[]> {
+    const admin = await api.account('admin');
+    return (await json(await api.app.request(`/audit?action=${action}`, withCookie(admin.cookie)))).entries;
+  }
+
+  it('one entry when an account lockout starts, with its length and the address, however often the account is tried meanwhile', async () => {
+    for (let i = 0; i < 5; i++) await wrong();
+    for (let i = 0; i < 20; i++) expect((await wrong()).status).toBe(429);
+    expect((await signIn(victim.user.email, victim.password)).status).toBe(429);
+    later(30);
+    expect((await wrong()).status).toBe(401);
+    for (let i = 0; i < 20; i++) expect((await wrong()).status).toBe(429);
+
+    const locks = await audited('auth.sign_in_locked');
+    expect(locks.map((e) => e.detail)).toEqual([
+      { scope: 'account', seconds: 60 },
+      { scope: 'account', seconds: 30 },
+    ]);
+    expect(locks[1]).toMatchObject({ actorId: null, actorLabel: victim.user.email, targetType: 'user', targetId: victim.user.id, ip: '203.0.113.7' });
+    // Refused attempts are not failures either: only the six that were tried.
+    expect(await audited('auth.sign_in_failed')).toHaveLength(6);
+  });
+
+  it('one entry when an address lockout starts, naming the address and no account', async () => {
+    for (let i = 0; i < 20; i++) await wrong(`guess${i}@hospital.test`);
+    for (let i = 20; i < 40; i++) expect((await wrong(`guess${i}@hospital.test`)).status).toBe(429);
+    const locks = await audited('auth.sign_in_locked');
+    expect(locks).toHaveLength(1);
+    expect(locks[0]).toMatchObject({ actorLabel: 'guess19@hospital.test', targetId: null, ip: '203.0.113.7', detail: { scope: 'address', seconds: 30 } });
   });
 });

@@ -23,15 +23,20 @@ const ADDRESS: BackoffPolicy = { ...ACCOUNT, threshold: 20 };
 
 export type SignInLimit = ReturnType<typeof signInLimit>;
 
+/** A lockout an attempt's failure started: of the account (the email typed) or the address. */
+export type SignInLock = { scope: 'account' | 'address'; ms: number };
+
 export function signInLimit(now?: Clock) {
   const accounts = new FailureBackoff(ACCOUNT, now);
   const addresses = new FailureBackoff(ADDRESS, now);
   return {
     /**
      * Runs one sign-in attempt for `email` from `address` under both limits: a 429 with
-     * Retry-After while either is locked, else `verify`'s verdict, which is then counted.
+     * Retry-After while either is locked, else `verify`'s verdict, which is then counted, and
+     * the lockouts its failure started (to be audited: once per lockout, however hard the
+     * locked account or address is hammered).
      */
-    async attempt(email: string, address: string, verify: () => Promise<boolean>): Promise<boolean> {
+    async attempt(email: string, address: string, verify: () => Promise<boolean>): Promise<{ ok: boolean; locks: SignInLock[] }> {
       const accountWait = accounts.begin(email);
       if (accountWait > 0) {
         throw tooManyRequests(accountWait, `Too many failed sign-ins for this account; try again in ${formatWait(accountWait)}`);
@@ -42,13 +47,16 @@ export function signInLimit(now?: Clock) {
         throw tooManyRequests(addressWait, `Too many failed sign-ins from this network; try again in ${formatWait(addressWait)}`);
       }
       let ok = false;
+      const locks: SignInLock[] = [];
       try {
         ok = await verify();
       } finally {
-        accounts.end(email, ok ? 'reset' : 'failed');
-        addresses.end(address, ok ? 'done' : 'failed');
+        const account = accounts.end(email, ok ? 'reset' : 'failed');
+        const network = addresses.end(address, ok ? 'done' : 'failed');
+        if (account) locks.push({ scope: 'account', ms: account });
+        if (network) locks.push({ scope: 'address', ms: network });
       }
-      return ok;
+      return { ok, locks };
     },
   };
 }

@@ -81,10 +81,13 @@ export class FailureBackoff {
 
   /**
    * Ends an attempt `begin` let run: `failed` counts a failure, `reset` forgets the key's
-   * failures (a success), `done` neither (a success that must not wipe the slate).
+   * failures (a success), `done` neither (a success that must not wipe the slate). Returns the
+   * lockout this failure started, in milliseconds, else 0: attempts refused during a lockout
+   * never reach here, so each lockout is reported once.
    */
-  end(key: string, outcome: 'failed' | 'reset' | 'done'): void {
+  end(key: string, outcome: 'failed' | 'reset' | 'done'): number {
     const entry = this.current(key);
+    let lockMs = 0;
     entry.inFlight = Math.max(0, entry.inFlight - 1);
     if (outcome === 'reset') Object.assign(entry, { failures: 0, lockedUntil: 0 });
     if (outcome === 'failed') {
@@ -92,10 +95,14 @@ export class FailureBackoff {
       entry.failures++;
       entry.lastAt = now;
       const over = entry.failures - this.policy.threshold;
-      if (over >= 0) entry.lockedUntil = now + Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** over);
+      if (over >= 0) {
+        lockMs = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** over);
+        entry.lockedUntil = now + lockMs;
+      }
     }
     if (entry.failures === 0 && entry.inFlight === 0) this.keys.delete(key);
     else this.keys.touch(key, entry);
+    return lockMs;
   }
 
   private current(key: string): Failures {

@@ -44,5 +44,7 @@ describe('the audit page', () => {
     const moved = entry('session.member_role_changed', { email: 'li@h.test', from: 'observer', to: 'mentor' });
     expect(summarise(moved, en)).toBe('li@h.test · Observer → Mentor');
     expect(summarise(entry('access.denied', { status: 404, method: 'GET', path: '/cases/x' }), en)).toBe('404 · GET /cases/x');
+    expect(summarise(entry('auth.sign_in_locked', { scope: 'account', seconds: 30 }), en)).toBe('account paused for 30 s');
+    expect(summarise(entry('auth.sign_in_locked', { scope: 'address', seconds: 900 }), zh)).toBe('网络地址暂停登录 15 分钟');
   });
 });

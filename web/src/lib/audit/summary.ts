@@ -16,6 +16,11 @@ export function summarise(entry: AuditEntry, t: Translate): string {
   switch (entry.action) {
     case 'auth.sign_in_failed':
       return t(d.reason === 'wrong_password' ? 'audit.detail.wrongPassword' : 'audit.detail.unknownEmail');
+    case 'auth.sign_in_locked': {
+      const seconds = Number(d.seconds);
+      const duration = seconds < 90 ? t('audit.detail.seconds', { count: seconds }) : t('audit.detail.minutes', { count: Math.round(seconds / 60) });
+      return t(d.scope === 'address' ? 'audit.detail.lockedAddress' : 'audit.detail.lockedAccount', { duration });
+    }
     case 'user.created':
       return line(text(d.email), globalRole(d.role));
     case 'session.token':

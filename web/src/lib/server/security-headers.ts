@@ -1,4 +1,5 @@
 import { LIVEKIT_PUBLIC_URL } from './env.ts';
+import { RESPONSE_HEADERS } from './response-headers.ts';
 
 /**
  * The origins livekit-server answers on for a room URL: the WebSocket for signalling, and
@@ -19,12 +20,11 @@ const PERMISSIONS_POLICY = 'camera=(self), microphone=(self), display-capture=(s
 /**
  * Headers for every page. SvelteKit wrote the CSP from svelte.config.js (with this response's
  * script nonce); connect-src is added here because it depends on where LiveKit is deployed.
+ * The headers of every response are set here too, for `vite dev`, which has no server.js.
  */
 export function setPageSecurityHeaders(headers: Headers): void {
   const csp = headers.get('content-security-policy');
   if (csp) headers.set('content-security-policy', `${csp}; connect-src ${CONNECT_SRC}`);
-  headers.set('x-content-type-options', 'nosniff');
-  headers.set('referrer-policy', 'no-referrer');
-  headers.set('x-frame-options', 'DENY');
+  for (const [name, value] of Object.entries(RESPONSE_HEADERS)) headers.set(name, value);
   headers.set('permissions-policy', PERMISSIONS_POLICY);
 }
