@@ -3,7 +3,7 @@
  * in the repository's .env.example. A bad value stops the process with a clear message.
  */
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { MAX_RETENTION_DAYS } from '@loupe/protocol';
 import type { Rate } from './http/rate-limit.ts';
@@ -28,7 +28,14 @@ const ApiEnv = z.object({
   LIVEKIT_PUBLIC_URL: z.url().default('ws://127.0.0.1:7880'),
   LIVEKIT_API_KEY: z.string().min(3, 'LIVEKIT_API_KEY is required'),
   LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
+  // How often the api asks livekit-server who is in each room, to record joins whose webhook was lost.
+  LOUPE_LIVEKIT_CATCH_UP_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   LOUPE_MEDIA_DIR: z.string().min(1).default('data/media'),
+  // Empty: the default, as for the other optional paths in .env.example.
+  LOUPE_AUDIT_ANCHOR_FILE: z
+    .string()
+    .refine((v) => !v.endsWith('/'), 'must name a file, not a folder')
+    .optional(),
   // Ten years: about the shortest time many health systems must keep adult medical records,
   // so the recording of an operation is kept at least as long as the notes written about it.
   LOUPE_CASE_RETENTION_DAYS: z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).default(3650),
@@ -38,6 +45,9 @@ const ApiEnv = z.object({
   LOUPE_TOKEN_BURST: perMinute(10),
   LOUPE_SEARCHES_PER_MINUTE: perMinute(120),
   LOUPE_SEARCH_BURST: perMinute(30),
+}).refine((e) => anchorFile(e) !== databaseFile(e.LOUPE_DB_URL), {
+  path: ['LOUPE_AUDIT_ANCHOR_FILE'],
+  message: 'must be another file than the database: the anchors are what the database cannot rewrite',
 });
 
 export type ApiConfig = {
@@ -49,10 +59,14 @@ export type ApiConfig = {
   sessionIdleMs: number;
   sessionMaxMs: number;
   livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
+  /** How often room joins are caught up from livekit-server (livekit/catch-up.ts). */
+  livekitCatchUpMs: number;
   /** Bearer token the recorder worker presents on /internal routes; unset: those routes refuse. */
   recorderToken: string | undefined;
   /** Where the recorder keeps recordings and cases; the api serves case media from here. */
   mediaDir: string;
+  /** Where the audit chain's head is copied every few minutes, outside the database (audit/anchor.ts). */
+  auditAnchorFile: string;
   /** How long after its recording a new case is kept before it and its media are deleted. */
   caseRetentionMs: number;
   /** Peers whose X-Forwarded-For names the client (the web server's /api proxy); nobody else's is believed. */
@@ -82,8 +96,10 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
       apiKey: e.LIVEKIT_API_KEY,
       apiSecret: e.LIVEKIT_API_SECRET,
     },
+    livekitCatchUpMs: e.LOUPE_LIVEKIT_CATCH_UP_SECONDS * 1000,
     recorderToken: e.LOUPE_RECORDER_TOKEN,
     mediaDir: resolve(e.LOUPE_MEDIA_DIR),
+    auditAnchorFile: anchorFile(e),
     caseRetentionMs: e.LOUPE_CASE_RETENTION_DAYS * 86_400_000,
     trustedProxies: e.LOUPE_TRUSTED_PROXIES,
     rateLimits: {
@@ -91,4 +107,21 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
       searches: { perMinute: e.LOUPE_SEARCHES_PER_MINUTE, burst: e.LOUPE_SEARCH_BURST },
     },
   };
+}
+
+/** The database's file when LOUPE_DB_URL names one; null for a libSQL server. */
+function databaseFile(dbUrl: string): string | null {
+  return dbUrl.startsWith('file:') ? resolve(dbUrl.slice('file:'.length).split('?')[0]!) : null;
+}
+
+/**
+ * LOUPE_AUDIT_ANCHOR_FILE, else audit-anchor.jsonl beside the database file (in data/ by
+ * default, and for a libSQL server): each database keeps its own anchors, a test's temporary
+ * one included. That is outside the database but on its disk; a deployment should point it
+ * somewhere whoever can rewrite the database cannot.
+ */
+function anchorFile(e: { LOUPE_DB_URL: string; LOUPE_AUDIT_ANCHOR_FILE?: string | undefined }): string {
+  if (e.LOUPE_AUDIT_ANCHOR_FILE) return resolve(e.LOUPE_AUDIT_ANCHOR_FILE);
+  const db = databaseFile(e.LOUPE_DB_URL);
+  return join(db ? dirname(db) : resolve('data'), 'audit-anchor.jsonl');
 }

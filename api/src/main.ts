@@ -7,6 +7,8 @@ import { parseApiConfig, type ApiConfig } from './env.ts';
 import { livekitRooms } from './livekit/rooms.ts';
 import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
 import { startRetentionSweeper } from './cases/retention.ts';
+import { startJoinCatchUp } from './livekit/catch-up.ts';
+import { startAuditAnchoring } from './audit/anchor.ts';
 
 let config: ApiConfig;
 try {
@@ -24,6 +26,8 @@ const app = createApp({ db, config, rooms });
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
 const purge = setInterval(() => void purgeExpiredSessions(db, policy).catch(console.error), 15 * 60_000);
 const stopRetention = startRetentionSweeper(db, config.mediaDir);
+const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs);
+const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   console.log(`api listening on http://${info.address}:${info.port}`);
@@ -32,7 +36,10 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
 function shutdown() {
   clearInterval(purge);
   stopRetention();
-  server.close(() => {
+  const catchUpStopped = stopCatchUp();
+  server.close(async () => {
+    await stopAnchoring();
+    await catchUpStopped;
     client.close();
     process.exit(0);
   });

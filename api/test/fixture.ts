@@ -11,7 +11,7 @@ import { openDb } from '../src/db/client.ts';
 import { migrateDb } from '../src/db/migrate.ts';
 import { parseApiConfig } from '../src/env.ts';
 import { createUser } from '../src/users/create-user.ts';
-import type { RoomControl } from '../src/livekit/rooms.ts';
+import type { RoomControl, RoomParticipant } from '../src/livekit/rooms.ts';
 
 export const TEST_RECORDER_TOKEN = 'recorder-token-for-tests-0123456789abcdef';
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
@@ -36,11 +36,15 @@ export async function createTestApi(env: Record<string, string> = {}) {
   const { db, client } = await openDb(config.db.url);
   await migrateDb(db);
   const roomCalls: RoomCall[] = [];
+  /** Who livekit-server would say is in each open room; tests fill it. */
+  const present = new Map<string, RoomParticipant[]>();
   const rooms: RoomControl = {
     closeRoom: async (room) => void roomCalls.push({ action: 'close', room }),
     removeParticipant: async (room, identity) => void roomCalls.push({ action: 'remove', room, identity }),
     requestOverlay: async (room, identity, holders) => void roomCalls.push({ action: 'overlay', room, identity, holders }),
     setRecordingState: async (room, state) => void roomCalls.push({ action: 'recording', room, state }),
+    listRooms: async () => [...present.keys()],
+    listParticipants: async (room) => present.get(room) ?? [],
   };
   const app = createApp({ db, config, rooms });
 
@@ -64,6 +68,8 @@ export async function createTestApi(env: Record<string, string> = {}) {
     db,
     config,
     roomCalls,
+    present,
+    rooms,
     account,
     async close() {
       client.close();

@@ -1,21 +1,31 @@
 /**
  * The real thing: livekit-server on free loopback ports, tokens from the api, and three
- * participants connected with @livekit/rtc-node.
+ * participants connected with @livekit/rtc-node. livekit-server posts its webhooks to a port
+ * where the api listens only when a test serves it; otherwise they are refused, as when the api is down.
  */
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Room, RoomEvent, dispose, type RemoteParticipant } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { startLiveKit, type LiveKit } from '@loupe/stack';
+import { serve } from '@hono/node-server';
+import { eq } from 'drizzle-orm';
+import { freePort, startLiveKit, type LiveKit } from '@loupe/stack';
 import type { SessionRole } from '@loupe/protocol';
 import { createTestApi, json, postJson, withCookie, type TestApi } from './fixture.ts';
+import { auditLog } from '../src/db/schema.ts';
+import { livekitRooms } from '../src/livekit/rooms.ts';
+import { catchUpJoins } from '../src/livekit/catch-up.ts';
 
 let livekit: LiveKit;
 let api: TestApi;
 let sessionId: string;
+let webhookPort: number;
+let webhookServer: Server | undefined;
 const rooms: Room[] = [];
 
 beforeAll(async () => {
-  livekit = await startLiveKit();
+  webhookPort = await freePort();
+  livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${webhookPort}/webhooks/livekit`] });
   api = await createTestApi({
     LIVEKIT_API_KEY: livekit.apiKey,
     LIVEKIT_API_SECRET: livekit.apiSecret,
@@ -24,6 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopWebhooks();
   await Promise.all(rooms.map((r) => r.disconnect()));
   await dispose();
   await api?.close();
@@ -41,6 +52,44 @@ async function join(hostCookie: string, role: SessionRole, name: string): Promis
   rooms.push(room);
   await room.connect(url, token, { autoSubscribe: true, dynacast: false });
   return { room, identity: person.user.id };
+}
+
+/** The first participant_joined webhook the api answered for an identity: whether it recorded the join. */
+const joinWebhooks = new Map<string, PromiseWithResolvers<boolean>>();
+function joinWebhook(identity: string): PromiseWithResolvers<boolean> {
+  let heard = joinWebhooks.get(identity);
+  if (!heard) joinWebhooks.set(identity, (heard = Promise.withResolvers<boolean>()));
+  return heard;
+}
+
+/** The api up for livekit-server's webhooks; each participant_joined answered is reported. */
+async function serveWebhooks(): Promise<void> {
+  const server = serve({
+    hostname: '127.0.0.1',
+    port: webhookPort,
+    fetch: async (req, env) => {
+      const event = JSON.parse(await req.clone().text());
+      const res = await api.app.fetch(req, env);
+      if (event.event === 'participant_joined') joinWebhook(event.participant.identity).resolve((await json(res.clone())).recorded);
+      return res;
+    },
+  }) as Server;
+  await new Promise<void>((resolve) => (server.listening ? resolve() : server.once('listening', () => resolve())));
+  webhookServer = server;
+}
+
+/** The api down for livekit-server: its deliveries are refused. */
+async function stopWebhooks(): Promise<void> {
+  const server = webhookServer;
+  webhookServer = undefined;
+  if (!server) return;
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+async function newSession(hostCookie: string, title: string): Promise<string> {
+  const body = { title, procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() };
+  return (await json(await api.app.request('/sessions', postJson(body, hostCookie)))).id;
 }
 
 function nextData(room: Room, topic: string): Promise<{ text: string; from: RemoteParticipant | undefined }> {
@@ -119,5 +168,38 @@ describe('a live room on the real livekit-server', () => {
     await realRooms.removeParticipant(sessionId, observer.identity);
     await disconnected;
     expect(observer.room.isConnected).toBe(false);
+  });
+
+  it('a join while the api is down is caught up from livekit-server once; the late webhook for it adds nothing', async () => {
+    const host = await api.account('admin', 'Host 3');
+    sessionId = await newSession(host.cookie, 'Live 3');
+    const joinsAudited = async () =>
+      (await api.db.select().from(auditLog).where(eq(auditLog.action, 'session.joined_room')).all())
+        .filter((e) => e.sessionId === sessionId)
+        .map((e) => [e.detail.identity, e.detail.role, e.detail.source]);
+
+    await serveWebhooks();
+    const theatre = await join(host.cookie, 'theatre', 'Dr. Wu');
+    expect(await joinWebhook(theatre.identity).promise).toBe(true);
+
+    // The api goes down; someone joins; livekit-server's delivery and its first retries are refused.
+    await stopWebhooks();
+    const observer = await join(host.cookie, 'observer', 'Zhao Lei');
+    expect(await joinsAudited()).toEqual([[theatre.identity, 'theatre', 'webhook']]);
+
+    // Back, the api asks livekit-server who is in the room.
+    const realRooms = livekitRooms(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
+    await catchUpJoins(api.db, realRooms);
+    await catchUpJoins(api.db, realRooms);
+    const caughtUp = [
+      [theatre.identity, 'theatre', 'webhook'],
+      [observer.identity, 'observer', 'catch-up'],
+    ];
+    expect(await joinsAudited()).toEqual(caughtUp);
+
+    // livekit-server retries a failed delivery for about 15 s: this one now reaches the api, late.
+    await serveWebhooks();
+    expect(await joinWebhook(observer.identity).promise).toBe(false);
+    expect(await joinsAudited()).toEqual(caughtUp);
   });
 });

@@ -1,42 +1,23 @@
 import { Hono } from 'hono';
-import { WebhookReceiver, type ParticipantInfo } from 'livekit-server-sdk';
-import { Id } from '@loupe/protocol';
+import { WebhookReceiver } from 'livekit-server-sdk';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { ApiError } from '../http/errors.ts';
 import { livekitEvents } from '../db/schema.ts';
-import { recordAudit, type NewAuditEntry } from '../audit/audit.ts';
+import { recordJoin } from './joins.ts';
 
 // Bodies larger than this are not LiveKit webhooks.
 const MAX_BODY_BYTES = 256 * 1024;
-// livekit-server drops an event still queued after 30 s and retries a failed delivery for
-// about two minutes more; an event older than this (or this far ahead of our clock) is a
-// replay, not a delivery. A re-delivery inside the window is recorded once, by its id.
+// livekit-server 1.13 retries a failed delivery 4 times, 1, 2, 4 and 8 s apart, and sends queued
+// events one after another, so a delivery can trail its event by tens of seconds; an event older
+// than this (or this far ahead of our clock) is a replay, not a delivery. A re-delivery inside
+// the window is recorded once, by its id. Joins a longer outage lost come from catch-up.ts.
 const EVENT_WINDOW_MS = 5 * 60_000;
-
-/** LiveKit's word that someone is in a session's room, whatever the api was asked before. */
-function joinedRoom(room: string, p: ParticipantInfo, occurredAt: Date): NewAuditEntry {
-  // Identities are user ids, `<user id>:display:<n>` for a display-only screen, or the recorder's own.
-  const userId = p.identity.split(':')[0]!;
-  return {
-    action: 'session.joined_room',
-    actorId: Id.safeParse(userId).success ? userId : null,
-    actorLabel: p.name || p.identity,
-    targetType: 'session',
-    targetId: room,
-    sessionId: room,
-    detail: {
-      identity: p.identity,
-      role: p.attributes.role ?? null,
-      displayOnly: p.attributes.display === 'true',
-      occurredAt: occurredAt.toISOString(),
-    },
-  };
-}
 
 /**
  * LiveKit webhooks. The signature (a JWT over the body's SHA-256 in the Authorization
  * header) is always verified. LiveKit retries and may duplicate or reorder deliveries, so
- * each event is stored once by its id and carries its own occurrence time.
+ * each event is stored once by its id and carries its own occurrence time. A join is stored
+ * once whoever reports it first, this route or the catch-up (joins.ts).
  */
 export function webhookRoutes({ db, config }: AppDeps) {
   const receiver = new WebhookReceiver(config.livekit.apiKey, config.livekit.apiSecret);
@@ -54,6 +35,15 @@ export function webhookRoutes({ db, config }: AppDeps) {
     if (!(Math.abs(Date.now() - occurredAt.getTime()) <= EVENT_WINDOW_MS)) {
       throw new ApiError(400, 'invalid_request', 'Webhook event is outside the accepted time window');
     }
+    const payload = JSON.parse(body) as unknown;
+    if (event.event === 'participant_joined' && event.room && event.participant) {
+      // Checked against the catch-up's rows too: a join it recovered while this delivery was
+      // being retried is not audited twice.
+      const { identity, name, attributes, joinedAt } = event.participant;
+      const participant = { identity, name, attributes, joinedAt: Number(joinedAt) };
+      const recorded = await recordJoin(db, { id: event.id, room: event.room.name, participant, occurredAt, source: 'webhook', payload });
+      return c.json({ recorded }, 200);
+    }
     const inserted = await db
       .insert(livekitEvents)
       .values({
@@ -64,13 +54,10 @@ export function webhookRoutes({ db, config }: AppDeps) {
         trackSid: event.track?.sid ?? null,
         occurredAt,
         receivedAt: new Date(),
-        payload: JSON.parse(body) as unknown,
+        payload,
       })
       .onConflictDoNothing()
       .returning({ id: livekitEvents.id });
-    if (inserted.length === 1 && event.event === 'participant_joined' && event.room && event.participant) {
-      await recordAudit(db, joinedRoom(event.room.name, event.participant, occurredAt));
-    }
     return c.json({ recorded: inserted.length === 1 }, 200);
   });
 }
