@@ -12,6 +12,9 @@ export {
 } from './roles.ts';
 export type { GlobalRole, SessionRole, MediaSource, RoomGrants, ParticipantAttributes } from './roles.ts';
 
+export { RECORDING_STATES, parseRoomMetadata, formatRoomMetadata } from './room-metadata.ts';
+export type { RecordingState, RoomMetadata } from './room-metadata.ts';
+
 export {
   ERROR_CODES,
   ErrorBody,
@@ -47,7 +50,7 @@ export {
 } from './api.ts';
 export type { ErrorCode, SessionStatus, RecordingStatus, CaseStatus } from './api.ts';
 
-export { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AuditEntry, AuditQuery, AuditList, AuditChain } from './audit.ts';
+export { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AuditEntry, AuditQuery, AuditList, AuditChain, AuditAnchorFailure } from './audit.ts';
 export type { AuditAction, AuditTargetType } from './audit.ts';
 
 export {

@@ -27,6 +27,7 @@ import {
   OverlaySnapshot,
   TOPICS,
   parseOpPacket,
+  parseRoomMetadata,
   roleOf,
   DropCounter,
   SenderRateLimit,
@@ -34,7 +35,7 @@ import {
 } from '@loupe/protocol';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
-import { FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
+import { EncoderStopped, FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
 import { countFrames } from './media/probe.ts';
 import { recorderToken } from './token.ts';
 
@@ -100,9 +101,11 @@ export function recordingSize(source: { width: number; height: number }): { widt
 /** Why writing a recording failed, in words for whoever opens the failed case. */
 export function failureReason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return (err as NodeJS.ErrnoException | null)?.code === 'ENOSPC' || /no space left on device/i.test(text)
+  // ffmpeg's own words say whether it stopped because it could not write.
+  const detail = err instanceof EncoderStopped ? err.detail : '';
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOSPC' || /no space left on device/i.test(`${text}\n${detail}`)
     ? 'Recording stopped: the disk that holds recordings is full (no space left on device).'
-    : `Recording stopped: ${text}`;
+    : `Recording stopped: ${text}.`;
 }
 
 export type RoomRecorderOptions = {
@@ -187,6 +190,7 @@ export class RoomRecorder {
   private fail(err: unknown): void {
     if (this.failure) return;
     this.failure = failureReason(err);
+    if (err instanceof EncoderStopped && err.detail) console.error(`recording ${this.o.recordingId}: ffmpeg said: ${err.detail}`);
     clearInterval(this.ticker);
     this.abort.abort();
     this.video?.kill();
@@ -397,16 +401,13 @@ export class RoomRecorder {
   }
 
   private onRecordingState(metadata: string): void {
-    let state: unknown;
-    try {
-      state = (JSON.parse(metadata || '{}') as { recording?: unknown }).recording;
-    } catch {
-      return;
-    }
-    if (state === 'recording') this.resume();
-    else if (state === 'paused') this.pause();
+    // Metadata cleared is not a stop: only the api writes it, and it always says the state.
+    if (!metadata) return;
+    const { recording } = parseRoomMetadata(metadata);
+    if (recording === 'recording') this.resume();
+    else if (recording === 'paused') this.pause();
     // Stopped: capture ends now; the stop itself is logged when the worker finishes the recording.
-    else if (state === 'off') this.pause(false);
+    else if (recording === 'off') this.pause(false);
   }
 
   pause(log = true): void {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { parseRoomMetadata } from '@loupe/protocol';
 import { durationMs } from '../src/media/probe.ts';
 import { recordingPaths } from '../src/room-recorder.ts';
 import { NumberedPicture } from './numbered-picture.ts';
@@ -77,8 +78,9 @@ describe('the recorder’s disk fills up', () => {
     const failed = await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie);
     expect(failed.failure).toMatch(/disk .*is full/);
     expect(failed.stoppedAt).not.toBeNull();
-    // REC goes off on every screen.
+    // REC goes off on every screen, and the room says why.
     await expect.poll(live.recState, { timeout: 10_000 }).toBe('off');
+    expect(parseRoomMetadata(live.theatreRoom.metadata).recordingFailure).toMatch(/disk .*is full/);
     // The case is in the library, failed, with the reason.
     const { cases } = await live.call('/cases?pageSize=50', live.host.cookie);
     const item = cases.find((c: { sessionId: string }) => c.sessionId === live.sessionId);

@@ -87,14 +87,20 @@ export async function startRecordedSession(o: { dir: string; mediaDir: string; t
     call,
     recState: () => (JSON.parse(theatreRoom.metadata || '{}') as { recording?: string }).recording ?? 'off',
     logs: () => `recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`,
+    /** Every step runs even if one before it fails: a failed test must not leave a livekit-server behind. */
     async stop() {
-      await publisher.stop();
-      await theatreRoom.disconnect();
-      await dispose();
-      await recorder.stop();
-      await api.stop();
-      await livekit.stop();
-      client.close();
+      const steps = [
+        () => publisher.stop(),
+        () => theatreRoom.disconnect(),
+        () => dispose(),
+        () => recorder.stop(),
+        () => api.stop(),
+        () => livekit.stop(),
+        async () => client.close(),
+      ];
+      const failures: unknown[] = [];
+      for (const step of steps) await step().catch((err: unknown) => failures.push(err));
+      if (failures.length > 0) throw new AggregateError(failures, 'stopping the recorded session');
     },
   };
 }

@@ -2,10 +2,12 @@
  * The live telementoring views end to end: real livekit-server, api and web, Chromium with a
  * fake camera playing a Y4M made by ffmpeg. Assertions read the pixels people see.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Room, dispose } from '@livekit/rtc-node';
@@ -14,6 +16,7 @@ import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
 import { colourBox, waitForColour, type Box, type Rgb } from './pixels.ts';
 import { BLUE, CYAN, LIME, LIVE, STILL, YELLOW, at, drag, openPage, waitForPicture, type Viewport } from './live-pages.ts';
 
+const run = promisify(execFile);
 let stack: BrowserStack;
 let dir: string;
 const contexts: BrowserContext[] = [];
@@ -430,6 +433,26 @@ describe('live telementoring in Chromium', () => {
       expect(close((dot!.minX + dot!.maxX) / 2, 0.7)).toBe(true);
       expect(close((dot!.minY + dot!.maxY) / 2, 0.6)).toBe(true);
     }
+  });
+
+  it('the recorder’s encoder dies mid-recording: REC goes off on every screen and each says why', async () => {
+    await theatre.getByRole('button', { name: '● Record' }).click();
+    await theatre.getByLabel('Patient consent to recording is on file.').check();
+    await theatre.getByLabel('No patient identifiers (name, record number, date of birth) are in view.').check();
+    await theatre.getByRole('button', { name: '● Start recording' }).click();
+    for (const page of [theatre, mentor, observer]) await page.locator('[data-testid="rec"][data-state="recording"]').waitFor({ timeout: 15_000 });
+    // The ffmpeg writing this recording's segments (the only one running) dies.
+    await run('pkill', ['-KILL', '-f', join(stack.mediaDir, 'recordings')]);
+    for (const page of [theatre, mentor, observer]) {
+      await page.getByTestId('rec').waitFor({ state: 'detached', timeout: 10_000 });
+      await expect(page.getByTestId('recording-failure').innerText()).resolves.toMatch(
+        /^Not recording\. Recording stopped: the video encoder \(ffmpeg\) was stopped by SIGKILL\./,
+      );
+    }
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'theatre-recording-failed.png') });
+    await theatre.getByRole('button', { name: 'Dismiss' }).click();
+    await theatre.getByTestId('recording-failure').waitFor({ state: 'detached' });
+    expect((await stack.recordingOf(sessionId, people[0]!)).status).toBe('failed');
   });
 
   it('theatre, mentors, observers, the display and the case player worked within their Content-Security-Policy', () => {

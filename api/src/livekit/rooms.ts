@@ -1,5 +1,5 @@
-import { DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
-import { ANNOTATION_VERSION, TOPICS, type ResyncRequest } from '@loupe/protocol';
+import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
+import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type RecordingState, type ResyncRequest } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
@@ -12,12 +12,26 @@ export type RoomControl = {
    * server, so holders can trust it; observers, who may not send data, get their snapshot this way.
    */
   requestOverlay(room: string, requester: string, holders: string[]): Promise<void>;
-  /** Tells everyone in the room whether it is being recorded (room metadata: every client shows REC). */
-  setRecordingState(room: string, state: RoomRecordingState): Promise<void>;
+  /**
+   * Tells everyone in the room whether it is being recorded (room metadata: every client shows
+   * REC), and with `off`, why the recorder stopped it if it did.
+   */
+  setRecordingState(room: string, state: RecordingState, failure?: string): Promise<void>;
+  /** The names of the rooms open now (a room is a session id). */
+  listRooms(): Promise<string[]>;
+  /** Who is in the room now, connected and active; a room that does not exist has nobody. */
+  listParticipants(room: string): Promise<RoomParticipant[]>;
 };
 
-/** `starting`: asked for, the recorder not yet capturing; `recording` only once it is. */
-export type RoomRecordingState = 'starting' | 'recording' | 'paused' | 'off';
+/** Someone in a room, as much of LiveKit's ParticipantInfo as the audit needs. */
+export type RoomParticipant = {
+  identity: string;
+  name: string;
+  /** Set by the api in the token: `role`, `name`, `display`. */
+  attributes: Record<string, string>;
+  /** Seconds since the epoch, as LiveKit counts; with the room and identity it names one join. */
+  joinedAt: number;
+};
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
 
@@ -38,13 +52,30 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
         if (!isNotFound(err)) throw err;
       }
     },
-    async setRecordingState(room, state) {
+    async setRecordingState(room, state, failure) {
       try {
-        await client.updateRoomMetadata(room, JSON.stringify({ recording: state }));
+        await client.updateRoomMetadata(room, formatRoomMetadata(failure ? { recording: state, recordingFailure: failure } : { recording: state }));
       } catch (err) {
         // No room yet (nobody joined): clients read the state when they join.
         if (!isNotFound(err)) throw err;
       }
+    },
+    async listRooms() {
+      return (await client.listRooms()).map((r) => r.name);
+    },
+    async listParticipants(room) {
+      let participants;
+      try {
+        participants = await client.listParticipants(room);
+      } catch (err) {
+        if (isNotFound(err)) return [];
+        throw err;
+      }
+      // LiveKit's participant_joined webhook fires when a participant becomes ACTIVE; one still
+      // connecting is left to a later look, as the webhook would leave it.
+      return participants
+        .filter((p) => p.state === ParticipantInfo_State.ACTIVE)
+        .map((p) => ({ identity: p.identity, name: p.name, attributes: p.attributes, joinedAt: Number(p.joinedAt) }));
     },
     async requestOverlay(room, requester, holders) {
       const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester };

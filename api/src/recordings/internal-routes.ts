@@ -97,7 +97,7 @@ export function internalRoutes({ db, config, rooms }: AppDeps) {
         .where(eq(recordings.id, id))
         .returning();
       if (capturing) {
-        await rooms.setRecordingState(row.sessionId, 'off').catch((err) => logRoomFailure(row.sessionId, err));
+        await rooms.setRecordingState(row.sessionId, 'off', outcome.failure ?? undefined).catch((err) => logRoomFailure(row.sessionId, err));
         const session = await db.select().from(liveSessions).where(eq(liveSessions.id, row.sessionId)).get();
         if (session) await openCase(db, session, updated!, config.caseRetentionMs);
       }

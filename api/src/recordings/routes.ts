@@ -1,13 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { Id, Recording, StartRecordingBody, type RecordingStatus, type User } from '@loupe/protocol';
+import { Id, Recording, StartRecordingBody, type RecordingState, type RecordingStatus, type User } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, forbidden, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import { recordings } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
-import type { RoomRecordingState } from '../livekit/rooms.ts';
 import { sessionFor } from '../sessions/access.ts';
 import { latestRecording, toRecording } from './queries.ts';
 import { openCase } from '../cases/lifecycle.ts';
@@ -50,7 +49,7 @@ const STEPS = {
   pause: { from: ['recording'], to: 'paused', room: 'paused' },
   resume: { from: ['paused'], to: 'recording', room: 'recording' },
   stop: { from: ['recording', 'paused'], to: 'stopped', room: 'off' },
-} as const satisfies Record<string, { from: RecordingStatus[]; to: RecordingStatus; room: RoomRecordingState }>;
+} as const satisfies Record<string, { from: RecordingStatus[]; to: RecordingStatus; room: RecordingState }>;
 
 /** Theatre and host run the recording; admins may too. */
 async function controller(db: Db, sessionId: string, user: User) {

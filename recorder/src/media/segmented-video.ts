@@ -9,6 +9,15 @@ import { join } from 'node:path';
 export const FPS = 30;
 export const SEGMENT_SECONDS = 2;
 
+/** ffmpeg stopped before it was asked to; `message` is said to people, `detail` is its own words. */
+export class EncoderStopped extends Error {
+  readonly detail: string;
+  constructor(message: string, detail: string) {
+    super(message);
+    this.detail = detail;
+  }
+}
+
 export class SegmentedVideo {
   readonly width: number;
   readonly height: number;
@@ -40,8 +49,11 @@ export class SegmentedVideo {
     this.ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.ffmpeg.stderr?.on('data', (d: Buffer) => (this.errors = (this.errors + d.toString()).slice(-4000)));
     this.ffmpeg.stdin?.on('error', () => undefined);
-    this.exited = once(this.ffmpeg, 'exit').then(([code]) => {
-      if (!this.ending) o.onFailure?.(new Error(`ffmpeg (video) stopped with ${code}: ${this.errors.trim()}`));
+    this.exited = once(this.ffmpeg, 'exit').then(([code, signal]) => {
+      if (!this.ending) {
+        const how = signal ? `was stopped by ${String(signal)}` : `exited with ${String(code)}`;
+        o.onFailure?.(new EncoderStopped(`the video encoder (ffmpeg) ${how}`, this.errors.trim()));
+      }
       return code as number | null;
     });
   }

@@ -12,7 +12,7 @@ import {
   type RemoteTrackPublication,
   type VideoTrack,
 } from 'livekit-client';
-import type { SessionRole } from '@loupe/protocol';
+import { parseRoomMetadata, type RecordingState, type SessionRole } from '@loupe/protocol';
 import { apiClient, ApiFailure, unwrap } from '$lib/api/client.ts';
 import { LinkWatch } from './link-watch.ts';
 import { participantView, sortParticipants, type ParticipantView } from './participants.ts';
@@ -34,17 +34,6 @@ export type RoomProblem =
 /** Problems that pass by themselves: a page joining again on its own keeps trying through them. */
 export const PASSING_PROBLEMS: readonly RoomProblem[] = ['server_unreachable', 'rate_limited', 'disconnected'];
 
-export type RecordingState = 'starting' | 'recording' | 'paused' | 'off';
-
-function recordingState(metadata: string | undefined): RecordingState {
-  try {
-    const state = (JSON.parse(metadata || '{}') as { recording?: unknown }).recording;
-    return state === 'starting' || state === 'recording' || state === 'paused' ? state : 'off';
-  } catch {
-    return 'off';
-  }
-}
-
 export class LiveRoom {
   readonly room = new Room({ adaptiveStream: false, dynacast: true, disconnectOnPageLeave: true });
   readonly clock = new SessionClock();
@@ -59,6 +48,8 @@ export class LiveRoom {
   identity = $state('');
   /** Whether the session is being recorded, from room metadata the api sets: everyone shows REC. */
   recording = $state<RecordingState>('off');
+  /** Why the recorder stopped the last recording itself (the disk is full), until another starts. */
+  recordingFailure = $state<string | null>(null);
   role = $state<SessionRole | null>(null);
 
   private readonly audioSink: HTMLElement;
@@ -96,7 +87,7 @@ export class LiveRoom {
       })
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(reason))
       .on(RoomEvent.AudioPlaybackStatusChanged, () => (this.audioBlocked = !r.canPlaybackAudio))
-      .on(RoomEvent.RoomMetadataChanged, (metadata) => (this.recording = recordingState(metadata)));
+      .on(RoomEvent.RoomMetadataChanged, (metadata) => this.readMetadata(metadata));
   }
 
   /**
@@ -145,7 +136,7 @@ export class LiveRoom {
     this.state = 'connected';
     this.link.start();
     this.audioBlocked = !this.room.canPlaybackAudio;
-    this.recording = recordingState(this.room.metadata);
+    this.readMetadata(this.room.metadata);
     for (const p of this.room.remoteParticipants.values()) {
       for (const pub of p.trackPublications.values()) if (pub.track) this.onSubscribed(pub.track);
     }
@@ -173,6 +164,12 @@ export class LiveRoom {
   /** Sets the theatre's own published picture (theatre view). */
   showLocalPicture(track: VideoTrack | null): void {
     this.picture = track;
+  }
+
+  private readMetadata(metadata: string | undefined): void {
+    const { recording, recordingFailure } = parseRoomMetadata(metadata);
+    this.recording = recording;
+    this.recordingFailure = recordingFailure ?? null;
   }
 
   private onSubscribed(track: RemoteTrack): void {

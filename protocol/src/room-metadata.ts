@@ -1,0 +1,37 @@
+/**
+ * The live room's metadata: written by the api alone (through livekit-server), read by every
+ * page and the recorder. It says whether the session is being recorded, and why a recording
+ * stopped if the recorder stopped it (the disk that holds recordings is full).
+ */
+
+/** `starting`: asked for, the recorder not yet capturing; `recording` only once it is. */
+export const RECORDING_STATES = ['starting', 'recording', 'paused', 'off'] as const;
+export type RecordingState = (typeof RECORDING_STATES)[number];
+
+export type RoomMetadata = {
+  recording: RecordingState;
+  /** Why the recorder stopped the last recording itself, in its words; only with `off`. */
+  recordingFailure?: string;
+};
+
+// Room metadata is free text to livekit-server; anything longer than this is not ours.
+const MAX_FAILURE_CHARS = 500;
+
+/** Reads room metadata; anything unreadable means not recording, never an exception. */
+export function parseRoomMetadata(metadata: string | undefined): RoomMetadata {
+  let value: unknown;
+  try {
+    value = JSON.parse(metadata || '{}');
+  } catch {
+    return { recording: 'off' };
+  }
+  const { recording, recordingFailure } = (value ?? {}) as Record<string, unknown>;
+  const state = RECORDING_STATES.find((s) => s === recording) ?? 'off';
+  return state === 'off' && typeof recordingFailure === 'string' && recordingFailure.length > 0
+    ? { recording: state, recordingFailure: recordingFailure.slice(0, MAX_FAILURE_CHARS) }
+    : { recording: state };
+}
+
+export function formatRoomMetadata(metadata: RoomMetadata): string {
+  return JSON.stringify(metadata);
+}
