@@ -69,13 +69,13 @@ export async function startRecorderProcess(o: { livekit: LiveKit; apiUrl: string
 }
 
 /**
- * Runs the built web app (`node web/server.js`, which serves web/build) on a free port, talking
+ * Runs the built web app (`node web/server.ts`, which serves web/build) on a free port, talking
  * to `apiUrl`; its pages may connect to `livekit` (their CSP names it).
  */
 export async function startWebProcess(o: { apiUrl: string; livekit: Pick<LiveKit, 'wsUrl'> }): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const service = spawnService('web', process.execPath, ['server.js'], {
+  const service = spawnService('web', process.execPath, ['server.ts'], {
     cwd: join(ROOT, 'web'),
     env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl, LIVEKIT_PUBLIC_URL: o.livekit.wsUrl },
   });

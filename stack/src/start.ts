@@ -125,7 +125,7 @@ async function main() {
   start('api', ['src/main.ts'], { LOUPE_API_HOST: apiHost, LOUPE_API_PORT: apiPort }, join(ROOT, 'api'));
   await waitForHttp(`${apiUrl}/health`, 20_000);
   start('recorder', ['src/main.ts'], { LOUPE_API_URL: apiUrl }, join(ROOT, 'recorder'));
-  start('web', ['server.js'], { HOST: webHost, PORT: webPort, ORIGIN: publicUrl, LOUPE_API_URL: apiUrl }, join(ROOT, 'web'));
+  start('web', ['server.ts'], { HOST: webHost, PORT: webPort, ORIGIN: publicUrl, LOUPE_API_URL: apiUrl }, join(ROOT, 'web'));
   await waitForHttp(publicUrl, 20_000);
 
   console.log(`

@@ -1,5 +1,5 @@
 /**
- * The built web app as `make start` runs it (web/server.js): the /_app/ assets and static files,
+ * The built web app as `make start` runs it (web/server.ts): the /_app/ assets and static files,
  * which adapter-node serves before SvelteKit's hooks run, carry the security headers too. No
  * browser, api or livekit-server: none of these responses needs them.
  */

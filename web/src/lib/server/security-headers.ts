@@ -20,7 +20,7 @@ const PERMISSIONS_POLICY = 'camera=(self), microphone=(self), display-capture=(s
 /**
  * Headers for every page. SvelteKit wrote the CSP from svelte.config.js (with this response's
  * script nonce); connect-src is added here because it depends on where LiveKit is deployed.
- * The headers of every response are set here too, for `vite dev`, which has no server.js.
+ * The headers of every response are set here too, for `vite dev`, which has no server.ts.
  */
 export function setPageSecurityHeaders(headers: Headers): void {
   const csp = headers.get('content-security-policy');

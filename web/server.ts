@@ -1,5 +1,5 @@
 /**
- * The web app in production: `node server.js` in web/, after `vite build`. adapter-node's own
+ * The web app in production: `node server.ts` in web/, after `vite build`. adapter-node's own
  * entry (build/index.js) serves /_app/* and static/ with sirv before SvelteKit's hooks run, so
  * those responses went out without the headers hooks.server.ts gives pages, nosniff above all.
  * This is adapter-node's custom server (https://svelte.dev/docs/kit/adapter-node#Custom-server):
@@ -15,14 +15,13 @@ import process from 'node:process';
 import { handler } from './build/handler.js';
 import { RESPONSE_HEADERS } from './src/lib/server/response-headers.ts';
 
-/** @param {string} message */
-function fail(message) {
+function fail(message: string): never {
   console.error(`web: ${message}`);
   process.exit(1);
 }
 
-/** A whole number from the environment, or `fallback` when unset. @param {string} name @param {number | undefined} fallback */
-function whole(name, fallback) {
+/** A whole number from the environment, or `fallback` when unset. */
+function whole<T extends number | undefined>(name: string, fallback: T): number | T {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) fail(`${name} must be a whole number, not "${raw}"`);
@@ -56,12 +55,12 @@ server.listen(socketPath ? { path: socketPath } : { host, port }, () => {
   console.log(`Listening on ${socketPath ?? `http://${host}:${port}`}`);
 });
 
-/** As build/index.js: finish the requests under way, then let the process end. @param {NodeJS.Signals} reason */
-function shutdown(reason) {
+/** As build/index.js: finish the requests under way, then let the process end. */
+function shutdown(reason: NodeJS.Signals): void {
   if (stopping) return;
   stopping = true;
   server.closeIdleConnections();
-  server.close(() => process.emit(/** @type {any} */ ('sveltekit:shutdown'), reason));
+  server.close(() => (process.emit as (event: string, reason: string) => boolean)('sveltekit:shutdown', reason));
   setTimeout(() => server.closeAllConnections(), (shutdownSeconds ?? 30) * 1000).unref();
 }
 process.on('SIGTERM', shutdown);
