@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { LIVE, waitForPicture, withLiveTheatre } from './live-scene.ts';
 import { percentiles } from './stats.ts';
 
-const SAMPLES = 60;
+const SAMPLES = 120;
 
 /**
  * Installed in both pages before any script: notes when each stroke's first op (`stroke.begin`,
@@ -54,7 +54,7 @@ function dataChannelProbe() {
 /**
  * Resolves with the time a cyan pixel first shows at `point` on theatre's drawing canvases,
  * looked for at every animation frame and straight after every task (a packet's handler
- * draws within its own task when it can).
+ * draws within its own task when it can), from the moment the stroke's packet arrives.
  */
 function watchFor(page: Page, point: [number, number]): Promise<number> {
   return page.evaluate(
@@ -65,8 +65,14 @@ function watchFor(page: Page, point: [number, number]): Promise<number> {
         const px = Math.round(x! + p[0] * w!);
         const py = Math.round(y! + p[1] * h!);
         let done = false;
+        // Reading pixels back at every task is itself work on theatre's main thread: it starts
+        // only once a stroke packet has arrived (the probe counts them), so the watch does not
+        // slow down the page it measures while the op is still on its way.
+        const arrivals = () => Object.keys((window as unknown as { __arrived: Record<string, number> }).__arrived).length;
+        const before = arrivals();
         const look = () => {
           if (done) return;
+          if (arrivals() === before) return void setTimeout(look, 0);
           for (const canvas of stage.querySelectorAll('canvas')) {
             const [r, g, b] = canvas.getContext('2d', { willReadFrequently: true })!.getImageData(px, py, 1, 1).data;
             if (r! < 60 && g! > 180 && b! > 200) {
