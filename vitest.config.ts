@@ -21,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['protocol/src/**/*.test.ts', 'api/src/**/*.test.ts', 'recorder/src/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: ['protocol/src/**/*.test.ts', 'api/src/**/*.test.ts', 'recorder/src/**/*.test.ts', 'web/src/**/*.test.ts', 'stack/src/**/*.test.ts'],
           environment: 'node',
         },
       },

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { generateKeys, livekitConfigYaml } from './livekit.ts';
-import { LIVEKIT_BIN, ROOT } from './paths.ts';
+import { LIVEKIT_BIN, ROOT, dbUrlFromRoot, fromRoot } from './paths.ts';
 import { waitForHttp } from './ports.ts';
 import { spawnService, type Service } from './service.ts';
 import { buildWebIfStale } from './web-build.ts';
@@ -19,8 +19,7 @@ if (existsSync(envFile)) process.loadEnvFile(envFile);
 
 const env = (name: string, fallback: string) => process.env[name] || fallback;
 
-const dataSetting = env('LOUPE_DATA_DIR', 'data');
-const dataDir = isAbsolute(dataSetting) ? dataSetting : join(ROOT, dataSetting);
+const dataDir = fromRoot(env('LOUPE_DATA_DIR', 'data'));
 
 type Secrets = { apiKey: string; apiSecret: string; recorderToken: string };
 
@@ -58,15 +57,14 @@ async function main() {
   const livekitPort = Number(env('LIVEKIT_PORT', '7880'));
 
   const shared = {
-    LOUPE_DB_URL: env('LOUPE_DB_URL', `file:${join(dataDir, 'loupe.db')}`),
+    LOUPE_DB_URL: dbUrlFromRoot(env('LOUPE_DB_URL', `file:${join(dataDir, 'loupe.db')}`)),
     LIVEKIT_API_KEY: keys.apiKey,
     LIVEKIT_API_SECRET: keys.apiSecret,
     LIVEKIT_URL: env('LIVEKIT_URL', `http://127.0.0.1:${livekitPort}`),
     LIVEKIT_PUBLIC_URL: env('LIVEKIT_PUBLIC_URL', `ws://127.0.0.1:${livekitPort}`),
     LOUPE_RECORDER_TOKEN: recorderToken,
-    LOUPE_MEDIA_DIR: env('LOUPE_MEDIA_DIR', join(dataDir, 'media')),
-    // From the root, as the setting is written: the api runs in api/.
-    LOUPE_AUDIT_ANCHOR_FILE: resolve(ROOT, env('LOUPE_AUDIT_ANCHOR_FILE', join(dataDir, 'audit-anchor.jsonl'))),
+    LOUPE_MEDIA_DIR: fromRoot(env('LOUPE_MEDIA_DIR', join(dataDir, 'media'))),
+    LOUPE_AUDIT_ANCHOR_FILE: fromRoot(env('LOUPE_AUDIT_ANCHOR_FILE', join(dataDir, 'audit-anchor.jsonl'))),
   };
 
   const services: Service[] = [];
