@@ -41,6 +41,8 @@ describe('the audit page', () => {
     expect(summarise(start, en)).toBe('Consent on file ✓ · No identifiers in view ✓');
     expect(summarise(entry('recording.start', { consentOnFile: false, noIdentifiersInView: true }), en)).toMatch(/^Consent on file ✗/);
     expect(summarise(entry('session.token', { role: 'observer', displayOnly: true }), zh)).toBe('观摩者 · 仅显示');
+    expect(summarise(entry('session.joined_room', { role: 'observer', source: 'catch-up' }), en)).toBe('Observer · found after an api outage');
+    expect(summarise(entry('session.joined_room', { role: 'observer', source: 'webhook' }), en)).toBe('Observer');
     const moved = entry('session.member_role_changed', { email: 'li@h.test', from: 'observer', to: 'mentor' });
     expect(summarise(moved, en)).toBe('li@h.test · Observer → Mentor');
     expect(summarise(entry('access.denied', { status: 404, method: 'GET', path: '/cases/x' }), en)).toBe('404 · GET /cases/x');

@@ -25,7 +25,8 @@ export function summarise(entry: AuditEntry, t: Translate): string {
       return line(text(d.email), globalRole(d.role));
     case 'session.token':
     case 'session.joined_room':
-      return line(sessionRole(d.role), d.displayOnly ? t('audit.detail.displayOnly') : '');
+      // `catch-up`: LiveKit's webhook was lost (the api was down); the api found the join itself.
+      return line(sessionRole(d.role), d.displayOnly ? t('audit.detail.displayOnly') : '', d.source === 'catch-up' ? t('audit.detail.caughtUp') : '');
     case 'session.member_added':
       return line(text(d.email), sessionRole(d.role));
     case 'session.member_role_changed':

@@ -283,6 +283,7 @@ export const en = {
   'audit.action.case.expired': "Case deleted at the end of its retention",
   'audit.action.access.denied': "Access refused",
   'audit.detail.displayOnly': "display only",
+  'audit.detail.caughtUp': 'found after an api outage',
   'audit.detail.consentOnFile': "Consent on file",
   'audit.detail.noIdentifiers': "No identifiers in view",
   'audit.detail.wrongPassword': "wrong password",

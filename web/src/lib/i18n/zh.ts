@@ -285,6 +285,7 @@ export const zh: Record<MessageKey, string> = {
   'audit.action.case.expired': "保存期满，删除病例",
   'audit.action.access.denied': "拒绝访问",
   'audit.detail.displayOnly': "仅显示",
+  'audit.detail.caughtUp': '服务中断后补记',
   'audit.detail.consentOnFile': "已存档知情同意",
   'audit.detail.noIdentifiers': "画面中无身份信息",
   'audit.detail.wrongPassword': "密码错误",
