@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Room, VideoCodec } from '@livekit/rtc-node';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import { startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApp } from '@loupe/stack';
+import { readEventLog } from '../../recorder/src/event-log.ts';
 import { NumberedPicture, frameNumbers, publishNumberedPicture, type NumberedPublisher } from '../../recorder/test/numbered-picture.ts';
 import { signIn } from './local-api.ts';
 import { cpuSeconds, machineBusySeconds, peakMemoryMiB, percentiles, treeCpuSeconds } from './stats.ts';
@@ -166,6 +167,13 @@ function countFrames(numbers: number[], sentBeforeStop: number, notEncoded: numb
   };
 }
 
+/** Pictures the recorder received and did not write, from its log's stop event. */
+function picturesShed(events: string): { shed_by_recorder: number; shed_for_clock: number } {
+  const stop = readEventLog(events).find((e) => e.type === 'stop');
+  const count = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return { shed_by_recorder: count(stop?.picturesShed), shed_for_clock: count(stop?.picturesShedForClock) };
+}
+
 /** CPU seconds so far of everything that shares the machine while recording. */
 async function cpuNow(stack: Stack) {
   const recorderPid = stack.recorder.service.child.pid!;
@@ -236,7 +244,8 @@ async function recordAtOnce(stack: Stack, picture: NumberedPicture, k: number) {
     const frames = [];
     for (const [i, t] of theatres.entries()) {
       const video = join(stack.mediaDir, 'recordings', t.recordingId!, 'case.mp4');
-      frames.push(countFrames(await frameNumbers(video, WIDTH), stops[i]!.sentBeforeStop, window.skipped[i]!));
+      const counted = countFrames(await frameNumbers(video, WIDTH), stops[i]!.sentBeforeStop, window.skipped[i]!);
+      frames.push({ ...counted, ...picturesShed(join(stack.mediaDir, 'recordings', t.recordingId!, 'events.jsonl')) });
     }
     const memory = await peakMemoryMiB(stack.recorder.service.child.pid!);
     return { ...summarise(k, frames, ready, window), recorder_peak_memory_mib: memory };
@@ -251,7 +260,7 @@ async function recordAtOnce(stack: Stack, picture: NumberedPicture, k: number) {
 
 function summarise(
   k: number,
-  frames: ReturnType<typeof countFrames>[],
+  frames: (ReturnType<typeof countFrames> & ReturnType<typeof picturesShed>)[],
   readyAfter: number[],
   { before, after, seconds }: Awaited<ReturnType<typeof recordingWindow>>,
 ) {
@@ -279,6 +288,10 @@ function summarise(
       missing_at_stop: total('missing_at_stop'),
       written_after_stop: total('written_after_stop'),
       repeated: total('repeated'),
+      // Of the missing, those the recorder had and let go (its writer behind, or theatre's clock
+      // fast); the rest never reached its JavaScript.
+      shed_by_recorder: total('shed_by_recorder'),
+      shed_for_clock: total('shed_for_clock'),
       out_of_order: total('out_of_order'),
     },
     // Cores used over the recording window. On a saturated machine the recorder's figures are a

@@ -64,17 +64,19 @@ export async function keptSegments(segmentsDir: string): Promise<{ files: string
 
 type Picture = { data: Uint8Array; width: number; height: number };
 
-// Half a second of pictures waiting to be written, at most.
-const MAX_PENDING_PICTURES = 15;
+// A second of pictures waiting to be written, at most.
+const MAX_PENDING_PICTURES = 30;
 /**
- * Half a second of raw pictures waiting in ffmpeg's pipe, at most. When the CPU is short, ffmpeg
+ * A second of raw pictures waiting in ffmpeg's pipe, at most. When the CPU is short, ffmpeg
  * encodes slower than real time, and writing every frame the clock is due anyway kept ~40 MB a
  * second of them in memory (+1.4 GB in one squeeze under load). Past this, frames wait: the
  * clock runs on, and once ffmpeg catches up the frames due are written at once from the pictures
  * still waiting (at most MAX_PENDING_PICTURES; older ones are shed and counted), the last one
  * repeated for the rest. The timeline, the sound beside it and the ops placed on it stay true.
+ * Half a second each shed 40 pictures of 2 600 at four streams on a busy machine (bench
+ * `recorder`), where ffmpeg falls a little behind now and then.
  */
-const MAX_BACKLOG_FRAMES = 15;
+const MAX_BACKLOG_FRAMES = 30;
 /**
  * Pictures are written this many frames (200 ms) after they arrive, and the sound with them: a
  * picture up to that late (a busy event loop, a burst from the decoder, network jitter) still
@@ -82,6 +84,14 @@ const MAX_BACKLOG_FRAMES = 15;
  * before it, written twice, and a later picture was skipped to catch up: a frame lost each time.
  */
 const PLAYOUT_DELAY_FRAMES = 6;
+/**
+ * Theatre's clock is taken to run ahead of ours once more than this many pictures have waited
+ * for CLOCK_AHEAD_MS. Well above the delay: a picture that came late was written twice, and the
+ * queue is one longer from then on, which costs nothing but memory (ops are placed by the
+ * picture they were drawn on, however long the queue), where shedding one loses a frame.
+ */
+const CLOCK_AHEAD_PICTURES = PLAYOUT_DELAY_FRAMES + 9;
+const CLOCK_AHEAD_MS = 1000;
 
 /** The tallest picture recorded: a 4K source is recorded at 1080p (the CPU budget is a core a stream). */
 const MAX_RECORDED_HEIGHT = 1080;
@@ -137,6 +147,10 @@ export class RoomRecorder {
   private pending: Picture[] = [];
   /** Pictures received and never written (the writer was too far behind): said in the stop event. */
   private picturesShed = 0;
+  /** Of those, shed because theatre's clock ran ahead of ours. */
+  private shedForClock = 0;
+  /** Since when more pictures than the delay holds have been waiting (see theatreClockAhead). */
+  private aheadSince: number | null = null;
   /** The picture last written, and the media frame where it was first written. */
   private written: { picture: Picture; frame: number } | null = null;
   private firstSegment = 0;
@@ -354,12 +368,31 @@ export class RoomRecorder {
     const v = this.video;
     const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000) - PLAYOUT_DELAY_FRAMES;
     while (v.framesWritten < due && v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes) {
-      if (due - v.framesWritten === 1 && this.pending.length > PLAYOUT_DELAY_FRAMES + 3) {
+      if (due - v.framesWritten === 1 && this.theatreClockAhead()) {
         this.pending.shift();
         this.picturesShed++;
+        this.shedForClock++;
       }
       this.writeFrame(v);
     }
+  }
+
+  /**
+   * Whether more pictures than the delay holds have been waiting, frame after frame, for a
+   * second: theatre's clock runs ahead of ours, and one picture must go to keep the delay. A
+   * burst from the network or the decoder fills the queue for a moment only; shedding a
+   * picture then lost it for nothing (the bench saw one or two a recording).
+   */
+  private theatreClockAhead(): boolean {
+    if (this.pending.length <= CLOCK_AHEAD_PICTURES) {
+      this.aheadSince = null;
+      return false;
+    }
+    const now = performance.now();
+    this.aheadSince ??= now;
+    if (now - this.aheadSince < CLOCK_AHEAD_MS) return false;
+    this.aheadSince = null;
+    return true;
   }
 
   /** Writes the next picture waiting (or the last one again) and a frame's worth of sound. */
@@ -430,7 +463,7 @@ export class RoomRecorder {
     clearInterval(this.ticker);
     this.abort.abort();
     if (this.pausedAt === null) this.safely(() => this.writeWaiting());
-    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.picturesShed });
+    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.picturesShed, picturesShedForClock: this.shedForClock });
     await this.room.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
     if (!this.failure) await this.video?.close();
