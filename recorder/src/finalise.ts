@@ -10,7 +10,7 @@ import type { Chapter } from '@loupe/protocol';
 import { readEventLog, type LoggedEvent } from './event-log.ts';
 import { SAMPLE_RATE } from './media/audio-timeline.ts';
 import { durationMs } from './media/probe.ts';
-import { keptSegments, type RecordingPaths } from './room-recorder.ts';
+import { keptSegments, type RecordingPaths } from './media/recording-files.ts';
 
 const run = promisify(execFile);
 

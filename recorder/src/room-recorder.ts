@@ -4,8 +4,7 @@
  * annotation op, pause, join and leave on that same clock. Resumes after a crash where the
  * media on disk ends, and marks the gap.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import {
   AudioMixer,
   AudioStream,
@@ -36,31 +35,10 @@ import {
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
 import { EncoderStopped, FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
-import { countFrames } from './media/probe.ts';
+import { keptSegments, recordingPaths, type RecordingPaths } from './media/recording-files.ts';
+import { recordingSize } from './media/recording-size.ts';
+import { failureReason } from './failure-reason.ts';
 import { recorderToken } from './token.ts';
-
-export type RecordingPaths = { dir: string; segments: string; audio: string; events: string };
-
-export function recordingPaths(mediaDir: string, recordingId: string): RecordingPaths {
-  const dir = join(mediaDir, 'recordings', recordingId);
-  return { dir, segments: join(dir, 'segments'), audio: join(dir, 'audio.pcm'), events: join(dir, 'events.jsonl') };
-}
-
-/** Segments that hold frames, in order; a segment cut short by a crash holds none and is removed. */
-export async function keptSegments(segmentsDir: string): Promise<{ files: string[]; frames: number }> {
-  const files: string[] = [];
-  let frames = 0;
-  for (const name of readdirSync(segmentsDir).filter((n) => /^seg_\d+\.mp4$/.test(n)).sort()) {
-    const path = join(segmentsDir, name);
-    const n = await countFrames(path);
-    if (n === 0) rmSync(path);
-    else {
-      files.push(path);
-      frames += n;
-    }
-  }
-  return { files, frames };
-}
 
 type Picture = { data: Uint8Array; width: number; height: number };
 
@@ -92,31 +70,6 @@ const PLAYOUT_DELAY_FRAMES = 6;
  */
 const CLOCK_AHEAD_PICTURES = PLAYOUT_DELAY_FRAMES + 9;
 const CLOCK_AHEAD_MS = 1000;
-
-/** The tallest picture recorded: a 4K source is recorded at 1080p (the CPU budget is a core a stream). */
-const MAX_RECORDED_HEIGHT = 1080;
-
-/**
- * The size a recording is written at: the size theatre publishes at, not that of the first
- * picture to arrive. livekit-server starts a new subscriber on a lower simulcast layer while it
- * measures the link, so the first pictures are often 320×180 or 640×360; a recording sized by
- * them kept the whole case at that size, scaling the full picture down when it came.
- */
-export function recordingSize(source: { width: number; height: number }): { width: number; height: number } {
-  const scale = Math.min(1, MAX_RECORDED_HEIGHT / source.height);
-  const even = (n: number) => Math.max(2, Math.round((n * scale) / 2) * 2);
-  return { width: even(source.width), height: even(source.height) };
-}
-
-/** Why writing a recording failed, in words for whoever opens the failed case. */
-export function failureReason(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  // ffmpeg's own words say whether it stopped because it could not write.
-  const detail = err instanceof EncoderStopped ? err.detail : '';
-  return (err as NodeJS.ErrnoException | null)?.code === 'ENOSPC' || /no space left on device/i.test(`${text}\n${detail}`)
-    ? 'Recording stopped: the disk that holds recordings is full (no space left on device).'
-    : `Recording stopped: ${text}.`;
-}
 
 export type RoomRecorderOptions = {
   /** Called once the first frame is written: only then does everyone see REC. */

@@ -6,7 +6,8 @@
 import type { RecorderApi, Work } from './api.ts';
 import type { RecorderConfig } from './env.ts';
 import { finalise } from './finalise.ts';
-import { RoomRecorder, recordingPaths } from './room-recorder.ts';
+import { recordingPaths } from './media/recording-files.ts';
+import { RoomRecorder } from './room-recorder.ts';
 
 /** Polls failing in a row before it is logged as an error. */
 const POLLS_BEFORE_ERROR = 3;

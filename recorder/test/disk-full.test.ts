@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { parseRoomMetadata } from '@loupe/protocol';
 import { durationMs } from '../src/media/probe.ts';
-import { recordingPaths } from '../src/room-recorder.ts';
+import { recordingPaths } from '../src/media/recording-files.ts';
 import { NumberedPicture } from './numbered-picture.ts';
 import { CONSENT, startRecordedSession, type RecordedSession } from './recorded-session.ts';
 

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { readEventLog } from '../src/event-log.ts';
 import { durationMs } from '../src/media/probe.ts';
-import { recordingPaths } from '../src/room-recorder.ts';
+import { recordingPaths } from '../src/media/recording-files.ts';
 import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
 import { CONSENT, startRecordedSession, type RecordedSession } from './recorded-session.ts';
 

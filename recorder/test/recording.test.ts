@@ -17,7 +17,7 @@ import { createApp, createUser, livekitRooms, migrateDb, openDb, parseApiConfig 
 import type { GlobalRole } from '@loupe/protocol';
 import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
 import { finalise } from '../src/finalise.ts';
-import { recordingPaths } from '../src/room-recorder.ts';
+import { recordingPaths } from '../src/media/recording-files.ts';
 import { NumberedPicture, publishNumberedPicture, readNumber, type NumberedPublisher } from './numbered-picture.ts';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordingSize } from './room-recorder.ts';
+import { recordingSize } from './recording-size.ts';
 
 describe('recordingSize', () => {
   it('records at the size theatre publishes', () => {
