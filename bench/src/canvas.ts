@@ -11,6 +11,12 @@ import { percentiles } from './stats.ts';
 const ANNOTATIONS = 1000;
 const STROKE_SECONDS = 5;
 const POINTS_PER_SECOND = 120;
+/**
+ * Chromium coarsens performance.now() to 0.1 ms without cross-origin isolation, so frames shown
+ * at every 60 Hz vsync read as 16.6, 16.7 or 16.8 ms (the empty page's own p99 is 16.8); a
+ * missed vsync reads as ~33 ms.
+ */
+const TIMER_RESOLUTION_MS = 0.1;
 
 /** Intervals between animation frames on `page` over `seconds`. */
 function frameTimes(page: Page, seconds: number): Promise<number[]> {
@@ -83,8 +89,8 @@ export function measureCanvas() {
       baseline_p95: b.p95,
       baseline_frame_ms: b,
       n: f.n,
-      goal: 'p95 <= 16.7 ms',
-      met: f.p95 <= 16.7,
+      goal: `p95 <= 16.7 ms (on time: one 60 Hz frame, read with Chromium's ${TIMER_RESOLUTION_MS} ms timer)`,
+      met: f.p95 <= 16.7 + TIMER_RESOLUTION_MS,
     };
   });
 }
