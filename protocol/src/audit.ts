@@ -84,7 +84,7 @@ export type AuditList = z.infer<typeof AuditList>;
  */
 export const AuditAnchorFailure = z
   .object({
-    /** Its line in the anchor file, from 1. */
+    /** Its line in the anchor file, from 1; 0 when the file itself could not be read. */
     line: z.number(),
     reason: z.enum(['truncated', 'rewritten', 'unreadable']),
     /** Null only for a line that is not an anchor (`unreadable`). */

@@ -102,6 +102,8 @@ export class RoomRecorder {
   private picturesShed = 0;
   /** Of those, shed because theatre's clock ran ahead of ours. */
   private shedForClock = 0;
+  /** Frames of this capture given their sound so far (the sound keeps to the clock, see tick). */
+  private soundFrames = 0;
   /** Since when more pictures than the delay holds have been waiting (see theatreClockAhead). */
   private aheadSince: number | null = null;
   /** The picture last written, and the media frame where it was first written. */
@@ -157,7 +159,8 @@ export class RoomRecorder {
   private fail(err: unknown): void {
     if (this.failure) return;
     this.failure = failureReason(err);
-    if (err instanceof EncoderStopped && err.detail) console.error(`recording ${this.o.recordingId}: ffmpeg said: ${err.detail}`);
+    // The words above are for the room; the whole error is for whoever reads the log.
+    console.error(`recording ${this.o.recordingId}:`, err instanceof EncoderStopped ? `${err.message}; ffmpeg said: ${err.detail}` : err);
     clearInterval(this.ticker);
     this.abort.abort();
     this.video?.kill();
@@ -316,6 +319,7 @@ export class RoomRecorder {
       });
       this.clockStart = performance.now();
       this.pausedTotal = 0;
+      this.soundFrames = 0;
       this.o.onCapturing?.();
     }
     const v = this.video;
@@ -328,6 +332,14 @@ export class RoomRecorder {
       }
       this.writeFrame(v);
     }
+    // The sound goes to its own file, not through ffmpeg: it keeps to the clock while the
+    // pictures wait for a slow encoder (its queue holds only half a second).
+    this.writeSoundTo(Math.max(due, v.framesWritten));
+  }
+
+  /** Writes a frame's worth of sound for every frame up to `frame` not yet given sound. */
+  private writeSoundTo(frame: number): void {
+    for (; this.soundFrames < frame; this.soundFrames++) this.audio.writeFrame();
   }
 
   /**
@@ -348,7 +360,7 @@ export class RoomRecorder {
     return true;
   }
 
-  /** Writes the next picture waiting (or the last one again) and a frame's worth of sound. */
+  /** Writes the next picture waiting, or the last one again. */
   private writeFrame(v: SegmentedVideo): void {
     const next = this.pending.shift();
     if (next) this.written = { picture: next, frame: this.frames };
@@ -358,7 +370,6 @@ export class RoomRecorder {
         ? picture.data
         : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
     );
-    this.audio.writeFrame();
   }
 
   /**
@@ -366,7 +377,9 @@ export class RoomRecorder {
    * rather than dropped. The clock is that far ahead after it, so a resume waits the delay again.
    */
   private writeWaiting(): void {
-    if (this.video) while (this.pending.length > 0) this.writeFrame(this.video);
+    if (!this.video) return;
+    while (this.pending.length > 0) this.writeFrame(this.video);
+    this.writeSoundTo(this.video.framesWritten);
   }
 
   private onData(payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined): void {

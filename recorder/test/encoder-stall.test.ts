@@ -2,8 +2,8 @@
  * The recorder's encoder falls behind, for real: the recording's ffmpeg is stopped (SIGSTOP)
  * for ten seconds while theatre keeps sending 720p at 30 frames a second, as when the machine
  * is out of CPU. The recorder's memory stays bounded instead of queueing every raw picture for
- * ffmpeg; once ffmpeg runs again the recording carries on with the timeline true, and the case
- * says how many pictures it could not keep.
+ * ffmpeg; the sound keeps to the clock meanwhile; once ffmpeg runs again the recording carries on
+ * with the timeline true, and the case says how many pictures it could not keep.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { durationMs } from '../src/media/probe.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
 import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
 import { CONSENT, startRecordedSession, type RecordedSession } from './recorded-session.ts';
+import { loudness } from './tone.ts';
 
 const run = promisify(execFile);
 const STALL_MS = 10_000;
@@ -33,6 +34,7 @@ beforeAll(async () => {
     mediaDir: join(dir, 'media'),
     title: 'Recorded while the encoder stalled',
     picture: new NumberedPicture(1280, 720),
+    tone: true,
   });
 });
 
@@ -89,6 +91,11 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
     const numbers = await frameNumbers(video, 1280);
     // The last pictures are from just before stop (the 200 ms playout delay and the stop's round trip).
     expect(Math.max(...numbers)).toBeGreaterThan(sentAtStop - 30);
+    // Theatre's microphone was heard all through the stall: the sound does not wait for ffmpeg.
+    const windows = await loudness(video, 250);
+    const silent = windows.slice(8, -8).filter((rms) => rms < 1000).length;
+    expect(windows.length).toBeGreaterThan(60);
+    expect(silent, `quarter-seconds without the tone, of ${windows.length - 16}`).toBe(0);
     // What the stall cost is said, not hidden.
     const stop = readEventLog(paths.events).find((e) => e.type === 'stop');
     expect(stop?.picturesShed).toBeGreaterThan(STALL_MS / 1000 * 15);

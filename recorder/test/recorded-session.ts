@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { Room, dispose } from '@livekit/rtc-node';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import { startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
+import { parseRoomMetadata } from '@loupe/protocol';
 import { NumberedPicture, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
+import { publishTone } from './tone.ts';
 
 export const CONSENT = { consentOnFile: true, noIdentifiersInView: true };
 
@@ -32,7 +34,14 @@ export type RecordedSession = {
 };
 
 /** Starts everything with its database in `dir` and recordings in `mediaDir`. */
-export async function startRecordedSession(o: { dir: string; mediaDir: string; title: string; picture: NumberedPicture }): Promise<RecordedSession> {
+export async function startRecordedSession(o: {
+  dir: string;
+  mediaDir: string;
+  title: string;
+  picture: NumberedPicture;
+  /** Theatre's microphone plays a steady tone. */
+  tone?: boolean;
+}): Promise<RecordedSession> {
   const recorderToken = randomBytes(32).toString('hex');
   const livekit: LiveKit = await startLiveKit();
   const dbUrl = `file:${join(o.dir, 'loupe.db')}`;
@@ -75,6 +84,7 @@ export async function startRecordedSession(o: { dir: string; mediaDir: string; t
   const theatreRoom = new Room();
   await theatreRoom.connect(url, token, { autoSubscribe: false, dynacast: false });
   const publisher = await publishNumberedPicture(theatreRoom, o.picture);
+  const tone = o.tone ? await publishTone(theatreRoom) : null;
 
   return {
     api,
@@ -85,11 +95,12 @@ export async function startRecordedSession(o: { dir: string; mediaDir: string; t
     theatreRoom,
     publisher,
     call,
-    recState: () => (JSON.parse(theatreRoom.metadata || '{}') as { recording?: string }).recording ?? 'off',
+    recState: () => parseRoomMetadata(theatreRoom.metadata).recording,
     logs: () => `recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`,
     /** Every step runs even if one before it fails: a failed test must not leave a livekit-server behind. */
     async stop() {
       const steps = [
+        async () => tone?.stop(),
         () => publisher.stop(),
         () => theatreRoom.disconnect(),
         () => dispose(),

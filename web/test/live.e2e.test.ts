@@ -453,6 +453,15 @@ describe('live telementoring in Chromium', () => {
     await theatre.getByRole('button', { name: 'Dismiss' }).click();
     await theatre.getByTestId('recording-failure').waitFor({ state: 'detached' });
     expect((await stack.recordingOf(sessionId, people[0]!)).status).toBe('failed');
+
+    // Tried again, it fails the same way: the same words show again, though dismissed before.
+    await theatre.getByRole('button', { name: '● Record' }).click();
+    await theatre.getByLabel('Patient consent to recording is on file.').check();
+    await theatre.getByLabel('No patient identifiers (name, record number, date of birth) are in view.').check();
+    await theatre.getByRole('button', { name: '● Start recording' }).click();
+    await theatre.locator('[data-testid="rec"][data-state="recording"]').waitFor({ timeout: 15_000 });
+    await run('pkill', ['-KILL', '-f', join(stack.mediaDir, 'recordings')]);
+    await theatre.getByTestId('recording-failure').waitFor({ timeout: 10_000 });
   });
 
   it('theatre, mentors, observers, the display and the case player worked within their Content-Security-Policy', () => {

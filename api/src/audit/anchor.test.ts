@@ -1,4 +1,4 @@
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '@libsql/client';
@@ -109,6 +109,29 @@ describe('anchoring the audit chain outside the database', () => {
     await anchorAuditHead(api.db, file);
     await appendFile(file, '{"seq": "not a number"}\n');
     expect(await verify()).toMatchObject({ ok: false, brokenAt: null, anchors: 1, anchorFailure: { line: 2, reason: 'unreadable', seq: null } });
+  });
+
+  it('after a write cut short by a crash, the next anchor starts a line of its own and reads', async () => {
+    const first = (await anchorAuditHead(api.db, file))!;
+    await appendFile(file, '{"seq": 9, "hash": "ab');
+    const moved = await recordAudit(api.db, entry(1));
+    await anchorAuditHead(api.db, file);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    expect(JSON.parse(lines[0]!)).toEqual(first);
+    expect(lines[1]).toBe('{"seq": 9, "hash": "ab');
+    expect(JSON.parse(lines[2]!)).toMatchObject({ seq: moved.seq, hash: moved.hash });
+    // The torn line is still named, and only it.
+    expect(await verify()).toMatchObject({ ok: false, anchors: 2, anchorFailure: { line: 2, reason: 'unreadable' } });
+  });
+
+  it('an anchor file that cannot be read is reported on the page, not a failed page', async () => {
+    await anchorAuditHead(api.db, file);
+    await rm(file);
+    // A directory where the file should be: reading it fails (EISDIR) as a file without permission would.
+    await mkdir(file);
+    const res = await api.app.request('/audit/verify', withCookie(admin.cookie));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: false, anchorFailure: { line: 0, reason: 'unreadable' } });
   });
 
   it('keeps the anchor file beside the database file unless LOUPE_AUDIT_ANCHOR_FILE names another file', () => {

@@ -38,9 +38,20 @@ function parseAnchor(text: string): AuditAnchor | null {
 
 const missing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
-/** Every line of the anchor file, oldest first; none while the file does not exist yet. */
+/**
+ * Every line of the anchor file, oldest first; none while the file does not exist yet. A file
+ * that cannot be read (no permission, a share that is down) is one unreadable line 0: the
+ * admin page says so rather than failing.
+ */
 export async function readAnchors(file: string): Promise<AnchorLine[]> {
-  const text = await readFile(file, 'utf8').catch((err) => (missing(err) ? '' : Promise.reject(err)));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (missing(err)) return [];
+    console.error(`audit anchor: could not read ${file}:`, err);
+    return [{ line: 0, anchor: null }];
+  }
   return text
     .split('\n')
     .map((content, i) => ({ line: i + 1, content }))
@@ -48,16 +59,20 @@ export async function readAnchors(file: string): Promise<AnchorLine[]> {
     .map(({ line, content }) => ({ line, anchor: parseAnchor(content) }));
 }
 
-/** The file's last anchor, read from its end: the file grows for as long as the log does. */
-async function lastAnchor(file: string): Promise<AuditAnchor | null> {
+/**
+ * The file's last anchor, read from its end (the file grows for as long as the log does), and
+ * whether the file ends a line: a write cut short by a crash leaves half a line.
+ */
+async function lastAnchor(file: string): Promise<{ anchor: AuditAnchor | null; whole: boolean }> {
   const handle = await open(file, 'r').catch((err) => (missing(err) ? null : Promise.reject(err)));
-  if (!handle) return null;
+  if (!handle) return { anchor: null, whole: true };
   try {
     const { size } = await handle.stat();
     const length = Math.min(size, TAIL_BYTES);
     const { buffer } = await handle.read(Buffer.alloc(length), 0, length, size - length);
-    const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
-    return parseAnchor(lines.at(-1) ?? '');
+    const text = buffer.toString('utf8');
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    return { anchor: parseAnchor(lines.at(-1) ?? ''), whole: size === 0 || text.endsWith('\n') };
   } finally {
     await handle.close();
   }
@@ -71,7 +86,7 @@ async function lastAnchor(file: string): Promise<AuditAnchor | null> {
 export async function anchorAuditHead(db: Db, file: string, now = new Date()): Promise<AuditAnchor | null> {
   const head = await auditHead(db);
   if (!head) return null;
-  const last = await lastAnchor(file);
+  const { anchor: last, whole } = await lastAnchor(file);
   if (last?.seq === head.seq && last.hash === head.hash) return null;
   if (last && head.seq < last.seq) {
     // Still written: the anchor file records what the database held, and verification names the loss.
@@ -79,7 +94,8 @@ export async function anchorAuditHead(db: Db, file: string, now = new Date()): P
   }
   const anchor = { seq: head.seq, hash: head.hash, at: now.toISOString() };
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  await appendFile(file, `${JSON.stringify(anchor)}\n`, { flag: 'a', mode: 0o600 });
+  // After half a line, a line of its own: the torn one stays unreadable, this one reads.
+  await appendFile(file, `${whole ? '' : '\n'}${JSON.stringify(anchor)}\n`, { flag: 'a', mode: 0o600 });
   return anchor;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { AccessToken, ParticipantInfo, ParticipantInfo_State, Room, WebhookEvent } from 'livekit-server-sdk';
 import { TEST_KEYS, createTestApi, json, type TestApi } from '../../test/fixture.ts';
 import { auditLog, livekitEvents } from '../db/schema.ts';
@@ -163,6 +163,17 @@ describe('catching up on joins the webhooks missed', () => {
     // Three failed rounds, one line in the log; then the join is there.
     expect(logged).toHaveLength(1);
     expect(String(logged[0]![1])).toContain('ECONNREFUSED');
+    expect(await joinsAudited()).toHaveLength(1);
+  });
+
+  it('does not keep a join whose audit entry could not be written: the next round records both', async () => {
+    inRoom(participant(nowSeconds() - 30));
+    await api.db.run(sql`CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    await expect(catchUpJoins(api.db, api.rooms)).rejects.toThrow();
+    expect(await joinRows()).toEqual([]);
+    await api.db.run(sql`DROP TRIGGER audit_refused`);
+    expect(await catchUpJoins(api.db, api.rooms)).toBe(1);
+    expect(await joinRows()).toHaveLength(1);
     expect(await joinsAudited()).toHaveLength(1);
   });
 

@@ -81,6 +81,12 @@ export async function recordJoin(db: Db, join: Join): Promise<boolean> {
     .onConflictDoNothing()
     .returning({ id: livekitEvents.id });
   if (inserted.length === 0) return false;
-  await recordAudit(db, joinedRoom(room, participant, occurredAt, join.source));
+  try {
+    await recordAudit(db, joinedRoom(room, participant, occurredAt, join.source));
+  } catch (err) {
+    // Not stored without its audit entry: the next delivery or catch-up round records both.
+    await db.delete(livekitEvents).where(eq(livekitEvents.id, id));
+    throw err;
+  }
   return true;
 }

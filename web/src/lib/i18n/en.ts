@@ -232,6 +232,7 @@ export const en = {
   'audit.chainNoAnchors': "No seal copied outside the database yet",
   'audit.anchor.truncated': "The audit log has been cut short outside Loupe: it no longer reaches entry #{seq}, whose seal was copied outside the database on {time} (anchor file, line {line}).",
   'audit.anchor.rewritten': "The audit log has been rebuilt outside Loupe: entry #{seq} no longer carries the seal copied outside the database on {time} (anchor file, line {line}).",
+  'audit.anchor.fileUnreadable': "The anchor file outside the database could not be read: the seals cannot be checked. The api's log says why.",
   'audit.anchor.unreadable': "Line {line} of the anchor file outside the database is not a seal: the file has been damaged or edited.",
   'audit.filterAction': "Action",
   'audit.anyAction': "Any action",

@@ -234,6 +234,7 @@ export const zh: Record<MessageKey, string> = {
   'audit.chainNoAnchors': "尚无复制到数据库之外的封存值",
   'audit.anchor.truncated': "审计日志已在 Loupe 之外被截短：已不再包含第 #{seq} 条，而该条的封存值已于 {time} 复制到数据库之外（锚点文件第 {line} 行）。",
   'audit.anchor.rewritten': "审计日志已在 Loupe 之外被重建：第 #{seq} 条不再带有 {time} 复制到数据库之外的封存值（锚点文件第 {line} 行）。",
+  'audit.anchor.fileUnreadable': "无法读取数据库之外的锚点文件，封存值无法核对。原因见 api 日志。",
   'audit.anchor.unreadable': "数据库之外的锚点文件第 {line} 行不是封存值：该文件已被损坏或修改。",
   'audit.filterAction': "操作",
   'audit.anyAction': "全部操作",
