@@ -34,42 +34,24 @@ import {
 } from '@loupe/protocol';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
+import { PLAYOUT_DELAY_FRAMES, PictureQueue } from './media/picture-queue.ts';
 import { EncoderStopped, FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
 import { keptSegments, recordingPaths, type RecordingPaths } from './media/recording-files.ts';
 import { recordingSize } from './media/recording-size.ts';
 import { failureReason } from './failure-reason.ts';
 import { recorderToken } from './token.ts';
 
-type Picture = { data: Uint8Array; width: number; height: number };
-
-// A second of pictures waiting to be written, at most.
-const MAX_PENDING_PICTURES = 30;
 /**
  * A second of raw pictures waiting in ffmpeg's pipe, at most. When the CPU is short, ffmpeg
  * encodes slower than real time, and writing every frame the clock is due anyway kept ~40 MB a
  * second of them in memory (+1.4 GB in one squeeze under load). Past this, frames wait: the
  * clock runs on, and once ffmpeg catches up the frames due are written at once from the pictures
- * still waiting (at most MAX_PENDING_PICTURES; older ones are shed and counted), the last one
+ * still waiting (a second's worth at most; older ones are shed and counted), the last one
  * repeated for the rest. The timeline, the sound beside it and the ops placed on it stay true.
  * Half a second each shed 40 pictures of 2 600 at four streams on a busy machine (bench
  * `recorder`), where ffmpeg falls a little behind now and then.
  */
 const MAX_BACKLOG_FRAMES = 30;
-/**
- * Pictures are written this many frames (200 ms) after they arrive, and the sound with them: a
- * picture up to that late (a busy event loop, a burst from the decoder, network jitter) still
- * takes its own frame. Written on arrival, a picture one frame late was replaced by the one
- * before it, written twice, and a later picture was skipped to catch up: a frame lost each time.
- */
-const PLAYOUT_DELAY_FRAMES = 6;
-/**
- * Theatre's clock is taken to run ahead of ours once more than this many pictures have waited
- * for CLOCK_AHEAD_MS. Well above the delay: a picture that came late was written twice, and the
- * queue is one longer from then on, which costs nothing but memory (ops are placed by the
- * picture they were drawn on, however long the queue), where shedding one loses a frame.
- */
-const CLOCK_AHEAD_PICTURES = PLAYOUT_DELAY_FRAMES + 9;
-const CLOCK_AHEAD_MS = 1000;
 
 export type RoomRecorderOptions = {
   /** Called once the first frame is written: only then does everyone see REC. */
@@ -96,18 +78,10 @@ export class RoomRecorder {
   private mixer = new AudioMixer(SAMPLE_RATE, 1, { blocksize: SAMPLE_RATE / 100 });
   /** The size theatre publishes its picture at, once its track is subscribed. */
   private sourceSize: { width: number; height: number } | null = null;
-  /** Pictures received and not yet written, oldest first. */
-  private pending: Picture[] = [];
-  /** Pictures received and never written (the writer was too far behind): said in the stop event. */
-  private picturesShed = 0;
-  /** Of those, shed because theatre's clock ran ahead of ours. */
-  private shedForClock = 0;
+  /** Theatre's pictures received and not yet written. */
+  private readonly pictures = new PictureQueue();
   /** Frames of this capture given their sound so far (the sound keeps to the clock, see tick). */
   private soundFrames = 0;
-  /** Since when more pictures than the delay holds have been waiting (see theatreClockAhead). */
-  private aheadSince: number | null = null;
-  /** The picture last written, and the media frame where it was first written. */
-  private written: { picture: Picture; frame: number } | null = null;
   private firstSegment = 0;
   /** Frames already on disk from before a restart. */
   private baseFrames = 0;
@@ -175,8 +149,7 @@ export class RoomRecorder {
    * within a frame, the one the mentor was drawing on.
    */
   private get pictureMs(): number {
-    const frame = this.pending.length > 0 ? this.frames + this.pending.length - 1 : (this.written?.frame ?? this.frames);
-    return Math.round((frame * 1000) / FPS);
+    return Math.round((this.pictures.newestFrame(this.frames) * 1000) / FPS);
   }
 
   async start(paused: boolean): Promise<void> {
@@ -280,11 +253,7 @@ export class RoomRecorder {
         if (this.abort.signal.aborted) break;
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
         // The frame's data is already this process's own copy.
-        this.pending.push({ data: i420.data, width: i420.width, height: i420.height });
-        // Far behind (the encoder stalled): keep the newest pictures, the clock stays true.
-        if (this.pending.length > MAX_PENDING_PICTURES) {
-          this.picturesShed += this.pending.splice(0, this.pending.length - MAX_PENDING_PICTURES).length;
-        }
+        this.pictures.push({ data: i420.data, width: i420.width, height: i420.height });
       }
     })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream ended:`, err));
   }
@@ -298,16 +267,15 @@ export class RoomRecorder {
 
   /**
    * Writes every video frame (and its sound) the media clock is due, PLAYOUT_DELAY_FRAMES behind
-   * the pictures: each picture received, in order; the last one again when none is waiting; the
-   * oldest skipped when three more than the delay holds are waiting (theatre's clock runs fast).
+   * the pictures, each frame the picture PictureQueue gives it.
    */
   private tick(): void {
     if (this.pausedAt !== null) {
       // Nothing seen while paused is recorded.
-      this.pending = [];
+      this.pictures.clear();
       return;
     }
-    const first = this.written?.picture ?? this.pending[0];
+    const first = this.pictures.first;
     if (!first) return;
     if (!this.video) {
       const size = recordingSize(this.sourceSize ?? first);
@@ -325,12 +293,7 @@ export class RoomRecorder {
     const v = this.video;
     const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000) - PLAYOUT_DELAY_FRAMES;
     while (v.framesWritten < due && v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes) {
-      if (due - v.framesWritten === 1 && this.theatreClockAhead()) {
-        this.pending.shift();
-        this.picturesShed++;
-        this.shedForClock++;
-      }
-      this.writeFrame(v);
+      this.writeFrame(v, due - v.framesWritten === 1);
     }
     // The sound goes to its own file, not through ffmpeg: it keeps to the clock while the
     // pictures wait for a slow encoder (its queue holds only half a second).
@@ -342,29 +305,9 @@ export class RoomRecorder {
     for (; this.soundFrames < frame; this.soundFrames++) this.audio.writeFrame();
   }
 
-  /**
-   * Whether more pictures than the delay holds have been waiting, frame after frame, for a
-   * second: theatre's clock runs ahead of ours, and one picture must go to keep the delay. A
-   * burst from the network or the decoder fills the queue for a moment only; shedding a
-   * picture then lost it for nothing (the bench saw one or two a recording).
-   */
-  private theatreClockAhead(): boolean {
-    if (this.pending.length <= CLOCK_AHEAD_PICTURES) {
-      this.aheadSince = null;
-      return false;
-    }
-    const now = performance.now();
-    this.aheadSince ??= now;
-    if (now - this.aheadSince < CLOCK_AHEAD_MS) return false;
-    this.aheadSince = null;
-    return true;
-  }
-
-  /** Writes the next picture waiting, or the last one again. */
-  private writeFrame(v: SegmentedVideo): void {
-    const next = this.pending.shift();
-    if (next) this.written = { picture: next, frame: this.frames };
-    const picture = this.written!.picture;
+  /** Writes the next picture waiting, or the last one again; `lastDue`: see PictureQueue.take. */
+  private writeFrame(v: SegmentedVideo, lastDue = false): void {
+    const picture = this.pictures.take(this.frames, lastDue);
     v.write(
       picture.width === v.width && picture.height === v.height
         ? picture.data
@@ -378,7 +321,7 @@ export class RoomRecorder {
    */
   private writeWaiting(): void {
     if (!this.video) return;
-    while (this.pending.length > 0) this.writeFrame(this.video);
+    while (this.pictures.length > 0) this.writeFrame(this.video);
     this.writeSoundTo(this.video.framesWritten);
   }
 
@@ -429,7 +372,7 @@ export class RoomRecorder {
     clearInterval(this.ticker);
     this.abort.abort();
     if (this.pausedAt === null) this.safely(() => this.writeWaiting());
-    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.picturesShed, picturesShedForClock: this.shedForClock });
+    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.pictures.shed, picturesShedForClock: this.pictures.shedForClock });
     await this.room.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
     if (!this.failure) await this.video?.close();

@@ -21,8 +21,10 @@ import { loudness } from './tone.ts';
 
 const run = promisify(execFile);
 const STALL_MS = 10_000;
-// One raw 720p picture is 1.4 MB: ten seconds of them queued for ffmpeg would be ~400 MB.
-const MAX_GROWTH_MIB = 120;
+// One raw 720p picture is 1.4 MB: ten seconds of them queued for ffmpeg would be ~400 MB; the
+// recorder keeps at most a second in ffmpeg's pipe and a second in its own queue (~80 MB), and
+// the garbage collector takes its time (50–100 MiB measured).
+const MAX_GROWTH_MIB = 200;
 
 let dir: string;
 let live: RecordedSession;
