@@ -13,7 +13,7 @@
  * only says who is there now, and keeps no history the api could ask for.
  */
 import type { Db } from '../db/client.ts';
-import { catchUpEventId, recordJoin } from './joins.ts';
+import { catchUpEventId, joinKey, recordJoin, storedJoins } from './joins.ts';
 import type { RoomControl } from './rooms.ts';
 
 /**
@@ -23,8 +23,12 @@ import type { RoomControl } from './rooms.ts';
 export async function catchUpJoins(db: Db, rooms: RoomControl, signal?: AbortSignal): Promise<number> {
   let recorded = 0;
   for (const room of await rooms.listRooms()) {
+    // One read a room; only a join not stored yet is written (recordJoin still guards the race
+    // with a webhook arriving meanwhile). Every present participant was one write a round.
+    const stored = await storedJoins(db, room);
     for (const participant of await rooms.listParticipants(room)) {
       signal?.throwIfAborted();
+      if (stored.has(joinKey(participant.identity, participant.joinedAt))) continue;
       const occurredAt = new Date(participant.joinedAt * 1000);
       const id = catchUpEventId(room, participant);
       // Shaped like the webhook's body, so that both kinds of row read the same way.

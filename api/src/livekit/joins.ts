@@ -27,6 +27,21 @@ export type Join = {
 /** Deterministic, so that every catch-up round names the same join the same way. */
 export const catchUpEventId = (room: string, p: RoomParticipant) => `catch-up:${room}:${p.identity}:${p.joinedAt}`;
 
+/** The joins already stored for a room, as `identity joinedAt` keys (see joinKey). */
+export async function storedJoins(db: Db, room: string): Promise<Set<string>> {
+  const rows = await db
+    .select({
+      identity: livekitEvents.participantIdentity,
+      // Protobuf's JSON writes int64 as a string: read as a number.
+      joinedAt: sql<number>`cast(json_extract(${livekitEvents.payload}, '$.participant.joinedAt') as integer)`,
+    })
+    .from(livekitEvents)
+    .where(and(eq(livekitEvents.roomName, room), eq(livekitEvents.event, 'participant_joined')));
+  return new Set(rows.map((r) => joinKey(r.identity ?? '', Number(r.joinedAt))));
+}
+
+export const joinKey = (identity: string, joinedAt: number) => `${identity} ${joinedAt}`;
+
 /** LiveKit's word that someone is in a session's room, whatever the api was asked before. */
 export function joinedRoom(room: string, p: RoomParticipant, occurredAt: Date, source: JoinSource): NewAuditEntry {
   // Identities are user ids, `<user id>:display:<n>` for a display-only screen, or the recorder's own.
