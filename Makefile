@@ -1,11 +1,16 @@
 # The two commands. Both run the idempotent setup first (scripts/setup.sh).
-.PHONY: start test bench load
+.PHONY: start test test-long bench load
 
 start:
 	@bash scripts/start.sh
 
 test:
 	@bash scripts/test.sh
+
+# The longest fault tests (not part of `make test`, minutes each): a 30 s network cut,
+# livekit-server gone for a minute.
+test-long:
+	@bash scripts/test-long.sh
 
 # The benchmark suite (not part of the tests): writes bench/results/latest.json.
 bench:

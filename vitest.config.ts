@@ -3,13 +3,26 @@ import { defineConfig } from 'vitest/config';
 /**
  * One config, one project per kind of test. `make test` runs them all; the cross-process
  * projects (real livekit-server, real Chromium) run one file at a time on this 2-core box.
- * The load test runs for many minutes: its project exists only when `make load` asks for it.
+ * The load test and the longest faults run for many minutes: their projects exist only when
+ * `make load` or `make test-long` asks for them.
  */
 const load = {
   test: {
     name: 'load',
     include: ['bench/test/**/*.test.ts'],
     environment: 'node',
+    hookTimeout: 180_000,
+    fileParallelism: false,
+  },
+};
+/** The longest faults (minutes each): only when `make test-long` asks for them. */
+const LONG_FAULTS = 'web/test/**/*-long.e2e.test.ts';
+const long = {
+  test: {
+    name: 'long',
+    include: [LONG_FAULTS],
+    environment: 'node',
+    testTimeout: 300_000,
     hookTimeout: 180_000,
     fileParallelism: false,
   },
@@ -39,6 +52,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['web/test/**/*.test.ts'],
+          exclude: [LONG_FAULTS],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -46,6 +60,7 @@ export default defineConfig({
         },
       },
       ...(process.env.LOUPE_LOAD === '1' ? [load] : []),
+      ...(process.env.LOUPE_LONG === '1' ? [long] : []),
     ],
   },
 });

@@ -53,16 +53,16 @@ export async function waitForPicture(page: Page, selector = LIVE, timeout = 30_0
   );
 }
 
-/** Page pixels of a normalised point of the picture on this page. */
-export async function at(page: Page, point: [number, number]): Promise<[number, number]> {
-  const rect = await pictureRect(page, LIVE);
+/** Page pixels of a normalised point of the picture on this page (`on`: the live picture, or STILL). */
+export async function at(page: Page, point: [number, number], on = LIVE): Promise<[number, number]> {
+  const rect = await pictureRect(page, on);
   return [rect.x + point[0] * rect.width, rect.y + point[1] * rect.height];
 }
 
 /** A mouse drag between two normalised points of the picture (still pressed if `release` is false). */
-export async function drag(page: Page, from: [number, number], to: [number, number], steps = 12, release = true): Promise<void> {
-  const [x1, y1] = await at(page, from);
-  const [x2, y2] = await at(page, to);
+export async function drag(page: Page, from: [number, number], to: [number, number], steps = 12, release = true, on = LIVE): Promise<void> {
+  const [x1, y1] = await at(page, from, on);
+  const [x2, y2] = await at(page, to, on);
   await page.mouse.move(x1, y1);
   await page.mouse.down();
   await page.mouse.move(x2, y2, { steps });

@@ -44,7 +44,8 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   await mkdir(SCREENSHOTS, { recursive: true });
 
   let counter = 0;
-  let hostCookie: string | null = null;
+  /** The host's cookie for each session made by `liveSession`, for `invite`. */
+  const hostCookies = new Map<string, string>();
   const policyViolations: PolicyViolation[] = [];
   return {
     livekit,
@@ -88,10 +89,13 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
       await context.addCookies([{ name: 'loupe_session', value: await this.cookieFor(who), url: web.url }]);
       return context;
     },
-    /** A live session hosted by `host`, with `members` invited in their roles, started. */
-    async liveSession(host: { email: string; password: string }, members: { email: string; role: SessionRole }[]): Promise<LiveSession> {
+    /** A live session hosted by `host`, with `members` invited in their roles, started unless `start` is false. */
+    async liveSession(
+      host: { email: string; password: string },
+      members: { email: string; role: SessionRole }[],
+      { start = true }: { start?: boolean } = {},
+    ): Promise<LiveSession> {
       const cookie = `loupe_session=${await this.cookieFor(host)}`;
-      hostCookie = cookie;
       const call = async (path: string, body?: unknown) => {
         const res = await fetch(`${api.url}${path}`, {
           method: 'POST',
@@ -107,12 +111,15 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
         specialty: 'General surgery',
         scheduledAt: new Date().toISOString(),
       });
-      for (const m of members) await call(`/sessions/${session.id}/members`, m);
-      return call(`/sessions/${session.id}/start`);
+      hostCookies.set(session.id, cookie);
+      let invited = session;
+      for (const m of members) invited = await call(`/sessions/${session.id}/members`, m);
+      return start ? call(`/sessions/${session.id}/start`) : invited;
     },
+    /** Invites someone into a session made by `liveSession`, as its host. */
     async invite(sessionId: string, email: string, role: SessionRole) {
-      const host = hostCookie;
-      if (!host) throw new Error('create the live session first');
+      const host = hostCookies.get(sessionId);
+      if (!host) throw new Error(`session ${sessionId} was not made by liveSession`);
       const res = await fetch(`${api.url}/sessions/${sessionId}/members`, {
         method: 'POST',
         headers: { cookie: host, 'content-type': 'application/json' },

@@ -1,0 +1,159 @@
+/**
+ * Who may do what in the live room, as members with real tokens try it: a second OR monitor,
+ * an observer trying to draw, a theatre PC forging packets, a mentor flooding the room.
+ * Every test opens a session of its own (live-room.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { Room, dispose } from '@livekit/rtc-node';
+import { makeTissueVideo } from '@loupe/stack';
+import { startBrowserStack, type BrowserStack } from './stack.ts';
+import { colourBox, waitForColour, type Box } from './pixels.ts';
+import { BLUE, CYAN, LIVE, WHITE, drag, waitForPicture } from './live-pages.ts';
+import { openLiveRoom, type LiveRoom, type Person } from './live-room.ts';
+
+let stack: BrowserStack;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'loupe-members-'));
+  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const close = (a: number, b: number, tolerance = 0.01) => Math.abs(a - b) <= tolerance;
+
+async function whiteStroke(mentor: Page, y: number, to = 0.3): Promise<void> {
+  await mentor.getByRole('radio', { name: 'Pen' }).click();
+  await mentor.getByRole('radio', { name: 'Colour 5' }).click();
+  await drag(mentor, [0.1, y], [to, y]);
+}
+
+/** A participant of `room` on rtc-node with the real token the api gives `who`. */
+async function connectAs(room: LiveRoom, who: Person): Promise<Room> {
+  const { token, url } = await stack.tokenFor(room.session.id, who);
+  const participant = new Room();
+  await participant.connect(url, token, { autoSubscribe: false, dynacast: false });
+  return participant;
+}
+
+describe('members of a live session, in Chromium', () => {
+  it('a second OR monitor in display-only mode shows the picture and overlay, publishes nothing, and does not disturb theatre', async () => {
+    const room = await openLiveRoom(stack, { observer: false });
+    const { mentor, theatre } = room;
+    await mentor.getByRole('radio', { name: 'Pen' }).click();
+    await drag(mentor, [0.2, 0.3], [0.6, 0.3]);
+    const display = await room.open(room.people.surgeon, 'theatre');
+    await display.getByRole('button', { name: 'Display only (second monitor)' }).click();
+    await waitForPicture(display);
+    await waitForColour(display, LIVE, CYAN, (b) => !!b);
+    await expect(display.getByRole('button', { name: /microphone/ }).count()).resolves.toBe(0);
+    // Theatre is still connected and sending.
+    await expect(theatre.getByText('Change source').isVisible()).resolves.toBe(true);
+    await waitForPicture(mentor);
+    // livekit-server announces participants who publish nothing in batches, up to 3 s late.
+    await mentor.locator('li', { hasText: 'display only' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('an observer cannot draw', async () => {
+    const { mentor, theatre, observer } = await openLiveRoom(stack);
+    await whiteStroke(mentor, 0.9);
+    const before = await waitForColour(theatre, LIVE, WHITE, (b) => !!b);
+    const stage = observer.locator(LIVE);
+    await expect(stage.getAttribute('role')).resolves.toBe('img');
+    const box = (await stage.boundingBox())!;
+    await observer.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.5);
+    await observer.mouse.down();
+    await observer.mouse.move(box.x + box.width * 0.9, box.y + box.height * 0.5, { steps: 10 });
+    await observer.mouse.up();
+    // What the observer dragged would have reached theatre by the time the mentor's next stroke does.
+    await whiteStroke(mentor, 0.8);
+    await waitForColour(theatre, LIVE, WHITE, (b) => !!b && b.minY < 0.85);
+    const after = (await colourBox(theatre, LIVE, WHITE)) as Box;
+    expect(after.maxY).toBeCloseTo(before!.maxY, 2);
+    await expect(colourBox(theatre, LIVE, CYAN)).resolves.toBeNull();
+  });
+
+  it('a forged, malformed or oversized packet is dropped and counted; the pages keep working', async () => {
+    const room = await openLiveRoom(stack);
+    const { mentor, theatre, observer } = room;
+    // A second theatre PC (theatre may send data: it serves snapshots) tries to draw as the mentor.
+    const rogue = await stack.account('surgeon', 'Rogue PC');
+    await stack.invite(room.session.id, rogue.email, 'theatre');
+    const participant = await connectAs(room, rogue);
+    try {
+      const mentorId = room.people.mentor.id;
+      const forged = {
+        v: 1, id: 'forged1', author: mentorId, seq: 1, t: Date.now(), frame: null,
+        kind: 'shape', shape: 'ellipse', from: [0.05, 0.05], to: [0.95, 0.95], style: { color: '#448aff', width: 'thick' }, fade: false,
+      };
+      const asTheatre = { ...forged, id: 'forged2', author: rogue.id };
+      const send = (data: Uint8Array) => participant.localParticipant!.publishData(data, { reliable: true, topic: 'loupe.ops' });
+      const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
+      await send(new TextEncoder().encode(JSON.stringify(forged)));
+      await send(new TextEncoder().encode(JSON.stringify(asTheatre)));
+      await send(new TextEncoder().encode('{"v":1,"kind":'));
+      await send(new TextEncoder().encode(JSON.stringify({ ...forged, v: 99 })));
+      await send(new Uint8Array(12 * 1024).fill(0x7b));
+      await observer.waitForFunction(
+        (n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n,
+        before + 5,
+        { timeout: 10_000 },
+      );
+      const reasons = await observer.locator('[data-dropped]').first().getAttribute('data-drop-reasons');
+      expect(reasons).toMatch(/not_author/);
+      expect(reasons).toMatch(/not_allowed/);
+      expect(reasons).toMatch(/malformed/);
+      expect(reasons).toMatch(/unknown_version/);
+      expect(reasons).toMatch(/oversized/);
+      // Nothing was drawn, and the mentor can still draw for everyone.
+      await expect(colourBox(theatre, LIVE, BLUE).then((b) => b && b.maxX > 0.9)).resolves.toBeFalsy();
+      await whiteStroke(mentor, 0.9);
+      await waitForColour(observer, LIVE, WHITE, (b) => !!b && close(b.maxX, 0.3));
+    } finally {
+      await participant.disconnect();
+    }
+  });
+
+  it('a flood of 10 000 ops a second from one mentor is cut to the sender’s rate and counted; the real mentor still draws for everyone', async () => {
+    const room = await openLiveRoom(stack);
+    const { mentor, theatre, observer } = room;
+    const flooder = await stack.account('mentor', 'Flooding Mentor');
+    await stack.invite(room.session.id, flooder.email, 'mentor');
+    const participant = await connectAs(room, flooder);
+    try {
+      // Valid ops that change nothing anyone can see (erasing drawings that do not exist), so
+      // only the rate limit stands between them and the pages.
+      const op = (i: number) => ({ v: 1, id: `flood${i}`, author: flooder.id, seq: i, t: Date.now(), frame: null, kind: 'erase', target: { author: flooder.id, id: `none${i}` } });
+      const limited = async () => Number(/rate_limited:(\d+)/.exec((await theatre.locator('[data-dropped]').first().getAttribute('data-drop-reasons')) ?? '')?.[1] ?? 0);
+      const started = Date.now();
+      const sends: Promise<void>[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        sends.push(participant.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op(i))), { reliable: true, topic: 'loupe.ops' }));
+        if (i % 1000 === 999) await new Promise((r) => setTimeout(r, 100));
+      }
+      await Promise.all(sends);
+      const seconds = (Date.now() - started) / 1000;
+      // The limit lets a burst of 480 through, then 240 a second: everything beyond is dropped.
+      const mustDrop = Math.floor(10_000 - 480 - 240 * (seconds + 2));
+      await theatre.waitForFunction(
+        (n) => Number(/rate_limited:(\d+)/.exec(document.querySelector('[data-dropped]')?.getAttribute('data-drop-reasons') ?? '')?.[1] ?? 0) >= n,
+        mustDrop,
+        { timeout: 60_000 },
+      );
+      expect(await limited()).toBeLessThanOrEqual(10_000);
+      await whiteStroke(mentor, 0.8, 0.9);
+      for (const page of [theatre, observer]) await waitForColour(page, LIVE, WHITE, (b) => !!b && close(b.maxX, 0.9));
+    } finally {
+      await participant.disconnect();
+    }
+  });
+});
