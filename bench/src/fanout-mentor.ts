@@ -46,6 +46,7 @@ export async function draw(mentor: Room, sentAt: Map<number, number>, seconds: n
     author: mentor.localParticipant!.identity,
     now,
     frame,
+    still: () => null,
     applyOwn: (op) => sentAt.set(op.seq, now()),
   });
   try {

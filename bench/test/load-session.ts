@@ -179,6 +179,7 @@ async function main() {
     now: () => Date.now(),
     // The mentor's view of the picture is not read here (it would cost a decode per frame).
     frame: () => null,
+    still: () => null,
     applyOwn: (op) => sent.push(op.seq),
   });
   const before = {

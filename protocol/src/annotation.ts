@@ -26,6 +26,8 @@ export const TOPICS = {
   freezeFrame: 'loupe.freeze-frame',
   /** Sent by the api (server-originated) to the state holders: someone needs a snapshot. */
   resync: 'loupe.resync',
+  /** Lossy, theatre to one mentor: theatre has drawn that mentor's annotation (the delay readout). */
+  drawn: 'loupe.drawn',
 } as const;
 
 /** A packet larger than this is dropped unread. LiveKit's own limit is 15 KiB. */
@@ -90,10 +92,17 @@ const header = {
 };
 
 const Target = z.object({ author: z.string().min(1).max(128), id: AnnotationId });
+
+/**
+ * The freeze-frame an annotation was drawn on (the freeze's id); absent, the live picture.
+ * A mark drawn on a still belongs to it: it leaves with the still, and never lands on the live
+ * picture, where it would point at whatever has moved into its place since.
+ */
+const OnStill = { still: AnnotationId.optional() };
 export type Target = z.infer<typeof Target>;
 
 export const AnnotationOp = z.discriminatedUnion('kind', [
-  z.object({ ...header, kind: z.literal('stroke.begin'), style: Style, fade: z.boolean(), points: Points(0) }),
+  z.object({ ...header, ...OnStill, kind: z.literal('stroke.begin'), style: Style, fade: z.boolean(), points: Points(0) }),
   z.object({
     ...header,
     kind: z.literal('stroke.points'),
@@ -104,6 +113,7 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
   z.object({ ...header, kind: z.literal('stroke.end'), count: z.number().int().min(0).max(MAX_STROKE_POINTS) }),
   z.object({
     ...header,
+    ...OnStill,
     kind: z.literal('shape'),
     shape: z.enum(['arrow', 'ellipse']),
     from: Point,
@@ -113,6 +123,7 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
   }),
   z.object({
     ...header,
+    ...OnStill,
     kind: z.literal('text'),
     at: Point,
     text: z.string().min(1).max(MAX_TEXT_LENGTH),
@@ -142,6 +153,17 @@ export const OverlaySnapshot = z.object({
   ops: z.array(AnnotationOp).max(200_000),
 });
 export type OverlaySnapshot = z.infer<typeof OverlaySnapshot>;
+
+/**
+ * Theatre's word to a mentor that it has drawn one of the mentor's annotations on the OR display:
+ * the mentor's page times pointer-to-OR from it (its own send time, less half the round trip).
+ */
+export const DrawnReceipt = z.object({
+  v: z.literal(ANNOTATION_VERSION),
+  kind: z.literal('drawn'),
+  id: AnnotationId,
+});
+export type DrawnReceipt = z.infer<typeof DrawnReceipt>;
 
 /** What the api sends (server-originated) to the state holders when someone needs the overlay. */
 export const ResyncRequest = z.object({

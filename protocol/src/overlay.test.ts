@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ANNOTATION_VERSION, MAX_POINTS_PER_OP, type AnnotationOp, type Point, type Style } from './annotation.ts';
-import { OverlayState } from './overlay.ts';
+import { OverlayState, isOnPicture } from './overlay.ts';
 
 const style: Style = { color: '#00e5ff', width: 'medium' };
 
@@ -147,5 +147,29 @@ describe('overlay state', () => {
     state.apply({ v: 1, id: 's', author: 'B', seq: 0, t: 2, frame: null, kind: 'stroke.points', from: 1, points: [[0.9, 0.9]] });
     expect(picture(state).annotations).toHaveLength(1);
     expect(picture(state).annotations[0]!.geometry).toEqual([[0.1, 0.1]]);
+  });
+});
+
+describe('marks drawn on a freeze-frame', () => {
+  const h = (id: string, seq: number) => ({ v: ANNOTATION_VERSION, id, author: 'A', seq, t: 1_000 + seq, frame: null });
+  const live: AnnotationOp = { ...h('live', 1), kind: 'shape', shape: 'arrow', from: [0.1, 0.1], to: [0.2, 0.2], style, fade: false };
+  const onStill: AnnotationOp = { ...h('marked', 2), still: 'freeze1', kind: 'text', at: [0.5, 0.5], text: 'here', style, fade: false };
+
+  it('show on their still, and never on the live picture or another still', () => {
+    const state = new OverlayState();
+    state.apply(live);
+    state.apply(onStill);
+    const ids = (still: string | null) => state.visible().filter((a) => isOnPicture(a, still)).map((a) => a.id);
+    expect(ids(null)).toEqual(['live']);
+    expect(ids('freeze1')).toEqual(['live', 'marked']);
+    expect(ids('freeze2')).toEqual(['live']);
+  });
+
+  it('keep their still through a snapshot', () => {
+    const state = new OverlayState();
+    state.apply(onStill);
+    const copy = new OverlayState();
+    copy.merge(state.snapshot());
+    expect(copy.annotations.get('A/marked')?.still).toBe('freeze1');
   });
 });

@@ -21,6 +21,8 @@ type Base = {
   t: number;
   seq: number;
   frame: FrameRef | null;
+  /** The freeze-frame it was drawn on, or null for the live picture. */
+  still: string | null;
   style: Style;
   fade: boolean;
 };
@@ -69,7 +71,7 @@ export class OverlayState {
       case 'stroke.begin': {
         const stroke = this.stroke(op.author, op.id);
         if (stroke.began) return this.addPoints(stroke, 0, op.points);
-        Object.assign(stroke, { began: true, t: op.t, seq: op.seq, frame: op.frame, style: op.style, fade: op.fade });
+        Object.assign(stroke, { began: true, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, style: op.style, fade: op.fade });
         this.addPoints(stroke, 0, op.points);
         return true;
       }
@@ -86,7 +88,7 @@ export class OverlayState {
       case 'text': {
         const key = annotationKey(op);
         if (this.annotations.has(key)) return false;
-        const base = { key, author: op.author, id: op.id, t: op.t, seq: op.seq, frame: op.frame, style: op.style, fade: op.fade };
+        const base = { key, author: op.author, id: op.id, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, style: op.style, fade: op.fade };
         this.annotations.set(
           key,
           op.kind === 'shape'
@@ -136,6 +138,7 @@ export class OverlayState {
       t: 0,
       seq: 0,
       frame: null,
+      still: null,
       style: PLACEHOLDER_STYLE,
       fade: false,
       points: [],
@@ -190,13 +193,13 @@ export class OverlayState {
         if (!a.began) continue;
         const runs = contiguousRuns(a.points);
         const first = runs[0]?.from === 0 ? runs.shift()!.points : [];
-        ops.push({ ...h(a), kind: 'stroke.begin', style: a.style, fade: a.fade, points: first });
+        ops.push({ ...h(a), ...onStill(a), kind: 'stroke.begin', style: a.style, fade: a.fade, points: first });
         for (const run of runs) ops.push({ ...h(a), kind: 'stroke.points', from: run.from, points: run.points });
         if (a.count !== null) ops.push({ ...h(a), kind: 'stroke.end', count: a.count });
       } else if (a.kind === 'text') {
-        ops.push({ ...h(a), kind: 'text', at: a.at, text: a.text, style: a.style, fade: a.fade });
+        ops.push({ ...h(a), ...onStill(a), kind: 'text', at: a.at, text: a.text, style: a.style, fade: a.fade });
       } else {
-        ops.push({ ...h(a), kind: 'shape', shape: a.kind, from: a.from, to: a.to, style: a.style, fade: a.fade });
+        ops.push({ ...h(a), ...onStill(a), kind: 'shape', shape: a.kind, from: a.from, to: a.to, style: a.style, fade: a.fade });
       }
     }
     for (const [key, { erased, stamp }] of this.erasures) {
@@ -228,6 +231,16 @@ export class OverlayState {
     for (const op of snapshot.ops) changed = this.apply(op) || changed;
     return changed;
   }
+}
+
+const onStill = (a: Annotation) => (a.still === null ? {} : { still: a.still });
+
+/**
+ * Whether an annotation shows on a picture: the live picture (`still` null) shows the marks drawn
+ * on it; a freeze-frame shows those and the marks drawn on that still.
+ */
+export function isOnPicture(a: Annotation, still: string | null): boolean {
+  return a.still === null || a.still === still;
 }
 
 /** Runs of consecutive defined points, each at most one op's worth. */

@@ -5,6 +5,7 @@
 import {
   ANNOTATION_COLORS,
   annotationKey,
+  isOnPicture,
   toPixels,
   TOPICS,
   type AnnotationColor,
@@ -107,7 +108,10 @@ export class MentorDrawing {
         break;
       case 'eraser':
         if (phase === 'down') {
-          const hit = hitTest(this.sync.visible(), toPixels(last, rect), rect);
+          // Only what is on the picture being drawn on (the still while frozen) can be hit.
+          const freeze = this.sync.state.freeze;
+          const onScreen = this.sync.visible().filter((a) => isOnPicture(a, freeze?.frozen ? freeze.id : null));
+          const hit = hitTest(onScreen, toPixels(last, rect), rect);
           if (hit) this.sender.erase({ author: hit.author, id: hit.id });
         }
         break;

@@ -16,7 +16,13 @@ import {
   type Target,
 } from '@loupe/protocol';
 
-type Draft = AnnotationOp extends infer O ? (O extends AnnotationOp ? Omit<O, 'v' | 'author' | 'seq' | 't' | 'frame'> : never) : never;
+type Draft = AnnotationOp extends infer O ? (O extends AnnotationOp ? Omit<O, 'v' | 'author' | 'seq' | 't' | 'frame' | 'still'> : never) : never;
+
+/** How many annotations' send times are kept for the delay readout. */
+const SENT_AT_KEPT = 64;
+
+/** Ops that create an annotation: they say which picture it was drawn on. */
+const CREATING: readonly AnnotationOp['kind'][] = ['stroke.begin', 'shape', 'text'];
 
 export type SenderDeps = {
   room: Room;
@@ -24,6 +30,8 @@ export type SenderDeps = {
   now(): number;
   /** The frame the author is looking at now. */
   frame(): FrameRef | null;
+  /** The freeze-frame the author is drawing on now (its id), or null on the live picture. */
+  still(): string | null;
   /** Applies our own op to our own overlay, before it goes out. */
   applyOwn(op: AnnotationOp): void;
 };
@@ -43,6 +51,8 @@ export class OpSender {
   /** Ops handed to LiveKit, and ops LiveKit refused to send. */
   sent = 0;
   failed = 0;
+  /** When each of the latest annotations went out (performance.now()), for the delay readout. */
+  readonly sentAt = new Map<string, number>();
 
   constructor(deps: SenderDeps) {
     this.deps = deps;
@@ -135,8 +145,10 @@ export class OpSender {
   }
 
   private emit(draft: Draft, reliable = true): void {
+    const still = CREATING.includes(draft.kind) ? this.deps.still() : null;
     const op = {
       ...draft,
+      ...(still ? { still } : {}),
       v: ANNOTATION_VERSION,
       author: this.deps.author,
       seq: this.seq++,
@@ -144,6 +156,10 @@ export class OpSender {
       frame: this.deps.frame(),
     } as AnnotationOp;
     this.deps.applyOwn(op);
+    if (CREATING.includes(op.kind)) {
+      this.sentAt.set(op.id, performance.now());
+      if (this.sentAt.size > SENT_AT_KEPT) this.sentAt.delete(this.sentAt.keys().next().value!);
+    }
     const bytes = new TextEncoder().encode(JSON.stringify(op));
     this.sent++;
     void this.deps.room.localParticipant

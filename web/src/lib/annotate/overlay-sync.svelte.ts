@@ -20,6 +20,7 @@ import {
   roleOf,
   type Annotation,
   type AnnotationOp,
+  type DrawnReceipt,
   type Point,
 } from '@loupe/protocol';
 
@@ -203,6 +204,23 @@ export class OverlaySync implements OverlaySource {
     const received = parseOpPacket(payload, { identity: from.identity, role: roleOf(from.attributes) });
     if (!received.ok) return this.drop(received.reason);
     this.applyOp(received.op);
+    this.acknowledge(received.op);
+  }
+
+  /**
+   * On theatre's own display, a mentor's new annotation is acknowledged to that mentor once it is
+   * on screen (the next frame): the mentor's delay readout times pointer-to-OR from it.
+   */
+  private acknowledge(op: AnnotationOp): void {
+    const local = this.room.localParticipant;
+    if (roleOf(local.attributes) !== 'theatre' || local.attributes.display === 'true') return;
+    if (op.kind !== 'stroke.begin' && op.kind !== 'shape' && op.kind !== 'text') return;
+    const receipt: DrawnReceipt = { v: ANNOTATION_VERSION, kind: 'drawn', id: op.id };
+    requestAnimationFrame(() => {
+      void local
+        .publishData(new TextEncoder().encode(JSON.stringify(receipt)), { reliable: false, topic: TOPICS.drawn, destinationIdentities: [op.author] })
+        .catch(() => undefined);
+    });
   }
 
   /**

@@ -52,6 +52,7 @@ export class LiveSession {
       now: () => this.room.clock.now(),
       // While frozen, everyone draws on the still: its frame is the one they look at.
       frame: () => (this.sync.state.freeze?.frozen ? this.sync.state.freeze.frame : this.frame),
+      still: () => (this.sync.state.freeze?.frozen ? this.sync.state.freeze.id : null),
       applyOwn: (op) => this.sync.applyOwn(op),
     });
     await this.catchUp(rejoining);
