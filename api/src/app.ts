@@ -34,7 +34,7 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint'), 404));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status, err.headers);
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.reason), err.status, err.headers);
     // Hono's own 4xx (malformed JSON body, for one) keep their status and message.
     if (err instanceof HTTPException && err.status < 500) {
       const code = err.status === 401 ? 'unauthenticated' : err.status === 403 ? 'forbidden' : 'invalid_request';

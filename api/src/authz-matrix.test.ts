@@ -26,7 +26,7 @@ type Statuses = [admin: number, host: number, mentor: number, theatre: number, o
 
 /** The world each request meets: fresh for every cell, so one caller's change never leaks into the next. */
 type World = { sessionId: string; privateCase: string; publishedCase: string; activeRecording: string; observerId: string };
-type ActiveRecording = 'none' | 'recording' | 'paused';
+type ActiveRecording = 'none' | 'recording' | 'paused' | 'stopped';
 
 type Row = {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -89,8 +89,11 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/audit',                                                            statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'GET', path: '/audit/verify',                                                     statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'GET', path: '/internal/recordings/active',                                       statuses: [401, 401, 401, 401, 401, 401, 401, 200] },
-  { method: 'POST', path: '/internal/recordings/{id}/capturing',                              statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
-  { method: 'POST', path: '/internal/recordings/{id}/outcome', body: () => ({ status: 'ready', durationMs: 1000, failure: null }),
+  { method: 'POST', path: '/internal/recordings/{id}/state', body: () => ({ capture: 'waiting', degraded: false }),
+                                                                                              statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
+  { method: 'POST', path: '/internal/recordings/{id}/stop', body: () => ({ reason: 'no_picture' }),
+                                                                                              statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
+  { method: 'POST', path: '/internal/recordings/{id}/outcome', body: () => ({ status: 'ready', durationMs: 1000, failure: null }), recording: 'stopped',
                                                                                               statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
   // Unsigned: only LiveKit's signature opens it (signed deliveries: livekit/webhook.test.ts).
   { method: 'POST', path: '/webhooks/livekit', body: () => ({ event: 'room_started' }),       statuses: [401, 401, 401, 401, 401, 401, 401, 401] },
@@ -165,7 +168,7 @@ async function resetWorld(active: ActiveRecording): Promise<World> {
     startedAt: at(minutes),
   });
   const finished = [recording('ready', 1), recording('ready', 2)];
-  const activeRow = recording(active === 'paused' ? 'paused' : 'recording', 3);
+  const activeRow = recording(active === 'none' ? 'recording' : active, 3);
   await db.insert(recordings).values(active === 'none' ? finished : [...finished, activeRow]);
   const [privateCase, publishedCase] = finished.map((r, i) => ({
     id: crypto.randomUUID(),

@@ -22,6 +22,8 @@ export type RoomCall = {
   identity?: string;
   holders?: string[];
   state?: string;
+  degraded?: true;
+  failure?: string;
 };
 
 export async function createTestApi(env: Record<string, string> = {}) {
@@ -42,7 +44,14 @@ export async function createTestApi(env: Record<string, string> = {}) {
     closeRoom: async (room) => void roomCalls.push({ action: 'close', room }),
     removeParticipant: async (room, identity) => void roomCalls.push({ action: 'remove', room, identity }),
     requestOverlay: async (room, identity, holders) => void roomCalls.push({ action: 'overlay', room, identity, holders }),
-    setRecordingState: async (room, state) => void roomCalls.push({ action: 'recording', room, state }),
+    setRecordingState: async (room, { recording, degraded, recordingFailure }) =>
+      void roomCalls.push({
+        action: 'recording',
+        room,
+        state: recording,
+        ...(degraded ? { degraded } : {}),
+        ...(recordingFailure ? { failure: recordingFailure } : {}),
+      }),
     listRooms: async () => [...present.keys()],
     listParticipants: async (room) => present.get(room) ?? [],
   };

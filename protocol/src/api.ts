@@ -17,10 +17,26 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * Why a request conflicts with the state of things, for pages to put in a clinician's words
+ * in their language (the api's own `message` is English, for logs and scripts).
+ */
+export const CONFLICT_REASONS = [
+  'session_ended',
+  'already_recording',
+  'no_recording',
+  'recording_state',
+  'case_not_ready',
+  'email_taken',
+  'own_host_role',
+  'remove_self',
+] as const;
+export type ConflictReason = (typeof CONFLICT_REASONS)[number];
+
 /** Every error the api returns has this shape; `message` is safe to show to a person. */
 export const ErrorBody = z
   .object({
-    error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+    error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), reason: z.enum(CONFLICT_REASONS).optional() }),
   })
   .meta({ id: 'Error' });
 export type ErrorBody = z.infer<typeof ErrorBody>;
@@ -114,10 +130,19 @@ export const InviteBody = z
   .meta({ id: 'InviteBody' });
 export type InviteBody = z.infer<typeof InviteBody>;
 
-export const RECORDING_STATUSES = ['recording', 'paused', 'stopped', 'finalising', 'ready', 'failed'] as const;
+/**
+ * A recording's life. `waiting`: recording, but theatre's picture is away (nobody sends it: the
+ * room emptied, theatre's browser crashed); nothing is written, and it carries on by itself when
+ * the picture is back. `paused`: a person paused it.
+ */
+export const RECORDING_STATUSES = ['recording', 'waiting', 'paused', 'stopped', 'finalising', 'ready', 'failed'] as const;
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+/** Recordings still capturing: the live room shows REC, and the host can pause or stop them. */
+export const CAPTURING_RECORDING_STATUSES = ['recording', 'waiting', 'paused'] as const satisfies readonly RecordingStatus[];
+export type CapturingRecordingStatus = (typeof CAPTURING_RECORDING_STATUSES)[number];
 /** Recordings the recorder still has work on (capturing, or finalising after stop). */
-export const ACTIVE_RECORDING_STATUSES: readonly RecordingStatus[] = ['recording', 'paused', 'stopped', 'finalising'];
+export const ACTIVE_RECORDING_STATUSES = [...CAPTURING_RECORDING_STATUSES, 'stopped', 'finalising'] as const satisfies readonly RecordingStatus[];
+export type ActiveRecordingStatus = (typeof ACTIVE_RECORDING_STATUSES)[number];
 
 /**
  * Starting a recording needs two explicit confirmations from the person in theatre or the
@@ -142,12 +167,30 @@ export const Recording = z
     stoppedAt: z.string().nullable(),
     durationMs: z.number().nullable(),
     failure: z.string().nullable(),
+    /** The recorder cannot keep every frame: it skips some, and the case marks where. */
+    degraded: z.boolean(),
   })
   .meta({ id: 'Recording' });
 export type Recording = z.infer<typeof Recording>;
 
 export const Chapter = z.object({ title: z.string().min(1).max(200), atMs: z.number().int().min(0) }).meta({ id: 'Chapter' });
 export type Chapter = z.infer<typeof Chapter>;
+
+/**
+ * What the recorder says about a recording it captures, whenever it changes: whether theatre's
+ * picture is there to record, and whether it keeps up with it.
+ */
+export const RecorderState = z
+  .object({
+    capture: z.enum(['capturing', 'waiting']),
+    degraded: z.boolean(),
+  })
+  .meta({ id: 'RecorderState' });
+export type RecorderState = z.infer<typeof RecorderState>;
+
+/** The recorder stops a recording whose picture stayed away too long. */
+export const RecorderStop = z.object({ reason: z.enum(['no_picture']) }).meta({ id: 'RecorderStop' });
+export type RecorderStop = z.infer<typeof RecorderStop>;
 
 /** What the recorder reports when it has finished a recording. */
 export const RecordingOutcome = z

@@ -17,6 +17,7 @@ export type { RecordingState, RoomMetadata } from './room-metadata.ts';
 
 export {
   ERROR_CODES,
+  CONFLICT_REASONS,
   ErrorBody,
   Id,
   Email,
@@ -35,7 +36,10 @@ export {
   SessionToken,
   OverlayRequestBody,
   RECORDING_STATUSES,
+  CAPTURING_RECORDING_STATUSES,
   ACTIVE_RECORDING_STATUSES,
+  RecorderState,
+  RecorderStop,
   StartRecordingBody,
   Recording,
   RecordingOutcome,
@@ -48,7 +52,7 @@ export {
   CaseQuery,
   CaseEdit,
 } from './api.ts';
-export type { ErrorCode, SessionStatus, RecordingStatus, CaseStatus } from './api.ts';
+export type { ErrorCode, ConflictReason, SessionStatus, RecordingStatus, CapturingRecordingStatus, ActiveRecordingStatus, CaseStatus } from './api.ts';
 
 export { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AuditEntry, AuditQuery, AuditList, AuditChain, AuditAnchorFailure } from './audit.ts';
 export type { AuditAction, AuditTargetType } from './audit.ts';
@@ -72,10 +76,11 @@ export {
   AnnotationOp,
   OverlaySnapshot,
   ResyncRequest,
+  DrawnReceipt,
 } from './annotation.ts';
 export type { AnnotationColor, AnnotationWidth, AnnotationOpKind, Target } from './annotation.ts';
 
-export { OverlayState, annotationKey } from './overlay.ts';
+export { OverlayState, annotationKey, isOnPicture } from './overlay.ts';
 export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, FreezeState } from './overlay.ts';
 
 export { contentRect, toNormalised, toPixels } from './frame.ts';

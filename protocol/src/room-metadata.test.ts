@@ -20,3 +20,12 @@ describe('room metadata', () => {
     expect(parseRoomMetadata('{"recording":"off","recordingFailure":42}')).toEqual({ recording: 'off' });
   });
 });
+
+describe('room metadata while recording', () => {
+  it('says degraded only while recording, and waiting as its own state', () => {
+    expect(parseRoomMetadata(formatRoomMetadata({ recording: 'recording', degraded: true }))).toEqual({ recording: 'recording', degraded: true });
+    expect(parseRoomMetadata('{"recording":"paused","degraded":true}')).toEqual({ recording: 'paused' });
+    expect(parseRoomMetadata('{"recording":"recording","degraded":"yes"}')).toEqual({ recording: 'recording' });
+    expect(parseRoomMetadata(formatRoomMetadata({ recording: 'waiting' }))).toEqual({ recording: 'waiting' });
+  });
+});

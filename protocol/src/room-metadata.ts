@@ -4,13 +4,18 @@
  * stopped if the recorder stopped it (the disk that holds recordings is full).
  */
 
-/** `starting`: asked for, the recorder not yet capturing; `recording` only once it is. */
-export const RECORDING_STATES = ['starting', 'recording', 'paused', 'off'] as const;
+/**
+ * `starting`: asked for, the recorder not yet capturing; `recording` only once it is;
+ * `waiting`: recording, with theatre's picture away (nothing is written until it is back).
+ */
+export const RECORDING_STATES = ['starting', 'recording', 'waiting', 'paused', 'off'] as const;
 export type RecordingState = (typeof RECORDING_STATES)[number];
 
 export type RoomMetadata = {
   recording: RecordingState;
-  /** Why the recorder stopped the last recording itself, in its words; only with `off`. */
+  /** The recorder cannot keep up: every screen says REC — degraded. Only while recording. */
+  degraded?: true;
+  /** Why the recording stopped without anyone pressing Stop, in words for people; only with `off`. */
   recordingFailure?: string;
 };
 
@@ -25,11 +30,14 @@ export function parseRoomMetadata(metadata: string | undefined): RoomMetadata {
   } catch {
     return { recording: 'off' };
   }
-  const { recording, recordingFailure } = (value ?? {}) as Record<string, unknown>;
+  const { recording, recordingFailure, degraded } = (value ?? {}) as Record<string, unknown>;
   const state = RECORDING_STATES.find((s) => s === recording) ?? 'off';
-  return state === 'off' && typeof recordingFailure === 'string' && recordingFailure.length > 0
-    ? { recording: state, recordingFailure: recordingFailure.slice(0, MAX_FAILURE_CHARS) }
-    : { recording: state };
+  if (state === 'off') {
+    return typeof recordingFailure === 'string' && recordingFailure.length > 0
+      ? { recording: state, recordingFailure: recordingFailure.slice(0, MAX_FAILURE_CHARS) }
+      : { recording: state };
+  }
+  return degraded === true && state === 'recording' ? { recording: state, degraded: true } : { recording: state };
 }
 
 export function formatRoomMetadata(metadata: RoomMetadata): string {

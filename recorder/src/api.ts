@@ -1,8 +1,8 @@
 import { hc } from 'hono/client';
 import type { AppType } from '@loupe/api';
-import type { RecordingOutcome } from '@loupe/protocol';
+import type { ActiveRecordingStatus, RecorderState, RecorderStop, RecordingOutcome } from '@loupe/protocol';
 
-export type Work = { id: string; sessionId: string; status: 'recording' | 'paused' | 'stopped' | 'finalising' };
+export type Work = { id: string; sessionId: string; status: ActiveRecordingStatus };
 
 /** The recorder's side of the api's /internal routes, with its bearer token. */
 export function recorderApi(apiUrl: string, token: string) {
@@ -13,9 +13,14 @@ export function recorderApi(apiUrl: string, token: string) {
       if (!res.ok) throw new Error(`api refused the recorder: HTTP ${res.status}`);
       return (await res.json()).recordings;
     },
-    async capturing(id: string): Promise<void> {
-      const res = await client.internal.recordings[':id'].capturing.$post({ param: { id } });
-      if (!res.ok) throw new Error(`api did not take the capturing notice of ${id}: HTTP ${res.status}`);
+    /** Whether theatre's picture is there to record, and whether the recorder keeps up with it. */
+    async state(id: string, state: RecorderState): Promise<void> {
+      const res = await client.internal.recordings[':id'].state.$post({ param: { id }, json: state });
+      if (!res.ok) throw new Error(`api did not take the state of ${id}: HTTP ${res.status}`);
+    },
+    async stop(id: string, stop: RecorderStop): Promise<void> {
+      const res = await client.internal.recordings[':id'].stop.$post({ param: { id }, json: stop });
+      if (!res.ok && res.status !== 409) throw new Error(`api did not stop ${id}: HTTP ${res.status}`);
     },
     async report(id: string, outcome: RecordingOutcome): Promise<void> {
       const res = await client.internal.recordings[':id'].outcome.$post({ param: { id }, json: outcome });

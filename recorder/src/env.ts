@@ -10,6 +10,7 @@ const RecorderEnv = z.object({
   LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
   LOUPE_MEDIA_DIR: z.string().min(1).default('data/media'),
   LOUPE_RECORDER_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  LOUPE_RECORDING_IDLE_STOP_MINUTES: z.coerce.number().min(0.05).max(24 * 60).default(15),
 });
 
 export type RecorderConfig = {
@@ -20,6 +21,8 @@ export type RecorderConfig = {
   livekitKeys: { apiKey: string; apiSecret: string };
   mediaDir: string;
   pollMs: number;
+  /** A recording whose picture stays away this long is stopped, and becomes a case. */
+  idleStopMs: number;
 };
 
 export function parseRecorderConfig(env: Record<string, string | undefined>): RecorderConfig {
@@ -36,5 +39,6 @@ export function parseRecorderConfig(env: Record<string, string | undefined>): Re
     livekitKeys: { apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     mediaDir: resolve(e.LOUPE_MEDIA_DIR),
     pollMs: e.LOUPE_RECORDER_POLL_MS,
+    idleStopMs: Math.round(e.LOUPE_RECORDING_IDLE_STOP_MINUTES * 60_000),
   };
 }

@@ -1,31 +1,46 @@
 /**
- * The recording's event log: one JSON object per line, appended and flushed to disk as each
- * event arrives, so that a crash loses nothing logged before it.
+ * The recording's event log: one JSON object per line. Each event is written as it arrives, so
+ * that a crash of the recorder (kill -9 included) loses nothing logged before it: the kernel has
+ * it. It reaches the disk itself within SYNC_MS, in one fdatasync for everything written since:
+ * a snapshot of thousands of ops used to cost one fsync each, seconds of a blocked recorder on a
+ * slow disk, while the picture waited.
  */
 import { closeSync, fdatasyncSync, openSync, readFileSync, writeSync, existsSync } from 'node:fs';
+
+/** A power cut loses at most this much of the log. */
+const SYNC_MS = 100;
 
 export type LoggedEvent = {
   /** Position on the recording's media timeline, in milliseconds. */
   mediaMs: number;
   /** Wall clock when the recorder received it (epoch ms). */
   at: number;
-  type: 'op' | 'join' | 'leave' | 'pause' | 'resume' | 'gap' | 'start' | 'stop';
+  type: 'op' | 'join' | 'leave' | 'pause' | 'resume' | 'gap' | 'skip' | 'start' | 'stop';
   [key: string]: unknown;
 };
 
 export class EventLog {
   private readonly fd: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(path: string) {
     this.fd = openSync(path, 'a');
   }
 
-  append(event: LoggedEvent): void {
-    writeSync(this.fd, `${JSON.stringify(event)}\n`);
+  append(...events: LoggedEvent[]): void {
+    if (events.length === 0) return;
+    writeSync(this.fd, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    this.timer ??= setTimeout(() => this.flush(), SYNC_MS);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     fdatasyncSync(this.fd);
   }
 
   close(): void {
+    this.flush();
     closeSync(this.fd);
   }
 }

@@ -9,8 +9,10 @@ import { promisify } from 'node:util';
 import type { Chapter } from '@loupe/protocol';
 import { readEventLog, type LoggedEvent } from './event-log.ts';
 import { SAMPLE_RATE } from './media/audio-timeline.ts';
+import { FPS } from './media/segmented-video.ts';
 import { durationMs } from './media/probe.ts';
 import { keptSegments, type RecordingPaths } from './media/recording-files.ts';
+import { segmentSeconds, type Skip } from './media/slot-timeline.ts';
 
 const run = promisify(execFile);
 
@@ -30,20 +32,28 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
   const video = join(paths.dir, 'case.mp4');
   const poster = join(paths.dir, 'poster.jpg');
   const annotations = join(paths.dir, 'annotations.json');
-  const { files } = await keptSegments(paths.segments);
+  const { files, counts, frames } = await keptSegments(paths.segments);
   if (files.length === 0) {
     throw new Error('No picture was recorded: theatre sent no video while recording was on.');
   }
+  const log = readEventLog(paths.events);
+  // Skips logged for frames a crash lost are not on the timeline.
+  const skips = log.flatMap((e) => (e.type === 'skip' && (e.frame as number) <= frames ? [{ frame: e.frame as number, slots: e.slots as number }] : []));
+  // Each segment lasts as long on the timeline as the clock ran while it was written: where the
+  // encoder fell behind, its last picture holds, and what follows starts on time.
+  const seconds = segmentSeconds(counts, skips);
+  const total = seconds.reduce((a, b) => a + b, 0);
   const list = join(paths.dir, 'segments.txt');
-  writeFileSync(list, files.map((f) => `file '${f.replaceAll("'", "'\\''")}'`).join('\n') + '\n');
+  writeFileSync(list, files.map((f, i) => `file '${f.replaceAll("'", "'\\''")}'\nduration ${seconds[i]!.toFixed(6)}`).join('\n') + '\n');
   const partial = join(paths.dir, 'case.partial.mp4');
+  // The sound was written for every slot: it is as long as the timeline, and cut there.
   // prettier-ignore
   await run('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-f', 'concat', '-safe', '0', '-i', list,
     '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', paths.audio,
     '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '96k',
-    '-shortest', '-movflags', '+faststart', partial,
+    '-t', total.toFixed(3), '-movflags', '+faststart', partial,
   ]);
   renameSync(partial, video);
   const duration = await durationMs(video);
@@ -59,8 +69,8 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     '-vf', `fps=${THUMBNAIL_COUNT}/${Math.max(duration / 1000, 0.1)},scale=192:-2,tile=${THUMBNAIL_COUNT}x1`,
     '-frames:v', '1', '-q:v', '4', thumbnails,
   ]);
-  const events = timeline(readEventLog(paths.events));
-  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events }));
+  const events = timeline(log);
+  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events, gaps: gaps(log, skips) }));
   // Bookmarks become chapters.
   const chapters = events.flatMap((e) =>
     e.type === 'op' && (e.op as { kind?: string }).kind === 'bookmark'
@@ -70,6 +80,33 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
   return { video, poster, thumbnails, annotations, durationMs: duration, chapters };
 }
 
+/** A stretch of the case where the recording was not whole, and why: shown on the player's timeline. */
+export type Gap = { atMs: number; kind: 'restart' | 'no_picture' | 'degraded'; ms: number };
+
+/** Skips closer than this together are one stretch of a recorder behind. */
+const DEGRADED_JOIN_MS = 2000;
+
+/**
+ * Where the case is not whole: media a crash lost (`restart`), theatre's picture away while
+ * recording waited for it (`no_picture`, not in the case), and the recorder too slow to keep
+ * every frame (`degraded`, the picture held through the skipped frames).
+ */
+export function gaps(log: LoggedEvent[], skips: Skip[]): Gap[] {
+  const out: Gap[] = [];
+  let degraded: Gap | null = null;
+  const skipped = new Set(skips.map((s) => s.frame));
+  for (const e of log) {
+    if (e.type === 'gap') out.push({ atMs: e.mediaMs, kind: 'restart', ms: Number(e.lostMs) || 0 });
+    if (e.type === 'resume' && e.reason === 'no_picture') out.push({ atMs: e.mediaMs, kind: 'no_picture', ms: Number(e.heldMs) || 0 });
+    if (e.type === 'skip' && skipped.has(e.frame as number)) {
+      const ms = ((e.slots as number) * 1000) / FPS;
+      if (degraded && e.mediaMs - (degraded.atMs + degraded.ms) <= DEGRADED_JOIN_MS) degraded.ms = e.mediaMs + ms - degraded.atMs;
+      else out.push((degraded = { atMs: e.mediaMs, kind: 'degraded', ms }));
+    }
+  }
+  return out.sort((a, b) => a.atMs - b.atMs).map((g) => ({ ...g, ms: Math.round(g.ms) }));
+}
+
 /**
  * The events a replay needs, on the case's timeline. Events logged in media a crash lost sit
  * at the gap, where that media would have been; joins and leaves stay in the raw log.
@@ -77,7 +114,7 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
 export function timeline(events: LoggedEvent[]): LoggedEvent[] {
   const out: LoggedEvent[] = [];
   for (const e of events) {
-    if (e.type === 'join' || e.type === 'leave') continue;
+    if (e.type === 'join' || e.type === 'leave' || e.type === 'skip') continue;
     if (e.type === 'gap') for (const earlier of out) earlier.mediaMs = Math.min(earlier.mediaMs, e.mediaMs);
     out.push({ ...e });
   }

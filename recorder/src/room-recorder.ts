@@ -1,13 +1,21 @@
 /**
  * Records one live session: joins its room as a hidden participant, writes the theatre's
- * picture in segments and everyone's voices as PCM on one media clock, and logs every valid
- * annotation op, pause, join and leave on that same clock. Resumes after a crash where the
- * media on disk ends, and marks the gap.
+ * picture in segments and everyone's voices as PCM on one timeline, the capture clock's, and
+ * logs every valid annotation op, pause, join and leave on that same timeline. Resumes after a
+ * crash where the media on disk ends, and marks the gap.
+ *
+ * The timeline is the wall clock's, less the time the recording was held: a person's pause,
+ * or theatre's picture away (the room emptied, theatre's browser crashed). While the picture is
+ * away nothing is written and every screen says the recording waits; it carries on by itself
+ * when the picture is back, and is stopped if it stays away IDLE_STOP. When the encoder cannot
+ * keep up, frames are skipped rather than the timeline squeezed, and every screen says REC —
+ * degraded.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import {
   AudioMixer,
   AudioStream,
+  DisconnectReason,
   Room,
   RoomEvent,
   TrackKind,
@@ -16,46 +24,44 @@ import {
   type RemoteParticipant,
   type RemoteTrack,
   type RemoteTrackPublication,
-  type TextStreamReader,
 } from '@livekit/rtc-node';
-import { DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
-import {
-  ANNOTATION_VERSION,
-  MAX_SNAPSHOT_BYTES,
-  OVERLAY_HOLDER_ROLES,
-  OverlaySnapshot,
-  TOPICS,
-  parseOpPacket,
-  parseRoomMetadata,
-  roleOf,
-  DropCounter,
-  SenderRateLimit,
-  type ResyncRequest,
-} from '@loupe/protocol';
+import { DropCounter, SenderRateLimit, TOPICS, parseOpPacket, parseRoomMetadata, roleOf, type RecorderState } from '@loupe/protocol';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
+import { CaptureClock, type Hold } from './media/capture-clock.ts';
 import { PLAYOUT_DELAY_FRAMES, PictureQueue } from './media/picture-queue.ts';
 import { EncoderStopped, FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
 import { keptSegments, recordingPaths, type RecordingPaths } from './media/recording-files.ts';
 import { recordingSize } from './media/recording-size.ts';
+import { slotOf, type Skip } from './media/slot-timeline.ts';
 import { failureReason } from './failure-reason.ts';
+import { OverlayCatchUp } from './overlay-catch-up.ts';
 import { recorderToken } from './token.ts';
 
 /**
  * A second of raw pictures waiting in ffmpeg's pipe, at most. When the CPU is short, ffmpeg
- * encodes slower than real time, and writing every frame the clock is due anyway kept ~40 MB a
- * second of them in memory (+1.4 GB in one squeeze under load). Past this, frames wait: the
- * clock runs on, and once ffmpeg catches up the frames due are written at once from the pictures
- * still waiting (a second's worth at most; older ones are shed and counted), the last one
- * repeated for the rest. The timeline, the sound beside it and the ops placed on it stay true.
- * Half a second each shed 40 pictures of 2 600 at four streams on a busy machine (bench
- * `recorder`), where ffmpeg falls a little behind now and then.
+ * encodes slower than real time; writing every frame the clock is due anyway kept ~40 MB a
+ * second of them in memory (+1.4 GB in one squeeze under load).
  */
 const MAX_BACKLOG_FRAMES = 30;
+/**
+ * Frames the writer may fall behind the clock (ffmpeg busy, the event loop late) before the
+ * frames it missed are skipped: the picture holds through them on the case's timeline, which
+ * stays the clock's. Below this, the frames due are written as soon as ffmpeg takes them.
+ */
+const MAX_BEHIND_FRAMES = 15;
+/** Degraded until this long has passed without a skip. */
+const DEGRADED_FOR_MS = 10_000;
+/** Theatre's picture gone this long (not a change of source or a quick reconnect) is away. */
+const PICTURE_GRACE_MS = 3000;
+/** Between attempts to join the room again after losing it. */
+const REJOIN_MS = 2000;
 
 export type RoomRecorderOptions = {
-  /** Called once the first frame is written: only then does everyone see REC. */
-  onCapturing?: () => void;
+  /** Whether the picture is being captured or waited for, and whether the writer keeps up; on every change. */
+  onState?: (state: RecorderState) => void;
+  /** Theatre's picture stayed away `idleStopMs`: the recording should stop. */
+  onIdle?: () => void;
   /** Called once if writing fails (the disk is full): capture has stopped, the room is left. */
   onFailed?: (reason: string) => void;
   recordingId: string;
@@ -63,37 +69,46 @@ export type RoomRecorderOptions = {
   livekitWsUrl: string;
   livekitKeys: { apiKey: string; apiSecret: string };
   mediaDir: string;
+  idleStopMs: number;
 };
 
 export class RoomRecorder {
   readonly paths: RecordingPaths;
-  private readonly room = new Room();
+  private room: Room | null = null;
   private readonly abort = new AbortController();
   private readonly limit = new SenderRateLimit();
   /** Annotation packets refused, by reason: written into the log's stop event. */
   private readonly drops = new DropCounter();
+  private readonly clock = new CaptureClock();
   private log!: EventLog;
   private audio!: AudioTimeline;
+  private overlay!: OverlayCatchUp;
   private video: SegmentedVideo | null = null;
   private mixer = new AudioMixer(SAMPLE_RATE, 1, { blocksize: SAMPLE_RATE / 100 });
   /** The size theatre publishes its picture at, once its track is subscribed. */
   private sourceSize: { width: number; height: number } | null = null;
   /** Theatre's pictures received and not yet written. */
   private readonly pictures = new PictureQueue();
-  /** Frames of this capture given their sound so far (the sound keeps to the clock, see tick). */
-  private soundFrames = 0;
+  /** The theatre video track being recorded; null while the picture is away. */
+  private pictureSid: string | null = null;
+  private pictureTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Slots of this capture given their sound so far (the sound keeps to the clock, see tick). */
+  private soundSlots = 0;
   private firstSegment = 0;
-  /** Frames already on disk from before a restart. */
+  /** Frames and slots already on disk from before a restart. */
   private baseFrames = 0;
-  private clockStart = 0;
-  private pausedAt: number | null = null;
-  private pausedTotal = 0;
+  private baseSlots = 0;
+  /** Slots of this capture skipped because the writer was too far behind. */
+  private skipped = 0;
+  private lastSkipAt = -Infinity;
+  /** Whether the hold in force was written to the log (its resume is written too). */
+  private holdLogged = false;
+  private reported = '';
   private ticker: ReturnType<typeof setInterval> | undefined;
   /** Why capture stopped on its own, once it has. */
   private failure: string | null = null;
-  /** Packets from participants the room has not announced yet, by claimed author. */
-  /** Ops came from someone not announced yet (see onData). */
-  private missedUnknown = false;
+  private stopping = false;
 
   private readonly o: RoomRecorderOptions;
 
@@ -102,13 +117,29 @@ export class RoomRecorder {
     this.paths = recordingPaths(o.mediaDir, o.recordingId);
   }
 
-  /** Media timeline position now, in frames. */
+  /** Frames on disk, from the recording's start. */
   private get frames(): number {
     return this.baseFrames + (this.video?.framesWritten ?? 0);
   }
 
+  /** Timeline position now, in slots (frames written and frames skipped). */
+  private get slots(): number {
+    return this.frames + this.baseSlots - this.baseFrames + this.skipped;
+  }
+
   private get mediaMs(): number {
-    return Math.round((this.frames * 1000) / FPS);
+    return Math.round((this.slots * 1000) / FPS);
+  }
+
+  /**
+   * Where on the timeline the picture received most recently sits (or will sit, once the
+   * pictures waiting before it are written). An op is placed there: the recorder and the mentor
+   * see the theatre's picture through the same SFU, so the picture here when an op arrives is,
+   * within a frame, the one the mentor was drawing on.
+   */
+  private get pictureMs(): number {
+    const slot = this.pictures.newestFrame(this.frames) + this.baseSlots - this.baseFrames + this.skipped;
+    return Math.round((slot * 1000) / FPS);
   }
 
   private record(event: Omit<LoggedEvent, 'mediaMs' | 'at'>, mediaMs = this.mediaMs): void {
@@ -135,52 +166,84 @@ export class RoomRecorder {
     this.failure = failureReason(err);
     // The words above are for the room; the whole error is for whoever reads the log.
     console.error(`recording ${this.o.recordingId}:`, err instanceof EncoderStopped ? `${err.message}; ffmpeg said: ${err.detail}` : err);
-    clearInterval(this.ticker);
-    this.abort.abort();
+    this.halt();
     this.video?.kill();
-    void this.room.disconnect().catch(() => undefined);
+    void this.room?.disconnect().catch(() => undefined);
     this.o.onFailed?.(this.failure);
   }
 
-  /**
-   * Where on the media timeline the picture received most recently sits (or will sit, once the
-   * pictures waiting before it are written). An op is placed there: the recorder and the mentor
-   * see the theatre's picture through the same SFU, so the picture here when an op arrives is,
-   * within a frame, the one the mentor was drawing on.
-   */
-  private get pictureMs(): number {
-    return Math.round((this.pictures.newestFrame(this.frames) * 1000) / FPS);
+  private halt(): void {
+    this.stopping = true;
+    clearInterval(this.ticker);
+    clearTimeout(this.pictureTimer);
+    clearTimeout(this.idleTimer);
+    this.abort.abort();
   }
 
   async start(paused: boolean): Promise<void> {
     // The disk may be full before the first frame: the recording fails the same way.
     await this.openFiles().catch((err: unknown) => this.fail(err));
     if (this.failure) return;
+    this.overlay = new OverlayCatchUp({
+      sessionId: this.o.sessionId,
+      livekitWsUrl: this.o.livekitWsUrl,
+      livekitKeys: this.o.livekitKeys,
+      recordingId: this.o.recordingId,
+      // One write for the whole snapshot (thousands of ops after a busy session).
+      onOps: (from, ops) => {
+        const at = { mediaMs: this.pictureMs, at: Date.now() };
+        this.safely(() => this.log.append(...ops.map((op): LoggedEvent => ({ ...at, type: 'op', from, op, snapshot: true }))));
+      },
+    });
     if (paused) this.pause();
+    await this.join();
+    void this.pumpAudio();
+    this.ticker = setInterval(() => this.safely(() => this.tick()), 1000 / (FPS * 2));
+  }
 
-    this.room
+  /** Joins the room (again, after losing it): a fresh Room, token and handlers each time. */
+  private async join(): Promise<void> {
+    const room = new Room();
+    this.room = room;
+    room
       .on(RoomEvent.TrackSubscribed, (track, publication, participant) => this.onTrack(track, publication, participant))
+      .on(RoomEvent.TrackUnsubscribed, (_track, publication) => {
+        if (publication.sid === this.pictureSid) this.pictureGone();
+      })
       .on(RoomEvent.ParticipantConnected, (p) => {
         this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
-        if (this.missedUnknown) {
-          this.missedUnknown = false;
-          void this.requestOverlay();
-        }
+        this.overlay.announced(room);
       })
       .on(RoomEvent.ParticipantDisconnected, (p) => this.record({ type: 'leave', identity: p.identity }))
       .on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => this.onData(payload, participant, topic))
       // The api announces pause, resume and stop in room metadata: act on it at once (someone
       // pausing because an identifier came into view must not wait for the next poll).
-      .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRecordingState(metadata));
-    this.room.registerTextStreamHandler(TOPICS.snapshot, (reader, { identity }) => void this.onSnapshot(reader, identity));
+      .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRecordingState(metadata))
+      .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(room, reason));
+    this.overlay.listen(room);
     const token = await recorderToken(this.o.livekitKeys, this.o.sessionId, this.o.recordingId);
-    await this.room.connect(this.o.livekitWsUrl, token, { autoSubscribe: true, dynacast: false });
-    for (const p of this.room.remoteParticipants.values()) {
+    await room.connect(this.o.livekitWsUrl, token, { autoSubscribe: true, dynacast: false });
+    for (const p of room.remoteParticipants.values()) {
       this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
     }
-    await this.requestOverlay();
-    void this.pumpAudio();
-    this.ticker = setInterval(() => this.safely(() => this.tick()), 1000 / (FPS * 2));
+    await this.overlay.request(room);
+    // No picture to record yet: if none comes, the recording waits for it.
+    if (!this.pictureSid) this.pictureGone();
+  }
+
+  /** Lost the room (livekit-server restarted, the network): the picture is away until we are back. */
+  private onDisconnected(room: Room, reason: DisconnectReason): void {
+    if (this.stopping || room !== this.room || reason === DisconnectReason.CLIENT_INITIATED) return;
+    console.log(`recording ${this.o.recordingId}: left the room (${DisconnectReason[reason] ?? reason}); joining again`);
+    this.pictureGone();
+    const retry = async () => {
+      if (this.stopping) return;
+      await this.join().catch((err: unknown) => {
+        console.log(`recording ${this.o.recordingId}: could not join the room again: ${err instanceof Error ? err.message : err}`);
+        if (!this.stopping) setTimeout(() => void retry(), REJOIN_MS);
+      });
+    };
+    setTimeout(() => void retry(), REJOIN_MS);
   }
 
   /** Opens the segments, the sound and the log, after whatever a crash left of them. */
@@ -188,15 +251,15 @@ export class RoomRecorder {
     mkdirSync(this.paths.segments, { recursive: true });
     const previous = readEventLog(this.paths.events);
     const kept = await keptSegments(this.paths.segments);
+    const skips: Skip[] = previous.flatMap((e) => (e.type === 'skip' ? [{ frame: e.frame as number, slots: e.slots as number }] : []));
+    this.baseFrames = kept.frames;
+    this.baseSlots = slotOf(kept.frames, skips);
     // What a crash cost: sound written after the last whole video segment, and the time since.
     const audioOnDisk = existsSync(this.paths.audio) ? statSync(this.paths.audio) : null;
-    const audioFrames = audioOnDisk ? Math.floor(audioOnDisk.size / (SAMPLES_PER_FRAME * 2)) : 0;
-    const lostMs = audioOnDisk
-      ? Date.now() - audioOnDisk.mtimeMs + (Math.max(0, audioFrames - kept.frames) * 1000) / FPS
-      : 0;
-    this.baseFrames = kept.frames;
+    const audioSlots = audioOnDisk ? Math.floor(audioOnDisk.size / (SAMPLES_PER_FRAME * 2)) : 0;
+    const lostMs = audioOnDisk ? Date.now() - audioOnDisk.mtimeMs + (Math.max(0, audioSlots - this.baseSlots) * 1000) / FPS : 0;
     this.firstSegment = kept.files.length ? Number(/seg_(\d+)/.exec(kept.files.at(-1)!)![1]) + 1 : 0;
-    this.audio = new AudioTimeline(this.paths.audio, this.baseFrames);
+    this.audio = new AudioTimeline(this.paths.audio, this.baseSlots);
     this.log = new EventLog(this.paths.events);
     if (previous.length > 0) {
       this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: 'recorder restarted' });
@@ -205,73 +268,70 @@ export class RoomRecorder {
     }
   }
 
-  /**
-   * What was drawn before recording began (or before a restart) is on screen too: ask the
-   * overlay holders for a snapshot, as a late joiner would, through livekit-server itself.
-   */
-  private async requestOverlay(): Promise<void> {
-    const holders = [...this.room.remoteParticipants.values()]
-      .filter((p) => OVERLAY_HOLDER_ROLES.includes(roleOf(p.attributes) ?? 'observer') && p.attributes.display !== 'true')
-      .map((p) => p.identity);
-    if (holders.length === 0) return;
-    const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester: this.room.localParticipant!.identity };
-    const server = new RoomServiceClient(this.o.livekitWsUrl.replace(/^ws/, 'http'), this.o.livekitKeys.apiKey, this.o.livekitKeys.apiSecret);
-    await server
-      .sendData(this.o.sessionId, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
-        topic: TOPICS.resync,
-        destinationIdentities: holders,
-      })
-      .catch((err) => console.error(`recording ${this.o.recordingId}: could not ask for the overlay:`, err));
-  }
-
-  private async onSnapshot(reader: TextStreamReader, identity: string): Promise<void> {
-    const sender = this.room.remoteParticipants.get(identity);
-    const role = roleOf(sender?.attributes);
-    if (!role || !OVERLAY_HOLDER_ROLES.includes(role)) return;
-    const text = await reader.readAll().catch(() => '');
-    if (text.length > MAX_SNAPSHOT_BYTES) return;
-    let parsed;
-    try {
-      parsed = OverlaySnapshot.safeParse(JSON.parse(text));
-    } catch {
-      return;
-    }
-    if (!parsed.success) return;
-    const at = this.pictureMs;
-    for (const op of parsed.data.ops) this.record({ type: 'op', from: identity, op, snapshot: true }, at);
-  }
-
   private onTrack(track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant): void {
     if (track.kind === TrackKind.KIND_AUDIO) {
       this.mixer.addStream(new AudioStream(track, SAMPLE_RATE, 1));
       return;
     }
     if (track.kind !== TrackKind.KIND_VIDEO || participant.attributes.role !== 'theatre') return;
+    // The newest theatre picture is the one recorded (theatre changed source, or came back).
+    const sid = publication.sid;
+    this.pictureSid = sid ?? null;
     if (publication.width && publication.height) this.sourceSize = { width: publication.width, height: publication.height };
+    clearTimeout(this.pictureTimer);
     void (async () => {
+      let first = true;
       for await (const { frame } of new VideoStream(track)) {
-        if (this.abort.signal.aborted) break;
+        if (this.abort.signal.aborted || this.pictureSid !== sid) break;
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
         // The frame's data is already this process's own copy.
         this.pictures.push({ data: i420.data, width: i420.width, height: i420.height });
+        // Capture carries on with the first new picture, not the last one from before the absence.
+        if (first) this.pictureBack();
+        first = false;
       }
     })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream ended:`, err));
+  }
+
+  /**
+   * Theatre's picture is gone: nothing more is written (a picture held on the timeline would show
+   * what is no longer there). After a grace (a change of source, a quick reconnect) the recording
+   * is said to wait, and the wait for the picture to come back is timed.
+   */
+  private pictureGone(): void {
+    this.pictureSid = null;
+    this.hold('picture');
+    clearTimeout(this.pictureTimer);
+    this.pictureTimer = setTimeout(() => {
+      if (this.pictureSid !== null || this.stopping) return;
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => this.o.onIdle?.(), this.o.idleStopMs);
+      this.report();
+    }, PICTURE_GRACE_MS);
+  }
+
+  private pictureBack(): void {
+    clearTimeout(this.pictureTimer);
+    clearTimeout(this.idleTimer);
+    if (this.clock.has('picture')) this.release('picture');
+    this.report();
   }
 
   private async pumpAudio(): Promise<void> {
     for await (const frame of this.mixer) {
       if (this.abort.signal.aborted) break;
-      if (this.pausedAt === null && this.video) this.audio.push(frame.data);
+      if (!this.clock.held && this.video) this.audio.push(frame.data);
     }
   }
 
   /**
-   * Writes every video frame (and its sound) the media clock is due, PLAYOUT_DELAY_FRAMES behind
-   * the pictures, each frame the picture PictureQueue gives it.
+   * Writes every video frame (and its sound) the clock is due, PLAYOUT_DELAY_FRAMES behind the
+   * pictures, each frame the picture PictureQueue gives it; skips the frames a writer too far
+   * behind missed.
    */
   private tick(): void {
-    if (this.pausedAt !== null) {
-      // Nothing seen while paused is recorded.
+    if (this.clock.held) {
+      // Nothing seen while held is recorded.
       this.pictures.clear();
       return;
     }
@@ -285,24 +345,34 @@ export class RoomRecorder {
         firstSegment: this.firstSegment,
         onFailure: (err) => this.fail(err),
       });
-      this.clockStart = performance.now();
-      this.pausedTotal = 0;
-      this.soundFrames = 0;
-      this.o.onCapturing?.();
+      this.clock.start();
+      this.soundSlots = 0;
+      this.report();
     }
     const v = this.video;
-    const due = Math.floor(((performance.now() - this.clockStart - this.pausedTotal) * FPS) / 1000) - PLAYOUT_DELAY_FRAMES;
-    while (v.framesWritten < due && v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes) {
-      this.writeFrame(v, due - v.framesWritten === 1);
-    }
+    const due = this.clock.due(PLAYOUT_DELAY_FRAMES);
+    const taken = () => v.framesWritten + this.skipped;
+    while (taken() < due && v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes) this.writeFrame(v, due - taken() === 1);
+    if (due - taken() > MAX_BEHIND_FRAMES) this.skip(due - taken());
     // The sound goes to its own file, not through ffmpeg: it keeps to the clock while the
-    // pictures wait for a slow encoder (its queue holds only half a second).
-    this.writeSoundTo(Math.max(due, v.framesWritten));
+    // pictures wait for a slow encoder.
+    this.writeSoundTo(Math.max(due, taken()));
+    if (this.lastSkipAt > -Infinity && performance.now() - this.lastSkipAt > DEGRADED_FOR_MS) this.report();
   }
 
-  /** Writes a frame's worth of sound for every frame up to `frame` not yet given sound. */
-  private writeSoundTo(frame: number): void {
-    for (; this.soundFrames < frame; this.soundFrames++) this.audio.writeFrame();
+  /** The writer is too far behind: the slots it missed go by with the picture held. */
+  private skip(slots: number): void {
+    this.record({ type: 'skip', frame: this.frames, slots });
+    this.skipped += slots;
+    // The pictures waiting belong to the slots skipped, but the newest few.
+    this.pictures.keepNewest(PLAYOUT_DELAY_FRAMES);
+    this.lastSkipAt = performance.now();
+    this.report();
+  }
+
+  /** Writes a slot's worth of sound for every slot of this capture up to `slot` not yet given sound. */
+  private writeSoundTo(slot: number): void {
+    for (; this.soundSlots < slot; this.soundSlots++) this.audio.writeFrame();
   }
 
   /** Writes the next picture waiting, or the last one again; `lastDue`: see PictureQueue.take. */
@@ -316,13 +386,30 @@ export class RoomRecorder {
   }
 
   /**
-   * Pictures that arrived before a pause or stop were on screen before it: they are written now
+   * Pictures that arrived before a hold or stop were on screen before it: they are written now
    * rather than dropped. The clock is that far ahead after it, so a resume waits the delay again.
    */
   private writeWaiting(): void {
     if (!this.video) return;
     while (this.pictures.length > 0) this.writeFrame(this.video);
-    this.writeSoundTo(this.video.framesWritten);
+    this.writeSoundTo(this.video.framesWritten + this.skipped);
+  }
+
+  /** Tells the worker the state, when it changed: capturing or waiting, degraded or not. */
+  private report(): void {
+    if (this.stopping) return;
+    const degraded = performance.now() - this.lastSkipAt <= DEGRADED_FOR_MS;
+    if (!degraded) this.lastSkipAt = -Infinity;
+    // Within the grace after the picture went, the room is not told anything yet.
+    const waiting = this.clock.has('picture') && this.clock.heldFor() >= PICTURE_GRACE_MS - 50;
+    if (this.clock.has('picture') && !waiting) return;
+    const state: RecorderState = { capture: waiting ? 'waiting' : 'capturing', degraded };
+    // Capturing means a frame was written: before the first, REC shows as starting.
+    if (state.capture === 'capturing' && !this.video) return;
+    const text = JSON.stringify(state);
+    if (text === this.reported) return;
+    this.reported = text;
+    this.o.onState?.(state);
   }
 
   private onData(payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined): void {
@@ -333,7 +420,7 @@ export class RoomRecorder {
       // `author` cannot be trusted to say. It is dropped; once someone new is announced, the
       // overlay holders are asked for the overlay, which has what these packets drew.
       this.drops.add('not_allowed');
-      this.missedUnknown = true;
+      this.overlay.missedUnknown();
       return;
     }
     if (!this.limit.allow(participant.identity)) return this.drops.add('rate_limited');
@@ -346,34 +433,47 @@ export class RoomRecorder {
     // Metadata cleared is not a stop: only the api writes it, and it always says the state.
     if (!metadata) return;
     const { recording } = parseRoomMetadata(metadata);
-    if (recording === 'recording') this.resume();
+    if (recording === 'recording' || recording === 'waiting') this.resume();
     else if (recording === 'paused') this.pause();
     // Stopped: capture ends now; the stop itself is logged when the worker finishes the recording.
-    else if (recording === 'off') this.pause(false);
+    else if (recording === 'off') this.hold('person', false);
   }
 
-  pause(log = true): void {
-    if (this.pausedAt !== null) return;
-    this.safely(() => this.writeWaiting());
-    this.pausedAt = performance.now();
-    this.audio.discardQueued();
-    if (log) this.record({ type: 'pause' });
+  /** A person paused the recording. */
+  pause(): void {
+    this.hold('person');
   }
 
+  /** A person resumed it (capture runs again unless the picture is away). */
   resume(): void {
-    if (this.pausedAt === null) return;
-    this.pausedTotal += performance.now() - this.pausedAt;
-    this.pausedAt = null;
-    this.record({ type: 'resume' });
+    this.release('person');
+  }
+
+  private hold(reason: Hold, log = true): void {
+    if (this.clock.has(reason)) return;
+    const wasRunning = !this.clock.held;
+    if (wasRunning) this.safely(() => this.writeWaiting());
+    this.clock.hold(reason);
+    if (!wasRunning) return;
+    this.audio.discardQueued();
+    // Before the first frame there is nothing on the timeline to mark.
+    this.holdLogged = log && !!this.video;
+    if (this.holdLogged) this.record({ type: 'pause', reason: reason === 'picture' ? 'no_picture' : 'person' });
+  }
+
+  private release(reason: Hold): void {
+    const heldMs = this.clock.release(reason);
+    if (heldMs === null || !this.holdLogged) return;
+    this.record({ type: 'resume', reason: reason === 'picture' ? 'no_picture' : 'person', heldMs: Math.round(heldMs) });
   }
 
   /** Stops capturing: the last segment is finished, the logs closed, the room left. */
   async stop(): Promise<void> {
-    clearInterval(this.ticker);
-    this.abort.abort();
-    if (this.pausedAt === null) this.safely(() => this.writeWaiting());
-    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.pictures.shed, picturesShedForClock: this.pictures.shedForClock });
-    await this.room.disconnect().catch(() => undefined);
+    const running = !this.clock.held;
+    this.halt();
+    if (running) this.safely(() => this.writeWaiting());
+    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.pictures.shed, picturesShedForClock: this.pictures.shedForClock, skipped: this.skipped });
+    await this.room?.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
     if (!this.failure) await this.video?.close();
     // After a failed write, the files are closed as they are: flushing them could fail the same way.

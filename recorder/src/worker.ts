@@ -3,6 +3,7 @@
  * step with its status (recording, paused, stopped), finalises stopped ones and reports.
  * Several rooms at once; a crash-restart picks up every active recording where it was.
  */
+import type { RecorderState } from '@loupe/protocol';
 import type { RecorderApi, Work } from './api.ts';
 import type { RecorderConfig } from './env.ts';
 import { finalise } from './finalise.ts';
@@ -27,6 +28,8 @@ export class RecorderWorker {
    * again, even by a poll that read the work list before the api was told.
    */
   private readonly failed = new Map<string, { reason: string; reported: boolean }>();
+  /** The last state each recorder reported that the api has not taken yet: sent again at each poll. */
+  private readonly unsent = new Map<string, RecorderState>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failedPolls = 0;
   private stopped = false;
@@ -58,6 +61,7 @@ export class RecorderWorker {
   /** One pass: bring every recorder in line with the api. */
   async poll(): Promise<void> {
     const work = await this.api.work();
+    for (const [id, state] of this.unsent) await this.sendState(id, state);
     for (const item of work) await this.handle(item);
     for (const [id, recorder] of this.active) {
       if (!work.some((w) => w.id === id)) {
@@ -71,16 +75,18 @@ export class RecorderWorker {
     const failure = this.failed.get(item.id);
     if (failure) return failure.reported ? undefined : this.reportFailure(item.id);
     const recorder = this.active.get(item.id);
-    if (item.status === 'recording' || item.status === 'paused') {
+    if (item.status === 'recording' || item.status === 'waiting' || item.status === 'paused') {
       if (!recorder) {
         const created = new RoomRecorder({
-          onCapturing: () => void this.api.capturing(item.id).catch((err) => console.error(`recording ${item.id}:`, err)),
+          onState: (state) => void this.sendState(item.id, state),
+          onIdle: () => void this.stopIdle(item.id),
           onFailed: (reason) => void this.abandon(item.id, reason),
           recordingId: item.id,
           sessionId: item.sessionId,
           livekitWsUrl: this.config.livekitWsUrl,
           livekitKeys: this.config.livekitKeys,
           mediaDir: this.config.mediaDir,
+          idleStopMs: this.config.idleStopMs,
         });
         this.active.set(item.id, created);
         await created.start(item.status === 'paused');
@@ -94,7 +100,25 @@ export class RecorderWorker {
     void this.finish(item.id, recorder).finally(() => this.finishing.delete(item.id));
   }
 
+  /** Tells the api what a recorder says; kept to send again if the api cannot be reached. */
+  private async sendState(id: string, state: RecorderState): Promise<void> {
+    this.unsent.set(id, state);
+    try {
+      await this.api.state(id, state);
+      if (this.unsent.get(id) === state) this.unsent.delete(id);
+    } catch (err) {
+      console.log(`recording ${id}: could not tell the api it is ${state.capture}${state.degraded ? ', degraded' : ''}: ${describeError(err)}`);
+    }
+  }
+
+  /** The picture stayed away too long: the api stops the recording, the next poll finishes it. */
+  private async stopIdle(id: string): Promise<void> {
+    console.log(`recording ${id}: theatre's picture away for ${Math.round(this.config.idleStopMs / 60_000)} min; stopping`);
+    await this.api.stop(id, { reason: 'no_picture' }).catch((err) => console.error(`recording ${id}: could not stop it:`, describeError(err)));
+  }
+
   private async finish(id: string, recorder: RoomRecorder | undefined): Promise<void> {
+    this.unsent.delete(id);
     try {
       if (recorder) {
         this.active.delete(id);

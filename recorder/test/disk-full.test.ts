@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { parseRoomMetadata } from '@loupe/protocol';
 import { durationMs } from '../src/media/probe.ts';
@@ -38,6 +39,7 @@ afterAll(async () => {
   await live?.stop();
   if (mounted) await run('umount', [mediaDir]).catch(() => run('umount', ['--lazy', mediaDir]));
   await rm(dir, { recursive: true, force: true });
+  await dispose();
 });
 
 /** Takes every free byte of the file system holding `path`, in a file that can be removed. */

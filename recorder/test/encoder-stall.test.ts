@@ -2,8 +2,9 @@
  * The recorder's encoder falls behind, for real: the recording's ffmpeg is stopped (SIGSTOP)
  * for ten seconds while theatre keeps sending 720p at 30 frames a second, as when the machine
  * is out of CPU. The recorder's memory stays bounded instead of queueing every raw picture for
- * ffmpeg; the sound keeps to the clock meanwhile; once ffmpeg runs again the recording carries on
- * with the timeline true, and the case says how many pictures it could not keep.
+ * ffmpeg; the sound keeps to the clock meanwhile; every screen says REC — degraded; once ffmpeg
+ * runs again the recording carries on with the timeline true (a bookmark dropped mid-stall lands
+ * at its moment), and the case marks where the picture held and counts the pictures it lost.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { parseRoomMetadata } from '@loupe/protocol';
 import { readEventLog } from '../src/event-log.ts';
 import { durationMs } from '../src/media/probe.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
@@ -43,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await live?.stop();
   await rm(dir, { recursive: true, force: true });
+  await dispose();
 });
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -66,17 +70,30 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
 
     const before = rssMiB(recorderPid);
     let peak = before;
+    let degradedShown = false;
+    const stalledAt = Date.now();
+    let bookmarkAt = 0;
     process.kill(ffmpeg, 'SIGSTOP');
     try {
       for (const end = Date.now() + STALL_MS; Date.now() < end; ) {
         await new Promise((r) => setTimeout(r, 250));
         peak = Math.max(peak, rssMiB(recorderPid));
+        degradedShown ||= parseRoomMetadata(live.theatreRoom.metadata).degraded === true;
+        // Theatre drops a bookmark halfway through the stall: it must land at its moment.
+        if (!bookmarkAt && Date.now() - stalledAt > STALL_MS / 2) {
+          bookmarkAt = Date.now();
+          const op = { v: 1, id: 'midstall', author: live.theatreRoom.localParticipant!.identity, seq: 1, t: bookmarkAt, frame: null, kind: 'bookmark', title: 'Half way through the stall' };
+          await live.theatreRoom.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: 'loupe.ops' });
+        }
       }
     } finally {
       process.kill(ffmpeg, 'SIGCONT');
     }
     console.log(`recorder memory: ${before.toFixed(0)} MiB before the stall, peak ${peak.toFixed(0)} MiB during it`);
     expect(peak - before).toBeLessThan(MAX_GROWTH_MIB);
+    // Every screen said the recording was degraded while the recorder could not keep up.
+    expect(degradedShown).toBe(true);
+    expect((await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie)).degraded).toBe(true);
 
     // Recording carries on: theatre's picture after the stall reaches the case.
     await new Promise((r) => setTimeout(r, 4_000));
@@ -98,8 +115,16 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
     const silent = windows.slice(8, -8).filter((rms) => rms < 1000).length;
     expect(windows.length).toBeGreaterThan(60);
     expect(silent, `quarter-seconds without the tone, of ${windows.length - 16}`).toBe(0);
-    // What the stall cost is said, not hidden.
+    // What the stall cost is said, not hidden: the case marks the stretch where the picture held.
     const stop = readEventLog(paths.events).find((e) => e.type === 'stop');
     expect(stop?.picturesShed).toBeGreaterThan(STALL_MS / 1000 * 15);
+    const track = JSON.parse(readFileSync(join(paths.dir, 'annotations.json'), 'utf8'));
+    const degraded = track.gaps.filter((g: { kind: string }) => g.kind === 'degraded');
+    expect(degraded.length, JSON.stringify(track.gaps)).toBeGreaterThan(0);
+    expect(degraded.reduce((n: number, g: { ms: number }) => n + g.ms, 0)).toBeGreaterThan(STALL_MS / 2);
+    // The bookmark is where it was dropped on the wall clock (give or take the recorder's
+    // start-up and a second), not squeezed toward the start.
+    const [chapter] = track.events.filter((e: { op?: { kind: string } }) => e.op?.kind === 'bookmark');
+    expect(Math.abs(chapter.mediaMs - (bookmarkAt - capturingSince))).toBeLessThan(1500);
   });
 });

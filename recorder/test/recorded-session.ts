@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Room, dispose } from '@livekit/rtc-node';
+import { Room } from '@livekit/rtc-node';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import { startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
 import { parseRoomMetadata } from '@loupe/protocol';
@@ -22,8 +22,13 @@ export type RecordedSession = {
   sessionId: string;
   host: Person;
   theatre: Person;
-  theatreRoom: Room;
-  publisher: NumberedPublisher;
+  /** Theatre's room and picture now (new ones after `theatreLeaves` and `theatreReturns`). */
+  readonly theatreRoom: Room;
+  readonly publisher: NumberedPublisher;
+  /** Theatre leaves the room, as a closed or crashed browser does: nobody sends the picture. */
+  theatreLeaves(): Promise<void>;
+  /** Theatre comes back with a fresh token and publishes its picture again. */
+  theatreReturns(): Promise<void>;
   /** GET without a body, POST with one; throws on an error status. */
   call(path: string, cookie: string, body?: unknown): Promise<any>;
   /** What everyone in the room is told about recording (the REC badge), from room metadata. */
@@ -33,7 +38,10 @@ export type RecordedSession = {
   stop(): Promise<void>;
 };
 
-/** Starts everything with its database in `dir` and recordings in `mediaDir`. */
+/**
+ * Starts everything with its database in `dir` and recordings in `mediaDir`. Several may run in
+ * one test file, one after another; the file calls rtc-node's `dispose()` once, after all of them.
+ */
 export async function startRecordedSession(o: {
   dir: string;
   mediaDir: string;
@@ -41,6 +49,8 @@ export async function startRecordedSession(o: {
   picture: NumberedPicture;
   /** Theatre's microphone plays a steady tone. */
   tone?: boolean;
+  /** More of the recorder's environment. */
+  recorderEnv?: Record<string, string>;
 }): Promise<RecordedSession> {
   const recorderToken = randomBytes(32).toString('hex');
   const livekit: LiveKit = await startLiveKit();
@@ -48,7 +58,7 @@ export async function startRecordedSession(o: {
   const { db, client } = await openDb(dbUrl);
   await migrateDb(db);
   const api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir } });
-  const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir });
+  const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
 
   const call = async (path: string, cookie: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${api.url}${path}`, {
@@ -80,11 +90,14 @@ export async function startRecordedSession(o: {
   });
   await call(`/sessions/${session.id}/members`, host.cookie, { email: theatre.email, role: 'theatre' });
   await call(`/sessions/${session.id}/start`, host.cookie, {});
-  const { token, url } = await call(`/sessions/${session.id}/token`, theatre.cookie, {});
-  const theatreRoom = new Room();
-  await theatreRoom.connect(url, token, { autoSubscribe: false, dynacast: false });
-  const publisher = await publishNumberedPicture(theatreRoom, o.picture);
-  const tone = o.tone ? await publishTone(theatreRoom) : null;
+  const joinRoom = async () => {
+    const { token, url } = await call(`/sessions/${session.id}/token`, theatre.cookie, {});
+    const room = new Room();
+    await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+    return { room, publisher: await publishNumberedPicture(room, o.picture), tone: o.tone ? await publishTone(room) : null };
+  };
+  let sending = await joinRoom();
+  let present = true;
 
   return {
     api,
@@ -92,18 +105,32 @@ export async function startRecordedSession(o: {
     sessionId: session.id as string,
     host,
     theatre,
-    theatreRoom,
-    publisher,
+    get theatreRoom() {
+      return sending.room;
+    },
+    get publisher() {
+      return sending.publisher;
+    },
+    async theatreLeaves() {
+      present = false;
+      await sending.tone?.stop();
+      await sending.publisher.stop();
+      await sending.room.disconnect();
+    },
+    async theatreReturns() {
+      sending = await joinRoom();
+      present = true;
+    },
     call,
-    recState: () => parseRoomMetadata(theatreRoom.metadata).recording,
+    recState: () => parseRoomMetadata(sending.room.metadata).recording,
     logs: () => `recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`,
     /** Every step runs even if one before it fails: a failed test must not leave a livekit-server behind. */
     async stop() {
+      const gone = async () => undefined;
       const steps = [
-        async () => tone?.stop(),
-        () => publisher.stop(),
-        () => theatreRoom.disconnect(),
-        () => dispose(),
+        async () => (present ? sending.tone?.stop() : undefined),
+        () => (present ? sending.publisher.stop() : gone()),
+        () => (present ? sending.room.disconnect() : gone()),
         () => recorder.stop(),
         () => api.stop(),
         () => livekit.stop(),

@@ -52,7 +52,13 @@ export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string; port
 }
 
 /** Runs the recorder worker (`node recorder/src/main.ts`) against a running api. */
-export async function startRecorderProcess(o: { livekit: LiveKit; apiUrl: string; recorderToken: string; mediaDir: string }): Promise<RunningApp> {
+export async function startRecorderProcess(o: {
+  livekit: LiveKit;
+  apiUrl: string;
+  recorderToken: string;
+  mediaDir: string;
+  env?: Record<string, string>;
+}): Promise<RunningApp> {
   const service = spawnService('recorder', process.execPath, ['src/main.ts'], {
     cwd: join(ROOT, 'recorder'),
     env: {
@@ -63,6 +69,7 @@ export async function startRecorderProcess(o: { livekit: LiveKit; apiUrl: string
       LIVEKIT_URL: o.livekit.httpUrl,
       LIVEKIT_API_KEY: o.livekit.apiKey,
       LIVEKIT_API_SECRET: o.livekit.apiSecret,
+      ...o.env,
     },
   });
   return { url: o.apiUrl, service, stop: () => service.stop() };

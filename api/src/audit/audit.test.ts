@@ -66,7 +66,7 @@ describe('what the audit log records', () => {
     await api.app.request(`/cases/${caseId}`, withCookie(host.cookie));
 
     const entries = await audit(`session=${sessionId}`);
-    expect(entries.map((e) => e.action)).toEqual(['case.view', 'session.token', 'recording.stop', 'recording.start']);
+    expect(entries.map((e) => e.action)).toEqual(['case.view', 'session.token', 'recording.stop', 'recording.start', 'session.started']);
     const [view, token, stop, start] = entries;
     expect(view).toMatchObject({ actorLabel: 'Dr. Host', targetType: 'case', targetId: caseId, targetLabel: 'Lap chole', sessionTitle: 'Lap chole' });
     expect(token).toMatchObject({ targetType: 'session', detail: { role: 'host', displayOnly: true } });

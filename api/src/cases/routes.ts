@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { Case, CaseDetail, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
-import { ApiError, forbidden } from '../http/errors.ts';
+import { ApiError, conflict, forbidden } from '../http/errors.ts';
 import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
 import { perUserLimit } from '../http/rate-limit.ts';
 import { requireUser } from '../auth/require.ts';
@@ -92,7 +92,7 @@ export function caseRoutes({ db, config }: AppDeps) {
       if (Object.keys(changes).length === 0) throw new ApiError(400, 'invalid_request', 'Nothing to change');
       const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));
       if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins edit a case', { type: 'case', id: row.id });
-      if (changes.published && row.status !== 'ready') throw new ApiError(409, 'conflict', 'Only a ready case can be published');
+      if (changes.published && row.status !== 'ready') throw conflict('case_not_ready', 'Only a ready case can be published');
       const { retainUntil, ...rest } = changes;
       const set = retainUntil ? { ...rest, retainUntil: new Date(retainUntil) } : rest;
       const [updated] = await db.update(cases).set(set).where(eq(cases.id, row.id)).returning();

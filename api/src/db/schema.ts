@@ -116,6 +116,10 @@ export const recordings = sqliteTable(
     noIdentifiersInView: integer('no_identifiers_in_view', { mode: 'boolean' }).notNull(),
     startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
     stoppedAt: integer('stopped_at', { mode: 'timestamp_ms' }),
+    /** When the recorder first wrote a frame: until then the room shows REC as starting. */
+    capturingAt: integer('capturing_at', { mode: 'timestamp_ms' }),
+    /** The recorder says it cannot keep every frame (the case marks where). */
+    degraded: integer('degraded', { mode: 'boolean' }).notNull().default(false),
     durationMs: integer('duration_ms'),
     failure: text('failure'),
   },

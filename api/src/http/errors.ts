@@ -1,5 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { AuditTargetType, ErrorBody, ErrorCode } from '@loupe/protocol';
+import type { AuditTargetType, ConflictReason, ErrorBody, ErrorCode } from '@loupe/protocol';
 
 /** An error a person can act on. Thrown anywhere in a handler; the app turns it into JSON. */
 export class ApiError extends Error {
@@ -7,18 +7,29 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   /** Response headers that go with the error, e.g. Retry-After with a 429. */
   readonly headers: Record<string, string>;
+  /** Why a 409 conflicts, for the page to word it (see CONFLICT_REASONS). */
+  readonly reason: ConflictReason | undefined;
 
-  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: ErrorCode,
+    message: string,
+    extra: { headers?: Record<string, string>; reason?: ConflictReason } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
-    this.headers = headers;
+    this.headers = extra.headers ?? {};
+    this.reason = extra.reason;
   }
 }
 
-export function errorBody(code: ErrorCode, message: string): ErrorBody {
-  return { error: { code, message } };
+export function errorBody(code: ErrorCode, message: string, reason?: ConflictReason): ErrorBody {
+  return { error: { code, message, ...(reason ? { reason } : {}) } };
 }
+
+/** A 409 with its reason. */
+export const conflict = (reason: ConflictReason, message: string) => new ApiError(409, 'conflict', message, { reason });
 
 /** A session, recording or case the caller asked for by id. */
 export type Resource = { type: AuditTargetType; id: string };

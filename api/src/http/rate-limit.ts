@@ -124,7 +124,7 @@ export function formatWait(ms: number): string {
 
 /** A 429 in the error shape, with Retry-After in whole seconds (RFC 9110 §10.2.3). */
 export function tooManyRequests(waitMs: number, message: string): ApiError {
-  return new ApiError(429, 'rate_limited', message, { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+  return new ApiError(429, 'rate_limited', message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) } });
 }
 
 /**

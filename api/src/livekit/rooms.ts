@@ -1,5 +1,5 @@
 import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
-import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type RecordingState, type ResyncRequest } from '@loupe/protocol';
+import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ResyncRequest, type RoomMetadata } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
@@ -14,9 +14,9 @@ export type RoomControl = {
   requestOverlay(room: string, requester: string, holders: string[]): Promise<void>;
   /**
    * Tells everyone in the room whether it is being recorded (room metadata: every client shows
-   * REC), and with `off`, why the recorder stopped it if it did.
+   * REC), and with `off`, why it stopped if nobody pressed Stop.
    */
-  setRecordingState(room: string, state: RecordingState, failure?: string): Promise<void>;
+  setRecordingState(room: string, metadata: RoomMetadata): Promise<void>;
   /** The names of the rooms open now (a room is a session id). */
   listRooms(): Promise<string[]>;
   /** Who is in the room now, connected and active; a room that does not exist has nobody. */
@@ -52,9 +52,9 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
         if (!isNotFound(err)) throw err;
       }
     },
-    async setRecordingState(room, state, failure) {
+    async setRecordingState(room, metadata) {
       try {
-        await client.updateRoomMetadata(room, formatRoomMetadata(failure ? { recording: state, recordingFailure: failure } : { recording: state }));
+        await client.updateRoomMetadata(room, formatRoomMetadata(metadata));
       } catch (err) {
         // No room yet (nobody joined): clients read the state when they join.
         if (!isNotFound(err)) throw err;

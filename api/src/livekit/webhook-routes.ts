@@ -4,6 +4,9 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { ApiError } from '../http/errors.ts';
 import { livekitEvents } from '../db/schema.ts';
 import { recordJoin } from './joins.ts';
+import { Id } from '@loupe/protocol';
+import { latestRecording } from '../recordings/queries.ts';
+import { announceRecording } from '../recordings/lifecycle.ts';
 
 // Bodies larger than this are not LiveKit webhooks.
 const MAX_BODY_BYTES = 256 * 1024;
@@ -19,7 +22,7 @@ const EVENT_WINDOW_MS = 5 * 60_000;
  * each event is stored once by its id and carries its own occurrence time. A join is stored
  * once whoever reports it first, this route or the catch-up (joins.ts).
  */
-export function webhookRoutes({ db, config }: AppDeps) {
+export function webhookRoutes({ db, config, rooms }: AppDeps) {
   const receiver = new WebhookReceiver(config.livekit.apiKey, config.livekit.apiSecret);
   return new Hono<AppEnv>().post('/livekit', async (c) => {
     const body = await c.req.text();
@@ -58,6 +61,12 @@ export function webhookRoutes({ db, config }: AppDeps) {
       })
       .onConflictDoNothing()
       .returning({ id: livekitEvents.id });
+    // A room made again (livekit-server restarted, or everyone had left) starts with no metadata:
+    // it is told at once whether its session is being recorded, so no page shows Record while
+    // the api records, nor REC while it does not.
+    if (event.event === 'room_started' && event.room && Id.safeParse(event.room.name).success) {
+      await announceRecording({ rooms }, event.room.name, await latestRecording(db, event.room.name));
+    }
     return c.json({ recorded: inserted.length === 1 }, 200);
   });
 }

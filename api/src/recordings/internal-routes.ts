@@ -2,22 +2,22 @@ import { timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { eq } from 'drizzle-orm';
-import { Id, RecordingOutcome } from '@loupe/protocol';
+import { ACTIVE_RECORDING_STATUSES, Id, RecorderState, RecorderStop, RecordingOutcome } from '@loupe/protocol';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
-import { liveSessions, recordings } from '../db/schema.ts';
+import { recordings } from '../db/schema.ts';
+import type { Db } from '../db/client.ts';
 import { activeRecordings } from './queries.ts';
-import { logRoomFailure } from './routes.ts';
-import { closeCase, openCase } from '../cases/lifecycle.ts';
+import { moveRecording, type Mover } from './lifecycle.ts';
 
 const Work = z
   .object({
-    recordings: z.array(
-      z.object({ id: Id, sessionId: Id, status: z.enum(['recording', 'paused', 'stopped', 'finalising']) }),
-    ),
+    recordings: z.array(z.object({ id: Id, sessionId: Id, status: z.enum(ACTIVE_RECORDING_STATUSES) })),
   })
   .meta({ id: 'RecorderWork' });
+
+const RecordingParam = z.object({ id: Id });
 
 const work = createRoute({
   method: 'get',
@@ -27,13 +27,23 @@ const work = createRoute({
   responses: { 200: json(Work, 'Work'), 401: errors[401] },
 });
 
-const capturing = createRoute({
+const state = createRoute({
   method: 'post',
-  path: '/recordings/{id}/capturing',
+  path: '/recordings/{id}/state',
   tags: ['recorder'],
-  summary: 'The recorder is capturing: everyone in the room now sees REC (recorder service only)',
-  request: { params: z.object({ id: Id }) },
-  responses: { 204: { description: 'Announced' }, 401: errors[401], 404: errors[404] },
+  summary:
+    'The recorder says whether it captures theatre’s picture or waits for it, and whether it keeps up: the live room shows it at once (recorder service only)',
+  request: { params: RecordingParam, ...jsonBody(RecorderState) },
+  responses: { 204: { description: 'Announced' }, 401: errors[401], 404: errors[404], 409: errors[409] },
+});
+
+const stop = createRoute({
+  method: 'post',
+  path: '/recordings/{id}/stop',
+  tags: ['recorder'],
+  summary: 'The recorder stops a recording whose picture stayed away too long; it becomes a case (recorder service only)',
+  request: { params: RecordingParam, ...jsonBody(RecorderStop) },
+  responses: { 204: { description: 'Stopped' }, 401: errors[401], 404: errors[404], 409: errors[409] },
 });
 
 const finished = createRoute({
@@ -42,8 +52,8 @@ const finished = createRoute({
   tags: ['recorder'],
   summary:
     'The recorder reports a finished recording: ready, or failed with a reason, which also ends one still being captured (recorder service only)',
-  request: { params: z.object({ id: Id }), ...jsonBody(RecordingOutcome) },
-  responses: { 204: { description: 'Recorded' }, 401: errors[401], 404: errors[404] },
+  request: { params: RecordingParam, ...jsonBody(RecordingOutcome) },
+  responses: { 204: { description: 'Recorded' }, 401: errors[401], 404: errors[404], 409: errors[409] },
 });
 
 /** The recorder authenticates with a bearer token from configuration; compared in constant time. */
@@ -58,50 +68,48 @@ function recorderOnly(token: string | undefined) {
   });
 }
 
-export function internalRoutes({ db, config, rooms }: AppDeps) {
+async function recordingRow(db: Db, id: string) {
+  const row = await db.select().from(recordings).where(eq(recordings.id, id)).get();
+  if (!row) throw notFound('Recording');
+  return row;
+}
+
+/** In the audit log, what the recorder did is the recorder's. */
+const RECORDER: Mover['actor'] = { actorId: null, actorLabel: 'Recorder', ip: null };
+
+/** In the room's words, why the recorder stopped a recording. */
+const STOPPED_BECAUSE = { no_picture: 'theatre’s picture was away too long; what was recorded is in the library' } as const;
+
+export function internalRoutes(deps: AppDeps) {
+  const { db, config } = deps;
   const app = router();
   app.use('*', recorderOnly(config.recorderToken));
   return app
     .openapi(work, async (c) => {
       const rows = await activeRecordings(db);
-      return c.json(
-        {
-          recordings: rows.map((r) => ({
-            id: r.id,
-            sessionId: r.sessionId,
-            status: r.status as 'recording' | 'paused' | 'stopped' | 'finalising',
-          })),
-        },
-        200,
-      );
+      return c.json({ recordings: rows.map((r) => ({ id: r.id, sessionId: r.sessionId, status: r.status })) }, 200);
     })
-    .openapi(capturing, async (c) => {
-      const row = await db.select().from(recordings).where(eq(recordings.id, c.req.valid('param').id)).get();
-      if (!row) throw notFound('Recording');
-      if (row.status === 'recording' || row.status === 'paused') {
-        await rooms.setRecordingState(row.sessionId, row.status).catch((err) => logRoomFailure(row.sessionId, err));
-      }
+    .openapi(state, async (c) => {
+      const row = await recordingRow(db, c.req.valid('param').id);
+      const { capture, degraded } = c.req.valid('json');
+      // A report about a recording already stopped changes nothing: the stop came first.
+      if (row.status !== 'recording' && row.status !== 'waiting' && row.status !== 'paused') return c.body(null, 204);
+      const moved = await moveRecording(deps, row, { type: capture }, { actor: RECORDER });
+      if (moved.degraded !== degraded) await moveRecording(deps, moved, { type: 'health', degraded }, { actor: RECORDER });
+      return c.body(null, 204);
+    })
+    .openapi(stop, async (c) => {
+      const row = await recordingRow(db, c.req.valid('param').id);
+      const { reason } = c.req.valid('json');
+      await moveRecording(deps, row, { type: 'stop' }, { actor: RECORDER, because: STOPPED_BECAUSE[reason] });
       return c.body(null, 204);
     })
     .openapi(finished, async (c) => {
-      const { id } = c.req.valid('param');
+      const row = await recordingRow(db, c.req.valid('param').id);
       const outcome = c.req.valid('json');
-      const row = await db.select().from(recordings).where(eq(recordings.id, id)).get();
-      if (!row) throw notFound('Recording');
-      // Failed while still capturing (the recorder's disk is full): the recording ends here, as
-      // if stopped, so that REC goes off for everyone and the case says why.
-      const capturing = row.status === 'recording' || row.status === 'paused';
-      const [updated] = await db
-        .update(recordings)
-        .set({ status: outcome.status, durationMs: outcome.durationMs, failure: outcome.failure, ...(capturing ? { stoppedAt: new Date() } : {}) })
-        .where(eq(recordings.id, id))
-        .returning();
-      if (capturing) {
-        await rooms.setRecordingState(row.sessionId, 'off', outcome.failure ?? undefined).catch((err) => logRoomFailure(row.sessionId, err));
-        const session = await db.select().from(liveSessions).where(eq(liveSessions.id, row.sessionId)).get();
-        if (session) await openCase(db, session, updated!, config.caseRetentionMs);
-      }
-      await closeCase(db, id, outcome);
+      // Reported twice (the first answer was lost): the same outcome again changes nothing.
+      if (row.status === outcome.status) return c.body(null, 204);
+      await moveRecording(deps, row, { type: 'finished', outcome }, { actor: RECORDER });
       return c.body(null, 204);
     });
 }

@@ -1,5 +1,5 @@
 import { desc, eq, inArray } from 'drizzle-orm';
-import { ACTIVE_RECORDING_STATUSES, type Recording } from '@loupe/protocol';
+import { ACTIVE_RECORDING_STATUSES, type ActiveRecordingStatus, type Recording } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { recordings } from '../db/schema.ts';
 
@@ -16,6 +16,7 @@ export function toRecording(row: RecordingRow): Recording {
     stoppedAt: row.stoppedAt?.toISOString() ?? null,
     durationMs: row.durationMs,
     failure: row.failure,
+    degraded: row.degraded,
   };
 }
 
@@ -24,6 +25,11 @@ export function latestRecording(db: Db, sessionId: string): Promise<RecordingRow
   return db.select().from(recordings).where(eq(recordings.sessionId, sessionId)).orderBy(desc(recordings.startedAt)).get();
 }
 
-export function activeRecordings(db: Db): Promise<RecordingRow[]> {
-  return db.select().from(recordings).where(inArray(recordings.status, [...ACTIVE_RECORDING_STATUSES])).all();
+const isActive = (row: RecordingRow): row is RecordingRow & { status: ActiveRecordingStatus } =>
+  (ACTIVE_RECORDING_STATUSES as readonly string[]).includes(row.status);
+
+/** Recordings the recorder has work on, their status typed as such. */
+export async function activeRecordings(db: Db): Promise<(RecordingRow & { status: ActiveRecordingStatus })[]> {
+  const rows = await db.select().from(recordings).where(inArray(recordings.status, [...ACTIVE_RECORDING_STATUSES])).all();
+  return rows.filter(isActive);
 }

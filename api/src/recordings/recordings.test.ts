@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { auditLog } from '../db/schema.ts';
 import type { LiveSession, SessionRole } from '@loupe/protocol';
 import { TEST_RECORDER_TOKEN, createTestApi, json, postJson, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
 
@@ -64,24 +66,42 @@ describe('recording controls', () => {
     expect((await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(mentor.cookie, 'POST'))).status).toBe(403);
   });
 
-  it('pauses, resumes and stops in order; a recording cannot start before the session is live', async () => {
-    await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie));
+  it('pauses, resumes and stops in order; a pause twice is refused in words for a clinician', async () => {
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    await recorder(`/internal/recordings/${started.id}/state`, postJson({ capture: 'capturing', degraded: false }));
     const step = async (action: string) => api.app.request(`/sessions/${session.id}/recording/${action}`, withCookie(host.cookie, 'POST'));
     expect((await json(await step('pause'))).status).toBe('paused');
-    expect((await step('pause')).status).toBe(409);
+    const twice = await step('pause');
+    expect(twice.status).toBe(409);
+    expect((await json(twice)).error).toMatchObject({ code: 'conflict', reason: 'recording_state' });
     expect((await json(await step('resume'))).status).toBe('recording');
     const stopped = await json(await step('stop'));
     expect(stopped.status).toBe('stopped');
     expect(stopped.stoppedAt).toEqual(expect.any(String));
-    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'paused', 'recording', 'off']);
+    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'recording', 'paused', 'recording', 'off']);
+    expect((await json(await step('stop'))).error).toMatchObject({ code: 'conflict', reason: 'no_recording' });
+  });
 
+  it('recording in a session still scheduled starts the session: the dashboard and the room agree', async () => {
     const other = await json(
       await api.app.request(
         '/sessions',
         postJson({ title: 'Later', procedure: 'x', specialty: 'y', scheduledAt: '2026-12-02T08:00:00Z' }, host.cookie),
       ),
     );
-    expect((await api.app.request(`/sessions/${other.id}/recording`, postJson(consent, host.cookie))).status).toBe(409);
+    expect(other.status).toBe('scheduled');
+    expect((await api.app.request(`/sessions/${other.id}/recording`, postJson(consent, host.cookie))).status).toBe(201);
+    expect(await json(await api.app.request(`/sessions/${other.id}`, withCookie(host.cookie)))).toMatchObject({ status: 'live' });
+  });
+
+  it('pressing Record while it records tells the room again what it must show, and says so', async () => {
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    await recorder(`/internal/recordings/${started.id}/state`, postJson({ capture: 'capturing', degraded: false }));
+    api.roomCalls.length = 0;
+    const again = await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie));
+    expect(again.status).toBe(409);
+    expect((await json(again)).error.reason).toBe('already_recording');
+    expect(api.roomCalls).toEqual([{ action: 'recording', room: session.id, state: 'recording' }]);
   });
 });
 
@@ -94,8 +114,9 @@ describe('the recorder’s internal api', () => {
     const work = await json(await recorder('/internal/recordings/active'));
     expect(work.recordings).toEqual([{ id: started.id, sessionId: session.id, status: 'recording' }]);
     // REC turns from "starting" to "recording" when the recorder says it is capturing.
-    expect((await api.app.request(`/internal/recordings/${started.id}/capturing`, { method: 'POST' })).status).toBe(401);
-    expect((await recorder(`/internal/recordings/${started.id}/capturing`, { method: 'POST' })).status).toBe(204);
+    const capturing = postJson({ capture: 'capturing', degraded: false });
+    expect((await api.app.request(`/internal/recordings/${started.id}/state`, capturing)).status).toBe(401);
+    expect((await recorder(`/internal/recordings/${started.id}/state`, capturing)).status).toBe(204);
     expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'recording']);
     await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
     const outcome = await recorder(`/internal/recordings/${started.id}/outcome`, postJson({ status: 'ready', durationMs: 61_000, failure: null }));
@@ -118,5 +139,57 @@ describe('the recorder’s internal api', () => {
     expect(cases).toMatchObject([{ sessionId: session.id, status: 'failed', failure }]);
     // The recording can be started again once the disk has room.
     expect((await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie))).status).toBe(201);
+  });
+});
+
+describe('a recording whose picture goes away, or whose recorder falls behind', () => {
+  const state = (id: string, capture: 'capturing' | 'waiting', degraded = false) =>
+    recorder(`/internal/recordings/${id}/state`, postJson({ capture, degraded }));
+  const current = async () => json(await api.app.request(`/sessions/${session.id}/recording`, withCookie(host.cookie)));
+  const shown = () => api.roomCalls.filter((c) => c.action === 'recording').map(({ state, degraded, failure }) => ({ state, degraded, failure }));
+
+  it('waits while theatre’s picture is away and carries on when it is back: the api, the room and the audit log agree', async () => {
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    await state(started.id, 'capturing');
+    await state(started.id, 'waiting');
+    expect(await current()).toMatchObject({ status: 'waiting' });
+    // The host can still pause or stop a recording that waits.
+    expect((await json(await api.app.request(`/sessions/${session.id}/recording/pause`, withCookie(host.cookie, 'POST')))).status).toBe('paused');
+    // The picture coming back does not undo a person's pause.
+    await state(started.id, 'capturing');
+    expect(await current()).toMatchObject({ status: 'paused' });
+    await api.app.request(`/sessions/${session.id}/recording/resume`, withCookie(host.cookie, 'POST'));
+    expect(await current()).toMatchObject({ status: 'recording' });
+    expect(shown().map((s) => s.state)).toEqual(['starting', 'recording', 'waiting', 'paused', 'recording']);
+    const audited = await api.db.select().from(auditLog).where(eq(auditLog.targetId, started.id));
+    expect(audited.map((e) => e.action)).toEqual(['recording.start', 'recording.waiting', 'recording.pause', 'recording.resume']);
+  });
+
+  it('says REC — degraded while the recorder cannot keep up, and stops saying it when it can', async () => {
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    await state(started.id, 'capturing');
+    await state(started.id, 'capturing', true);
+    expect(await current()).toMatchObject({ status: 'recording', degraded: true });
+    await state(started.id, 'capturing', false);
+    expect(await current()).toMatchObject({ status: 'recording', degraded: false });
+    expect(shown()).toEqual([
+      { state: 'starting', degraded: undefined, failure: undefined },
+      { state: 'recording', degraded: undefined, failure: undefined },
+      { state: 'recording', degraded: true, failure: undefined },
+      { state: 'recording', degraded: undefined, failure: undefined },
+    ]);
+  });
+
+  it('is stopped by the recorder when the picture stayed away too long: a case, and the room told why', async () => {
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    await state(started.id, 'waiting');
+    expect((await recorder(`/internal/recordings/${started.id}/stop`, postJson({ reason: 'no_picture' }))).status).toBe(204);
+    expect(await current()).toMatchObject({ status: 'stopped' });
+    expect(shown().at(-1)).toMatchObject({ state: 'off', failure: expect.stringMatching(/picture was away too long/) });
+    const { cases } = await json(await api.app.request('/cases', withCookie(host.cookie)));
+    expect(cases.map((c: { sessionId: string }) => c.sessionId)).toContain(session.id);
+    // A late report from the recorder about the stopped recording changes nothing.
+    expect((await state(started.id, 'capturing')).status).toBe(204);
+    expect(await current()).toMatchObject({ status: 'stopped' });
   });
 });

@@ -1,15 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
-import { Id, Recording, StartRecordingBody, type RecordingState, type RecordingStatus, type User } from '@loupe/protocol';
+import { Id, Recording, StartRecordingBody, type User } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
-import { ApiError, forbidden, notFound } from '../http/errors.ts';
+import { conflict, forbidden, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import { recordings } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
-import { sessionFor } from '../sessions/access.ts';
+import { assertNotEnded, markLive, sessionFor } from '../sessions/access.ts';
 import { latestRecording, toRecording } from './queries.ts';
-import { openCase } from '../cases/lifecycle.ts';
+import { announceRecording, isCapturing, moveRecording } from './lifecycle.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor, type AuditActor } from '../audit/request.ts';
 
@@ -44,13 +43,6 @@ const step = (action: 'pause' | 'resume' | 'stop') =>
     responses: { 200: json(Recording, 'Recording'), ...errors },
   });
 
-/** What each control does: from which statuses, to which, and what the room is told. */
-const STEPS = {
-  pause: { from: ['recording'], to: 'paused', room: 'paused' },
-  resume: { from: ['paused'], to: 'recording', room: 'recording' },
-  stop: { from: ['recording', 'paused'], to: 'stopped', room: 'off' },
-} as const satisfies Record<string, { from: RecordingStatus[]; to: RecordingStatus; room: RecordingState }>;
-
 /** Theatre and host run the recording; admins may too. */
 async function controller(db: Db, sessionId: string, user: User) {
   const access = await sessionFor(db, sessionId, user);
@@ -60,46 +52,34 @@ async function controller(db: Db, sessionId: string, user: User) {
   return access;
 }
 
-function logRoomFailure(room: string, err: unknown) {
-  console.error(`livekit: could not set the recording state of room ${room}:`, err instanceof Error ? err.message : err);
-}
-
-/** Pause, resume or stop, when the recording's status allows it. */
+/** Pause, resume or stop the session's recording, when its status allows it (lifecycle.ts). */
 async function applyStep(
   deps: Pick<AppDeps, 'db' | 'rooms' | 'config'>,
   sessionId: string,
   user: User,
-  action: keyof typeof STEPS,
+  action: 'pause' | 'resume' | 'stop',
   actor: AuditActor,
 ) {
   const { session } = await controller(deps.db, sessionId, user);
   const row = await latestRecording(deps.db, session.id);
-  const rule = STEPS[action];
-  if (!row || !(rule.from as readonly string[]).includes(row.status)) {
-    throw new ApiError(409, 'conflict', `There is no recording to ${action}`);
-  }
-  const [updated] = await deps.db
-    .update(recordings)
-    .set({ status: rule.to, ...(action === 'stop' ? { stoppedAt: new Date() } : {}) })
-    .where(eq(recordings.id, row.id))
-    .returning();
-  await deps.rooms.setRecordingState(session.id, rule.room).catch((err) => logRoomFailure(session.id, err));
-  if (action === 'stop') await openCase(deps.db, session, updated!, deps.config.caseRetentionMs);
-  await recordAudit(deps.db, { ...actor, action: `recording.${action}`, targetType: 'recording', targetId: row.id, sessionId: session.id });
-  return toRecording(updated!);
+  if (!row) throw conflict('no_recording', 'Nothing is being recorded now');
+  return toRecording(await moveRecording(deps, row, { type: action }, { actor }));
 }
 
-export { applyStep, logRoomFailure };
+export { applyStep };
 
 export function recordingRoutes({ db, rooms, config }: AppDeps) {
   return router()
     .openapi(start, async (c) => {
       const user = requireUser(c);
-      const { session } = await controller(db, c.req.valid('param').id, user);
-      if (session.status !== 'live') throw new ApiError(409, 'conflict', 'Start the session before recording it');
+      const access = await controller(db, c.req.valid('param').id, user);
+      assertNotEnded(access);
+      const session = await markLive(db, access, requestActor(c), 'recording');
       const latest = await latestRecording(db, session.id);
-      if (latest && (latest.status === 'recording' || latest.status === 'paused')) {
-        throw new ApiError(409, 'conflict', 'This session is already being recorded');
+      if (latest && isCapturing(latest.status)) {
+        // The page that asked thinks nothing records: tell its room again what is going on.
+        await announceRecording({ rooms }, session.id, latest);
+        throw conflict('already_recording', 'This session is already being recorded');
       }
       const now = new Date();
       const [row] = await db
@@ -116,7 +96,7 @@ export function recordingRoutes({ db, rooms, config }: AppDeps) {
         })
         .returning();
       // REC shows as "starting" until the recorder reports that it is capturing.
-      await rooms.setRecordingState(session.id, 'starting').catch((err) => logRoomFailure(session.id, err));
+      await announceRecording({ rooms }, session.id, row);
       const { consentOnFile, noIdentifiersInView, consentAt } = row!;
       await recordAudit(db, {
         ...requestActor(c),

@@ -1,6 +1,10 @@
+import { and, eq } from 'drizzle-orm';
 import type { SessionRole, User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
-import { ApiError, forbidden, notFound } from '../http/errors.ts';
+import { liveSessions } from '../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import type { AuditActor } from '../audit/request.ts';
+import { conflict, forbidden, notFound } from '../http/errors.ts';
 import { getSessionRow, roleIn } from './queries.ts';
 
 export type SessionAccess = {
@@ -29,5 +33,28 @@ export async function sessionAsHost(db: Db, id: string, user: User): Promise<Ses
 }
 
 export function assertNotEnded(access: SessionAccess): void {
-  if (access.session.status === 'ended') throw new ApiError(409, 'conflict', 'This session has ended');
+  if (access.session.status === 'ended') throw conflict('session_ended', 'This session has ended');
 }
+
+/** Session roles whose arrival in the live room starts a scheduled session: it is happening. */
+const ROLES_THAT_START: readonly SessionRole[] = ['host', 'theatre'];
+
+/**
+ * Marks a scheduled session live, the moment it really starts: the host presses Start, or the
+ * host or theatre joins the live room (the dashboard then agrees with the room), or a recording
+ * starts. Idempotent; returns the session as it is now.
+ */
+export async function markLive(db: Db, access: SessionAccess, actor: AuditActor, how: 'start' | 'joined' | 'recording') {
+  if (access.session.status !== 'scheduled') return access.session;
+  const [session] = await db
+    .update(liveSessions)
+    .set({ status: 'live', startedAt: access.session.startedAt ?? new Date() })
+    .where(and(eq(liveSessions.id, access.session.id), eq(liveSessions.status, 'scheduled')))
+    .returning();
+  if (!session) return (await getSessionRow(db, access.session.id)) ?? access.session;
+  await recordAudit(db, { ...actor, action: 'session.started', targetType: 'session', targetId: session.id, sessionId: session.id, detail: { how } });
+  return session;
+}
+
+/** Whether this person joining the live room starts the session. */
+export const startsSession = (role: SessionRole | null) => !!role && ROLES_THAT_START.includes(role);

@@ -11,18 +11,19 @@ import {
   SessionToken,
 } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
-import { ApiError, forbidden, notFound } from '../http/errors.ts';
+import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
 import { perUserLimit } from '../http/rate-limit.ts';
 import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { liveSessions, sessionMembers, users } from '../db/schema.ts';
 import { mintRoomToken } from '../livekit/token.ts';
-import { assertNotEnded, sessionAsHost, sessionFor } from './access.ts';
+import { assertNotEnded, markLive, sessionAsHost, sessionFor, startsSession } from './access.ts';
 import { listSessionsFor, loadLiveSession, overlayHolders, roleIn } from './queries.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
 import { applyStep } from '../recordings/routes.ts';
 import { latestRecording } from '../recordings/queries.ts';
+import { isCapturing } from '../recordings/lifecycle.ts';
 
 const SessionParam = z.object({ id: Id });
 const TokenQuery = z.object({ display: z.enum(['true', 'false']).optional() });
@@ -144,7 +145,7 @@ export function sessionRoutes(deps: AppDeps) {
       const invitee = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).get();
       if (!invitee) throw new ApiError(404, 'not_found', 'No account has this email; an administrator can create one');
       if (invitee.id === user.id && role !== 'host' && access.role === 'host') {
-        throw new ApiError(409, 'conflict', 'You cannot change your own host role');
+        throw conflict('own_host_role', 'You cannot change your own host role');
       }
       const previous = await roleIn(db, access.session.id, invitee.id);
       await db
@@ -167,7 +168,7 @@ export function sessionRoutes(deps: AppDeps) {
       const user = requireUser(c);
       const { id, userId } = c.req.valid('param');
       const access = await sessionAsHost(db, id, user);
-      if (userId === user.id) throw new ApiError(409, 'conflict', 'You cannot remove yourself as host');
+      if (userId === user.id) throw conflict('remove_self', 'You cannot remove yourself as host');
       const removed = await db
         .delete(sessionMembers)
         .where(and(eq(sessionMembers.sessionId, id), eq(sessionMembers.userId, userId)))
@@ -182,12 +183,8 @@ export function sessionRoutes(deps: AppDeps) {
       const user = requireUser(c);
       const access = await sessionAsHost(db, c.req.valid('param').id, user);
       assertNotEnded(access);
-      const [session] = await db
-        .update(liveSessions)
-        .set({ status: 'live', startedAt: access.session.startedAt ?? new Date() })
-        .where(eq(liveSessions.id, access.session.id))
-        .returning();
-      return c.json(await loadLiveSession(db, session ?? access.session, user), 200);
+      const session = await markLive(db, access, requestActor(c), 'start');
+      return c.json(await loadLiveSession(db, session, user), 200);
     })
     .openapi(end, async (c) => {
       const user = requireUser(c);
@@ -195,7 +192,7 @@ export function sessionRoutes(deps: AppDeps) {
       assertNotEnded(access);
       // A recording still running is stopped first, so that it becomes a case like any other.
       const recording = await latestRecording(db, access.session.id);
-      if (recording?.status === 'recording' || recording?.status === 'paused') {
+      if (recording && isCapturing(recording.status)) {
         await applyStep(deps, access.session.id, user, 'stop', requestActor(c));
       }
       const [session] = await db
@@ -213,6 +210,8 @@ export function sessionRoutes(deps: AppDeps) {
       if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
       assertNotEnded(access);
       const displayOnly = c.req.valid('query').display === 'true';
+      // The host or theatre in the room: the session is happening, whatever the schedule said.
+      if (!displayOnly && startsSession(access.role)) await markLive(db, access, requestActor(c), 'joined');
       const { token, identity, expiresAt } = await mintRoomToken(config.livekit, access.session.id, user, access.role, {
         displayOnly,
       });

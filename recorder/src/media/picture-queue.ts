@@ -45,6 +45,11 @@ export class PictureQueue {
     this.waiting = [];
   }
 
+  /** Lets all but the newest `n` pictures go (their frames were skipped), counting them as shed. */
+  keepNewest(n: number): void {
+    if (this.waiting.length > n) this.shed += this.waiting.splice(0, this.waiting.length - n).length;
+  }
+
   /** The first picture there is (its size sizes the recording when theatre's is not known). */
   get first(): Picture | undefined {
     return this.last?.picture ?? this.waiting[0];

@@ -10,9 +10,13 @@ export function recordingPaths(mediaDir: string, recordingId: string): Recording
   return { dir, segments: join(dir, 'segments'), audio: join(dir, 'audio.pcm'), events: join(dir, 'events.jsonl') };
 }
 
-/** Segments that hold frames, in order; a segment cut short by a crash holds none and is removed. */
-export async function keptSegments(segmentsDir: string): Promise<{ files: string[]; frames: number }> {
+/**
+ * Segments that hold frames, in order, with how many each holds; a segment cut short by a crash
+ * holds none and is removed.
+ */
+export async function keptSegments(segmentsDir: string): Promise<{ files: string[]; counts: number[]; frames: number }> {
   const files: string[] = [];
+  const counts: number[] = [];
   let frames = 0;
   for (const name of readdirSync(segmentsDir).filter((n) => /^seg_\d+\.mp4$/.test(n)).sort()) {
     const path = join(segmentsDir, name);
@@ -20,8 +24,9 @@ export async function keptSegments(segmentsDir: string): Promise<{ files: string
     if (n === 0) rmSync(path);
     else {
       files.push(path);
+      counts.push(n);
       frames += n;
     }
   }
-  return { files, frames };
+  return { files, counts, frames };
 }

@@ -1,6 +1,6 @@
 import { hc } from 'hono/client';
 import type { AppType } from '@loupe/api';
-import type { ErrorCode } from '@loupe/protocol';
+import type { ConflictReason, ErrorCode } from '@loupe/protocol';
 
 /** The typed api client; the browser reaches the api through the web server's /api proxy. */
 export function apiClient(base: string, fetchFn: typeof fetch = fetch, headers: Record<string, string> = {}) {
@@ -15,12 +15,20 @@ export class ApiFailure extends Error {
   readonly status: number;
   /** With `rate_limited`: the seconds the api asked to wait (its Retry-After). */
   readonly retryAfter: number | null;
+  /** With `conflict`: why, for the page to say it in the reader's words. */
+  readonly reason: ConflictReason | null;
 
-  constructor(code: ErrorCode | 'network', message: string, status: number, retryAfter: number | null = null) {
+  constructor(
+    code: ErrorCode | 'network',
+    message: string,
+    status: number,
+    extra: { retryAfter?: number | null; reason?: ConflictReason | null } = {},
+  ) {
     super(message);
     this.code = code;
     this.status = status;
-    this.retryAfter = retryAfter;
+    this.retryAfter = extra.retryAfter ?? null;
+    this.reason = extra.reason ?? null;
   }
 }
 
@@ -40,12 +48,10 @@ export async function unwrap<R extends AnyResponse>(request: Promise<R>): Promis
     throw new ApiFailure('network', 'The api could not be reached', 0);
   }
   if (res.ok) return (await res.json()) as Success<R>;
-  const body = (await res.json().catch(() => null)) as { error?: { code: ErrorCode; message: string } } | null;
+  const body = (await res.json().catch(() => null)) as { error?: { code: ErrorCode; message: string; reason?: ConflictReason } } | null;
   const retryAfter = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
-  throw new ApiFailure(
-    body?.error?.code ?? 'internal',
-    body?.error?.message ?? `HTTP ${res.status}`,
-    res.status,
-    Number.isFinite(retryAfter) ? retryAfter : null,
-  );
+  throw new ApiFailure(body?.error?.code ?? 'internal', body?.error?.message ?? `HTTP ${res.status}`, res.status, {
+    retryAfter: Number.isFinite(retryAfter) ? retryAfter : null,
+    reason: body?.error?.reason ?? null,
+  });
 }

@@ -31,3 +31,16 @@ describe('a 429 from the api', () => {
     );
   });
 });
+
+describe('a 409 from the api', () => {
+  const conflict = (reason?: string) =>
+    Response.json({ error: { code: 'conflict', message: 'This session is already being recorded', ...(reason ? { reason } : {}) } }, { status: 409 });
+
+  it('is said in a clinician’s words in their language, never in the api’s own', async () => {
+    const err = await failureOf(conflict('already_recording'));
+    expect(err.reason).toBe('already_recording');
+    expect(failureMessage(reader('en'), err)).toBe('This session is already being recorded. Use Pause or Stop to control it.');
+    expect(failureMessage(reader('zh'), err)).toBe('本次会话已在录制中。请使用“暂停”或“停止”控制录制。');
+    expect(failureMessage(reader('en'), await failureOf(conflict()))).not.toMatch(/already being recorded|current state/);
+  });
+});

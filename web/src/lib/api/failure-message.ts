@@ -19,7 +19,8 @@ export function failureMessage(i18n: I18n, err: unknown): string {
     case 'not_found':
       return /account/i.test(err.message) ? i18n.t('error.noAccount') : i18n.t('error.notFound');
     case 'conflict':
-      return /ended/i.test(err.message) ? i18n.t('error.sessionEnded') : i18n.t('error.conflict', { message: err.message });
+      // The api's own words are English and technical: a clinician reads the reason in theirs.
+      return err.reason ? i18n.t(`conflict.${err.reason}`) : i18n.t('error.conflict');
     case 'rate_limited':
       return i18n.t('error.rateLimited', { when: retryWhen(i18n, err) });
     default:

@@ -48,6 +48,8 @@ export class LiveRoom {
   identity = $state('');
   /** Whether the session is being recorded, from room metadata the api sets: everyone shows REC. */
   recording = $state<RecordingState>('off');
+  /** The recorder cannot keep up: every screen says REC — degraded. */
+  recordingDegraded = $state(false);
   /** Why the recorder stopped the last recording itself (the disk is full), until another starts. */
   recordingFailure = $state<string | null>(null);
   role = $state<SessionRole | null>(null);
@@ -167,8 +169,9 @@ export class LiveRoom {
   }
 
   private readMetadata(metadata: string | undefined): void {
-    const { recording, recordingFailure } = parseRoomMetadata(metadata);
+    const { recording, recordingFailure, degraded } = parseRoomMetadata(metadata);
     this.recording = recording;
+    this.recordingDegraded = degraded === true;
     this.recordingFailure = recordingFailure ?? null;
   }
 

@@ -1,0 +1,84 @@
+/**
+ * What was drawn before the recorder joined (recording began, the recorder restarted, or joined
+ * the room again) is on screen too: the recorder asks the overlay holders for a snapshot, as a
+ * late joiner would, through livekit-server itself, and logs the ops it holds.
+ */
+import type { Room, TextStreamReader } from '@livekit/rtc-node';
+import { DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
+import {
+  ANNOTATION_VERSION,
+  MAX_SNAPSHOT_BYTES,
+  OVERLAY_HOLDER_ROLES,
+  OverlaySnapshot,
+  TOPICS,
+  roleOf,
+  type AnnotationOp,
+  type ResyncRequest,
+} from '@loupe/protocol';
+
+export type OverlayCatchUpOptions = {
+  sessionId: string;
+  recordingId: string;
+  livekitWsUrl: string;
+  livekitKeys: { apiKey: string; apiSecret: string };
+  /** The ops of a holder's snapshot, valid and all at once. */
+  onOps: (from: string, ops: AnnotationOp[]) => void;
+};
+
+export class OverlayCatchUp {
+  private readonly o: OverlayCatchUpOptions;
+  private readonly server: RoomServiceClient;
+  /** Ops came from someone not announced yet (see RoomRecorder.onData). */
+  private missed = false;
+
+  constructor(o: OverlayCatchUpOptions) {
+    this.o = o;
+    this.server = new RoomServiceClient(o.livekitWsUrl.replace(/^ws/, 'http'), o.livekitKeys.apiKey, o.livekitKeys.apiSecret);
+  }
+
+  /** Takes the snapshots sent to this room's recorder. */
+  listen(room: Room): void {
+    room.registerTextStreamHandler(TOPICS.snapshot, (reader, { identity }) => void this.onSnapshot(room, reader, identity));
+  }
+
+  /** Packets came from a sender the room had not announced: the overlay is asked for once someone is. */
+  missedUnknown(): void {
+    this.missed = true;
+  }
+
+  /** Someone new was announced: if packets were dropped before, ask again for what they drew. */
+  announced(room: Room): void {
+    if (!this.missed) return;
+    this.missed = false;
+    void this.request(room);
+  }
+
+  /** Asks the holders in the room (theatre and mentors, not display-only screens) for the whole overlay. */
+  async request(room: Room): Promise<void> {
+    const holders = [...room.remoteParticipants.values()]
+      .filter((p) => OVERLAY_HOLDER_ROLES.includes(roleOf(p.attributes) ?? 'observer') && p.attributes.display !== 'true')
+      .map((p) => p.identity);
+    if (holders.length === 0 || !room.localParticipant) return;
+    const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester: room.localParticipant.identity };
+    await this.server
+      .sendData(this.o.sessionId, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
+        topic: TOPICS.resync,
+        destinationIdentities: holders,
+      })
+      .catch((err) => console.error(`recording ${this.o.recordingId}: could not ask for the overlay:`, err));
+  }
+
+  private async onSnapshot(room: Room, reader: TextStreamReader, identity: string): Promise<void> {
+    const role = roleOf(room.remoteParticipants.get(identity)?.attributes);
+    if (!role || !OVERLAY_HOLDER_ROLES.includes(role)) return;
+    const text = await reader.readAll().catch(() => '');
+    if (text.length > MAX_SNAPSHOT_BYTES) return;
+    let parsed;
+    try {
+      parsed = OverlaySnapshot.safeParse(JSON.parse(text));
+    } catch {
+      return;
+    }
+    if (parsed.success && parsed.data.ops.length > 0) this.o.onOps(identity, parsed.data.ops);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The room empties while a recording runs, for real: theatre (the only one in the room) leaves
+ * for longer than livekit-server keeps an empty room (20 s), as when the OR PC's browser
+ * crashes, then comes back. All real processes: livekit-server, the api, the recorder.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dispose } from '@livekit/rtc-node';
+import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { durationMs } from '../src/media/probe.ts';
+import { recordingPaths } from '../src/media/recording-files.ts';
+import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
+import { CONSENT, startRecordedSession, type RecordedSession } from './recorded-session.ts';
+
+/** Longer than livekit-server's departure timeout (20 s): an empty room would have closed. */
+const AWAY_MS = 25_000;
+
+const running: { live: RecordedSession; dir: string }[] = [];
+
+afterEach(async () => {
+  for (const { live, dir } of running.splice(0)) {
+    await live.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+afterAll(() => dispose());
+
+async function recordedSession(title: string, recorderEnv: Record<string, string> = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'loupe-empty-room-'));
+  const live = await startRecordedSession({ dir, mediaDir: join(dir, 'media'), title, picture: new NumberedPicture(640, 360), recorderEnv });
+  running.push({ live, dir });
+  onTestFailed(() => console.log(live.logs()));
+  const recording = await live.call(`/sessions/${live.sessionId}/recording`, live.theatre.cookie, CONSENT);
+  await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
+  const status = async () => (await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie)).status as string;
+  return { live, dir, recording, status, paths: recordingPaths(join(dir, 'media'), recording.id as string) };
+}
+
+describe('a recording while the room is empty', () => {
+  it('waits while nobody sends the picture, says so when theatre is back, carries on by itself, and the case holds only what was recorded with the gap marked', async () => {
+    const { live, status, paths } = await recordedSession('Recorded through an empty room');
+    await new Promise((r) => setTimeout(r, 3000));
+    const lastBefore = live.publisher.sent;
+    await live.theatreLeaves();
+    const leftAt = Date.now();
+    // The api says the recording waits (every page that joins shows it), within the grace period.
+    await expect.poll(status, { timeout: 10_000, interval: 250 }).toBe('waiting');
+    await new Promise((r) => setTimeout(r, Math.max(0, leftAt + AWAY_MS - Date.now())));
+    expect(await status()).toBe('waiting');
+
+    await live.theatreReturns();
+    // Back in a room that kept its state: theatre sees the recording waiting, then recording again.
+    await expect.poll(live.recState, { timeout: 10_000, interval: 100 }).toBe('recording');
+    const firstAfter = live.publisher.sent;
+    await new Promise((r) => setTimeout(r, 3000));
+    await live.call(`/sessions/${live.sessionId}/recording/stop`, live.theatre.cookie, {});
+    await expect.poll(status, { timeout: 60_000, interval: 250 }).toBe('ready');
+
+    const video = join(paths.dir, 'case.mp4');
+    const track = JSON.parse(await readFile(join(paths.dir, 'annotations.json'), 'utf8'));
+    // About 3 s before, 3 s after: the time away is not in the case, nor minutes of a stale picture.
+    const ms = await durationMs(video);
+    expect(ms).toBeGreaterThan(4_500);
+    expect(ms).toBeLessThan(9_000);
+    const gap = track.gaps.find((g: { kind: string }) => g.kind === 'no_picture');
+    expect(gap, JSON.stringify(track.gaps)).toBeDefined();
+    expect(gap.ms).toBeGreaterThan(AWAY_MS - 5_000);
+    // Pictures from before the absence, then from after it (theatre's new picture counts from
+    // 0 again): none from while nobody sent any, and no stale picture held at the seam.
+    const numbers = await frameNumbers(video, 640);
+    const seam = numbers.findIndex((n, i) => i > 0 && n < numbers[i - 1]!);
+    const [before, after] = [numbers.slice(0, seam), numbers.slice(seam)];
+    expect(seam).toBeGreaterThan(60);
+    expect(Math.max(...before)).toBeLessThanOrEqual(lastBefore);
+    expect(after.length).toBeGreaterThan(60);
+    expect(Math.min(...after)).toBeLessThan(firstAfter);
+    expect(after.slice(1).every((n, i) => n >= after[i]!)).toBe(true);
+    const longestHold = Math.max(...numbers.map((n, i) => numbers.slice(i).findIndex((m) => m !== n)).filter((k) => k > 0));
+    expect(longestHold).toBeLessThan(10);
+  }, 120_000);
+
+  it('stops a recording whose picture stays away too long: it becomes a case, and the room is told why', async () => {
+    const { live, status } = await recordedSession('Left for good', { LOUPE_RECORDING_IDLE_STOP_MINUTES: '0.1' });
+    await new Promise((r) => setTimeout(r, 2000));
+    await live.theatreLeaves();
+    await expect.poll(status, { timeout: 15_000, interval: 250 }).toBe('waiting');
+    // Six seconds after the grace period, the recorder stops it, and it is finished as a case.
+    await expect.poll(status, { timeout: 60_000, interval: 250 }).toBe('ready');
+    const { cases } = await live.call('/cases', live.host.cookie);
+    expect(cases.find((c: { sessionId: string }) => c.sessionId === live.sessionId)).toMatchObject({ status: 'ready' });
+  }, 120_000);
+});
