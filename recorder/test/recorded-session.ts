@@ -53,12 +53,23 @@ export async function startRecordedSession(o: {
   recorderEnv?: Record<string, string>;
 }): Promise<RecordedSession> {
   const recorderToken = randomBytes(32).toString('hex');
-  const livekit: LiveKit = await startLiveKit();
   const dbUrl = `file:${join(o.dir, 'loupe.db')}`;
   const { db, client } = await openDb(dbUrl);
   await migrateDb(db);
-  const api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir } });
-  const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
+  // A half-started session stops what it started: no livekit-server or api left behind.
+  const stops: (() => Promise<unknown>)[] = [];
+  let livekit: LiveKit, api: RunningApi, recorder: RunningApp;
+  try {
+    livekit = await startLiveKit();
+    stops.push(() => livekit.stop());
+    api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir } });
+    stops.push(() => api.stop());
+    recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    client.close();
+    throw err;
+  }
 
   const call = async (path: string, cookie: string, body?: unknown): Promise<any> => {
     const res = await fetch(`${api.url}${path}`, {

@@ -19,6 +19,9 @@ import {
   startRecorderProcess,
   startWebProcess,
   type ChromiumOptions,
+  type LiveKit,
+  type RunningApi,
+  type RunningApp,
 } from '@loupe/stack';
 import { watchPolicyViolations, type PolicyViolation } from './policy-violations.ts';
 
@@ -32,15 +35,30 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   await buildWebIfStale();
   // livekit-server posts its webhooks to the api, as `make start` wires them.
   const apiPort = await freePort();
-  const livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
   const recorderToken = randomBytes(32).toString('hex');
   const mediaDir = join(dir, 'media');
   const auditAnchorFile = join(dir, 'audit-anchor.jsonl');
   const apiEnv = { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir, LOUPE_AUDIT_ANCHOR_FILE: auditAnchorFile };
-  const api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: apiEnv });
-  const recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
-  const web = await startWebProcess({ apiUrl: api.url, livekit });
-  const browser: Browser = await launchChromium(chromium);
+  // What started is stopped again if a later step fails: a half-started stack must leave no
+  // livekit-server or api behind to load the machine for the tests that follow.
+  const stops: (() => Promise<unknown>)[] = [];
+  let livekit: LiveKit, api: RunningApi, recorder: RunningApp, web: RunningApp, browser: Browser;
+  try {
+    livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
+    stops.push(() => livekit.stop());
+    api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: apiEnv });
+    stops.push(() => api.stop());
+    recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
+    stops.push(() => recorder.stop());
+    web = await startWebProcess({ apiUrl: api.url, livekit });
+    stops.push(() => web.stop());
+    browser = await launchChromium(chromium);
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    client.close();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   await mkdir(SCREENSHOTS, { recursive: true });
 
   let counter = 0;
