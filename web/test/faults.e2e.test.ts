@@ -41,7 +41,7 @@ async function liveWithAStroke(options: Parameters<typeof openLiveRoom>[1] = {})
   const room = await openLiveRoom(stack, { observer: { viewport: { width: 1280, height: 720 } }, ...options });
   await pen(room.mentor, 1);
   await drag(room.mentor, [0.1, 0.1], [0.3, 0.1]);
-  await seenEverywhere([room.theatre, room.mentor, room.observer], CYAN, 0.3, 0.1);
+  await seenEverywhere(options.observer === false ? [room.theatre, room.mentor] : [room.theatre, room.mentor, room.observer], CYAN, 0.3, 0.1);
   return room;
 }
 
