@@ -17,7 +17,7 @@ export const TEST_RECORDER_TOKEN = 'recorder-token-for-tests-0123456789abcdef';
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
 
 export type RoomCall = {
-  action: 'close' | 'remove' | 'overlay' | 'recording';
+  action: 'close' | 'remove' | 'overlay' | 'recording' | 'open' | 'update';
   room: string;
   identity?: string;
   holders?: string[];
@@ -26,7 +26,8 @@ export type RoomCall = {
   failure?: string;
 };
 
-export async function createTestApi(env: Record<string, string> = {}) {
+/** `rooms`: the real livekit-server's (livekitRooms) instead of recording what would be asked of it. */
+export async function createTestApi(env: Record<string, string> = {}, o: { rooms?: RoomControl } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-api-'));
   const config = parseApiConfig({
     LOUPE_DB_URL: `file:${join(dir, 'loupe.db')}`,
@@ -40,9 +41,11 @@ export async function createTestApi(env: Record<string, string> = {}) {
   const roomCalls: RoomCall[] = [];
   /** Who livekit-server would say is in each open room; tests fill it. */
   const present = new Map<string, RoomParticipant[]>();
-  const rooms: RoomControl = {
+  const rooms: RoomControl = o.rooms ?? {
     closeRoom: async (room) => void roomCalls.push({ action: 'close', room }),
-    removeParticipant: async (room, identity) => void roomCalls.push({ action: 'remove', room, identity }),
+    openRoom: async (room) => void roomCalls.push({ action: 'open', room }),
+    updateParticipant: async (room, identity, attributes) => roomCalls.push({ action: 'update', room, identity, state: attributes.role }) > 0,
+    removeParticipant: async (room, identity) => roomCalls.push({ action: 'remove', room, identity }) > 0,
     requestOverlay: async (room, identity, holders) => void roomCalls.push({ action: 'overlay', room, identity, holders }),
     setRecordingState: async (room, { recording, degraded, recordingFailure }) =>
       void roomCalls.push({

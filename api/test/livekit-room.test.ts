@@ -26,11 +26,10 @@ const rooms: Room[] = [];
 beforeAll(async () => {
   webhookPort = await freePort();
   livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${webhookPort}/webhooks/livekit`] });
-  api = await createTestApi({
-    LIVEKIT_API_KEY: livekit.apiKey,
-    LIVEKIT_API_SECRET: livekit.apiSecret,
-    LIVEKIT_PUBLIC_URL: livekit.wsUrl,
-  });
+  api = await createTestApi(
+    { LIVEKIT_API_KEY: livekit.apiKey, LIVEKIT_API_SECRET: livekit.apiSecret, LIVEKIT_PUBLIC_URL: livekit.wsUrl },
+    { rooms: livekitRooms(livekit.httpUrl, livekit.apiKey, livekit.apiSecret) },
+  );
 });
 
 afterAll(async () => {
@@ -201,5 +200,63 @@ describe('a live room on the real livekit-server', () => {
     await serveWebhooks();
     expect(await joinWebhook(observer.identity).promise).toBe(false);
     expect(await joinsAudited()).toEqual(caughtUp);
+  });
+});
+
+describe('what the server decided is what the room obeys', () => {
+  /** A participant connected with a token the api gave earlier. */
+  async function connectWith(token: string): Promise<Room> {
+    const room = new Room();
+    rooms.push(room);
+    await room.connect(livekit.wsUrl, token, { autoSubscribe: false, dynacast: false });
+    return room;
+  }
+  const server = () => new RoomServiceClient(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
+  const inRoom = async (room: string, identity: string) =>
+    (await server().listParticipants(room).catch(() => [])).find((p) => p.identity === identity);
+
+  it('a removed member, a demoted mentor and theatre after the end come back with the tokens they kept: out within 2 s, or in with the new role only', async () => {
+    if (!webhookServer) await serveWebhooks();
+    const host = await api.account('admin', 'Host 4');
+    const id = await newSession(host.cookie, 'Revocation');
+    await api.app.request(`/sessions/${id}/start`, withCookie(host.cookie, 'POST'));
+    const person = async (role: SessionRole, name: string) => {
+      const p = await api.account(role === 'theatre' ? 'surgeon' : role === 'observer' ? 'trainee' : 'mentor', name);
+      await api.app.request(`/sessions/${id}/members`, postJson({ email: p.user.email, role }, host.cookie));
+      const { token } = await json(await api.app.request(`/sessions/${id}/token`, withCookie(p.cookie, 'POST')));
+      return { ...p, token: token as string };
+    };
+    const observer = await person('observer', 'Removed trainee');
+    const mentor = await person('mentor', 'Demoted mentor');
+    const theatre = await person('theatre', 'Theatre PC');
+
+    // Removed while connected: out at once; back with the token kept: out again within 2 s.
+    const first = await connectWith(observer.token);
+    const gone = new Promise<void>((resolve) => first.once(RoomEvent.Disconnected, () => resolve()));
+    await api.app.request(`/sessions/${id}/members/${observer.user.id}`, withCookie(host.cookie, 'DELETE'));
+    await gone;
+    const again = await connectWith(observer.token);
+    const back = Date.now();
+    await expect.poll(() => again.isConnected, { timeout: 2000, interval: 50 }).toBe(false);
+    console.log(`removed member back with an old token: out after ${Date.now() - back} ms`);
+
+    // Demoted while connected: the room holds them to the new role at once, and again when
+    // they come back with the mentor's token.
+    const drawing = await connectWith(mentor.token);
+    await api.app.request(`/sessions/${id}/members`, postJson({ email: mentor.user.email, role: 'observer' }, host.cookie));
+    await expect.poll(async () => (await inRoom(id, mentor.user.id))?.permission?.canPublishData, { timeout: 2000, interval: 50 }).toBe(false);
+    expect((await inRoom(id, mentor.user.id))?.attributes.role).toBe('observer');
+    await drawing.disconnect();
+    await connectWith(mentor.token);
+    await expect.poll(async () => (await inRoom(id, mentor.user.id))?.attributes.role, { timeout: 2000, interval: 50 }).toBe('observer');
+    expect((await inRoom(id, mentor.user.id))?.permission?.canPublish).toBe(false);
+
+    // The session ends: theatre is out, and its token from before cannot open the room again.
+    const sending = await connectWith(theatre.token);
+    const ended = new Promise<void>((resolve) => sending.once(RoomEvent.Disconnected, () => resolve()));
+    await api.app.request(`/sessions/${id}/end`, withCookie(host.cookie, 'POST'));
+    await ended;
+    await expect(connectWith(theatre.token)).rejects.toThrow();
+    expect((await server().listRooms([id])).length).toBe(0);
   });
 });

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'session.started',
   'session.token',
   'session.joined_room',
+  'session.room_refused',
+  'session.room_role_changed',
   'session.member_added',
   'session.member_role_changed',
   'session.member_removed',

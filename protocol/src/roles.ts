@@ -89,5 +89,10 @@ export type ParticipantAttributes = {
   display?: 'true';
 };
 
-/** Longest LiveKit token lifetime the api issues. Token expiry is checked at connect only. */
-export const TOKEN_TTL_SECONDS = 10 * 60;
+/**
+ * LiveKit token lifetime the api issues: enough to connect on a slow network. Expiry is checked
+ * at connect only, and livekit-server hands a connected client fresh tokens of its own (ten
+ * minutes, every five: livekit-server's tokenDefaultTTL), which a removed member may still
+ * hold: what revokes is the api checking every join against the session (livekit/admission.ts).
+ */
+export const TOKEN_TTL_SECONDS = 2 * 60;

@@ -67,7 +67,10 @@ bind_addresses:
 rtc:
   tcp_port: ${o.rtcTcpPort}
   udp_port: ${o.rtcUdpPort}
-${candidates}keys:
+${candidates}room:
+  # Only the api opens a session's room: a token kept from before cannot reopen an ended one.
+  auto_create: false
+keys:
   ${o.keys.apiKey}: ${o.keys.apiSecret}
 ${webhook}logging:
   level: ${o.logLevel}

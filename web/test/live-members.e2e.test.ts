@@ -63,6 +63,25 @@ describe('members of a live session, in Chromium', () => {
     await mentor.locator('li', { hasText: 'display only' }).waitFor({ timeout: 10_000 });
   });
 
+  it('a mentor demoted to observer while in the room is held to it at once: their page turns to the watch view, and theatre sees an observer', async () => {
+    const room = await openLiveRoom(stack, { observer: false });
+    const { mentor, theatre, session, people } = room;
+    await whiteStroke(mentor, 0.9);
+    await waitForColour(theatre, LIVE, WHITE, (b) => !!b);
+    const res = await fetch(`${stack.api.url}/sessions/${session.id}/members`, {
+      method: 'POST',
+      headers: { cookie: `loupe_session=${await stack.cookieFor(people.host)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: people.mentor.email, role: 'observer' }),
+    });
+    expect(res.status).toBe(200);
+    await mentor.waitForURL(/\/watch$/, { timeout: 5000 });
+    await waitForPicture(mentor);
+    await expect(mentor.getByRole('toolbar').count()).resolves.toBe(0);
+    // Theatre sees them as an observer now.
+    await theatre.getByRole('button', { name: /^People \(\d+\)$/ }).click();
+    await theatre.locator(`li[data-identity="${people.mentor.id}"]`, { hasText: 'Observer' }).waitFor({ timeout: 5000 });
+  });
+
   it('an observer cannot draw', async () => {
     const { mentor, theatre, observer } = await openLiveRoom(stack);
     await whiteStroke(mentor, 0.9);

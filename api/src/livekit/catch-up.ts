@@ -15,6 +15,7 @@
 import type { Db } from '../db/client.ts';
 import { catchUpEventId, joinKey, recordJoin, storedJoins } from './joins.ts';
 import type { RoomControl } from './rooms.ts';
+import { admit } from './admission.ts';
 
 /**
  * Records every join livekit-server shows that the api has not stored; returns how many.
@@ -28,6 +29,9 @@ export async function catchUpJoins(db: Db, rooms: RoomControl, signal?: AbortSig
     const stored = await storedJoins(db, room);
     for (const participant of await rooms.listParticipants(room)) {
       signal?.throwIfAborted();
+      // Everyone in the room is checked against the session each round: a join whose webhook
+      // was lost, or a check that failed, is put right here (admission.ts).
+      await admit(db, rooms, room, participant);
       if (stored.has(joinKey(participant.identity, participant.joinedAt))) continue;
       const occurredAt = new Date(participant.joinedAt * 1000);
       const id = catchUpEventId(room, participant);

@@ -1,12 +1,12 @@
-import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
+import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient, type TrackSource } from 'livekit-server-sdk';
 import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ResyncRequest, type RoomMetadata } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
   /** Disconnects everyone and closes the room. A room that does not exist is fine. */
   closeRoom(room: string): Promise<void>;
-  /** Removes one participant now; their token may still be valid, so this is the revocation. */
-  removeParticipant(room: string, identity: string): Promise<void>;
+  /** Removes one participant now (false: they were not there); their token may still be valid. */
+  removeParticipant(room: string, identity: string): Promise<boolean>;
   /**
    * Asks the overlay holders in the room to send `requester` the whole overlay. Sent by the
    * server, so holders can trust it; observers, who may not send data, get their snapshot this way.
@@ -17,10 +17,27 @@ export type RoomControl = {
    * REC), and with `off`, why it stopped if nobody pressed Stop.
    */
   setRecordingState(room: string, metadata: RoomMetadata): Promise<void>;
+  /**
+   * Opens the session's room if it is not open. livekit-server makes no room of its own
+   * (`auto_create: false`): a token, even a valid one kept from before, cannot open the room of
+   * a session that has ended.
+   */
+  openRoom(room: string): Promise<void>;
+  /** Sets a participant's attributes and permissions now (false: they were not there). */
+  updateParticipant(room: string, identity: string, attributes: Record<string, string>, permission: RoomPermission): Promise<boolean>;
   /** The names of the rooms open now (a room is a session id). */
   listRooms(): Promise<string[]>;
   /** Who is in the room now, connected and active; a room that does not exist has nobody. */
   listParticipants(room: string): Promise<RoomParticipant[]>;
+};
+
+/** What a participant may do, in LiveKit's terms (see roomPermission in token.ts). */
+export type RoomPermission = {
+  canSubscribe: boolean;
+  canPublish: boolean;
+  canPublishData: boolean;
+  canPublishSources: TrackSource[];
+  canUpdateMetadata: boolean;
 };
 
 /** Someone in a room, as much of LiveKit's ParticipantInfo as the audit needs. */
@@ -32,6 +49,9 @@ export type RoomParticipant = {
   /** Seconds since the epoch, as LiveKit counts; with the room and identity it names one join. */
   joinedAt: number;
 };
+
+/** A room whose people all left closes after this (someone reloading their page is back well before). */
+const ROOM_DEPARTURE_TIMEOUT_S = 20;
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
 
@@ -48,8 +68,10 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
     async removeParticipant(room, identity) {
       try {
         await client.removeParticipant(room, identity);
+        return true;
       } catch (err) {
         if (!isNotFound(err)) throw err;
+        return false;
       }
     },
     async setRecordingState(room, metadata) {
@@ -58,6 +80,19 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
       } catch (err) {
         // No room yet (nobody joined): clients read the state when they join.
         if (!isNotFound(err)) throw err;
+      }
+    },
+    async openRoom(room) {
+      // Idempotent: an open room is returned as it is.
+      await client.createRoom({ name: room, departureTimeout: ROOM_DEPARTURE_TIMEOUT_S });
+    },
+    async updateParticipant(room, identity, attributes, permission) {
+      try {
+        await client.updateParticipant(room, identity, { attributes, permission });
+        return true;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        return false;
       }
     },
     async listRooms() {

@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { ApiError } from '../http/errors.ts';
 import { livekitEvents } from '../db/schema.ts';
 import { recordJoin } from './joins.ts';
+import { admit } from './admission.ts';
 import { Id } from '@loupe/protocol';
 import { latestRecording } from '../recordings/queries.ts';
 import { announceRecording } from '../recordings/lifecycle.ts';
@@ -45,6 +46,10 @@ export function webhookRoutes({ db, config, rooms }: AppDeps) {
       const { identity, name, attributes, joinedAt } = event.participant;
       const participant = { identity, name, attributes, joinedAt: Number(joinedAt) };
       const recorded = await recordJoin(db, { id: event.id, room: event.room.name, participant, occurredAt, source: 'webhook', payload });
+      // Whoever may no longer be there (removed, demoted, the session ended) is put right at once,
+      // whatever token they came with. Every delivery is checked, not only the first of a join:
+      // two joins in the same second share LiveKit's joinedAt and are stored as one.
+      await admit(db, rooms, event.room.name, participant);
       return c.json({ recorded }, 200);
     }
     const inserted = await db

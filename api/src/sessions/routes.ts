@@ -17,6 +17,7 @@ import { perUserLimit } from '../http/rate-limit.ts';
 import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { liveSessions, sessionMembers, users } from '../db/schema.ts';
 import { mintRoomToken } from '../livekit/token.ts';
+import { readmitUser } from '../livekit/admission.ts';
 import { assertNotEnded, markLive, sessionAsHost, sessionFor, startsSession } from './access.ts';
 import { listSessionsFor, loadLiveSession, overlayHolders, roleIn } from './queries.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -153,6 +154,8 @@ export function sessionRoutes(deps: AppDeps) {
         .values({ sessionId: access.session.id, userId: invitee.id, role, invitedBy: user.id })
         .onConflictDoUpdate({ target: [sessionMembers.sessionId, sessionMembers.userId], set: { role } });
       if (previous !== role) {
+        // In the room now with the old role's token: the new role applies at once.
+        if (previous) await readmitUser(db, rooms, access.session.id, invitee.id).catch((err) => logRoomFailure('change a role', access.session.id, err));
         await recordAudit(db, {
           ...requestActor(c),
           action: previous ? 'session.member_role_changed' : 'session.member_added',
@@ -174,7 +177,8 @@ export function sessionRoutes(deps: AppDeps) {
         .where(and(eq(sessionMembers.sessionId, id), eq(sessionMembers.userId, userId)))
         .returning({ role: sessionMembers.role });
       if (removed.length === 0) throw notFound('Member');
-      await rooms.removeParticipant(id, userId).catch((err) => logRoomFailure('remove participant', id, err));
+      // Out of the room at once, their display-only screens too, whatever token they hold.
+      await readmitUser(db, rooms, id, userId).catch((err) => logRoomFailure('remove participant', id, err));
       const detail = { role: removed[0]!.role };
       await recordAudit(db, { ...requestActor(c), action: 'session.member_removed', targetType: 'user', targetId: userId, sessionId: id, detail });
       return c.json(await loadLiveSession(db, access.session, user), 200);
@@ -212,6 +216,11 @@ export function sessionRoutes(deps: AppDeps) {
       const displayOnly = c.req.valid('query').display === 'true';
       // The host or theatre in the room: the session is happening, whatever the schedule said.
       if (!displayOnly && startsSession(access.role)) await markLive(db, access, requestActor(c), 'joined');
+      // livekit-server opens no room by itself: the api opens it for a session that is on.
+      await rooms.openRoom(access.session.id).catch((err) => {
+        logRoomFailure('open the room', access.session.id, err);
+        throw new ApiError(503, 'internal', 'The live video server cannot be reached');
+      });
       const { token, identity, expiresAt } = await mintRoomToken(config.livekit, access.session.id, user, access.role, {
         displayOnly,
       });

@@ -135,14 +135,31 @@ describe('invitations and lifecycle', () => {
     expect(token.status).toBe(409);
   });
 
-  it('removing a member takes them out of the live room at once and revokes their access', async () => {
+  it('removing a member takes them out of the live room at once, their second screen too, and revokes their access', async () => {
     const session = await schedule();
     const trainee = await api.account('trainee');
-    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: trainee.user.email, role: 'observer' }, host.cookie));
+    const other = await api.account('trainee');
+    for (const person of [trainee, other]) {
+      await api.app.request(`/sessions/${session.id}/members`, postJson({ email: person.user.email, role: 'observer' }, host.cookie));
+    }
+    const inRoom = (identity: string) => ({ identity, name: 'x', attributes: { role: 'observer', name: 'x' }, joinedAt: 1 });
+    api.present.set(session.id, [inRoom(trainee.user.id), inRoom(`${trainee.user.id}:display:ab12cd34`), inRoom(other.user.id)]);
     const res = await api.app.request(`/sessions/${session.id}/members/${trainee.user.id}`, withCookie(host.cookie, 'DELETE'));
     expect(res.status).toBe(200);
-    expect(api.roomCalls).toEqual([{ action: 'remove', room: session.id, identity: trainee.user.id }]);
+    expect(api.roomCalls).toEqual([
+      { action: 'remove', room: session.id, identity: trainee.user.id },
+      { action: 'remove', room: session.id, identity: `${trainee.user.id}:display:ab12cd34` },
+    ]);
     expect((await api.app.request(`/sessions/${session.id}/token`, withCookie(trainee.cookie, 'POST'))).status).toBe(404);
+  });
+
+  it('a new role applies at once to whoever is in the live room with the old one', async () => {
+    const session = await schedule();
+    const mentor = await api.account('mentor');
+    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: mentor.user.email, role: 'mentor' }, host.cookie));
+    api.present.set(session.id, [{ identity: mentor.user.id, name: 'M', attributes: { role: 'mentor', name: 'M' }, joinedAt: 1 }]);
+    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: mentor.user.email, role: 'observer' }, host.cookie));
+    expect(api.roomCalls).toEqual([{ action: 'update', room: session.id, identity: mentor.user.id, state: 'observer' }]);
   });
 
   it('an observer who joins late asks, through the api, the theatre and mentors for the overlay', async () => {

@@ -281,6 +281,8 @@ export const en = {
   'audit.action.session.started': "Session started",
   'audit.action.session.token': "Joining live session",
   'audit.action.session.joined_room': "In the live room",
+  'audit.action.session.room_refused': "Put out of the live room",
+  'audit.action.session.room_role_changed': "Role changed in the live room",
   'audit.action.session.member_added': "Invited",
   'audit.action.session.member_role_changed': "Session role changed",
   'audit.action.session.member_removed': "Removed from session",

@@ -283,6 +283,8 @@ export const zh: Record<MessageKey, string> = {
   'audit.action.session.started': "会话已开始",
   'audit.action.session.token': "加入实时会话",
   'audit.action.session.joined_room': "进入实时房间",
+  'audit.action.session.room_refused': "被移出实时房间",
+  'audit.action.session.room_role_changed': "实时房间中的角色已更改",
   'audit.action.session.member_added': "受邀",
   'audit.action.session.member_role_changed': "会话角色变更",
   'audit.action.session.member_removed': "被移出会话",

@@ -12,7 +12,7 @@ import {
   type RemoteTrackPublication,
   type VideoTrack,
 } from 'livekit-client';
-import { parseRoomMetadata, type RecordingState, type SessionRole } from '@loupe/protocol';
+import { parseRoomMetadata, roleOf, type RecordingState, type SessionRole } from '@loupe/protocol';
 import { apiClient, ApiFailure, unwrap } from '$lib/api/client.ts';
 import { LinkWatch } from './link-watch.ts';
 import { participantView, sortParticipants, type ParticipantView } from './participants.ts';
@@ -74,7 +74,11 @@ export class LiveRoom {
       .on(RoomEvent.TrackUnpublished, refresh)
       .on(RoomEvent.LocalTrackPublished, refresh)
       .on(RoomEvent.LocalTrackUnpublished, refresh)
-      .on(RoomEvent.ParticipantAttributesChanged, refresh)
+      .on(RoomEvent.ParticipantAttributesChanged, (_changed, participant) => {
+        // The api changed our role while we are in (a host demoted us): the page follows it.
+        if (participant.isLocal) this.role = roleOf(participant.attributes) ?? this.role;
+        refresh();
+      })
       .on(RoomEvent.TrackSubscribed, (track) => this.onSubscribed(track))
       .on(RoomEvent.TrackUnsubscribed, (track) => {
         track.detach().forEach((el) => el.remove());
