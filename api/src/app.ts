@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from './http/context.ts';
 import { ApiError, errorBody } from './http/errors.ts';
 import { router } from './http/openapi.ts';
-import { rejectCrossSite, sessionUser, signedInUnlessPublic } from './auth/middleware.ts';
+import { sameOriginOnly, sessionUser, signedInUnlessPublic } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { sessionRoutes } from './sessions/routes.ts';
@@ -46,10 +46,12 @@ export function createApp(deps: AppDeps) {
   });
 
   return app
-    .use(bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json(errorBody('invalid_request', 'Request body too large'), 413) }))
+    // The body past the limit is not read: the connection is closed after the answer, or a client
+    // reusing it would have its next request read as the rest of this body (and hang).
+    .use(bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json(errorBody('invalid_request', 'Request body too large'), 413, { connection: 'close' }) }))
     .use(sessionUser(deps))
     .use(auditTrail(deps))
-    .use(rejectCrossSite)
+    .use(sameOriginOnly(deps))
     .use(signedInUnlessPublic)
     .route('/auth', authRoutes(deps))
     .route('/users', userRoutes(deps))

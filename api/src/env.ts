@@ -41,6 +41,7 @@ const ApiEnv = z.object({
   LOUPE_CASE_RETENTION_DAYS: z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).default(3650),
   LOUPE_RECORDER_TOKEN: z.string().min(32, 'LOUPE_RECORDER_TOKEN must be at least 32 characters').optional(),
   LOUPE_TRUSTED_PROXIES: addresses.default(['127.0.0.1', '::1']),
+  LOUPE_PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
   LOUPE_TOKENS_PER_MINUTE: perMinute(30),
   LOUPE_TOKEN_BURST: perMinute(10),
   LOUPE_SEARCHES_PER_MINUTE: perMinute(120),
@@ -71,6 +72,8 @@ export type ApiConfig = {
   caseRetentionMs: number;
   /** Peers whose X-Forwarded-For names the client (the web server's /api proxy); nobody else's is believed. */
   trustedProxies: string[];
+  /** The origin people's browsers load Loupe from (LOUPE_PUBLIC_URL): the only one allowed to change anything. */
+  publicOrigin: string;
   /** Per-user limits on LiveKit tokens and case searches. */
   rateLimits: { tokens: Rate; searches: Rate };
 };
@@ -102,6 +105,7 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
     auditAnchorFile: anchorFile(e),
     caseRetentionMs: e.LOUPE_CASE_RETENTION_DAYS * 86_400_000,
     trustedProxies: e.LOUPE_TRUSTED_PROXIES,
+    publicOrigin: new URL(e.LOUPE_PUBLIC_URL).origin,
     rateLimits: {
       tokens: { perMinute: e.LOUPE_TOKENS_PER_MINUTE, burst: e.LOUPE_TOKEN_BURST },
       searches: { perMinute: e.LOUPE_SEARCHES_PER_MINUTE, burst: e.LOUPE_SEARCH_BURST },

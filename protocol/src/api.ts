@@ -101,7 +101,13 @@ export const CreateSessionBody = z
 export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 
 export const Member = z
-  .object({ userId: Id, name: z.string(), email: z.string(), role: z.enum(SESSION_ROLES) })
+  .object({
+    userId: Id,
+    name: z.string(),
+    /** Shown to the session's hosts and to admins only; null for everyone else (trainees included). */
+    email: z.string().nullable(),
+    role: z.enum(SESSION_ROLES),
+  })
   .meta({ id: 'Member' });
 export type Member = z.infer<typeof Member>;
 

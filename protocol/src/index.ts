@@ -7,8 +7,11 @@ export {
   DRAWING_ROLES,
   OVERLAY_HOLDER_ROLES,
   BOOKMARK_ROLES,
+  RECORDING_CONTROL_ROLES,
+  CASE_EDIT_ROLES,
   TOKEN_TTL_SECONDS,
   canDraw,
+  mayAct,
 } from './roles.ts';
 export type { GlobalRole, SessionRole, MediaSource, RoomGrants, ParticipantAttributes } from './roles.ts';
 
@@ -87,4 +90,6 @@ export { contentRect, toNormalised, toPixels } from './frame.ts';
 export type { Rect } from './frame.ts';
 
 export { DROP_REASONS, parseOpPacket, roleOf, SenderRateLimit, DropCounter } from './receive.ts';
+
+export { fromOwnOrigin } from './request-origin.ts';
 export type { DropReason, Sender, Received } from './receive.ts';

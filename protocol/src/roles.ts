@@ -73,6 +73,20 @@ export function canDraw(role: SessionRole): boolean {
 /** Session roles that may drop a bookmark (a chapter of the recorded case). */
 export const BOOKMARK_ROLES: readonly SessionRole[] = ['mentor', 'theatre', 'host'];
 
+/** Session roles that run the recording (start with consent, pause, resume, stop); admins may too. */
+export const RECORDING_CONTROL_ROLES: readonly SessionRole[] = ['theatre', 'host'];
+
+/** Session roles that edit, publish and delete the session's cases; admins may too. */
+export const CASE_EDIT_ROLES: readonly SessionRole[] = ['host', 'mentor'];
+
+/**
+ * The one rule for who may do an action of a session: admins, and its members in `roles`.
+ * @example mayAct(user.role, roleInSession, CASE_EDIT_ROLES)
+ */
+export function mayAct(globalRole: GlobalRole, sessionRole: SessionRole | null | undefined, roles: readonly SessionRole[]): boolean {
+  return globalRole === 'admin' || (!!sessionRole && roles.includes(sessionRole));
+}
+
 /** The live view each session role opens. */
 export const SESSION_ROLE_VIEW = {
   theatre: 'theatre',

@@ -65,6 +65,7 @@ async function main() {
     LOUPE_RECORDER_TOKEN: recorderToken,
     LOUPE_MEDIA_DIR: fromRoot(env('LOUPE_MEDIA_DIR', join(dataDir, 'media'))),
     LOUPE_AUDIT_ANCHOR_FILE: fromRoot(env('LOUPE_AUDIT_ANCHOR_FILE', join(dataDir, 'audit-anchor.jsonl'))),
+    LOUPE_PUBLIC_URL: publicUrl,
   };
 
   const services: Service[] = [];

@@ -24,5 +24,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale === 'zh' ? 'zh-CN' : 'en'),
   });
   setPageSecurityHeaders(response.headers);
+  // A signed-in page holds patient sessions and cases: no cache keeps it after sign-out.
+  if (event.locals.user) response.headers.set('cache-control', 'no-store');
   return response;
 };

@@ -67,8 +67,17 @@ describe('sign-in and sign-out', () => {
     expect((await api.app.request('/auth/me', withCookie(cookie))).status).toBe(401);
   });
 
-  it('refuses a cross-site request carrying the cookie, and non-JSON bodies', async () => {
-    const { cookie } = await api.account('mentor');
+  it('refuses a request from another site or another origin of the same site carrying the cookie, and non-JSON bodies', async () => {
+    let { cookie } = await api.account('mentor');
+    // A page on the same host at another port: same-site, bodiless, as a no-cors fetch sends it.
+    for (const from of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://127.0.0.1:9999' }]) {
+      const refused = await api.app.request('/auth/sign-out', { method: 'POST', headers: { cookie, ...from } });
+      expect(refused.status).toBe(403);
+    }
+    expect((await api.app.request('/auth/me', withCookie(cookie))).status).toBe(200);
+    const own = await api.app.request('/auth/sign-out', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin' } });
+    expect(own.status).toBe(204);
+    ({ cookie } = await api.account('mentor'));
     const cross = await api.app.request('/auth/sign-out', {
       method: 'POST',
       headers: { cookie, 'sec-fetch-site': 'cross-site' },

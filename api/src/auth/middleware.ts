@@ -1,6 +1,7 @@
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppDeps, AppEnv } from '../http/context.ts';
+import { fromOwnOrigin } from '@loupe/protocol';
 import { ApiError } from '../http/errors.ts';
 import { SESSION_COOKIE, userForSession } from './cookie-sessions.ts';
 
@@ -17,22 +18,23 @@ export function sessionUser({ db, config }: AppDeps) {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * CSRF defence for cookie-authenticated mutations, on top of SameSite=Lax cookies: a
- * browser-made request marked cross-site is refused, and bodies must be JSON, which a
- * cross-site form cannot send without a CORS preflight that the api never grants.
+ * CSRF defence for cookie-authenticated mutations, on top of SameSite=Lax cookies: a request
+ * from another origin is refused (same-site ones included), and bodies must be JSON.
  */
-export const rejectCrossSite = createMiddleware<AppEnv>(async (c, next) => {
-  if (!SAFE_METHODS.has(c.req.method) && getCookie(c, SESSION_COOKIE)) {
-    if (c.req.header('sec-fetch-site') === 'cross-site') {
-      throw new ApiError(403, 'forbidden', 'Cross-site request refused');
+export function sameOriginOnly({ config }: AppDeps) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!SAFE_METHODS.has(c.req.method) && getCookie(c, SESSION_COOKIE)) {
+      if (!fromOwnOrigin({ get: (name) => c.req.header(name) }, config.publicOrigin)) {
+        throw new ApiError(403, 'forbidden', 'Request from another site refused');
+      }
+      const type = c.req.header('content-type');
+      if (type && !type.startsWith('application/json')) {
+        throw new ApiError(415, 'invalid_request', 'Request bodies must be JSON');
+      }
     }
-    const type = c.req.header('content-type');
-    if (type && !type.startsWith('application/json')) {
-      throw new ApiError(415, 'invalid_request', 'Request bodies must be JSON');
-    }
-  }
-  await next();
-});
+    await next();
+  });
+}
 
 /**
  * What a signed-out caller may reach: signing in, up and out, the health check and the api's

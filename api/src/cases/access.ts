@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { User } from '@loupe/protocol';
+import { CASE_EDIT_ROLES, mayAct, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, sessionMembers } from '../db/schema.ts';
 import { notFound } from '../http/errors.ts';
@@ -22,6 +22,5 @@ export async function caseFor(db: Db, id: string, user: User): Promise<{ row: Ca
     .get();
   const visible = !!member || (row.published && row.status === 'ready');
   if (!visible) throw notFound('Case', { type: 'case', id });
-  const canEdit = !!member && (member.role === 'host' || member.role === 'mentor');
-  return { row, canEdit };
+  return { row, canEdit: mayAct(user.role, member?.role, CASE_EDIT_ROLES) };
 }

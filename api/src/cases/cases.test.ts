@@ -72,6 +72,9 @@ describe('the case library', () => {
     expect(await search(host, `q=${encodeURIComponent('" OR * NEAR( title:')}`)).toEqual([]);
     const res = await api.app.request(`/cases?q=${encodeURIComponent('"unbalanced')}`, withCookie(host.cookie));
     expect(res.status).toBe(200);
+    // Control characters are no words: a NUL in the address finds what the words beside it find.
+    expect(await search(host, 'q=%00')).toEqual(['Laparoscopic cholecystectomy', 'Thyroid lobectomy', 'Whipple procedure']);
+    expect(await search(host, 'q=laparo%00')).toEqual(['Laparoscopic cholecystectomy']);
   });
 
   it('a search matching more than it looks at keeps the newest matches and says it was capped', async () => {
@@ -115,6 +118,18 @@ describe('who may see and change a case', () => {
     expect((await api.app.request(`/cases/${made.id}`, withCookie(outsider.cookie))).status).toBe(200);
     expect((await api.app.request(`/cases/${made.id}/media/case.mp4`, withCookie(outsider.cookie))).status).toBe(200);
     expect(await search(outsider, 'q=private')).toEqual(['Private case']);
+  });
+
+  it('the library and the case itself agree on who may edit: a mentor who only watched that session may not', async () => {
+    const watched = await person('mentor');
+    const mentored = await person('mentor');
+    const made = await recordedCase({ title: 'Agreed', members: [[watched, 'observer'], [mentored, 'mentor']] });
+    for (const [who, may] of [[watched, false], [mentored, true], [host, true]] as const) {
+      const listed = (await json(await api.app.request('/cases', withCookie(who.cookie)))).cases.find((c: { id: string }) => c.id === made.id);
+      const own = await json(await api.app.request(`/cases/${made.id}`, withCookie(who.cookie)));
+      const edit = await api.app.request(`/cases/${made.id}`, postJson({ tags: ['checked'] }, who.cookie, 'PATCH'));
+      expect([listed.canEdit, own.canEdit, edit.status === 200]).toEqual([may, may, may]);
+    }
   });
 
   it('observers and trainees cannot edit or delete; the host can, and deleting removes the media files', async () => {

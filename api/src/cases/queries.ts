@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Case, CaseDetail, CaseQuery, User } from '@loupe/protocol';
+import { CASE_EDIT_ROLES, mayAct, type Case, type CaseDetail, type CaseQuery, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, recordings, sessionMembers, users } from '../db/schema.ts';
 import { ftsQuery } from './search.ts';
@@ -89,11 +89,7 @@ export async function listCases(
     : [];
   const editable = new Set(
     rows
-      .filter((r) => {
-        if (user.role === 'admin') return true;
-        const role = roles.find((m) => m.sessionId === r.sessionId)?.role;
-        return !!role && (role === 'host' || role === 'mentor' || user.role === 'mentor');
-      })
+      .filter((r) => mayAct(user.role, roles.find((m) => m.sessionId === r.sessionId)?.role, CASE_EDIT_ROLES))
       .map((r) => r.id),
   );
   return { rows, total, capped, editable };

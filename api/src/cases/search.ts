@@ -24,7 +24,8 @@ export async function unindexCase(db: Db, id: string): Promise<void> {
  */
 export function ftsQuery(input: string): string | null {
   const words = input
-    .split(/[\s"'`*^():,;]+/u)
+    // Control characters (a NUL from `?q=%00`) are no text either: FTS5 would fail on them.
+    .split(/[\s"'`*^():,;\p{Cc}]+/u)
     .map((w) => w.trim())
     .filter(Boolean)
     .slice(0, 8);

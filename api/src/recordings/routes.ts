@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { Id, Recording, StartRecordingBody, type User } from '@loupe/protocol';
+import { Id, RECORDING_CONTROL_ROLES, Recording, StartRecordingBody, mayAct, type User } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { conflict, forbidden, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
@@ -46,7 +46,7 @@ const step = (action: 'pause' | 'resume' | 'stop') =>
 /** Theatre and host run the recording; admins may too. */
 async function controller(db: Db, sessionId: string, user: User) {
   const access = await sessionFor(db, sessionId, user);
-  if (access.role !== 'theatre' && access.role !== 'host' && user.role !== 'admin') {
+  if (!mayAct(user.role, access.role, RECORDING_CONTROL_ROLES)) {
     throw forbidden('Only theatre or the host can control recording', { type: 'session', id: sessionId });
   }
   return access;

@@ -31,6 +31,9 @@ async function membersOf(db: Db, sessionIds: string[]): Promise<Map<string, Memb
 }
 
 function toLiveSession(row: SessionRow, members: Member[], viewer: User): LiveSession {
+  const myRole = members.find((m) => m.userId === viewer.id)?.role ?? null;
+  // Colleagues see each other's names and roles; email addresses are for whoever invites.
+  const seesEmails = myRole === 'host' || viewer.role === 'admin';
   return {
     id: row.id,
     title: row.title,
@@ -40,8 +43,8 @@ function toLiveSession(row: SessionRow, members: Member[], viewer: User): LiveSe
     status: row.status,
     startedAt: iso(row.startedAt),
     endedAt: iso(row.endedAt),
-    myRole: members.find((m) => m.userId === viewer.id)?.role ?? null,
-    members,
+    myRole,
+    members: seesEmails ? members : members.map((m) => ({ ...m, email: m.userId === viewer.id ? m.email : null })),
   };
 }
 

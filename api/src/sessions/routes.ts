@@ -27,6 +27,8 @@ import { latestRecording } from '../recordings/queries.ts';
 import { isCapturing } from '../recordings/lifecycle.ts';
 
 const SessionParam = z.object({ id: Id });
+/** Overlay requests a person may make: a few at once (a page and its reconnects), a dozen a minute. */
+const OVERLAY_REQUESTS = { perMinute: 12, burst: 4 };
 const TokenQuery = z.object({ display: z.enum(['true', 'false']).optional() });
 const MemberParam = z.object({ id: Id, userId: Id });
 const tags = ['sessions'];
@@ -99,7 +101,7 @@ const resync = createRoute({
   tags,
   summary: 'Ask the overlay holders in the live room to send me the whole current overlay',
   request: { params: SessionParam, ...jsonBody(OverlayRequestBody) },
-  responses: { 202: { description: 'Asked' }, ...errors },
+  responses: { 202: { description: 'Asked' }, ...errors, 429: rateLimited },
 });
 
 const token = createRoute({
@@ -120,6 +122,9 @@ function logRoomFailure(action: string, room: string, err: unknown) {
 export function sessionRoutes(deps: AppDeps) {
   const { db, config, rooms } = deps;
   const limitTokens = perUserLimit(config.rateLimits.tokens, 'token requests');
+  // A page asks for the overlay when it joins and after each reconnect; each ask makes every
+  // holder upload a whole snapshot, so a page asking in a loop would load them all.
+  const limitOverlayRequests = perUserLimit(OVERLAY_REQUESTS, 'overlay requests');
   return router()
     .openapi(list, async (c) => c.json({ sessions: await listSessionsFor(db, requireUser(c)) }, 200))
     .openapi(create, async (c) => {
@@ -246,6 +251,7 @@ export function sessionRoutes(deps: AppDeps) {
     })
     .openapi(resync, async (c) => {
       const user = requireUser(c);
+      limitOverlayRequests(user);
       const access = await sessionFor(db, c.req.valid('param').id, user);
       if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
       assertNotEnded(access);

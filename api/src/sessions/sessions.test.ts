@@ -112,6 +112,22 @@ describe('invitations and lifecycle', () => {
     expect(res.status).toBe(403);
   });
 
+  it('members see each other’s names and roles; only hosts and admins see email addresses', async () => {
+    const session = await schedule();
+    const trainee = await api.account('trainee');
+    const mentor = await api.account('mentor');
+    for (const [person, role] of [[trainee, 'observer'], [mentor, 'mentor']] as const) {
+      await api.app.request(`/sessions/${session.id}/members`, postJson({ email: person.user.email, role }, host.cookie));
+    }
+    const emails = async (who: { cookie: string }) =>
+      Object.fromEntries((await json(await api.app.request(`/sessions/${session.id}`, withCookie(who.cookie)))).members.map((m: { name: string; email: string | null }) => [m.name, m.email]));
+    const asTrainee = await emails(trainee);
+    expect(asTrainee[mentor.user.name]).toBeNull();
+    expect(asTrainee[trainee.user.name]).toBe(trainee.user.email);
+    expect((await emails(host))[mentor.user.name]).toBe(mentor.user.email);
+    expect((await emails(await api.account('admin')))[trainee.user.name]).toBe(trainee.user.email);
+  });
+
   it('someone not invited cannot see the session; an admin can', async () => {
     const session = await schedule();
     const outsider = await api.account('mentor');
@@ -185,5 +201,20 @@ describe('invitations and lifecycle', () => {
     expect((await ask(people.theatre!, display)).status).toBe(202);
     expect(new Set(api.roomCalls[1]!.holders)).toEqual(new Set([people.theatre!.user.id, people.mentor!.user.id]));
     expect(api.roomCalls).toHaveLength(2);
+  });
+
+  it('an observer asking for the overlay in a loop is told to wait, and the holders are not asked again', async () => {
+    const session = await schedule();
+    const observer = await api.account('trainee');
+    const mentor = await api.account('mentor');
+    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: observer.user.email, role: 'observer' }, host.cookie));
+    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: mentor.user.email, role: 'mentor' }, host.cookie));
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      statuses.push((await api.app.request(`/sessions/${session.id}/overlay-request`, postJson({ identity: observer.user.id }, observer.cookie))).status);
+    }
+    expect(statuses.filter((s) => s === 202)).toHaveLength(4);
+    expect(statuses.slice(4).every((s) => s === 429)).toBe(true);
+    expect(api.roomCalls.filter((c) => c.action === 'overlay')).toHaveLength(4);
   });
 });

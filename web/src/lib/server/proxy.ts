@@ -1,4 +1,5 @@
 import type { RequestEvent } from '@sveltejs/kit';
+import { fromOwnOrigin } from '@loupe/protocol';
 import { API_URL } from './env.ts';
 
 export const API_PREFIX = '/api';
@@ -7,26 +8,34 @@ export const API_PREFIX = '/api';
 const DROPPED_REQUEST_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length'];
 const DROPPED_RESPONSE_HEADERS = ['content-encoding', 'content-length', 'transfer-encoding', 'connection'];
 
+/** The api's own limit on a request body (its bodyLimit): refused here before it is sent on. */
+const MAX_BODY_BYTES = 1024 * 1024;
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+/** The recorder's routes and LiveKit's webhooks are for the services on the api's own address, not for browsers. */
+const NOT_PROXIED = /^\/(internal|webhooks)(\/|$)/;
+
+const refuse = (status: number, code: string, message: string) => Response.json({ error: { code, message } }, { status });
+
 /**
  * Forwards /api/* to the api so the browser talks to one origin: the session cookie stays
- * first-party and SameSite, and no CORS is ever needed.
+ * first-party and SameSite, and no CORS is ever needed. What changes something must come from
+ * this origin (the api checks it too), and a body is at most the api's limit.
  */
 export async function proxyToApi(event: RequestEvent): Promise<Response> {
-  const target = `${API_URL}${event.url.pathname.slice(API_PREFIX.length) || '/'}${event.url.search}`;
+  const path = event.url.pathname.slice(API_PREFIX.length) || '/';
+  if (NOT_PROXIED.test(path)) return refuse(404, 'not_found', 'No such endpoint');
+  const unsafe = !SAFE_METHODS.includes(event.request.method);
+  if (unsafe && !fromOwnOrigin(event.request.headers, event.url.origin)) return refuse(403, 'forbidden', 'Request from another site refused');
+  const target = `${API_URL}${path}${event.url.search}`;
   const headers = new Headers(event.request.headers);
   for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
   headers.set('x-forwarded-for', event.getClientAddress());
   const hasBody = !['GET', 'HEAD'].includes(event.request.method);
+  const body = hasBody ? await boundedBody(event.request) : undefined;
+  if (body === null) return refuse(413, 'invalid_request', 'Request body too large');
   let upstream: Response;
   try {
-    upstream = await fetch(target, {
-      method: event.request.method,
-      headers,
-      body: hasBody ? event.request.body : undefined,
-      redirect: 'manual',
-      // Node's fetch needs this to stream a request body.
-      ...(hasBody ? { duplex: 'half' } : {}),
-    } as RequestInit);
+    upstream = await fetch(target, { method: event.request.method, headers, body, redirect: 'manual' });
   } catch {
     return Response.json(
       { error: { code: 'internal', message: 'The Loupe api is not reachable' } },
@@ -36,4 +45,30 @@ export async function proxyToApi(event: RequestEvent): Promise<Response> {
   const responseHeaders = new Headers(upstream.headers);
   for (const name of DROPPED_RESPONSE_HEADERS) responseHeaders.delete(name);
   return new Response(upstream.body, { status: upstream.status, headers: responseHeaders });
+}
+
+/** The request's body, or null past MAX_BODY_BYTES: read no further than that, whatever it claims. */
+async function boundedBody(request: Request): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return null;
+  const reader = request.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
 }
