@@ -9,6 +9,7 @@ import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
 import { startRetentionSweeper } from './cases/retention.ts';
 import { startJoinCatchUp } from './livekit/catch-up.ts';
 import { startAuditAnchoring } from './audit/anchor.ts';
+import { flushRepeats } from './audit/repeats.ts';
 
 let config: ApiConfig;
 try {
@@ -38,6 +39,7 @@ function shutdown() {
   stopRetention();
   const catchUpStopped = stopCatchUp();
   server.close(async () => {
+    await flushRepeats(db);
     await stopAnchoring();
     await catchUpStopped;
     client.close();

@@ -9,6 +9,7 @@ import type { AuditEntry } from '@loupe/protocol';
 import { TEST_KEYS, createTestApi, json, postJson, sessionCookie, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
 import { openDb } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
+import { flushRepeats } from './repeats.ts';
 import { recordAudit } from './audit.ts';
 import { verifyAuditChain } from './verify.ts';
 
@@ -131,6 +132,17 @@ describe('what the audit log records', () => {
     const fresh = await json(await api.app.request('/sessions', postJson({ title: 'New', procedure: 'P', specialty: 'S', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)));
     expect((await api.app.request(`/sessions/${fresh.id}/recording`, withCookie(host.cookie))).status).toBe(404);
     expect(await audit(`action=access.denied&actor=${host.user.id}`)).toEqual([]);
+  });
+
+  it('a refusal repeated in a loop is one entry and then a count, not a flood, and nothing is lost', async () => {
+    const { caseId } = await recordedSession();
+    const stranger = await api.account('trainee', 'Prober');
+    for (let i = 0; i < 50; i++) expect((await api.app.request(`/cases/${caseId}`, withCookie(stranger.cookie))).status).toBe(404);
+    expect(await audit(`action=access.denied&actor=${stranger.user.id}`)).toHaveLength(1);
+    await flushRepeats(api.db);
+    const [summary, first] = await audit(`action=access.denied&actor=${stranger.user.id}`);
+    expect(first!.detail).not.toHaveProperty('repeated');
+    expect(summary!.detail).toMatchObject({ status: 404, repeated: 49, from: expect.any(String), to: expect.any(String) });
   });
 
   it('one entry per playback of a case video, not one per range request', async () => {

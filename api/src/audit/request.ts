@@ -4,7 +4,7 @@ import type { User } from '@loupe/protocol';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AccessRefused } from '../http/errors.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { recordAudit } from './audit.ts';
+import { recordRepeatable } from './repeats.ts';
 
 /**
  * Who acted and from where, for an entry made while handling a request: the signed-in user
@@ -28,7 +28,8 @@ export function auditTrail({ db, config }: AppDeps) {
     const err = c.error;
     if (!(err instanceof AccessRefused)) return;
     const { type, id } = err.resource;
-    await recordAudit(db, {
+    // A refusal repeated in a loop is one entry and a count, not a flood (repeats.ts).
+    await recordRepeatable(db, {
       ...requestActor(c),
       action: 'access.denied',
       targetType: type,

@@ -14,6 +14,7 @@ import { consentRecord, listCases, toCase } from './queries.ts';
 import { indexCase } from './search.ts';
 import { removeCase } from './lifecycle.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { recordRepeatable } from '../audit/repeats.ts';
 import { requestActor } from '../audit/request.ts';
 
 const CaseParam = z.object({ id: Id });
@@ -124,7 +125,7 @@ export function caseRoutes({ db, config }: AppDeps) {
       // but only its first request starts at byte 0. Posters and the drawings come with a view.
       if (file === 'case.mp4' && (!range || /^bytes=0-/.test(range.trim()))) {
         const detail = { file, range: range ?? null };
-        await recordAudit(db, { ...requestActor(c), action: 'case.media', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
+        await recordRepeatable(db, { ...requestActor(c), action: 'case.media', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
       }
       return serveFile(join(recordingDir(config.mediaDir, row.recordingId), file), file, range);
     });
