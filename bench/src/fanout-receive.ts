@@ -60,7 +60,7 @@ export function receive(room: Room): Arrivals {
     // No participant: sent before the mentor was announced here (the clock starts after that).
     if (!from) return drops.add('not_allowed');
     if (!limit.allow(from.identity)) return drops.add('rate_limited');
-    const got = parseOpPacket(payload, { identity: from.identity, role: roleOf(from.attributes) });
+    const got = parseOpPacket(payload, { identity: from.identity, role: roleOf(from.attributes) }, Date.now());
     if (!got.ok) return drops.add(got.reason);
     overlay.apply(got.op);
     seen.receivePath.push(now() - arrived);

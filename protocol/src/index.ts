@@ -89,7 +89,7 @@ export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, Fre
 export { contentRect, toNormalised, toPixels } from './frame.ts';
 export type { Rect } from './frame.ts';
 
-export { DROP_REASONS, parseOpPacket, roleOf, SenderRateLimit, DropCounter } from './receive.ts';
+export { DROP_REASONS, MAX_OP_CLOCK_SKEW_MS, parseOpPacket, roleOf, SenderRateLimit, DropCounter } from './receive.ts';
 
 export { fromOwnOrigin } from './request-origin.ts';
 export type { DropReason, Sender, Received } from './receive.ts';

@@ -4,6 +4,7 @@ import { DropCounter, parseOpPacket, SenderRateLimit } from './receive.ts';
 
 const encode = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const mentor = { identity: 'u-mentor', role: 'mentor' };
+const NOW = 1_795_000_000_500;
 const op = {
   v: 1,
   id: 'x1',
@@ -21,7 +22,7 @@ const op = {
 
 describe('receiving an annotation packet', () => {
   it('accepts a well-formed op from a mentor', () => {
-    expect(parseOpPacket(encode(op), mentor)).toEqual({ ok: true, op });
+    expect(parseOpPacket(encode(op), mentor, NOW)).toEqual({ ok: true, op });
   });
 
   it.each([
@@ -38,12 +39,12 @@ describe('receiving an annotation packet', () => {
     ['a bad id', { ...op, id: '../../etc' }, 'invalid'],
   ])('drops %s', (_what, packet, reason) => {
     const bytes = packet instanceof Uint8Array ? packet : encode(packet);
-    expect(parseOpPacket(bytes, mentor)).toEqual({ ok: false, reason });
+    expect(parseOpPacket(bytes, mentor, NOW)).toEqual({ ok: false, reason });
   });
 
   it.each([15 * 1024, 16 * 1024, 64 * 1024, 1024 * 1024])('drops a %i-byte packet unread', (size) => {
     const bytes = new Uint8Array(size).fill(0x20);
-    expect(parseOpPacket(bytes, mentor)).toEqual({ ok: false, reason: 'oversized' });
+    expect(parseOpPacket(bytes, mentor, NOW)).toEqual({ ok: false, reason: 'oversized' });
   });
 
   it('keeps a packet of the largest legal stroke chunk under the size limit', () => {
@@ -51,24 +52,24 @@ describe('receiving an annotation packet', () => {
     const chunk = { ...op, kind: 'stroke.points', from: 1, points, shape: undefined, to: undefined, style: undefined };
     const bytes = encode(chunk);
     expect(bytes.byteLength).toBeLessThan(MAX_OP_BYTES);
-    expect(parseOpPacket(bytes, mentor).ok).toBe(true);
+    expect(parseOpPacket(bytes, mentor, NOW).ok).toBe(true);
   });
 
   it('obeys only senders whose server-granted role may draw, judged on the stamped identity', () => {
-    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: 'observer' })).toEqual({ ok: false, reason: 'not_allowed' });
-    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: 'theatre' })).toEqual({ ok: false, reason: 'not_allowed' });
-    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: undefined })).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: 'observer' }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: 'theatre' }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(parseOpPacket(encode(op), { identity: 'u-mentor', role: undefined }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
     // A theatre PC claiming to be the mentor in the payload is still the theatre.
-    expect(parseOpPacket(encode(op), { identity: 'u-theatre', role: 'mentor' })).toEqual({ ok: false, reason: 'not_author' });
+    expect(parseOpPacket(encode(op), { identity: 'u-theatre', role: 'mentor' }, NOW)).toEqual({ ok: false, reason: 'not_author' });
   });
 
   it('takes bookmarks from theatre, mentors and the host, but not from observers', () => {
-    const bookmark = { v: 1, id: 'b1', author: 'u-theatre', seq: 1, t: 1, frame: null, kind: 'bookmark', title: 'Critical view of safety' };
-    expect(parseOpPacket(encode(bookmark), { identity: 'u-theatre', role: 'theatre' }).ok).toBe(true);
-    expect(parseOpPacket(encode({ ...bookmark, author: 'u-host' }), { identity: 'u-host', role: 'host' }).ok).toBe(true);
-    expect(parseOpPacket(encode({ ...bookmark, author: 'u-obs' }), { identity: 'u-obs', role: 'observer' })).toEqual({ ok: false, reason: 'not_allowed' });
+    const bookmark = { v: 1, id: 'b1', author: 'u-theatre', seq: 1, t: NOW, frame: null, kind: 'bookmark', title: 'Critical view of safety' };
+    expect(parseOpPacket(encode(bookmark), { identity: 'u-theatre', role: 'theatre' }, NOW).ok).toBe(true);
+    expect(parseOpPacket(encode({ ...bookmark, author: 'u-host' }), { identity: 'u-host', role: 'host' }, NOW).ok).toBe(true);
+    expect(parseOpPacket(encode({ ...bookmark, author: 'u-obs' }), { identity: 'u-obs', role: 'observer' }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
     // Theatre still cannot draw.
-    expect(parseOpPacket(encode({ ...op, author: 'u-theatre' }), { identity: 'u-theatre', role: 'theatre' })).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(parseOpPacket(encode({ ...op, author: 'u-theatre' }), { identity: 'u-theatre', role: 'theatre' }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
   });
 
   it('limits each sender’s rate, and counts what it drops', () => {
@@ -83,5 +84,14 @@ describe('receiving an annotation packet', () => {
     expect(drops.counts.rate_limited).toBe(990);
     expect(limit.allow('someone-else', 0)).toBe(true);
     expect(limit.allow('flooder', 1000)).toBe(true);
+  });
+});
+
+describe('an op’s time', () => {
+  it('is refused when far from the receiver’s session clock: a clear dated ahead would hide every later drawing', () => {
+    const clear = { v: 1, id: 'c1', author: 'u-mentor', seq: 4, t: 1e14, frame: null, kind: 'clear' };
+    expect(parseOpPacket(encode(clear), mentor, NOW)).toEqual({ ok: false, reason: 'out_of_time' });
+    expect(parseOpPacket(encode({ ...clear, t: NOW - 61_000 }), mentor, NOW)).toEqual({ ok: false, reason: 'out_of_time' });
+    expect(parseOpPacket(encode({ ...clear, t: NOW + 30_000 }), mentor, NOW).ok).toBe(true);
   });
 });

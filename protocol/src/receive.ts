@@ -14,11 +14,20 @@ export const DROP_REASONS = [
   'not_author',
   'not_allowed',
   'rate_limited',
+  'out_of_time',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** The sender as livekit-server stamped it; `role` comes from server-set participant attributes. */
 export type Sender = { identity: string; role: string | undefined };
+
+/**
+ * How far an op's time may be from the receiver's session clock. Ops are sent as they are made:
+ * a minute covers a late delivery and a clock the api calibrated roughly. Past it, an op would
+ * rule over everything after it (a `clear` dated years ahead hides every later drawing, a
+ * `freeze` can never be lifted), live and in the case.
+ */
+export const MAX_OP_CLOCK_SKEW_MS = 60_000;
 
 export type Received = { ok: true; op: AnnotationOp } | { ok: false; reason: DropReason };
 
@@ -29,7 +38,8 @@ export function roleOf(attributes: Record<string, string> | undefined): SessionR
   return (SESSION_ROLES as readonly string[]).includes(role ?? '') ? (role as SessionRole) : undefined;
 }
 
-export function parseOpPacket(payload: Uint8Array, sender: Sender): Received {
+/** Checks a packet as every receiver does; `now` is the receiver's session clock (epoch ms). */
+export function parseOpPacket(payload: Uint8Array, sender: Sender, now: number): Received {
   if (payload.byteLength > MAX_OP_BYTES) return { ok: false, reason: 'oversized' };
   let json: unknown;
   try {
@@ -46,6 +56,7 @@ export function parseOpPacket(payload: Uint8Array, sender: Sender): Received {
   if (!role || !(SESSION_ROLES as readonly string[]).includes(role)) return { ok: false, reason: 'not_allowed' };
   const allowed = parsed.data.kind === 'bookmark' ? BOOKMARK_ROLES.includes(role as SessionRole) : canDraw(role as SessionRole);
   if (!allowed) return { ok: false, reason: 'not_allowed' };
+  if (Math.abs(parsed.data.t - now) > MAX_OP_CLOCK_SKEW_MS) return { ok: false, reason: 'out_of_time' };
   return { ok: true, op: parsed.data };
 }
 

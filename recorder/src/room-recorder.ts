@@ -424,7 +424,7 @@ export class RoomRecorder {
       return;
     }
     if (!this.limit.allow(participant.identity)) return this.drops.add('rate_limited');
-    const received = parseOpPacket(payload, { identity: participant.identity, role: roleOf(participant.attributes) });
+    const received = parseOpPacket(payload, { identity: participant.identity, role: roleOf(participant.attributes) }, Date.now());
     if (received.ok) this.record({ type: 'op', from: participant.identity, op: received.op }, this.pictureMs);
     else this.drops.add(received.reason);
   }

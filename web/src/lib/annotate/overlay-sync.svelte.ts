@@ -55,6 +55,8 @@ export class OverlaySync implements OverlaySource {
   lasers = $state<Record<string, LaserTrail>>({});
 
   private readonly room: Room;
+  /** The session clock (the api's time, calibrated at joining), that ops' times are checked against. */
+  private readonly now: () => number;
   private readonly limit = new SenderRateLimit();
   /** When each fade-mode annotation disappears here (local clock). */
   private readonly fadeAt = new Map<string, number>();
@@ -62,8 +64,9 @@ export class OverlaySync implements OverlaySource {
   private readonly disposers: (() => void)[] = [];
   private readonly waiting = new Map<string, { payload: Uint8Array; topic: string; at: number }[]>();
 
-  constructor(room: Room) {
+  constructor(room: Room, now: () => number) {
     this.room = room;
+    this.now = now;
     const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string, _e?: unknown, identity?: string) =>
       this.onData(payload, from, topic, identity);
     const onJoin = (p: RemoteParticipant) => this.releaseWaiting(p);
@@ -201,7 +204,7 @@ export class OverlaySync implements OverlaySource {
       return;
     }
     if (!this.limit.allow(from.identity)) return this.drop('rate_limited');
-    const received = parseOpPacket(payload, { identity: from.identity, role: roleOf(from.attributes) });
+    const received = parseOpPacket(payload, { identity: from.identity, role: roleOf(from.attributes) }, this.now());
     if (!received.ok) return this.drop(received.reason);
     this.applyOp(received.op);
     this.acknowledge(received.op);

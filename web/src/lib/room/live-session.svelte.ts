@@ -29,7 +29,7 @@ export class LiveSession {
     this.room = new LiveRoom(sessionId, audioSink);
     this.onRejoined = onRejoined;
     // Registered before connecting, so a snapshot sent the moment we join is not missed.
-    this.sync = new OverlaySync(this.room.room);
+    this.sync = new OverlaySync(this.room.room, () => this.room.clock.now());
     this.room.room
       .on(RoomEvent.Reconnected, () => this.catchUp(true))
       // livekit-client gave up reconnecting (the server was gone past its retries, or refused
