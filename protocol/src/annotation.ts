@@ -130,9 +130,9 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
     style: Style,
     fade: z.boolean(),
   }),
-  /** Removes one annotation (eraser, undo). */
+  /** Removes one annotation (eraser, undo), or takes back a clear when aimed at the clear op (undo of Clear all). */
   z.object({ ...header, kind: z.literal('erase'), target: Target }),
-  /** Brings an erased annotation back (redo). */
+  /** Brings an erased annotation back (undo of the eraser, redo), or puts a taken-back clear in force again. */
   z.object({ ...header, kind: z.literal('restore'), target: Target }),
   /** Removes every annotation created before this op's time. */
   z.object({ ...header, kind: z.literal('clear') }),

@@ -10,6 +10,7 @@ function session(actions: Action[]): AnnotationOp[] {
   const ops: AnnotationOp[] = [];
   const seq: Record<string, number> = { A: 0, B: 0 };
   const made: { author: string; id: string }[] = [];
+  const clears: { author: string; id: string }[] = [];
   let t = 1_000;
   const h = (author: string, id: string) => ({ v: ANNOTATION_VERSION, id, author, seq: seq[author]!++, t: t++, frame: null });
   actions.forEach((action, n) => {
@@ -42,7 +43,15 @@ function session(actions: Action[]): AnnotationOp[] {
       }
       case 'clear':
         ops.push({ ...h(author, id), kind: 'clear' });
+        clears.push({ author, id });
         break;
+      // Undo and redo of a clear: an erase or a restore aimed at the clear op itself.
+      case 'unclear':
+      case 'reclear': {
+        const target = clears[action.pick % Math.max(clears.length, 1)];
+        if (target) ops.push({ ...h(author, id), kind: action.kind === 'unclear' ? 'erase' : 'restore', target });
+        break;
+      }
       case 'freeze':
         ops.push({ ...h(author, id), kind: 'freeze', frozen: action.pick % 2 === 0 });
         break;
@@ -51,12 +60,17 @@ function session(actions: Action[]): AnnotationOp[] {
   return ops;
 }
 
-type Action = { by: 'A' | 'B'; kind: 'stroke' | 'arrow' | 'text' | 'erase' | 'restore' | 'clear' | 'freeze'; points: Point[]; pick: number };
+type Action = {
+  by: 'A' | 'B';
+  kind: 'stroke' | 'arrow' | 'text' | 'erase' | 'restore' | 'clear' | 'unclear' | 'reclear' | 'freeze';
+  points: Point[];
+  pick: number;
+};
 
 const point = fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 })).map(([x, y]) => [x / 10_000, y / 10_000] as Point);
 const action: fc.Arbitrary<Action> = fc.record({
   by: fc.constantFrom('A' as const, 'B' as const),
-  kind: fc.constantFrom('stroke', 'stroke', 'arrow', 'text', 'erase', 'restore', 'clear', 'freeze') as fc.Arbitrary<Action['kind']>,
+  kind: fc.constantFrom('stroke', 'stroke', 'arrow', 'text', 'erase', 'restore', 'clear', 'unclear', 'reclear', 'freeze') as fc.Arbitrary<Action['kind']>,
   points: fc.array(point, { minLength: 2, maxLength: 40 }),
   pick: fc.nat(),
 });
@@ -121,6 +135,20 @@ describe('overlay state', () => {
     );
   });
 
+  it('a late joiner kept in step by the ops that follow its snapshot sees what everyone sees, undone clears included (property)', () => {
+    fc.assert(
+      fc.property(fc.array(action, { minLength: 2, maxLength: 30 }), fc.nat(), (actions, cut) => {
+        const ops = session(actions);
+        const at = cut % ops.length;
+        const joiner = new OverlayState();
+        joiner.merge(applyAll(ops.slice(0, at)).snapshot());
+        for (const op of ops.slice(at)) joiner.apply(op);
+        expect(picture(joiner)).toEqual(picture(applyAll(ops)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('splits long strokes in the snapshot into ops of at most MAX_POINTS_PER_OP points', () => {
     const pts: Point[] = Array.from({ length: 1000 }, (_, i) => [i / 1000, 0.5]);
     const ops = session([{ by: 'A', kind: 'stroke', points: pts, pick: 0 }]);
@@ -139,6 +167,51 @@ describe('overlay state', () => {
     state.apply({ ...h('late', 7), kind: 'text', at: [0.5, 0.5], text: 'late', style, fade: false });
     state.apply({ ...h('after', 12), kind: 'text', at: [0.5, 0.5], text: 'after', style, fade: false });
     expect(state.visible().map((a) => a.id)).toEqual(['after']);
+  });
+
+  it('an erase aimed at a clear takes it back, late ops from before it included; a restore puts it back', () => {
+    const state = new OverlayState();
+    const h = (id: string, t: number) => ({ v: ANNOTATION_VERSION, id, author: 'm', seq: t, t, frame: null });
+    state.apply({ ...h('x', 5), kind: 'shape', shape: 'ellipse', from: [0.1, 0.1], to: [0.2, 0.2], style, fade: false });
+    state.apply({ ...h('gone', 6), kind: 'shape', shape: 'arrow', from: [0.1, 0.1], to: [0.2, 0.2], style, fade: false });
+    state.apply({ ...h('e1', 7), kind: 'erase', target: { author: 'm', id: 'gone' } });
+    state.apply({ ...h('c', 10), kind: 'clear' });
+    state.apply({ ...h('late', 8), kind: 'text', at: [0.5, 0.5], text: 'late', style, fade: false });
+    expect(state.visible()).toEqual([]);
+    state.apply({ ...h('undo', 11), kind: 'erase', target: { author: 'm', id: 'c' } });
+    // What the clear hid comes back; what had been erased before it stays erased.
+    expect(state.visible().map((a) => a.id)).toEqual(['x', 'late']);
+    expect(state.isClearInForce({ author: 'm', id: 'c' })).toBe(false);
+    state.apply({ ...h('redo', 12), kind: 'restore', target: { author: 'm', id: 'c' } });
+    expect(state.visible()).toEqual([]);
+    expect(state.clearedAt).toBe(10);
+  });
+
+  it('a clear taken back leaves an earlier clear in force', () => {
+    const state = new OverlayState();
+    const h = (id: string, t: number) => ({ v: ANNOTATION_VERSION, id, author: 'm', seq: t, t, frame: null });
+    state.apply({ ...h('old', 1), kind: 'text', at: [0.5, 0.5], text: 'old', style, fade: false });
+    state.apply({ ...h('c1', 2), kind: 'clear' });
+    state.apply({ ...h('mid', 3), kind: 'text', at: [0.5, 0.5], text: 'mid', style, fade: false });
+    // The undo arrives before the clear it takes back: order does not matter.
+    state.apply({ ...h('undo', 5), kind: 'erase', target: { author: 'm', id: 'c2' } });
+    state.apply({ ...h('c2', 4), kind: 'clear' });
+    expect(state.visible().map((a) => a.id)).toEqual(['mid']);
+    expect(state.clearedAt).toBe(2);
+  });
+
+  it('a snapshot without hidden annotations is smaller and shows the same picture', () => {
+    const ops = session([
+      { by: 'A', kind: 'arrow', points: [[0.1, 0.1], [0.2, 0.2]], pick: 0 },
+      { by: 'A', kind: 'clear', points: [], pick: 0 },
+      { by: 'B', kind: 'text', points: [[0.3, 0.3]], pick: 0 },
+    ]);
+    const holder = applyAll(ops);
+    const small = holder.snapshot(undefined, { withHidden: false });
+    expect(small.ops.length).toBeLessThan(holder.snapshot().ops.length);
+    const joiner = new OverlayState();
+    joiner.merge(small);
+    expect(picture(joiner)).toEqual(picture(holder));
   });
 
   it('one author cannot add points to another author’s stroke', () => {

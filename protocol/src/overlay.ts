@@ -7,6 +7,9 @@
  *   strokes; erase/restore may target anyone's annotation (last writer wins by time).
  * - Stroke points carry their index, so chunks land in place whatever their order.
  * - `clear` hides everything created up to its time; a late op from before a clear stays hidden.
+ *   An erase aimed at the clear op itself (its author and id) takes the clear back (undo of
+ *   "Clear all") and a restore puts it back (redo): last writer wins, as for an annotation.
+ *   Receivers from before this rule keep such a clear in force; nothing else changes for them.
  */
 import { ANNOTATION_VERSION, MAX_POINTS_PER_OP, MAX_STROKE_POINTS } from './annotation.ts';
 import type { AnnotationOp, FrameRef, OverlaySnapshot, Point, Style, Target } from './annotation.ts';
@@ -53,7 +56,7 @@ export class OverlayState {
   /** Last erase/restore per annotation key, kept apart so it may arrive before the annotation. */
   private readonly erasures = new Map<string, { erased: boolean; stamp: Stamp }>();
   private clearOps = new Map<string, AnnotationOp & { kind: 'clear' }>();
-  clearedAt = 0;
+  private cleared = 0;
   freeze: FreezeState | null = null;
   /** Bumped on every change, for renderers that redraw on change. */
   version = 0;
@@ -102,15 +105,14 @@ export class OverlayState {
         const key = annotationKey(op.target);
         if (!later(stamp, this.erasures.get(key)?.stamp)) return false;
         this.erasures.set(key, { erased: op.kind === 'erase', stamp });
+        if (this.clearOps.has(key)) this.updateCleared();
         return true;
       }
       case 'clear': {
         const key = annotationKey(op);
         if (this.clearOps.has(key)) return false;
         this.clearOps.set(key, op);
-        if (op.t <= this.clearedAt) return false;
-        this.clearedAt = op.t;
-        return true;
+        return this.updateCleared();
       }
       case 'freeze': {
         if (this.freeze && !later(stamp, this.freeze.stamp)) return false;
@@ -166,6 +168,25 @@ export class OverlayState {
     return this.erasures.get(key)?.erased ?? false;
   }
 
+  /** Everything created up to this time is hidden: the time of the latest clear not taken back. */
+  get clearedAt(): number {
+    return this.cleared;
+  }
+
+  /** Whether the clear op `target` (a clear's author and id) hides anything now. */
+  isClearInForce(target: Target): boolean {
+    const key = annotationKey(target);
+    return this.clearOps.has(key) && !this.isErased(key);
+  }
+
+  private updateCleared(): boolean {
+    let at = 0;
+    for (const [key, op] of this.clearOps) if (op.t > at && !this.isErased(key)) at = op.t;
+    const changed = at !== this.cleared;
+    this.cleared = at;
+    return changed;
+  }
+
   /** Annotations on the picture now, oldest first. */
   visible(): Annotation[] {
     return [...this.annotations.values()]
@@ -174,10 +195,12 @@ export class OverlayState {
   }
 
   /**
-   * Ops that rebuild this state from nothing, for a participant who joins late.
+   * Ops that rebuild this state from nothing, for a participant who joins late. Annotations
+   * hidden by an erase or a clear are in it too, since an undo may bring them back;
+   * `withHidden: false` leaves them out (a smaller snapshot, which such an undo cannot restore).
    * `keep` lets the caller leave out annotations that have already faded away.
    */
-  snapshot(keep: (a: Annotation) => boolean = () => true): OverlaySnapshot {
+  snapshot(keep: (a: Annotation) => boolean = () => true, { withHidden = true } = {}): OverlaySnapshot {
     const ops: AnnotationOp[] = [];
     const h = (a: { author: string; id: string; t: number; seq: number; frame: FrameRef | null }) => ({
       v: ANNOTATION_VERSION,
@@ -188,7 +211,7 @@ export class OverlayState {
       frame: a.frame,
     });
     for (const a of this.annotations.values()) {
-      if (a.t <= this.clearedAt || !keep(a)) continue;
+      if (!keep(a) || (!withHidden && (a.t <= this.clearedAt || this.isErased(a.key)))) continue;
       if (a.kind === 'stroke') {
         if (!a.began) continue;
         const runs = contiguousRuns(a.points);
@@ -216,8 +239,7 @@ export class OverlayState {
         target,
       });
     }
-    const lastClear = [...this.clearOps.values()].find((c) => c.t === this.clearedAt);
-    if (lastClear) ops.push(lastClear);
+    ops.push(...this.clearOps.values());
     if (this.freeze) {
       const { id, by, frozen, stamp, frame } = this.freeze;
       ops.push({ v: ANNOTATION_VERSION, id, author: by, seq: stamp.seq, t: stamp.t, frame, kind: 'freeze', frozen });

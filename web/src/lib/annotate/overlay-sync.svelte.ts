@@ -139,10 +139,14 @@ export class OverlaySync implements OverlaySource {
 
   /** Sends the whole overlay (and the current still) to one participant, or to everyone. */
   async sendSnapshot(to?: string): Promise<void> {
-    const snapshot = this.state.snapshot((a) => (this.fadeAt.get(a.key) ?? Infinity) > performance.now());
+    const shown = (a: Annotation) => (this.fadeAt.get(a.key) ?? Infinity) > performance.now();
+    let text = JSON.stringify(this.state.snapshot(shown));
+    // What was erased or cleared rides along for an undo to bring back; past the limit, a long
+    // session's picture gets through without it.
+    if (text.length > MAX_SNAPSHOT_BYTES) text = JSON.stringify(this.state.snapshot(shown, { withHidden: false }));
     const local = this.room.localParticipant;
     const destinationIdentities = to ? [to] : undefined;
-    await local.sendText(JSON.stringify(snapshot), { topic: TOPICS.snapshot, destinationIdentities });
+    await local.sendText(text, { topic: TOPICS.snapshot, destinationIdentities });
     const freeze = this.state.freeze;
     const still = freeze?.frozen ? this.stillBlobs.get(freeze.id) : undefined;
     if (freeze && still) {
