@@ -1,10 +1,9 @@
 /**
  * The mentor's drawing tools: turns pointer input on the picture into ops, keeps the undo
- * history of the mentor's own annotations, and runs freeze-frame.
+ * history of the mentor's own actions (drawing, erasing, clearing), and runs freeze-frame.
  */
 import {
   ANNOTATION_COLORS,
-  annotationKey,
   isOnPicture,
   toPixels,
   TOPICS,
@@ -12,12 +11,11 @@ import {
   type AnnotationWidth,
   type Point,
   type Rect,
-  type Target,
 } from '@loupe/protocol';
 import type { Room } from 'livekit-client';
 import type { Preview } from './AnnotationCanvas.svelte';
 import { hitTest } from './hit-test.ts';
-import { OwnHistory } from './history.ts';
+import { isMoot, OwnHistory, type HistoryStep, type OwnAction } from './history.ts';
 import { newAnnotationId, type OpSender } from './op-sender.ts';
 import type { OverlaySync } from './overlay-sync.svelte.ts';
 
@@ -56,8 +54,8 @@ export class MentorDrawing {
     return { color: this.color, width: this.width };
   }
 
-  private remember(id: string) {
-    this.history.added({ author: this.author, id });
+  private remember(action: OwnAction) {
+    this.history.record(action);
     this.refreshHistory();
   }
 
@@ -74,7 +72,7 @@ export class MentorDrawing {
       case 'pen':
         if (phase === 'down') {
           this.drawing = true;
-          this.remember(this.sender.beginStroke(last, this.style, this.fade));
+          this.remember({ kind: 'added', target: { author: this.author, id: this.sender.beginStroke(last, this.style, this.fade) } });
         } else if (this.drawing) {
           this.sender.addPoints(points);
           if (phase === 'up') {
@@ -95,7 +93,7 @@ export class MentorDrawing {
           if (Math.hypot(last[0] - from[0], last[1] - from[1]) < 0.005) return;
           const id = newAnnotationId();
           this.sender.send({ kind: 'shape', id, shape: this.tool, from, to: last, style: this.style, fade: this.fade });
-          this.remember(id);
+          this.remember({ kind: 'added', target: { author: this.author, id } });
         }
         break;
       case 'text':
@@ -112,7 +110,10 @@ export class MentorDrawing {
           const freeze = this.sync.state.freeze;
           const onScreen = this.sync.visible().filter((a) => isOnPicture(a, freeze?.frozen ? freeze.id : null));
           const hit = hitTest(onScreen, toPixels(last, rect), rect);
-          if (hit) this.sender.erase({ author: hit.author, id: hit.id });
+          if (!hit) break;
+          const target = { author: hit.author, id: hit.id };
+          this.sender.erase(target);
+          this.remember({ kind: 'erased', target });
         }
         break;
     }
@@ -125,27 +126,29 @@ export class MentorDrawing {
     if (!pending || !text) return;
     const id = newAnnotationId();
     this.sender.send({ kind: 'text', id, at: pending.at, text: text.slice(0, 200), style: this.style, fade: this.fade });
-    this.remember(id);
+    this.remember({ kind: 'added', target: { author: this.author, id } });
   }
 
   undo(): void {
-    const gone = (t: Target) => {
-      const a = this.sync.state.annotations.get(annotationKey(t));
-      return !a || this.sync.state.isErased(a.key) || a.t <= this.sync.state.clearedAt;
-    };
-    const target = this.history.undo(gone);
-    if (target) this.sender.erase(target);
-    this.refreshHistory();
+    this.take(this.history.undo((action) => isMoot(action, this.sync.state)));
   }
 
   redo(): void {
-    const target = this.history.redo();
-    if (target) this.sender.restore(target);
+    this.take(this.history.redo());
+  }
+
+  private take(step: HistoryStep | null) {
+    if (step?.kind === 'erase') this.sender.erase(step.target);
+    if (step?.kind === 'restore') this.sender.restore(step.target);
     this.refreshHistory();
   }
 
+  /** Clears the picture for everyone; undo brings back everything it hid. */
   clear(): void {
-    this.sender.send({ kind: 'clear', id: newAnnotationId() });
+    const hides = this.sync.visible().length > 0;
+    const id = newAnnotationId();
+    this.sender.send({ kind: 'clear', id });
+    if (hides) this.remember({ kind: 'cleared', target: { author: this.author, id } });
   }
 
   /** Freezes the frame now on `video`: everyone gets the same still (a JPEG byte stream). */

@@ -146,6 +146,8 @@ export const en = {
   'tool.eraser': 'Eraser',
   'action.undo': 'Undo',
   'action.redo': 'Redo',
+  'action.undoHint': 'Undo (Ctrl+Z)',
+  'action.redoHint': 'Redo (Ctrl+Shift+Z or Ctrl+Y)',
   'action.clear': 'Clear all',
   'action.clearConfirm': 'Remove every drawing for everyone?',
   'action.freeze': 'Freeze frame',

@@ -148,6 +148,8 @@ export const zh: Record<MessageKey, string> = {
   'tool.eraser': '橡皮擦',
   'action.undo': '撤销',
   'action.redo': '重做',
+  'action.undoHint': '撤销（Ctrl+Z）',
+  'action.redoHint': '重做（Ctrl+Shift+Z 或 Ctrl+Y）',
   'action.clear': '全部清除',
   'action.clearConfirm': '为所有人清除全部标注？',
   'action.freeze': '冻结画面',
