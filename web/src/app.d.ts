@@ -6,6 +6,8 @@ declare global {
     interface Locals {
       user: User | null;
       locale: Locale;
+      /** The reader's languages from Accept-Language, most wanted first. */
+      languages: string[];
     }
     interface Error {
       message: string;

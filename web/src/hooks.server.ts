@@ -1,5 +1,5 @@
 import type { Handle } from '@sveltejs/kit';
-import { isLocale, localeFromAcceptLanguage, LOCALE_COOKIE } from '$lib/i18n/locales.ts';
+import { htmlLang, isLocale, localeFromAcceptLanguage, LOCALE_COOKIE, preferredLanguages } from '$lib/i18n/locales.ts';
 import { API_PREFIX, proxyToApi } from '$lib/server/proxy.ts';
 import { serverApi } from '$lib/server/api.ts';
 import { setPageSecurityHeaders } from '$lib/server/security-headers.ts';
@@ -9,7 +9,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`)) return proxyToApi(event);
 
   const chosen = event.cookies.get(LOCALE_COOKIE);
-  event.locals.locale = isLocale(chosen) ? chosen : localeFromAcceptLanguage(event.request.headers.get('accept-language'));
+  const accepted = event.request.headers.get('accept-language');
+  event.locals.languages = preferredLanguages(accepted);
+  event.locals.locale = isLocale(chosen) ? chosen : localeFromAcceptLanguage(accepted);
   event.locals.user = null;
   if (event.cookies.get('loupe_session')) {
     try {
@@ -21,7 +23,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
 
   const response = await resolve(event, {
-    transformPageChunk: ({ html }) => html.replace('%lang%', event.locals.locale === 'zh' ? 'zh-CN' : 'en'),
+    transformPageChunk: ({ html }) => html.replace('%lang%', htmlLang(event.locals.locale)),
   });
   setPageSecurityHeaders(response.headers);
   // A signed-in page holds patient sessions and cases: no cache keeps it after sign-out.

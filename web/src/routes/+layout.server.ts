@@ -1,3 +1,3 @@
 import type { LayoutServerLoad } from './$types';
 
-export const load: LayoutServerLoad = ({ locals }) => ({ user: locals.user, locale: locals.locale });
+export const load: LayoutServerLoad = ({ locals }) => ({ user: locals.user, locale: locals.locale, languages: locals.languages });

@@ -1,23 +1,41 @@
 import { getContext, setContext } from 'svelte';
 import type { MessageKey } from './en.ts';
-import { translate, type Locale } from './locales.ts';
+import { dateLocale, translate, type Locale } from './locales.ts';
 
 /** The page's language, shared through Svelte context; set from the layout's data. */
 export class I18n {
   locale = $state<Locale>('en');
+  /** The reader's languages, most wanted first (their browser's Accept-Language). */
+  languages = $state<readonly string[]>([]);
+  /** The tag dates are written in, and date fields are marked with (`lang`). */
+  readonly dateLocale = $derived(dateLocale(this.locale, this.languages));
 
-  constructor(locale: Locale) {
+  constructor(locale: Locale, languages: readonly string[] = []) {
     this.locale = locale;
+    this.languages = languages;
   }
 
   t = (key: MessageKey, params?: Record<string, string | number>): string => translate(this.locale, key, params);
 
   /** A date and time in the reader's language, in their own time zone; `medium` shows seconds. */
   dateTime = (iso: string, timeStyle: 'short' | 'medium' = 'short'): string =>
-    new Intl.DateTimeFormat(this.locale === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle }).format(new Date(iso));
+    new Intl.DateTimeFormat(this.dateLocale, { dateStyle: 'medium', timeStyle }).format(new Date(iso));
+
+  /**
+   * A date field's value (`2036-12-03`, or `2036-12-03T09:30` with the time) spelled out under
+   * the field. Browsers lay their date fields out in their own language whatever the page's
+   * (Chromium ignores `lang`), so 03/12/2036 could be read either way round: this cannot.
+   */
+  spelledOut = (value: string): string => {
+    const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+    // A day alone is taken at noon: midnight UTC would be the day before west of Greenwich.
+    const when = new Date(dayOnly ? `${value}T12:00` : value);
+    if (!value || Number.isNaN(when.getTime())) return '';
+    return new Intl.DateTimeFormat(this.dateLocale, { dateStyle: 'full', ...(dayOnly ? {} : { timeStyle: 'short' }) }).format(when);
+  };
 
   /** A day in the reader's language and time zone. */
-  date = (iso: string): string => new Intl.DateTimeFormat(this.locale === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium' }).format(new Date(iso));
+  date = (iso: string): string => new Intl.DateTimeFormat(this.dateLocale, { dateStyle: 'medium' }).format(new Date(iso));
 }
 
 const KEY = Symbol('i18n');
