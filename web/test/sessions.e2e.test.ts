@@ -91,8 +91,63 @@ describe('signing in and scheduling, in Chromium', () => {
 
     await page.getByLabel('语言').selectOption('en');
     await page.getByRole('heading', { name: 'My sessions' }).waitFor();
+    // The page's language is the document's at once, not after the next load.
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
     await page.reload();
     await expect(page.getByRole('heading', { name: 'My sessions' }).isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('dates are written in the reader’s form of the page’s language; sessions to come are listed soonest first', async () => {
+    const surgeon = await stack.account('surgeon', 'Dr. Li Ming');
+    const context = await stack.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+    const page = await context.newPage();
+    await stack.signIn(page, surgeon);
+    const schedule = async (title: string, when: string) => {
+      await page.getByLabel('Title').fill(title);
+      await page.getByLabel('Procedure').fill('Appendicectomy');
+      await page.getByLabel('Specialty').fill('General surgery');
+      await page.getByLabel('Date and time').fill(when);
+      await page.getByRole('button', { name: 'Schedule session' }).click();
+      await page.locator('article.session', { hasText: title }).waitFor();
+    };
+    await schedule('Later in December', '2036-12-20T14:00');
+    // Spelled out under the field in the page's language, as the reader's browser writes it.
+    await page.getByLabel('Date and time').fill('2036-12-03T09:30');
+    await expect(page.getByTestId('date-echo').innerText()).resolves.toMatch(/^Wednesday, December 3, 2036 at 9:30\sAM$/);
+    await expect(page.getByLabel('Date and time').getAttribute('lang')).resolves.toBe('en-US');
+    await schedule('Early in December', '2036-12-03T09:30');
+    const cards = page.locator('article.session');
+    await expect(cards.allInnerTexts()).resolves.toEqual([
+      expect.stringMatching(/^Scheduled\s+Dec 3, 2036, 9:30 AM\s+Early in December/),
+      expect.stringMatching(/^Scheduled\s+Dec 20, 2036, 2:00 PM\s+Later in December/),
+    ]);
+
+    await page.getByLabel('Language').selectOption('zh');
+    await page.getByRole('heading', { name: '我的会话' }).waitFor();
+    await page.getByLabel('日期和时间').fill('2036-12-03T09:30');
+    await expect(page.getByTestId('date-echo').innerText()).resolves.toBe('2036年12月3日星期三 09:30');
+    await expect(page.getByLabel('日期和时间').getAttribute('lang')).resolves.toBe('zh-CN');
+    await context.close();
+  });
+
+  it('the library’s search is kept in the address as it is typed: a reload or going back keeps it', async () => {
+    const trainee = await stack.account('trainee', 'Wang Fang');
+    const context = await stack.contextFor(trainee, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${stack.web.url}/cases`);
+    const search = page.getByRole('searchbox', { name: 'Search cases' });
+    await search.pressSequentially('adhesions');
+    await page.waitForURL(`${stack.web.url}/cases?q=adhesions`);
+    // Typing goes on in the same field.
+    await expect(search.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await page.reload();
+    await expect(search.inputValue()).resolves.toBe('adhesions');
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.waitForURL(`${stack.web.url}/`);
+    await page.goBack();
+    await page.waitForURL(`${stack.web.url}/cases?q=adhesions`);
+    await expect(search.inputValue()).resolves.toBe('adhesions');
     await context.close();
   });
 
