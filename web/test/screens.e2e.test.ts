@@ -35,6 +35,8 @@ let stack: BrowserStack;
 let dir: string;
 let display: Room | null = null;
 const contexts: BrowserContext[] = [];
+/** What the pages threw and did not catch, or logged as errors. */
+const pageErrors: string[] = [];
 let admin: Person;
 let surgeon: Person;
 let mentor: Person;
@@ -63,6 +65,8 @@ async function openIn(lang: Lang, who: Person | null, path: string, viewport: { 
   await context.addCookies([{ name: 'loupe_locale', value: lang, url: stack.web.url }]);
   const page = await context.newPage();
   page.on('dialog', (d) => void d.accept());
+  page.on('pageerror', (err) => void pageErrors.push(`${page.url()}: ${err.message}`));
+  page.on('console', (m) => void (m.type() === 'error' && pageErrors.push(`${page.url()}: ${m.text()}`)));
   await page.goto(`${stack.web.url}${path}`);
   return page;
 }
@@ -375,7 +379,8 @@ describe('the phone, the case player and the mentor’s tools, looked at closely
     await page.context().close();
   });
 
-  it('no page, at any size, ran into its Content-Security-Policy', () => {
+  it('no page, at any size, ran into its Content-Security-Policy or threw an error', () => {
     expect(stack.policyViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });
