@@ -36,7 +36,9 @@ export const MAX_POINTS_PER_OP = 120;
 export const MAX_STROKE_POINTS = 20_000;
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_BOOKMARK_TITLE = 120;
-export const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
+/** A snapshot's size and ops, at most: the overlay's bound (overlay.ts) keeps a real one well under. */
+export const MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024;
+export const MAX_SNAPSHOT_OPS = 20_000;
 export const MAX_FREEZE_FRAME_BYTES = 4 * 1024 * 1024;
 /** In fade mode an annotation disappears this long after it is finished. */
 export const FADE_MS = 5000;
@@ -150,7 +152,7 @@ export type AnnotationOpKind = AnnotationOp['kind'];
 export const OverlaySnapshot = z.object({
   v: z.literal(ANNOTATION_VERSION),
   kind: z.literal('snapshot'),
-  ops: z.array(AnnotationOp).max(200_000),
+  ops: z.array(AnnotationOp).max(MAX_SNAPSHOT_OPS),
 });
 export type OverlaySnapshot = z.infer<typeof OverlaySnapshot>;
 

@@ -83,7 +83,7 @@ export {
 } from './annotation.ts';
 export type { AnnotationColor, AnnotationWidth, AnnotationOpKind, Target } from './annotation.ts';
 
-export { OverlayState, annotationKey, isOnPicture } from './overlay.ts';
+export { OverlayState, annotationKey, isOnPicture, MAX_ANNOTATIONS, MAX_ANNOTATIONS_PER_AUTHOR } from './overlay.ts';
 export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, FreezeState } from './overlay.ts';
 
 export { contentRect, toNormalised, toPixels } from './frame.ts';
@@ -92,4 +92,7 @@ export type { Rect } from './frame.ts';
 export { DROP_REASONS, MAX_OP_CLOCK_SKEW_MS, parseOpPacket, roleOf, SenderRateLimit, DropCounter } from './receive.ts';
 
 export { fromOwnOrigin } from './request-origin.ts';
+
+export { snapshotOpsToApply, RESYNC_ANSWER_MS, RESYNC_REPEAT_MS } from './snapshot.ts';
+export type { SnapshotContext, SnapshotSender } from './snapshot.ts';
 export type { DropReason, Sender, Received } from './receive.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ANNOTATION_VERSION, MAX_POINTS_PER_OP, type AnnotationOp, type Point, type Style } from './annotation.ts';
-import { OverlayState, isOnPicture } from './overlay.ts';
+import { MAX_ANNOTATIONS, MAX_ANNOTATIONS_PER_AUTHOR, OverlayState, isOnPicture } from './overlay.ts';
 
 const style: Style = { color: '#00e5ff', width: 'medium' };
 
@@ -244,5 +244,26 @@ describe('marks drawn on a freeze-frame', () => {
     const copy = new OverlayState();
     copy.merge(state.snapshot());
     expect(copy.annotations.get('A/marked')?.still).toBe('freeze1');
+  });
+});
+
+describe('the overlay’s bound', () => {
+  const arrow = (author: string, n: number, t = 1_000 + n): AnnotationOp => ({
+    v: ANNOTATION_VERSION, id: `a${n}`, author, seq: n, t, frame: null,
+    kind: 'shape', shape: 'arrow', from: [0, 0], to: [1, 1], style, fade: false,
+  });
+
+  it('refuses an author’s annotations past their share and everyone’s past the total; a clear makes room again', () => {
+    const state = new OverlayState();
+    for (let n = 0; n < MAX_ANNOTATIONS_PER_AUTHOR; n++) expect(state.apply(arrow('A', n))).toBe(true);
+    expect(state.apply(arrow('A', 9999))).toBe(false);
+    expect(state.hasRoomFor('A')).toBe(false);
+    // Strokes too, whatever order their ops come in.
+    expect(state.apply({ v: ANNOTATION_VERSION, id: 's1', author: 'A', seq: 1, t: 5_000, frame: null, kind: 'stroke.points', from: 1, points: [[0.1, 0.1]] })).toBe(false);
+    for (let n = 0; n < MAX_ANNOTATIONS - MAX_ANNOTATIONS_PER_AUTHOR; n++) expect(state.apply(arrow('B', n))).toBe(true);
+    expect(state.apply(arrow('C', 0))).toBe(false);
+    expect(state.visible()).toHaveLength(MAX_ANNOTATIONS);
+    state.apply({ v: ANNOTATION_VERSION, id: 'clear1', author: 'A', seq: 1_000_000, t: 1_000_000, frame: null, kind: 'clear' });
+    expect(state.apply(arrow('A', 10_000, 2_000_000))).toBe(true);
   });
 });

@@ -51,6 +51,17 @@ const later = (a: Stamp, b: Stamp | undefined) =>
 
 const PLACEHOLDER_STYLE: Style = { color: '#ffffff', width: 'medium' };
 
+/**
+ * The most annotations on the picture at once, per author and in all: past them a new one is
+ * refused (every receiver refuses it alike, and the mentor's page says so before sending). A
+ * page drawing a thousand full-picture arrows stopped answering for minutes, the OR display
+ * among them; erasing or clearing makes room again.
+ */
+export const MAX_ANNOTATIONS_PER_AUTHOR = 300;
+export const MAX_ANNOTATIONS = 600;
+/** Annotations kept at most, those hidden by an erase or a clear included (an undo may bring them back). */
+const MAX_KEPT = 3000;
+
 export class OverlayState {
   readonly annotations = new Map<string, Annotation>();
   /** Last erase/restore per annotation key, kept apart so it may arrive before the annotation. */
@@ -72,15 +83,23 @@ export class OverlayState {
     const stamp: Stamp = { t: op.t, author: op.author, seq: op.seq };
     switch (op.kind) {
       case 'stroke.begin': {
+        const key = annotationKey(op);
+        if (!this.annotations.has(key) && !this.hasRoomFor(op.author)) return false;
         const stroke = this.stroke(op.author, op.id);
         if (stroke.began) return this.addPoints(stroke, 0, op.points);
+        if (!this.hasRoomFor(op.author, stroke)) {
+          this.annotations.delete(key);
+          return false;
+        }
         Object.assign(stroke, { began: true, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, style: op.style, fade: op.fade });
         this.addPoints(stroke, 0, op.points);
         return true;
       }
       case 'stroke.points':
+        if (!this.annotations.has(annotationKey(op)) && !this.hasRoomFor(op.author)) return false;
         return this.addPoints(this.stroke(op.author, op.id), op.from, op.points);
       case 'stroke.end': {
+        if (!this.annotations.has(annotationKey(op)) && !this.hasRoomFor(op.author)) return false;
         const stroke = this.stroke(op.author, op.id);
         if (stroke.count === op.count) return false;
         stroke.count = op.count;
@@ -90,7 +109,7 @@ export class OverlayState {
       case 'shape':
       case 'text': {
         const key = annotationKey(op);
-        if (this.annotations.has(key)) return false;
+        if (this.annotations.has(key) || !this.hasRoomFor(op.author)) return false;
         const base = { key, author: op.author, id: op.id, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, style: op.style, fade: op.fade };
         this.annotations.set(
           key,
@@ -126,6 +145,32 @@ export class OverlayState {
         // A chapter of the recording, not part of the picture.
         return false;
     }
+  }
+
+  /**
+   * Whether `author` may add an annotation: fewer than the limits are on the picture (begun and
+   * not hidden; `except`, the stroke being begun, does not count). Also lets the oldest hidden
+   * annotations go past MAX_KEPT.
+   */
+  hasRoomFor(author: string, except?: Annotation): boolean {
+    let mine = 0;
+    let all = 0;
+    for (const a of this.annotations.values()) {
+      if (a === except || (a.kind === 'stroke' && !a.began) || this.isHidden(a)) continue;
+      all++;
+      if (a.author === author) mine++;
+    }
+    if (this.annotations.size >= MAX_KEPT) this.forgetHidden();
+    return mine < MAX_ANNOTATIONS_PER_AUTHOR && all < MAX_ANNOTATIONS;
+  }
+
+  private isHidden(a: Annotation): boolean {
+    return a.t <= this.cleared || this.isErased(a.key);
+  }
+
+  private forgetHidden(): void {
+    const hidden = [...this.annotations.values()].filter((a) => this.isHidden(a)).sort((a, b) => a.t - b.t);
+    for (const a of hidden.slice(0, Math.max(0, this.annotations.size - MAX_KEPT / 2))) this.annotations.delete(a.key);
   }
 
   private stroke(author: string, id: string): StrokeAnnotation {

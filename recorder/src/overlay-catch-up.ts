@@ -10,8 +10,10 @@ import {
   MAX_SNAPSHOT_BYTES,
   OVERLAY_HOLDER_ROLES,
   OverlaySnapshot,
+  RESYNC_ANSWER_MS,
   TOPICS,
   roleOf,
+  snapshotOpsToApply,
   type AnnotationOp,
   type ResyncRequest,
 } from '@loupe/protocol';
@@ -30,6 +32,8 @@ export class OverlayCatchUp {
   private readonly server: RoomServiceClient;
   /** Ops came from someone not announced yet (see RoomRecorder.onData). */
   private missed = false;
+  /** Our own request: until when answers count, and which holders have answered it. */
+  private asked: { until: number; answered: Set<string> } | null = null;
 
   constructor(o: OverlayCatchUpOptions) {
     this.o = o;
@@ -59,6 +63,7 @@ export class OverlayCatchUp {
       .filter((p) => OVERLAY_HOLDER_ROLES.includes(roleOf(p.attributes) ?? 'observer') && p.attributes.display !== 'true')
       .map((p) => p.identity);
     if (holders.length === 0 || !room.localParticipant) return;
+    this.asked = { until: Date.now() + RESYNC_ANSWER_MS, answered: new Set() };
     const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester: room.localParticipant.identity };
     await this.server
       .sendData(this.o.sessionId, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
@@ -79,6 +84,22 @@ export class OverlayCatchUp {
     } catch {
       return;
     }
-    if (parsed.success && parsed.data.ops.length > 0) this.o.onOps(identity, parsed.data.ops);
+    if (!parsed.success) return;
+    // The recorder takes from a snapshot what a page would (protocol/src/snapshot.ts): only ever
+    // state to fill in what it missed, never a bookmark, never another present author's ops.
+    const ops = snapshotOpsToApply(parsed.data.ops, {
+      sender: { identity, role },
+      solicited: this.answered(identity),
+      present: new Set(room.remoteParticipants.keys()),
+      now: Date.now(),
+    });
+    if (ops.length > 0) this.o.onOps(identity, ops);
+  }
+
+  private answered(holder: string): boolean {
+    const asked = this.asked;
+    if (!asked || Date.now() > asked.until || asked.answered.has(holder)) return false;
+    asked.answered.add(holder);
+    return true;
   }
 }

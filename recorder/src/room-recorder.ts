@@ -25,7 +25,7 @@ import {
   type RemoteTrack,
   type RemoteTrackPublication,
 } from '@livekit/rtc-node';
-import { DropCounter, SenderRateLimit, TOPICS, parseOpPacket, parseRoomMetadata, roleOf, type RecorderState } from '@loupe/protocol';
+import { DropCounter, SenderRateLimit, TOPICS, parseOpPacket, parseRoomMetadata, roleOf, type AnnotationOp, type RecorderState } from '@loupe/protocol';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
 import { CaptureClock, type Hold } from './media/capture-clock.ts';
@@ -56,6 +56,9 @@ const DEGRADED_FOR_MS = 10_000;
 const PICTURE_GRACE_MS = 3000;
 /** Between attempts to join the room again after losing it. */
 const REJOIN_MS = 2000;
+
+/** An op's identity across live packets and snapshots: its author's sequence number. */
+const opKey = (op: AnnotationOp) => `${op.author}/${op.seq}`;
 
 export type RoomRecorderOptions = {
   /** Whether the picture is being captured or waited for, and whether the writer keeps up; on every change. */
@@ -102,6 +105,8 @@ export class RoomRecorder {
   /** Slots of this capture skipped because the writer was too far behind. */
   private skipped = 0;
   private lastSkipAt = -Infinity;
+  /** Ops logged, by author and sequence: a snapshot brings none of them twice. */
+  private readonly logged = new Set<string>();
   /** Whether the hold in force was written to the log (its resume is written too). */
   private holdLogged = false;
   private reported = '';
@@ -189,10 +194,13 @@ export class RoomRecorder {
       livekitWsUrl: this.o.livekitWsUrl,
       livekitKeys: this.o.livekitKeys,
       recordingId: this.o.recordingId,
-      // One write for the whole snapshot (thousands of ops after a busy session).
+      // One write for the whole snapshot (thousands of ops after a busy session), of the ops not
+      // logged live already: the live op, with its moment, is the case's.
       onOps: (from, ops) => {
         const at = { mediaMs: this.pictureMs, at: Date.now() };
-        this.safely(() => this.log.append(...ops.map((op): LoggedEvent => ({ ...at, type: 'op', from, op, snapshot: true }))));
+        const missed = ops.filter((op) => !this.logged.has(opKey(op)));
+        missed.forEach((op) => this.logged.add(opKey(op)));
+        this.safely(() => this.log.append(...missed.map((op): LoggedEvent => ({ ...at, type: 'op', from, op, snapshot: true }))));
       },
     });
     if (paused) this.pause();
@@ -425,8 +433,9 @@ export class RoomRecorder {
     }
     if (!this.limit.allow(participant.identity)) return this.drops.add('rate_limited');
     const received = parseOpPacket(payload, { identity: participant.identity, role: roleOf(participant.attributes) }, Date.now());
-    if (received.ok) this.record({ type: 'op', from: participant.identity, op: received.op }, this.pictureMs);
-    else this.drops.add(received.reason);
+    if (!received.ok) return this.drops.add(received.reason);
+    this.logged.add(opKey(received.op));
+    this.record({ type: 'op', from: participant.identity, op: received.op }, this.pictureMs);
   }
 
   private onRecordingState(metadata: string): void {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Room, dispose } from '@livekit/rtc-node';
 import { makeTissueVideo } from '@loupe/stack';
+import { MAX_ANNOTATIONS_PER_AUTHOR } from '@loupe/protocol';
 import { startBrowserStack, type BrowserStack } from './stack.ts';
 import { colourBox, waitForColour, type Box } from './pixels.ts';
 import { BLUE, CYAN, LIVE, WHITE, drag, waitForPicture } from './live-pages.ts';
@@ -137,6 +138,74 @@ describe('members of a live session, in Chromium', () => {
       await expect(colourBox(theatre, LIVE, BLUE).then((b) => b && b.maxX > 0.9)).resolves.toBeFalsy();
       await whiteStroke(mentor, 0.9);
       await waitForColour(observer, LIVE, WHITE, (b) => !!b && close(b.maxX, 0.3));
+    } finally {
+      await participant.disconnect();
+    }
+  });
+
+  it('a mentor sending a thousand full-picture arrows within the rate limit: every page keeps at most their share, stays responsive, and the real mentor still draws', async () => {
+    const room = await openLiveRoom(stack);
+    const { theatre, observer } = room;
+    const rogue = await stack.account('mentor', 'Mentor drawing too much');
+    await stack.invite(room.session.id, rogue.email, 'mentor');
+    const participant = await connectAs(room, rogue);
+    try {
+      const arrow = (i: number) => ({
+        v: 1, id: `big${i}`, author: rogue.id, seq: i, t: Date.now(), frame: null,
+        kind: 'shape', shape: 'arrow', from: [0.01, 0.01 + (i % 97) / 100], to: [0.99, 0.99 - (i % 89) / 100],
+        style: { color: '#448aff', width: 'thick' }, fade: false,
+      });
+      // 200 a second: under the sender's limit, so every one is a valid op the pages must take or refuse themselves.
+      for (let i = 0; i < 1000; i++) {
+        await participant.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(arrow(i))), { reliable: true, topic: 'loupe.ops' });
+        if (i % 20 === 19) await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const page of [theatre, observer]) {
+        await page.waitForFunction(
+          (max) => Number(document.querySelector('[data-testid="live"] [data-annotations]')?.getAttribute('data-annotations')) === max,
+          MAX_ANNOTATIONS_PER_AUTHOR,
+          { timeout: 60_000 },
+        );
+      }
+      // Theatre's page still answers a press at once (its people panel opens and closes).
+      const people = theatre.getByRole('button', { name: /^People \(\d+\)$/ });
+      await people.click({ timeout: 5000 });
+      await expect(people.getAttribute('aria-expanded')).resolves.toBe('true');
+      await people.click({ timeout: 5000 });
+      // The real mentor can still draw: they have a share of their own.
+      await whiteStroke(room.mentor, 0.5, 0.4);
+      await waitForColour(theatre, LIVE, WHITE, (b) => !!b, 20_000);
+    } finally {
+      await participant.disconnect();
+    }
+  });
+
+  it('a theatre PC sending a snapshot nobody asked for cannot draw as the mentor, nor make a chapter', async () => {
+    const room = await openLiveRoom(stack);
+    const { mentor, theatre, observer, people } = room;
+    await whiteStroke(mentor, 0.9);
+    await waitForColour(observer, LIVE, WHITE, (b) => !!b);
+    const rogue = await stack.account('surgeon', 'Rogue theatre PC');
+    await stack.invite(room.session.id, rogue.email, 'theatre');
+    const participant = await connectAs(room, rogue);
+    try {
+      const forged = {
+        v: 1, id: 'forged-snap', author: people.mentor.id, seq: 77, t: Date.now(), frame: null,
+        kind: 'shape', shape: 'ellipse', from: [0.05, 0.05], to: [0.95, 0.6], style: { color: '#448aff', width: 'thick' }, fade: false,
+      };
+      const bookmark = { v: 1, id: 'forged-mark', author: rogue.id, seq: 78, t: Date.now(), frame: null, kind: 'bookmark', title: 'Forged chapter' };
+      const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
+      await participant.localParticipant!.sendText(JSON.stringify({ v: 1, kind: 'snapshot', ops: [forged, bookmark] }), { topic: 'loupe.snapshot' });
+      await observer.waitForFunction(
+        (n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n,
+        before + 2,
+        { timeout: 10_000 },
+      );
+      await expect(colourBox(observer, LIVE, BLUE)).resolves.toBeNull();
+      await expect(colourBox(theatre, LIVE, BLUE)).resolves.toBeNull();
+      // The mentor still draws for everyone.
+      await whiteStroke(mentor, 0.8, 0.5);
+      await waitForColour(observer, LIVE, WHITE, (b) => !!b && b.minY < 0.85);
     } finally {
       await participant.disconnect();
     }

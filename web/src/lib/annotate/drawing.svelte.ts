@@ -31,6 +31,8 @@ export class MentorDrawing {
   fade = $state(false);
   preview = $state<Preview>(null);
   pendingText = $state<PendingText | null>(null);
+  /** The picture holds as many annotations as it may: erase or clear some to draw more. */
+  full = $state(false);
   canUndo = $state(false);
   canRedo = $state(false);
 
@@ -64,10 +66,21 @@ export class MentorDrawing {
     this.canRedo = this.history.canRedo;
   }
 
+  /**
+   * Whether another annotation may go on the picture (the overlay's bound, which every receiver
+   * keeps): if not, nothing is sent and the toolbar says so until there is room again.
+   */
+  private roomForOne(): boolean {
+    this.full = !this.sync.state.hasRoomFor(this.author);
+    return !this.full;
+  }
+
   /** Pointer input on the picture, already in normalised coordinates. */
   pointer(phase: 'down' | 'move' | 'up', points: Point[], rect: Rect): void {
     const last = points[points.length - 1];
     if (!last) return;
+    const creates = phase === 'down' && (this.tool === 'pen' || this.tool === 'arrow' || this.tool === 'ellipse' || this.tool === 'text');
+    if (creates && !this.roomForOne()) return;
     switch (this.tool) {
       case 'pen':
         if (phase === 'down') {
@@ -123,7 +136,7 @@ export class MentorDrawing {
     const pending = this.pendingText;
     this.pendingText = null;
     const text = pending?.value.trim();
-    if (!pending || !text) return;
+    if (!pending || !text || !this.roomForOne()) return;
     const id = newAnnotationId();
     this.sender.send({ kind: 'text', id, at: pending.at, text: text.slice(0, 200), style: this.style, fade: this.fade });
     this.remember({ kind: 'added', target: { author: this.author, id } });

@@ -15,7 +15,10 @@ import {
   OverlayState,
   ResyncRequest,
   SenderRateLimit,
+  RESYNC_ANSWER_MS,
+  RESYNC_REPEAT_MS,
   TOPICS,
+  snapshotOpsToApply,
   parseOpPacket,
   roleOf,
   type Annotation,
@@ -63,6 +66,10 @@ export class OverlaySync implements OverlaySource {
   private readonly stillBlobs = new Map<string, Blob>();
   private readonly disposers: (() => void)[] = [];
   private readonly waiting = new Map<string, { payload: Uint8Array; topic: string; at: number }[]>();
+  /** Our own pending request for the overlay: until when answers count, and who has answered. */
+  private asked: { until: number; answered: Set<string> } | null = null;
+  /** When we last answered each requester (a page asking in a loop is answered once). */
+  private readonly answeredAt = new Map<string, number>();
 
   constructor(room: Room, now: () => number) {
     this.room = room;
@@ -88,7 +95,15 @@ export class OverlaySync implements OverlaySource {
         return this.drop('malformed');
       }
       if (!parsed.success) return this.drop('invalid');
-      for (const op of parsed.data.ops) this.applyOp(op);
+      const ops = parsed.data.ops;
+      const take = snapshotOpsToApply(ops, {
+        sender: { identity, role: roleOf(this.room.remoteParticipants.get(identity)?.attributes)! },
+        solicited: this.answerExpected(identity),
+        present: new Set(this.room.remoteParticipants.keys()),
+        now: this.now(),
+      });
+      for (let i = take.length; i < ops.length; i++) this.drop('not_allowed');
+      for (const op of take) this.applyOp(op);
     });
     room.registerByteStreamHandler(TOPICS.freezeFrame, async (reader, { identity }) => {
       const freezeId = reader.info.attributes?.freezeId;
@@ -126,6 +141,21 @@ export class OverlaySync implements OverlaySource {
     return at === undefined ? 1 : Math.max(0, Math.min(1, (at - performance.now()) / 1000));
   }
 
+  /**
+   * We ask for the overlay now (joined, or back from a reconnect): each holder's answer in the
+   * coming seconds counts as solicited, once (snapshot.ts says what that lets in).
+   */
+  expectAnswers(): void {
+    this.asked = { until: performance.now() + RESYNC_ANSWER_MS, answered: new Set() };
+  }
+
+  private answerExpected(holder: string): boolean {
+    const asked = this.asked;
+    if (!asked || performance.now() > asked.until || asked.answered.has(holder)) return false;
+    asked.answered.add(holder);
+    return true;
+  }
+
   /** Applies one of our own ops locally (the sender calls this before sending it). */
   applyOwn(op: AnnotationOp): void {
     this.applyOp(op);
@@ -157,6 +187,15 @@ export class OverlaySync implements OverlaySource {
         mimeType: 'image/jpeg',
       });
     }
+  }
+
+  /** Whether `requester` has not been answered in the last few seconds (it is answered now, then). */
+  private firstAsk(requester: string): boolean {
+    const now = performance.now();
+    const last = this.answeredAt.get(requester);
+    if (last !== undefined && now - last < RESYNC_REPEAT_MS) return false;
+    this.answeredAt.set(requester, now);
+    return true;
   }
 
   /** Whether `identity` is in the room, waiting a while for the room to announce it. */
@@ -195,7 +234,9 @@ export class OverlaySync implements OverlaySource {
       if (from || identity || !this.room.localParticipant.permissions?.canPublishData) return;
       try {
         const request = ResyncRequest.safeParse(JSON.parse(new TextDecoder().decode(payload)));
-        if (request.success && request.data.v === ANNOTATION_VERSION) void this.sendSnapshot(request.data.requester);
+        if (request.success && request.data.v === ANNOTATION_VERSION && this.firstAsk(request.data.requester)) {
+          void this.sendSnapshot(request.data.requester);
+        }
       } catch {
         this.drop('malformed');
       }

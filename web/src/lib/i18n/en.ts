@@ -152,6 +152,7 @@ export const en = {
   'action.redo': 'Redo',
   'action.undoHint': 'Undo (Ctrl+Z)',
   'action.redoHint': 'Redo (Ctrl+Shift+Z or Ctrl+Y)',
+  'drawing.full': 'The picture holds as many drawings as it may ({max} of yours). Erase or clear some to draw more.',
   'action.clear': 'Clear all',
   'action.clearConfirm': 'Remove every drawing for everyone?',
   'action.freeze': 'Freeze frame',

@@ -154,6 +154,7 @@ export const zh: Record<MessageKey, string> = {
   'action.redo': '重做',
   'action.undoHint': '撤销（Ctrl+Z）',
   'action.redoHint': '重做（Ctrl+Shift+Z 或 Ctrl+Y）',
+  'drawing.full': '画面上的标注已达上限（您最多 {max} 个）。请擦除或清除一些后再画。',
   'action.clear': '全部清除',
   'action.clearConfirm': '为所有人清除全部标注？',
   'action.freeze': '冻结画面',

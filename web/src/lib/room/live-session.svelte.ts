@@ -96,13 +96,15 @@ export class LiveSession {
    * LiveKit keeps no data history, and nothing sent while a participant is away reaches it:
    * whatever was drawn meanwhile comes as a snapshot from the overlay holders. `back`: we were
    * here before, so a holder also sends its whole overlay to everyone, for what it drew while
-   * the room was away (ops it sent into a dead connection are lost otherwise).
+   * the room was away (ops it sent into a dead connection are lost otherwise); unasked, the
+   * others take only its own ops from it (protocol/src/snapshot.ts).
    */
   private async catchUp(back: boolean): Promise<void> {
     const role = this.room.role;
     if (back && role && OVERLAY_HOLDER_ROLES.includes(role) && !this.options.displayOnly) {
       void this.sync.sendSnapshot().catch((err: unknown) => console.warn('overlay not shared after reconnecting', err));
     }
+    this.sync.expectAnswers();
     await this.room.requestOverlay();
   }
 }
