@@ -57,10 +57,10 @@ const PLACEHOLDER_STYLE: Style = { color: '#ffffff', width: 'medium' };
  * page drawing a thousand full-picture arrows stopped answering for minutes, the OR display
  * among them; erasing or clearing makes room again.
  */
-export const MAX_ANNOTATIONS_PER_AUTHOR = 300;
-export const MAX_ANNOTATIONS = 600;
+export const MAX_ANNOTATIONS_PER_AUTHOR = 1000;
+export const MAX_ANNOTATIONS = 2000;
 /** Annotations kept at most, those hidden by an erase or a clear included (an undo may bring them back). */
-const MAX_KEPT = 3000;
+const MAX_KEPT = 6000;
 
 export class OverlayState {
   readonly annotations = new Map<string, Annotation>();
