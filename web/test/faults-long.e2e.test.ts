@@ -3,34 +3,17 @@
  * livekit-client's full reconnect, and livekit-server gone for a minute, past livekit-client's
  * own retries. Each test has a session of its own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispose } from '@livekit/rtc-node';
-import { makeTissueVideo } from '@loupe/stack';
-import { startBrowserStack, type BrowserStack } from './stack.ts';
+import { describe, expect, it } from 'vitest';
+import type { BrowserStack } from './stack.ts';
 import { BLUE, CYAN, drag } from './live-pages.ts';
-import { openLiveRoom } from './live-room.ts';
-import { launchCuttableChromium, type CuttableChromium } from './network-cut.ts';
+import { openLiveRoom, useLiveStack } from './live-room.ts';
+import { useCuttableChromium, type CuttableChromium } from './network-cut.ts';
 import { RECONNECTING, backLive, cutObserverFor, pen, sameAnnotationCount, seenEverywhere } from './fault-pages.ts';
 
 let stack: BrowserStack;
 let cuttable: CuttableChromium;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-faults-long-'));
-  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
-  cuttable = await launchCuttableChromium();
-});
-
-afterAll(async () => {
-  await cuttable?.stop();
-  await stack?.stop();
-  await dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+useLiveStack((s) => (stack = s));
+useCuttableChromium((c) => (cuttable = c));
 
 describe('long faults during a live session', () => {
   it('one observer’s network cut for 30 s: the same as for 5 s, through a full reconnect', async () => {

@@ -7,34 +7,18 @@
  * The longest faults (a 30 s network cut, livekit-server gone for a minute) are in
  * faults-long.e2e.test.ts, behind `make test-long`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Room, dispose } from '@livekit/rtc-node';
-import { makeTissueVideo } from '@loupe/stack';
-import { startBrowserStack, type BrowserStack } from './stack.ts';
+import { describe, expect, it } from 'vitest';
+import { Room } from '@livekit/rtc-node';
+import type { BrowserStack } from './stack.ts';
 import { BLUE, CYAN, LIME, WHITE, YELLOW, drag, waitForPicture } from './live-pages.ts';
-import { openLiveRoom } from './live-room.ts';
-import { launchCuttableChromium, type CuttableChromium } from './network-cut.ts';
+import { openLiveRoom, useLiveStack } from './live-room.ts';
+import { useCuttableChromium, type CuttableChromium } from './network-cut.ts';
 import { PROBLEM, RECONNECTING, backLive, bannerShownAt, cutObserverFor, pen, sameAnnotationCount, seenEverywhere, watchBanner } from './fault-pages.ts';
 
 let stack: BrowserStack;
 let cuttable: CuttableChromium;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-faults-'));
-  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
-  cuttable = await launchCuttableChromium();
-});
-
-afterAll(async () => {
-  await cuttable?.stop();
-  await stack?.stop();
-  await dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+useLiveStack((s) => (stack = s));
+useCuttableChromium((c) => (cuttable = c));
 
 /** A live session with a stroke everyone has seen. */
 async function liveWithAStroke(options: Parameters<typeof openLiveRoom>[1] = {}) {

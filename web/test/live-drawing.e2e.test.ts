@@ -3,31 +3,16 @@
  * fake camera playing a Y4M made by ffmpeg. Every test opens a session of its own (live-room.ts);
  * assertions read the pixels people see.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { dispose } from '@livekit/rtc-node';
-import { makeTissueVideo } from '@loupe/stack';
-import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
+import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 import { colourBox, waitForColour, type Box, type Rgb } from './pixels.ts';
 import { BLUE, CYAN, LIME, LIVE, STILL, WHITE, YELLOW, at, drag, waitForPicture } from './live-pages.ts';
-import { openLiveRoom } from './live-room.ts';
+import { openLiveRoom, useLiveStack } from './live-room.ts';
 
 let stack: BrowserStack;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-live-'));
-  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+useLiveStack((s) => (stack = s));
 
 const close = (a: number, b: number, tolerance = 0.01) => Math.abs(a - b) <= tolerance;
 function sameBox(a: Box | null, b: Box | null, label: string) {

@@ -3,32 +3,17 @@
  * an observer trying to draw, a theatre PC forging packets, a mentor flooding the room.
  * Every test opens a session of its own (live-room.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Room, dispose } from '@livekit/rtc-node';
-import { makeTissueVideo } from '@loupe/stack';
+import { Room } from '@livekit/rtc-node';
 import { MAX_ANNOTATIONS_PER_AUTHOR } from '@loupe/protocol';
-import { startBrowserStack, type BrowserStack } from './stack.ts';
+import type { BrowserStack } from './stack.ts';
 import { colourBox, waitForColour, type Box } from './pixels.ts';
 import { BLUE, CYAN, LIVE, WHITE, drag, waitForPicture } from './live-pages.ts';
-import { openLiveRoom, type LiveRoom, type Person } from './live-room.ts';
+import { openLiveRoom, useLiveStack, type LiveRoom, type Person } from './live-room.ts';
 
 let stack: BrowserStack;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-members-'));
-  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+useLiveStack((s) => (stack = s));
 
 const close = (a: number, b: number, tolerance = 0.01) => Math.abs(a - b) <= tolerance;
 

@@ -5,34 +5,19 @@
  * api, recorder and web; Chromium with a fake camera. Every test has a session of its own.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { dispose } from '@livekit/rtc-node';
-import { makeTissueVideo } from '@loupe/stack';
-import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
+import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 import { waitForColour } from './pixels.ts';
 import { CYAN, LIVE, YELLOW, at, drag, waitForPicture } from './live-pages.ts';
-import { openLiveRoom } from './live-room.ts';
+import { openLiveRoom, useLiveStack } from './live-room.ts';
 
 const run = promisify(execFile);
 let stack: BrowserStack;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-recording-'));
-  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+useLiveStack((s) => (stack = s));
 
 const REC = '[data-testid="rec"]';
 

@@ -3,31 +3,16 @@
  * turned over, an OR window enlarged, the side panel closed. Each check reads the pixels again
  * and compares where the drawing sits on the picture, within 1 % of its width.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { dispose } from '@livekit/rtc-node';
-import { makeTissueVideo } from '@loupe/stack';
-import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
+import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 import { waitForColour, type Box } from './pixels.ts';
 import { LIME, LIVE, drag, waitForPicture, type Viewport } from './live-pages.ts';
-import { openLiveRoom } from './live-room.ts';
+import { openLiveRoom, useLiveStack } from './live-room.ts';
 
 let stack: BrowserStack;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-resize-'));
-  stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+useLiveStack((s) => (stack = s));
 
 /** A long diagonal arrow, corner to corner: cut off anywhere, its box shrinks. */
 const FROM: [number, number] = [0.08, 0.1];

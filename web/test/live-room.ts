@@ -4,13 +4,37 @@
  * what the one before it drew, recorded or left open; `close` (run by onTestFinished) closes
  * every page it opened and checks that none of them broke its Content-Security-Policy.
  */
-import { expect, onTestFinished } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
+import { dispose } from '@livekit/rtc-node';
+import { makeTissueVideo } from '@loupe/stack';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LiveSession, SessionRole } from '@loupe/protocol';
-import type { BrowserStack } from './stack.ts';
+import { startBrowserStack, type BrowserStack } from './stack.ts';
 import { openPage, waitForPicture, type Viewport } from './live-pages.ts';
 
 export type Person = Awaited<ReturnType<BrowserStack['account']>>;
+
+/**
+ * Starts the stack a live test file runs against, once for the file (theatre's camera plays a
+ * tissue-like picture ffmpeg makes), hands it to `ready`, and stops it after the file.
+ */
+export function useLiveStack(ready: (stack: BrowserStack) => void): void {
+  let dir: string;
+  let stack: BrowserStack | undefined;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'loupe-live-'));
+    stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
+    ready(stack);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 /** `browser`: another Chromium than the stack's (one whose network can be cut). */
 type PageOptions = { viewport?: Viewport; mobile?: boolean; browser?: Browser };

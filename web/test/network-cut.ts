@@ -12,6 +12,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM_BIN, launchChromium } from '@loupe/stack';
 
@@ -76,4 +77,14 @@ export async function launchCuttableChromium(): Promise<CuttableChromium> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A cuttable Chromium for a test file: launched before its tests, stopped after them. */
+export function useCuttableChromium(ready: (chromium: CuttableChromium) => void): void {
+  let chromium: CuttableChromium | undefined;
+  beforeAll(async () => {
+    chromium = await launchCuttableChromium();
+    ready(chromium);
+  });
+  afterAll(() => chromium?.stop());
 }
