@@ -154,6 +154,12 @@ describe('recording from the live room, in Chromium', () => {
     expect(track.gaps.some((g: { kind: string; ms: number }) => g.kind === 'no_picture' && g.ms > 20_000)).toBe(true);
     // Only what was recorded with a picture is in the case: not the 30 s nobody sent one.
     expect(track.durationMs).toBeLessThan(25_000);
+    // The case says where, on its timeline and in words.
+    const listed = await (await back.request.get(`${stack.web.url}/api/cases`)).json();
+    const made = listed.cases.find((c: { sessionId: string }) => c.sessionId === session.id);
+    await back.goto(`${stack.web.url}/cases/${made.id}`);
+    await expect.poll(() => back.getByTestId('case-gaps').innerText(), { timeout: 15_000 }).toMatch(/Theatre’s picture was away for \d+ s here/);
+    await back.screenshot({ path: join(SCREENSHOTS, 'case-with-gap.png') });
   }, 180_000);
 
   it('when the recorder falls behind, every screen says REC — degraded, and says REC again once it keeps up', async () => {
