@@ -361,7 +361,7 @@ export class RoomRecorder {
     const due = this.clock.due(PLAYOUT_DELAY_FRAMES);
     const taken = () => v.framesWritten + this.skipped;
     while (taken() < due && v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes) this.writeFrame(v, due - taken() === 1);
-    if (due - taken() > MAX_BEHIND_FRAMES) this.skip(due - taken());
+    if (due - taken() > MAX_BEHIND_FRAMES) this.skipSlots(due - taken());
     // The sound goes to its own file, not through ffmpeg: it keeps to the clock while the
     // pictures wait for a slow encoder.
     this.writeSoundTo(Math.max(due, taken()));
@@ -369,7 +369,7 @@ export class RoomRecorder {
   }
 
   /** The writer is too far behind: the slots it missed go by with the picture held. */
-  private skip(slots: number): void {
+  private skipSlots(slots: number): void {
     this.record({ type: 'skip', frame: this.frames, slots });
     this.skipped += slots;
     // The pictures waiting belong to the slots skipped, but the newest few.
