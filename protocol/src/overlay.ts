@@ -57,8 +57,8 @@ const PLACEHOLDER_STYLE: Style = { color: '#ffffff', width: 'medium' };
  * page drawing a thousand full-picture arrows stopped answering for minutes, the OR display
  * among them; erasing or clearing makes room again.
  */
-export const MAX_ANNOTATIONS_PER_AUTHOR = 1000;
-export const MAX_ANNOTATIONS = 2000;
+export const MAX_ANNOTATIONS_PER_AUTHOR = 1200;
+export const MAX_ANNOTATIONS = 2400;
 /** Annotations kept at most, those hidden by an erase or a clear included (an undo may bring them back). */
 const MAX_KEPT = 6000;
 
