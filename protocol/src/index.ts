@@ -93,6 +93,6 @@ export { DROP_REASONS, MAX_OP_CLOCK_SKEW_MS, parseOpPacket, roleOf, SenderRateLi
 
 export { fromOwnOrigin } from './request-origin.ts';
 
-export { snapshotOpsToApply, RESYNC_ANSWER_MS, RESYNC_REPEAT_MS } from './snapshot.ts';
+export { snapshotOpsToApply, OverlayRequest, RESYNC_REPEAT_MS } from './snapshot.ts';
 export type { SnapshotContext, SnapshotSender } from './snapshot.ts';
 export type { DropReason, Sender, Received } from './receive.ts';

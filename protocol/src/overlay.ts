@@ -80,6 +80,8 @@ export class OverlayState {
   }
 
   private applyOp(op: AnnotationOp): boolean {
+    // Past MAX_KEPT, the oldest hidden annotations go (an undo can no longer bring those back).
+    if (this.annotations.size >= MAX_KEPT) this.forgetHidden();
     const stamp: Stamp = { t: op.t, author: op.author, seq: op.seq };
     switch (op.kind) {
       case 'stroke.begin': {
@@ -149,8 +151,7 @@ export class OverlayState {
 
   /**
    * Whether `author` may add an annotation: fewer than the limits are on the picture (begun and
-   * not hidden; `except`, the stroke being begun, does not count). Also lets the oldest hidden
-   * annotations go past MAX_KEPT.
+   * not hidden; `except`, the stroke being begun, does not count).
    */
   hasRoomFor(author: string, except?: Annotation): boolean {
     let mine = 0;
@@ -160,7 +161,6 @@ export class OverlayState {
       all++;
       if (a.author === author) mine++;
     }
-    if (this.annotations.size >= MAX_KEPT) this.forgetHidden();
     return mine < MAX_ANNOTATIONS_PER_AUTHOR && all < MAX_ANNOTATIONS;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_VERSION, type AnnotationOp } from './annotation.ts';
-import { snapshotOpsToApply, type SnapshotContext } from './snapshot.ts';
+import { OverlayRequest, snapshotOpsToApply, type SnapshotContext } from './snapshot.ts';
 
 const NOW = 1_800_000_000_000;
 const style = { color: '#00e5ff', width: 'medium' } as const;
@@ -36,5 +36,16 @@ describe('what a snapshot may carry', () => {
   it('unasked (a holder back from a reconnect): the sender’s own ops only', () => {
     expect(ids(snapshotOpsToApply(ops, ctx({ identity: 'mentor-a', role: 'mentor' }, false)))).toEqual(['mentor-a/own']);
     expect(snapshotOpsToApply(ops, ctx({ identity: 'theatre', role: 'theatre' }, false))).toEqual([]);
+  });
+});
+
+describe('our own request for the overlay', () => {
+  it('is answered by each holder once, and only for a while', () => {
+    const asked = new OverlayRequest();
+    expect(asked.answeredBy('theatre', 0)).toBe(false);
+    asked.ask(1_000);
+    expect(asked.answeredBy('theatre', 2_000)).toBe(true);
+    expect(asked.answeredBy('theatre', 2_100)).toBe(false);
+    expect(asked.answeredBy('mentor', 20_000)).toBe(false);
   });
 });

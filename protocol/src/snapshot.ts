@@ -38,5 +38,27 @@ export function snapshotOpsToApply(ops: readonly AnnotationOp[], c: SnapshotCont
 
 /** How long after asking for the overlay its answers count as solicited. */
 export const RESYNC_ANSWER_MS = 15_000;
+
+/**
+ * A receiver's own request for the overlay: each holder's first snapshot within
+ * RESYNC_ANSWER_MS of asking answers it (is solicited); later ones, and repeats, do not.
+ */
+export class OverlayRequest {
+  private until = -Infinity;
+  private answered = new Set<string>();
+
+  /** We ask now (`now` on any clock, the same one `answeredBy` is given). */
+  ask(now: number): void {
+    this.until = now + RESYNC_ANSWER_MS;
+    this.answered = new Set();
+  }
+
+  /** Whether a snapshot from `holder` now is its answer to our request (once per holder). */
+  answeredBy(holder: string, now: number): boolean {
+    if (now > this.until || this.answered.has(holder)) return false;
+    this.answered.add(holder);
+    return true;
+  }
+}
 /** A holder answers the same requester once within this time (a page asking in a loop). */
 export const RESYNC_REPEAT_MS = 5_000;

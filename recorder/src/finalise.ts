@@ -12,7 +12,7 @@ import { SAMPLE_RATE } from './media/audio-timeline.ts';
 import { FPS } from './media/segmented-video.ts';
 import { durationMs } from './media/probe.ts';
 import { keptSegments, type RecordingPaths } from './media/recording-files.ts';
-import { segmentSeconds, type Skip } from './media/slot-timeline.ts';
+import { segmentSeconds, skipsIn, type Skip } from './media/slot-timeline.ts';
 
 const run = promisify(execFile);
 
@@ -37,8 +37,7 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     throw new Error('No picture was recorded: theatre sent no video while recording was on.');
   }
   const log = readEventLog(paths.events);
-  // Skips logged for frames a crash lost are not on the timeline.
-  const skips = log.flatMap((e) => (e.type === 'skip' && (e.frame as number) <= frames ? [{ frame: e.frame as number, slots: e.slots as number }] : []));
+  const skips = skipsIn(log, frames);
   // Each segment lasts as long on the timeline as the clock ran while it was written: where the
   // encoder fell behind, its last picture holds, and what follows starts on time.
   const seconds = segmentSeconds(counts, skips);

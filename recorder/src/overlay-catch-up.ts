@@ -10,7 +10,7 @@ import {
   MAX_SNAPSHOT_BYTES,
   OVERLAY_HOLDER_ROLES,
   OverlaySnapshot,
-  RESYNC_ANSWER_MS,
+  OverlayRequest,
   TOPICS,
   roleOf,
   snapshotOpsToApply,
@@ -32,8 +32,8 @@ export class OverlayCatchUp {
   private readonly server: RoomServiceClient;
   /** Ops came from someone not announced yet (see RoomRecorder.onData). */
   private missed = false;
-  /** Our own request: until when answers count, and which holders have answered it. */
-  private asked: { until: number; answered: Set<string> } | null = null;
+  /** Our own request for the overlay: which snapshots answer it. */
+  private readonly asked = new OverlayRequest();
 
   constructor(o: OverlayCatchUpOptions) {
     this.o = o;
@@ -63,7 +63,7 @@ export class OverlayCatchUp {
       .filter((p) => OVERLAY_HOLDER_ROLES.includes(roleOf(p.attributes) ?? 'observer') && p.attributes.display !== 'true')
       .map((p) => p.identity);
     if (holders.length === 0 || !room.localParticipant) return;
-    this.asked = { until: Date.now() + RESYNC_ANSWER_MS, answered: new Set() };
+    this.asked.ask(Date.now());
     const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester: room.localParticipant.identity };
     await this.server
       .sendData(this.o.sessionId, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
@@ -89,17 +89,10 @@ export class OverlayCatchUp {
     // state to fill in what it missed, never a bookmark, never another present author's ops.
     const ops = snapshotOpsToApply(parsed.data.ops, {
       sender: { identity, role },
-      solicited: this.answered(identity),
+      solicited: this.asked.answeredBy(identity, Date.now()),
       present: new Set(room.remoteParticipants.keys()),
       now: Date.now(),
     });
     if (ops.length > 0) this.o.onOps(identity, ops);
-  }
-
-  private answered(holder: string): boolean {
-    const asked = this.asked;
-    if (!asked || Date.now() > asked.until || asked.answered.has(holder)) return false;
-    asked.answered.add(holder);
-    return true;
   }
 }

@@ -33,7 +33,7 @@ import { PLAYOUT_DELAY_FRAMES, PictureQueue } from './media/picture-queue.ts';
 import { EncoderStopped, FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
 import { keptSegments, recordingPaths, type RecordingPaths } from './media/recording-files.ts';
 import { recordingSize } from './media/recording-size.ts';
-import { slotOf, type Skip } from './media/slot-timeline.ts';
+import { skipsIn, slotOf } from './media/slot-timeline.ts';
 import { failureReason } from './failure-reason.ts';
 import { OverlayCatchUp } from './overlay-catch-up.ts';
 import { recorderToken } from './token.ts';
@@ -127,9 +127,14 @@ export class RoomRecorder {
     return this.baseFrames + (this.video?.framesWritten ?? 0);
   }
 
+  /** Where frame `frame` (counted from the recording's start) sits on the timeline, in slots. */
+  private slotOfFrame(frame: number): number {
+    return frame + this.baseSlots - this.baseFrames + this.skipped;
+  }
+
   /** Timeline position now, in slots (frames written and frames skipped). */
   private get slots(): number {
-    return this.frames + this.baseSlots - this.baseFrames + this.skipped;
+    return this.slotOfFrame(this.frames);
   }
 
   private get mediaMs(): number {
@@ -143,8 +148,7 @@ export class RoomRecorder {
    * within a frame, the one the mentor was drawing on.
    */
   private get pictureMs(): number {
-    const slot = this.pictures.newestFrame(this.frames) + this.baseSlots - this.baseFrames + this.skipped;
-    return Math.round((slot * 1000) / FPS);
+    return Math.round((this.slotOfFrame(this.pictures.newestFrame(this.frames)) * 1000) / FPS);
   }
 
   private record(event: Omit<LoggedEvent, 'mediaMs' | 'at'>, mediaMs = this.mediaMs): void {
@@ -259,9 +263,8 @@ export class RoomRecorder {
     mkdirSync(this.paths.segments, { recursive: true });
     const previous = readEventLog(this.paths.events);
     const kept = await keptSegments(this.paths.segments);
-    const skips: Skip[] = previous.flatMap((e) => (e.type === 'skip' ? [{ frame: e.frame as number, slots: e.slots as number }] : []));
     this.baseFrames = kept.frames;
-    this.baseSlots = slotOf(kept.frames, skips);
+    this.baseSlots = slotOf(kept.frames, skipsIn(previous, kept.frames));
     // What a crash cost: sound written after the last whole video segment, and the time since.
     const audioOnDisk = existsSync(this.paths.audio) ? statSync(this.paths.audio) : null;
     const audioSlots = audioOnDisk ? Math.floor(audioOnDisk.size / (SAMPLES_PER_FRAME * 2)) : 0;

@@ -4,10 +4,16 @@
  * `skip` events), the video holds its picture through them, and the case's timeline stays the
  * wall clock's. A 20 s recording is a 20 s case, its drawings and bookmarks at their moments.
  */
-import { FPS, SEGMENT_SECONDS } from './segmented-video.ts';
+import type { LoggedEvent } from '../event-log.ts';
+import { FPS } from './segmented-video.ts';
 
 /** `slots` slots went by without a frame, just before frame `frame` (counted from the recording's start). */
 export type Skip = { frame: number; slots: number };
+
+/** The skips a recording's log holds, for frames up to `frames` (those a crash lost are not on the timeline). */
+export function skipsIn(log: readonly LoggedEvent[], frames = Infinity): Skip[] {
+  return log.flatMap((e) => (e.type === 'skip' && (e.frame as number) <= frames ? [{ frame: e.frame as number, slots: e.slots as number }] : []));
+}
 
 /** Where frame `frame` sits on the timeline, in slots. */
 export function slotOf(frame: number, skips: readonly Skip[]): number {
@@ -28,6 +34,3 @@ export function segmentSeconds(frameCounts: readonly number[], skips: readonly S
     return (frames + skipped) / FPS;
   });
 }
-
-/** Frames in a whole segment (the segmenter cuts on a frame count, see SegmentedVideo). */
-export const FRAMES_PER_SEGMENT = FPS * SEGMENT_SECONDS;

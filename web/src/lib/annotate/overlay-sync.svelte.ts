@@ -15,9 +15,9 @@ import {
   OverlayState,
   ResyncRequest,
   SenderRateLimit,
-  RESYNC_ANSWER_MS,
   RESYNC_REPEAT_MS,
   TOPICS,
+  OverlayRequest,
   snapshotOpsToApply,
   parseOpPacket,
   roleOf,
@@ -66,8 +66,8 @@ export class OverlaySync implements OverlaySource {
   private readonly stillBlobs = new Map<string, Blob>();
   private readonly disposers: (() => void)[] = [];
   private readonly waiting = new Map<string, { payload: Uint8Array; topic: string; at: number }[]>();
-  /** Our own pending request for the overlay: until when answers count, and who has answered. */
-  private asked: { until: number; answered: Set<string> } | null = null;
+  /** Our own request for the overlay: which snapshots answer it. */
+  private readonly asked = new OverlayRequest();
   /** When we last answered each requester (a page asking in a loop is answered once). */
   private readonly answeredAt = new Map<string, number>();
 
@@ -98,7 +98,7 @@ export class OverlaySync implements OverlaySource {
       const ops = parsed.data.ops;
       const take = snapshotOpsToApply(ops, {
         sender: { identity, role: roleOf(this.room.remoteParticipants.get(identity)?.attributes)! },
-        solicited: this.answerExpected(identity),
+        solicited: this.asked.answeredBy(identity, performance.now()),
         present: new Set(this.room.remoteParticipants.keys()),
         now: this.now(),
       });
@@ -146,14 +146,7 @@ export class OverlaySync implements OverlaySource {
    * coming seconds counts as solicited, once (snapshot.ts says what that lets in).
    */
   expectAnswers(): void {
-    this.asked = { until: performance.now() + RESYNC_ANSWER_MS, answered: new Set() };
-  }
-
-  private answerExpected(holder: string): boolean {
-    const asked = this.asked;
-    if (!asked || performance.now() > asked.until || asked.answered.has(holder)) return false;
-    asked.answered.add(holder);
-    return true;
+    this.asked.ask(performance.now());
   }
 
   /** Applies one of our own ops locally (the sender calls this before sending it). */
