@@ -6,7 +6,7 @@
  */
 import { Room } from '@livekit/rtc-node';
 import type { Page } from 'playwright-core';
-import { LIVE, withLiveTheatre } from './live-scene.ts';
+import { LIVE, withLiveTheatre, type LiveScene } from './live-scene.ts';
 import { percentiles } from './stats.ts';
 
 const ANNOTATIONS = 1000;
@@ -20,7 +20,7 @@ const POINTS_PER_SECOND = 120;
 const TIMER_RESOLUTION_MS = 0.1;
 
 /** Intervals between animation frames on `page` over `seconds`. */
-function frameTimes(page: Page, seconds: number): Promise<number[]> {
+export function frameTimes(page: Page, seconds: number): Promise<number[]> {
   return page.evaluate(
     (s) =>
       new Promise<number[]>((resolve) => {
@@ -39,20 +39,26 @@ function frameTimes(page: Page, seconds: number): Promise<number[]> {
   );
 }
 
+/** A mentor in the room through rtc-node, sending raw ops as the web app would. */
+export async function connectMentor(stack: LiveScene['stack'], sessionId: string, mentor: LiveScene['mentor']) {
+  const { token, url } = await stack.tokenFor(sessionId, mentor);
+  const room = new Room();
+  await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+  let seq = 0;
+  const send = (op: Record<string, unknown>) =>
+    room.localParticipant!.publishData(
+      new TextEncoder().encode(JSON.stringify({ v: 1, author: mentor.id, seq: seq++, t: Date.now(), frame: null, ...op })),
+      { reliable: true, topic: 'loupe.ops' },
+    );
+  return { room, send };
+}
+
 export function measureCanvas() {
   return withLiveTheatre({ viewport: { width: 1920, height: 1080 } }, async ({ stack, sessionId, theatre, mentor }) => {
     // Baseline: frame times of the same page with the picture playing and nothing drawn.
     const baseline = await frameTimes(theatre, STROKE_SECONDS);
 
-    const { token, url } = await stack.tokenFor(sessionId, mentor);
-    const room = new Room();
-    await room.connect(url, token, { autoSubscribe: false, dynacast: false });
-    let seq = 0;
-    const send = (op: Record<string, unknown>) =>
-      room.localParticipant!.publishData(
-        new TextEncoder().encode(JSON.stringify({ v: 1, author: mentor.id, seq: seq++, t: Date.now(), frame: null, ...op })),
-        { reliable: true, topic: 'loupe.ops' },
-      );
+    const { room, send } = await connectMentor(stack, sessionId, mentor);
     const style = { color: '#00e5ff', width: 'medium' };
     for (let i = 0; i < ANNOTATIONS; i++) {
       const x = (i % 40) / 40 + 0.005;

@@ -11,6 +11,7 @@ import { ROOT } from '@loupe/stack';
 import { measureApi } from './api.ts';
 import { measureSearch } from './search.ts';
 import { measureCanvas } from './canvas.ts';
+import { measureCanvasFlood } from './canvas-flood.ts';
 import { measureAnnotationLatency } from './annotation-latency.ts';
 import { measureGlassToGlass } from './glass-to-glass.ts';
 import { measureFanout } from './fanout.ts';
@@ -71,6 +72,7 @@ async function main() {
     recorder: NOT_YET,
     search: NOT_YET,
     canvas: NOT_YET,
+    canvas_flood: NOT_YET,
     api: NOT_YET,
     ...previous,
   };
@@ -92,6 +94,7 @@ async function main() {
   await measure('recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams));
   await measure('api', 'api: token issuance, 50 clients…', measureApi);
   await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);
+  await measure('canvas_flood', 'canvas: two mentors flood theatre with full-picture arrows, then toggle them…', measureCanvasFlood);
   const sizes = process.env.LOUPE_BENCH_SEARCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
   await measure('search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };

@@ -266,4 +266,27 @@ describe('the overlay’s bound', () => {
     state.apply({ v: ANNOTATION_VERSION, id: 'clear1', author: 'A', seq: 1_000_000, t: 1_000_000, frame: null, kind: 'clear' });
     expect(state.apply(arrow('A', 10_000, 2_000_000))).toBe(true);
   });
+
+  it('counts right through erases, restores and a clear taken back, as annotations come and go', () => {
+    const state = new OverlayState();
+    for (let n = 0; n < MAX_ANNOTATIONS_PER_AUTHOR; n++) state.apply(arrow('A', n));
+    const op = (kind: 'erase' | 'restore', id: string, seq: number): AnnotationOp => ({
+      v: ANNOTATION_VERSION, id: `u${seq}`, author: 'A', seq, t: 10_000 + seq, frame: null, kind, target: { author: 'A', id },
+    });
+    state.apply(op('erase', 'a0', 1));
+    expect(state.apply(arrow('A', 5000))).toBe(true);
+    expect(state.apply(arrow('A', 5001))).toBe(false);
+    // The erased one back makes one more than the share: it shows (an undo is never refused), and
+    // nothing new comes until two are gone.
+    state.apply(op('restore', 'a0', 2));
+    expect(state.visible()).toHaveLength(MAX_ANNOTATIONS_PER_AUTHOR + 1);
+    state.apply(op('erase', 'a1', 3));
+    expect(state.apply(arrow('A', 5002))).toBe(false);
+    state.apply(op('erase', 'a2', 4));
+    expect(state.apply(arrow('A', 5003))).toBe(true);
+    state.apply({ v: ANNOTATION_VERSION, id: 'wipe', author: 'A', seq: 5, t: 20_000, frame: null, kind: 'clear' });
+    expect(state.apply(arrow('A', 5004, 30_000))).toBe(true);
+    state.apply(op('erase', 'wipe', 6));
+    expect(state.apply(arrow('A', 5005, 30_001))).toBe(false);
+  });
 });

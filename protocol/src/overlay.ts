@@ -71,12 +71,26 @@ export class OverlayState {
   freeze: FreezeState | null = null;
   /** Bumped on every change, for renderers that redraw on change. */
   version = 0;
+  /** Annotations on the picture by author and in all, at `version`. */
+  private counted: { version: number; by: Map<string, number>; all: number } | null = null;
 
   /** Applies one op; returns whether the picture may have changed. */
   apply(op: AnnotationOp): boolean {
-    const changed = this.applyOp(op);
-    if (changed) this.version++;
-    return changed;
+    const creates = op.kind === 'shape' || op.kind === 'text' || op.kind === 'stroke.begin';
+    const key = annotationKey(op);
+    const counted = creates && this.isCounted(this.annotations.get(key));
+    const before = this.version;
+    if (!this.applyOp(op)) return false;
+    this.version++;
+    // A flood of new annotations is counted one by one, not by counting them all each time (the
+    // count made while applying this op is of the overlay before it).
+    const a = this.annotations.get(key);
+    if (this.counted?.version === before && creates && !counted && this.isCounted(a)) {
+      this.counted!.by.set(a.author, (this.counted!.by.get(a.author) ?? 0) + 1);
+      this.counted!.all++;
+      this.counted!.version = this.version;
+    }
+    return true;
   }
 
   private applyOp(op: AnnotationOp): boolean {
@@ -89,7 +103,7 @@ export class OverlayState {
         if (!this.annotations.has(key) && !this.hasRoomFor(op.author)) return false;
         const stroke = this.stroke(op.author, op.id);
         if (stroke.began) return this.addPoints(stroke, 0, op.points);
-        if (!this.hasRoomFor(op.author, stroke)) {
+        if (!this.hasRoomFor(op.author)) {
           this.annotations.delete(key);
           return false;
         }
@@ -151,17 +165,29 @@ export class OverlayState {
 
   /**
    * Whether `author` may add an annotation: fewer than the limits are on the picture (begun and
-   * not hidden; `except`, the stroke being begun, does not count).
+   * not hidden).
    */
-  hasRoomFor(author: string, except?: Annotation): boolean {
-    let mine = 0;
+  hasRoomFor(author: string): boolean {
+    const { by, all } = this.count();
+    return (by.get(author) ?? 0) < MAX_ANNOTATIONS_PER_AUTHOR && all < MAX_ANNOTATIONS;
+  }
+
+  /** Annotations on the picture by author and in all, counted again only when the overlay changed. */
+  private count(): { by: Map<string, number>; all: number } {
+    if (this.counted?.version === this.version) return this.counted;
+    const by = new Map<string, number>();
     let all = 0;
     for (const a of this.annotations.values()) {
-      if (a === except || (a.kind === 'stroke' && !a.began) || this.isHidden(a)) continue;
+      if (!this.isCounted(a)) continue;
       all++;
-      if (a.author === author) mine++;
+      by.set(a.author, (by.get(a.author) ?? 0) + 1);
     }
-    return mine < MAX_ANNOTATIONS_PER_AUTHOR && all < MAX_ANNOTATIONS;
+    this.counted = { version: this.version, by, all };
+    return this.counted;
+  }
+
+  private isCounted(a: Annotation | undefined): a is Annotation {
+    return !!a && (a.kind !== 'stroke' || a.began) && !this.isHidden(a);
   }
 
   private isHidden(a: Annotation): boolean {

@@ -160,6 +160,28 @@ describe('members of a live session, in Chromium', () => {
       // The real mentor can still draw: they have a share of their own.
       await whiteStroke(room.mentor, 0.5, 0.4);
       await waitForColour(theatre, LIVE, WHITE, (b) => !!b, 20_000);
+      // The rogue clears all, then undoes and redoes it 60 times a second: every drawing goes and
+      // comes back each frame. Theatre still answers at once, and ends showing what is in force:
+      // the clear (redone last), so nothing at all, painted.
+      let seq = MAX_ANNOTATIONS_PER_AUTHOR + 200;
+      const send = (op: object) =>
+        participant.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify({ v: 1, author: rogue.id, seq: seq++, t: Date.now(), frame: null, ...op })), {
+          reliable: true,
+          topic: 'loupe.ops',
+        });
+      await send({ id: 'wipe', kind: 'clear' });
+      for (let i = 0; i < 120; i++) {
+        await send({ id: `toggle${i}`, kind: i % 2 ? 'restore' : 'erase', target: { author: rogue.id, id: 'wipe' } });
+        await new Promise((r) => setTimeout(r, 1000 / 60));
+      }
+      await people.click({ timeout: 5000 });
+      await expect(people.getAttribute('aria-expanded')).resolves.toBe('true');
+      await people.click({ timeout: 5000 });
+      await theatre.waitForFunction(() => document.querySelector('[data-testid="live"] [data-annotations]')?.getAttribute('data-annotations') === '0', null, {
+        timeout: 20_000,
+      });
+      await waitForColour(theatre, LIVE, [0x44, 0x8a, 0xff], (b) => b === null, 20_000);
+      await waitForColour(theatre, LIVE, WHITE, (b) => b === null, 5_000);
     } finally {
       await participant.disconnect();
     }

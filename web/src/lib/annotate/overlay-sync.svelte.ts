@@ -70,6 +70,8 @@ export class OverlaySync implements OverlaySource {
   private readonly asked = new OverlayRequest();
   /** When we last answered each requester (a page asking in a loop is answered once). */
   private readonly answeredAt = new Map<string, number>();
+  /** Theatre's receipts for each author's drawings: 5 a second, 5 at once. */
+  private readonly receipts = new SenderRateLimit(5, 5);
 
   constructor(room: Room, now: () => number) {
     this.room = room;
@@ -250,12 +252,15 @@ export class OverlaySync implements OverlaySource {
 
   /**
    * On theatre's own display, a mentor's new annotation is acknowledged to that mentor once it is
-   * on screen (the next frame): the mentor's delay readout times pointer-to-OR from it.
+   * on screen (the next frame): the mentor's delay readout times pointer-to-OR from it. A few
+   * samples a second an author are enough for the readout (a flood of annotations is not answered
+   * with a flood of receipts).
    */
   private acknowledge(op: AnnotationOp): void {
     const local = this.room.localParticipant;
     if (roleOf(local.attributes) !== 'theatre' || local.attributes.display === 'true') return;
     if (op.kind !== 'stroke.begin' && op.kind !== 'shape' && op.kind !== 'text') return;
+    if (!this.receipts.allow(op.author)) return;
     const receipt: DrawnReceipt = { v: ANNOTATION_VERSION, kind: 'drawn', id: op.id };
     requestAnimationFrame(() => {
       void local

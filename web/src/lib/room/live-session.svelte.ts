@@ -15,9 +15,7 @@ export class LiveSession {
   readonly room: LiveRoom;
   readonly sync: OverlaySync;
   /** Display names by identity. */
-  get names(): Record<string, string> {
-    return Object.fromEntries(this.room.participants.map((p) => [p.identity, p.name]));
-  }
+  readonly names: Record<string, string> = $derived.by(() => Object.fromEntries(this.room.participants.map((p) => [p.identity, p.name])));
 
   private options: JoinOptions = {};
   private rejoining = false;
