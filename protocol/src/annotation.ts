@@ -28,6 +28,12 @@ export const TOPICS = {
   resync: 'loupe.resync',
   /** Lossy, theatre to one mentor: theatre has drawn that mentor's annotation (the delay readout). */
   drawn: 'loupe.drawn',
+  /**
+   * Reliable, to one participant whose ops came in an older version than the receiver's: its
+   * page is out of date and says "please reload" (its ops are refused, not silently lost).
+   * The one message every version keeps as it is.
+   */
+  version: 'loupe.version',
 } as const;
 
 /** A packet larger than this is dropped unread. LiveKit's own limit is 15 KiB. */
@@ -40,8 +46,12 @@ export const MAX_BOOKMARK_TITLE = 120;
 export const MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024;
 export const MAX_SNAPSHOT_OPS = 20_000;
 export const MAX_FREEZE_FRAME_BYTES = 4 * 1024 * 1024;
-/** In fade mode an annotation disappears this long after it is finished. */
+/** In fade mode an annotation disappears this long after it is finished… */
 export const FADE_MS = 5000;
+/** …fading out over the last this-long of it. */
+export const FADE_OUT_MS = 1000;
+/** How long the laser pointer's trail stays behind it, live and in replay. */
+export const LASER_TRAIL_MS = 700;
 
 /** Colours that stand out on red and pink tissue and on grey ultrasound. */
 export const ANNOTATION_COLORS = ['#00e5ff', '#76ff03', '#ffea00', '#448aff', '#ffffff'] as const;
@@ -174,3 +184,10 @@ export const ResyncRequest = z.object({
   requester: z.string().min(1).max(128),
 });
 export type ResyncRequest = z.infer<typeof ResyncRequest>;
+
+/**
+ * What a page newer than the sender tells it (TOPICS.version). Its shape never changes with
+ * ANNOTATION_VERSION: a page of any version reads it.
+ */
+export const VersionNotice = z.object({ kind: z.literal('outdated'), v: z.number().int().min(1) });
+export type VersionNotice = z.infer<typeof VersionNotice>;

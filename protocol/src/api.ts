@@ -186,6 +186,14 @@ export type Chapter = z.infer<typeof Chapter>;
  * What the recorder says about a recording it captures, whenever it changes: whether theatre's
  * picture is there to record, and whether it keeps up with it.
  */
+/** What the recorder has work on: recordings not yet finished, with the status the api holds. */
+export const RecorderWork = z
+  .object({
+    recordings: z.array(z.object({ id: Id, sessionId: Id, status: z.enum(ACTIVE_RECORDING_STATUSES) })),
+  })
+  .meta({ id: 'RecorderWork' });
+export type RecorderWork = z.infer<typeof RecorderWork>;
+
 export const RecorderState = z
   .object({
     capture: z.enum(['capturing', 'waiting']),

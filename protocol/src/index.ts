@@ -15,7 +15,7 @@ export {
 } from './roles.ts';
 export type { GlobalRole, SessionRole, MediaSource, RoomGrants, ParticipantAttributes } from './roles.ts';
 
-export { RECORDING_STATES, parseRoomMetadata, formatRoomMetadata } from './room-metadata.ts';
+export { RECORDING_STATES, BOOKMARKING_STATES, parseRoomMetadata, formatRoomMetadata } from './room-metadata.ts';
 export type { RecordingState, RoomMetadata } from './room-metadata.ts';
 
 export {
@@ -42,6 +42,7 @@ export {
   CAPTURING_RECORDING_STATUSES,
   ACTIVE_RECORDING_STATUSES,
   RecorderState,
+  RecorderWork,
   RecorderStop,
   StartRecordingBody,
   Recording,
@@ -71,6 +72,8 @@ export {
   MAX_SNAPSHOT_BYTES,
   MAX_FREEZE_FRAME_BYTES,
   FADE_MS,
+  FADE_OUT_MS,
+  LASER_TRAIL_MS,
   ANNOTATION_COLORS,
   ANNOTATION_WIDTHS,
   Point,
@@ -80,6 +83,7 @@ export {
   OverlaySnapshot,
   ResyncRequest,
   DrawnReceipt,
+  VersionNotice,
 } from './annotation.ts';
 export type { AnnotationColor, AnnotationWidth, AnnotationOpKind, Target } from './annotation.ts';
 
@@ -89,10 +93,15 @@ export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, Fre
 export { contentRect, toNormalised, toPixels } from './frame.ts';
 export type { Rect } from './frame.ts';
 
-export { DROP_REASONS, MAX_OP_CLOCK_SKEW_MS, parseOpPacket, roleOf, SenderRateLimit, DropCounter } from './receive.ts';
+export { DROP_REASONS, MAX_OP_CLOCK_SKEW_MS, parseOpPacket, outdatedSide, roleOf, SenderRateLimit, DropCounter } from './receive.ts';
 
 export { fromOwnOrigin } from './request-origin.ts';
 
-export { snapshotOpsToApply, OverlayRequest, RESYNC_REPEAT_MS } from './snapshot.ts';
+export { snapshotOpsToApply, holdsOverlay, OverlayRequest, RESYNC_REPEAT_MS } from './snapshot.ts';
 export type { SnapshotContext, SnapshotSender } from './snapshot.ts';
 export type { DropReason, Sender, Received } from './receive.ts';
+
+export { CASE_FILES, CASE_FILE_NAMES, CASE_FILE_TYPES, recordingFolder, recordingFiles, caseMediaUrl } from './case-media.ts';
+export type { CaseFile } from './case-media.ts';
+
+export { CASE_TRACK_VERSION, CaseTrack, TrackEvent, Gap, GAP_KINDS } from './case-track.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_OP_BYTES } from './annotation.ts';
-import { DropCounter, parseOpPacket, SenderRateLimit } from './receive.ts';
+import { DropCounter, outdatedSide, parseOpPacket, SenderRateLimit } from './receive.ts';
 
 const encode = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const mentor = { identity: 'u-mentor', role: 'mentor' };
@@ -29,7 +29,7 @@ describe('receiving an annotation packet', () => {
     ['not JSON', '{"v":1,', 'malformed'],
     ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x00]), 'malformed'],
     ['a JSON number', '42', 'malformed'],
-    ['an unknown version', { ...op, v: 2 }, 'unknown_version'],
+    ['a version that is no number', { ...op, v: 'one' }, 'unknown_version'],
     ['an unknown kind', { ...op, kind: 'explode' }, 'invalid'],
     ['a coordinate outside the picture', { ...op, from: [1.5, 0.2] }, 'invalid'],
     ['a NaN coordinate (null in JSON)', { ...op, from: [null, 0.2] }, 'invalid'],
@@ -40,6 +40,12 @@ describe('receiving an annotation packet', () => {
   ])('drops %s', (_what, packet, reason) => {
     const bytes = packet instanceof Uint8Array ? packet : encode(packet);
     expect(parseOpPacket(bytes, mentor, NOW)).toEqual({ ok: false, reason });
+  });
+
+  it('refuses an op of another version, saying which, and who must reload', () => {
+    expect(parseOpPacket(encode({ ...op, v: 2 }), mentor, NOW)).toEqual({ ok: false, reason: 'unknown_version', version: 2 });
+    expect(outdatedSide(2)).toBe('receiver');
+    expect(outdatedSide(0)).toBe('sender');
   });
 
   it.each([15 * 1024, 16 * 1024, 64 * 1024, 1024 * 1024])('drops a %i-byte packet unread', (size) => {

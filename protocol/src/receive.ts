@@ -29,7 +29,16 @@ export type Sender = { identity: string; role: string | undefined };
  */
 export const MAX_OP_CLOCK_SKEW_MS = 60_000;
 
-export type Received = { ok: true; op: AnnotationOp } | { ok: false; reason: DropReason };
+/** `version`: with `unknown_version`, the version the op came in, when it says one. */
+export type Received = { ok: true; op: AnnotationOp } | { ok: false; reason: DropReason; version?: number };
+
+/**
+ * Who is out of date when an op comes in another version: the receiver (the op is newer; this
+ * page must reload) or the sender (it is older; the receiver tells it so, TOPICS.version).
+ */
+export function outdatedSide(version: number): 'receiver' | 'sender' {
+  return version > ANNOTATION_VERSION ? 'receiver' : 'sender';
+}
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -48,7 +57,10 @@ export function parseOpPacket(payload: Uint8Array, sender: Sender, now: number):
     return { ok: false, reason: 'malformed' };
   }
   if (typeof json !== 'object' || json === null) return { ok: false, reason: 'malformed' };
-  if ((json as { v?: unknown }).v !== ANNOTATION_VERSION) return { ok: false, reason: 'unknown_version' };
+  const v = (json as { v?: unknown }).v;
+  if (v !== ANNOTATION_VERSION) {
+    return { ok: false, reason: 'unknown_version', ...(Number.isInteger(v) && (v as number) >= 1 ? { version: v as number } : {}) };
+  }
   const parsed = AnnotationOp.safeParse(json);
   if (!parsed.success) return { ok: false, reason: 'invalid' };
   if (parsed.data.author !== sender.identity) return { ok: false, reason: 'not_author' };

@@ -9,6 +9,12 @@
  * `waiting`: recording, with theatre's picture away (nothing is written until it is back).
  */
 export const RECORDING_STATES = ['starting', 'recording', 'waiting', 'paused', 'off'] as const;
+/**
+ * While the recorder is in the room and logging: a bookmark dropped then is a chapter of the
+ * case (at the moment the picture is held, while paused). Otherwise nothing would keep it, and
+ * the page says so instead of "Bookmark added".
+ */
+export const BOOKMARKING_STATES = ['recording', 'waiting', 'paused'] as const satisfies readonly (typeof RECORDING_STATES)[number][];
 export type RecordingState = (typeof RECORDING_STATES)[number];
 
 export type RoomMetadata = {

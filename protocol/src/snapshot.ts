@@ -10,10 +10,20 @@
  * Theatre may hold the overlay for late joiners, but never writes an op of its own that is obeyed.
  */
 import type { AnnotationOp } from './annotation.ts';
-import { MAX_OP_CLOCK_SKEW_MS } from './receive.ts';
-import { DRAWING_ROLES, type SessionRole } from './roles.ts';
+import { MAX_OP_CLOCK_SKEW_MS, roleOf } from './receive.ts';
+import { DRAWING_ROLES, OVERLAY_HOLDER_ROLES, type SessionRole } from './roles.ts';
 
 export type SnapshotSender = { identity: string; role: SessionRole };
+
+/**
+ * Whether a participant (by its server-set attributes) holds the overlay: it is asked for it,
+ * and its snapshots are read. Theatre and mentors do; a display-only screen (the OR display
+ * beside theatre's own page) never does, whatever its role.
+ */
+export function holdsOverlay(attributes: Record<string, string> | undefined): boolean {
+  const role = roleOf(attributes);
+  return !!role && OVERLAY_HOLDER_ROLES.includes(role) && attributes?.display !== 'true';
+}
 
 export type SnapshotContext = {
   sender: SnapshotSender;

@@ -1,8 +1,8 @@
 import { hc } from 'hono/client';
 import type { AppType } from '@loupe/api';
-import type { ActiveRecordingStatus, RecorderState, RecorderStop, RecordingOutcome } from '@loupe/protocol';
+import type { RecorderState, RecorderStop, RecorderWork, RecordingOutcome } from '@loupe/protocol';
 
-export type Work = { id: string; sessionId: string; status: ActiveRecordingStatus };
+export type Work = RecorderWork['recordings'][number];
 
 /** The recorder's side of the api's /internal routes, with its bearer token. */
 export function recorderApi(apiUrl: string, token: string) {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Chapter } from '@loupe/protocol';
+import { CASE_TRACK_VERSION, type CaseTrack, type Chapter, type Gap } from '@loupe/protocol';
 import { readEventLog, type LoggedEvent } from './event-log.ts';
 import { SAMPLE_RATE } from './media/audio-timeline.ts';
 import { FPS } from './media/segmented-video.ts';
@@ -29,9 +29,7 @@ export type Finalised = {
 export const THUMBNAIL_COUNT = 10;
 
 export async function finalise(paths: RecordingPaths): Promise<Finalised> {
-  const video = join(paths.dir, 'case.mp4');
-  const poster = join(paths.dir, 'poster.jpg');
-  const annotations = join(paths.dir, 'annotations.json');
+  const { video, poster, thumbnails, annotations } = paths.caseFiles;
   const { files, counts, frames } = await keptSegments(paths.segments);
   if (files.length === 0) {
     throw new Error('No picture was recorded: theatre sent no video while recording was on.');
@@ -61,7 +59,6 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
     '-ss', String(Math.min(1, duration / 2000)), '-i', video, '-frames:v', '1', '-q:v', '3', poster,
   ]);
-  const thumbnails = join(paths.dir, 'thumbnails.jpg');
   // prettier-ignore
   await run('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', video,
@@ -69,7 +66,8 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     '-frames:v', '1', '-q:v', '4', thumbnails,
   ]);
   const events = timeline(log);
-  writeFileSync(annotations, JSON.stringify({ v: 1, durationMs: duration, events, gaps: gaps(log, skips) }));
+  const track: CaseTrack = { v: CASE_TRACK_VERSION, durationMs: duration, events, gaps: gaps(log, skips) };
+  writeFileSync(annotations, JSON.stringify(track));
   // Bookmarks become chapters.
   const chapters = events.flatMap((e) =>
     e.type === 'op' && (e.op as { kind?: string }).kind === 'bookmark'
@@ -78,9 +76,6 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
   );
   return { video, poster, thumbnails, annotations, durationMs: duration, chapters };
 }
-
-/** A stretch of the case where the recording was not whole, and why: shown on the player's timeline. */
-export type Gap = { atMs: number; kind: 'restart' | 'no_picture' | 'degraded'; ms: number };
 
 /** Skips closer than this together are one stretch of a recorder behind. */
 const DEGRADED_JOIN_MS = 2000;

@@ -8,7 +8,7 @@ import { DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
 import {
   ANNOTATION_VERSION,
   MAX_SNAPSHOT_BYTES,
-  OVERLAY_HOLDER_ROLES,
+  holdsOverlay,
   OverlaySnapshot,
   OverlayRequest,
   TOPICS,
@@ -60,7 +60,7 @@ export class OverlayCatchUp {
   /** Asks the holders in the room (theatre and mentors, not display-only screens) for the whole overlay. */
   async request(room: Room): Promise<void> {
     const holders = [...room.remoteParticipants.values()]
-      .filter((p) => OVERLAY_HOLDER_ROLES.includes(roleOf(p.attributes) ?? 'observer') && p.attributes.display !== 'true')
+      .filter((p) => holdsOverlay(p.attributes))
       .map((p) => p.identity);
     if (holders.length === 0 || !room.localParticipant) return;
     this.asked.ask(Date.now());
@@ -74,8 +74,9 @@ export class OverlayCatchUp {
   }
 
   private async onSnapshot(room: Room, reader: TextStreamReader, identity: string): Promise<void> {
-    const role = roleOf(room.remoteParticipants.get(identity)?.attributes);
-    if (!role || !OVERLAY_HOLDER_ROLES.includes(role)) return;
+    const attributes = room.remoteParticipants.get(identity)?.attributes;
+    const role = roleOf(attributes);
+    if (!role || !holdsOverlay(attributes)) return;
     const text = await reader.readAll().catch(() => '');
     if (text.length > MAX_SNAPSHOT_BYTES) return;
     let parsed;

@@ -103,6 +103,8 @@ describe('members of a live session, in Chromium', () => {
       const asTheatre = { ...forged, id: 'forged2', author: rogue.id };
       const send = (data: Uint8Array) => participant.localParticipant!.publishData(data, { reliable: true, topic: 'loupe.ops' });
       const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
+      // An op claiming a newer Loupe makes the page ask its own server whether Loupe was updated.
+      const versionChecked = observer.waitForResponse((r) => r.url().includes('/_app/version.json'), { timeout: 10_000 });
       await send(new TextEncoder().encode(JSON.stringify(forged)));
       await send(new TextEncoder().encode(JSON.stringify(asTheatre)));
       await send(new TextEncoder().encode('{"v":1,"kind":'));
@@ -119,6 +121,9 @@ describe('members of a live session, in Chromium', () => {
       expect(reasons).toMatch(/malformed/);
       expect(reasons).toMatch(/unknown_version/);
       expect(reasons).toMatch(/oversized/);
+      // The server says it was not: nobody is told to reload because a member said so.
+      await versionChecked;
+      await expect(observer.getByTestId('outdated').count()).resolves.toBe(0);
       // Nothing was drawn, and the mentor can still draw for everyone.
       await expect(colourBox(theatre, LIVE, BLUE).then((b) => b && b.maxX > 0.9)).resolves.toBeFalsy();
       await whiteStroke(mentor, 0.9);

@@ -59,6 +59,13 @@ describe('recording from the live room, in Chromium', () => {
     await mentor.keyboard.press('Enter');
     await waitForColour(theatre, LIVE, YELLOW, (b) => !!b);
 
+    // Before anything records, a bookmark would be lost: the pop-up says so and takes no title.
+    await mentor.getByRole('button', { name: '⚑ Bookmark' }).click();
+    await expect(mentor.getByTestId('bookmark-not-recording').innerText()).resolves.toMatch(/Nothing is being recorded/);
+    await expect(mentor.getByPlaceholder('e.g. Critical view of safety').count()).resolves.toBe(0);
+    await mentor.keyboard.press('Escape');
+    await mentor.getByTestId('bookmark-not-recording').waitFor({ state: 'detached' });
+
     await startRecording(theatre, [theatre, mentor, observer]);
     await expect(observer.getByTestId('rec').innerText()).resolves.toBe('REC');
     await theatre.screenshot({ path: join(SCREENSHOTS, 'theatre-recording.png') });

@@ -6,26 +6,19 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { CASE_FILE_TYPES, recordingFolder, type CaseFile } from '@loupe/protocol';
 import { ApiError, errorBody } from '../http/errors.ts';
-
-const TYPES = {
-  'case.mp4': 'video/mp4',
-  'poster.jpg': 'image/jpeg',
-  'thumbnails.jpg': 'image/jpeg',
-  'annotations.json': 'application/json',
-} as const;
-export type CaseFile = keyof typeof TYPES;
 
 /** A recording's folder: the recorder writes its files there; the api serves and deletes them. */
 export function recordingDir(mediaDir: string, recordingId: string): string {
-  return join(mediaDir, 'recordings', recordingId);
+  return join(mediaDir, recordingFolder(recordingId));
 }
 
 export async function serveFile(path: string, file: CaseFile, range: string | undefined): Promise<Response> {
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) throw new ApiError(404, 'not_found', 'This case has no such media yet');
   const headers = new Headers({
-    'content-type': TYPES[file],
+    'content-type': CASE_FILE_TYPES[file],
     'accept-ranges': 'bytes',
     // Patient-adjacent media: private to this browser, never kept by shared caches.
     'cache-control': 'private, max-age=0, must-revalidate',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { Case, CaseDetail, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
+import { CASE_FILES, CASE_FILE_NAMES, Case, CaseDetail, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden } from '../http/errors.ts';
 import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
@@ -18,7 +18,7 @@ import { recordRepeatable } from '../audit/repeats.ts';
 import { requestActor } from '../audit/request.ts';
 
 const CaseParam = z.object({ id: Id });
-const MediaParam = z.object({ id: Id, file: z.enum(['case.mp4', 'poster.jpg', 'thumbnails.jpg', 'annotations.json']) });
+const MediaParam = z.object({ id: Id, file: z.enum(CASE_FILE_NAMES) });
 const tags = ['cases'];
 
 const list = createRoute({
@@ -123,7 +123,7 @@ export function caseRoutes({ db, config }: AppDeps) {
       const range = c.req.header('range');
       // One entry per playback or download of the video: a player then asks for many ranges,
       // but only its first request starts at byte 0. Posters and the drawings come with a view.
-      if (file === 'case.mp4' && (!range || /^bytes=0-/.test(range.trim()))) {
+      if (file === CASE_FILES.video && (!range || /^bytes=0-/.test(range.trim()))) {
         const detail = { file, range: range ?? null };
         await recordRepeatable(db, { ...requestActor(c), action: 'case.media', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
       }

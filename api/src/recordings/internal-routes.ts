@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { eq } from 'drizzle-orm';
-import { ACTIVE_RECORDING_STATUSES, Id, RecorderState, RecorderStop, RecordingOutcome } from '@loupe/protocol';
+import { Id, RecorderState, RecorderStop, RecorderWork, RecordingOutcome } from '@loupe/protocol';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
@@ -11,12 +11,6 @@ import type { Db } from '../db/client.ts';
 import { activeRecordings } from './queries.ts';
 import { moveRecording, type Mover } from './lifecycle.ts';
 
-const Work = z
-  .object({
-    recordings: z.array(z.object({ id: Id, sessionId: Id, status: z.enum(ACTIVE_RECORDING_STATUSES) })),
-  })
-  .meta({ id: 'RecorderWork' });
-
 const RecordingParam = z.object({ id: Id });
 
 const work = createRoute({
@@ -24,7 +18,7 @@ const work = createRoute({
   path: '/recordings/active',
   tags: ['recorder'],
   summary: 'Recordings the recorder has work on (recorder service only)',
-  responses: { 200: json(Work, 'Work'), 401: errors[401] },
+  responses: { 200: json(RecorderWork, 'Work'), 401: errors[401] },
 });
 
 const state = createRoute({

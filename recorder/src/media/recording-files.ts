@@ -1,13 +1,22 @@
 /** Where a recording's files live under the media directory, and what a crash left of them. */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { CASE_FILES, recordingFiles, type CaseFile } from '@loupe/protocol';
 import { countFrames } from './probe.ts';
 
-export type RecordingPaths = { dir: string; segments: string; audio: string; events: string };
+export type RecordingPaths = { dir: string; segments: string; audio: string; events: string; caseFiles: Record<keyof typeof CASE_FILES, string> };
 
+/** A recording's files (protocol's names) under the media directory. */
 export function recordingPaths(mediaDir: string, recordingId: string): RecordingPaths {
-  const dir = join(mediaDir, 'recordings', recordingId);
-  return { dir, segments: join(dir, 'segments'), audio: join(dir, 'audio.pcm'), events: join(dir, 'events.jsonl') };
+  const files = recordingFiles(recordingId);
+  const at = (file: CaseFile) => join(mediaDir, files.caseFile(file));
+  return {
+    dir: join(mediaDir, files.dir),
+    segments: join(mediaDir, files.segments),
+    audio: join(mediaDir, files.audio),
+    events: join(mediaDir, files.events),
+    caseFiles: { video: at(CASE_FILES.video), poster: at(CASE_FILES.poster), thumbnails: at(CASE_FILES.thumbnails), annotations: at(CASE_FILES.annotations) },
+  };
 }
 
 /**

@@ -8,9 +8,11 @@ import {
   ANNOTATION_VERSION,
   DropCounter,
   FADE_MS,
+  FADE_OUT_MS,
+  LASER_TRAIL_MS,
   MAX_FREEZE_FRAME_BYTES,
   MAX_SNAPSHOT_BYTES,
-  OVERLAY_HOLDER_ROLES,
+  holdsOverlay,
   OverlaySnapshot,
   OverlayState,
   ResyncRequest,
@@ -20,6 +22,8 @@ import {
   OverlayRequest,
   snapshotOpsToApply,
   parseOpPacket,
+  outdatedSide,
+  VersionNotice,
   roleOf,
   type Annotation,
   type AnnotationOp,
@@ -39,9 +43,9 @@ export interface OverlaySource {
   opacity(a: Annotation): number;
 }
 
-const LASER_TRAIL_MS = 700;
 // How long and how much to hold packets from a sender the room has not announced yet.
 const WAIT_FOR_PARTICIPANT_MS = 10_000;
+const VERSION_NOTICE_EVERY_MS = 60_000;
 const MAX_WAITING_PER_SENDER = 2_000;
 const MAX_WAITING_SENDERS = 16;
 
@@ -56,6 +60,12 @@ export class OverlaySync implements OverlaySource {
   /** JPEG stills of freeze-frames, by freeze id, as object URLs. */
   stills = $state<Record<string, string>>({});
   lasers = $state<Record<string, LaserTrail>>({});
+  /**
+   * Someone in the room sent an op, or a notice, of a newer version than this page's. Only a
+   * sign: a member can forge it. The page asks its own server whether Loupe was updated before
+   * it says "please reload" (see ConnectionBanner).
+   */
+  newerSeen = $state(false);
 
   private readonly room: Room;
   /** The session clock (the api's time, calibrated at joining), that ops' times are checked against. */
@@ -70,6 +80,8 @@ export class OverlaySync implements OverlaySource {
   private readonly asked = new OverlayRequest();
   /** When we last answered each requester (a page asking in a loop is answered once). */
   private readonly answeredAt = new Map<string, number>();
+  /** When we last told each sender its page is out of date. */
+  private readonly toldOutdated = new Map<string, number>();
   /** Theatre's receipts for each author's drawings: 5 a second, 5 at once. */
   private readonly receipts = new SenderRateLimit(5, 5);
 
@@ -140,7 +152,7 @@ export class OverlaySync implements OverlaySource {
   /** 1 while an annotation is fully shown, falling to 0 over its last second in fade mode. */
   opacity(a: Annotation): number {
     const at = this.fadeAt.get(a.key);
-    return at === undefined ? 1 : Math.max(0, Math.min(1, (at - performance.now()) / 1000));
+    return at === undefined ? 1 : Math.max(0, Math.min(1, (at - performance.now()) / FADE_OUT_MS));
   }
 
   /**
@@ -209,9 +221,7 @@ export class OverlaySync implements OverlaySource {
   }
 
   private isHolder(identity: string): boolean {
-    const p = this.room.remoteParticipants.get(identity);
-    const role = roleOf(p?.attributes);
-    return !!p && !!role && OVERLAY_HOLDER_ROLES.includes(role) && p.attributes.display !== 'true';
+    return holdsOverlay(this.room.remoteParticipants.get(identity)?.attributes);
   }
 
   private drop(reason: Parameters<DropCounter['add']>[0]): void {
@@ -237,6 +247,10 @@ export class OverlaySync implements OverlaySource {
       }
       return;
     }
+    if (topic === TOPICS.version) {
+      if (from) this.onVersionNotice(payload);
+      return;
+    }
     if (topic !== TOPICS.ops && topic !== TOPICS.laser) return;
     if (!from) {
       if (!identity) return this.drop('not_allowed');
@@ -245,9 +259,40 @@ export class OverlaySync implements OverlaySource {
     }
     if (!this.limit.allow(from.identity)) return this.drop('rate_limited');
     const received = parseOpPacket(payload, { identity: from.identity, role: roleOf(from.attributes) }, this.now());
-    if (!received.ok) return this.drop(received.reason);
+    if (!received.ok) {
+      if (received.version !== undefined) this.onOtherVersion(received.version, from.identity);
+      return this.drop(received.reason);
+    }
     this.applyOp(received.op);
     this.acknowledge(received.op);
+  }
+
+  /**
+   * An op in another version than ours. Newer: this page is out of date, and says so. Older: the
+   * sender's is, and we tell it (a minute apart at most), so that it says so; its ops are refused
+   * either way, counted, never drawn wrong.
+   */
+  private onOtherVersion(version: number, sender: string): void {
+    if (outdatedSide(version) === 'receiver') {
+      this.newerSeen = true;
+      return;
+    }
+    const now = performance.now();
+    if (now - (this.toldOutdated.get(sender) ?? -Infinity) < VERSION_NOTICE_EVERY_MS) return;
+    this.toldOutdated.set(sender, now);
+    const notice: VersionNotice = { kind: 'outdated', v: ANNOTATION_VERSION };
+    void this.room.localParticipant
+      .publishData(new TextEncoder().encode(JSON.stringify(notice)), { reliable: true, topic: TOPICS.version, destinationIdentities: [sender] })
+      .catch(() => undefined);
+  }
+
+  private onVersionNotice(payload: Uint8Array): void {
+    try {
+      const notice = VersionNotice.safeParse(JSON.parse(new TextDecoder().decode(payload)));
+      if (notice.success && notice.data.v > ANNOTATION_VERSION) this.newerSeen = true;
+    } catch {
+      this.drop('malformed');
+    }
   }
 
   /**
@@ -323,7 +368,7 @@ export class OverlaySync implements OverlaySource {
   private expire(): void {
     const now = performance.now();
     let changed = false;
-    for (const at of this.fadeAt.values()) if (at - 1000 <= now && at + 250 > now) changed = true;
+    for (const at of this.fadeAt.values()) if (at - FADE_OUT_MS <= now && at + 250 > now) changed = true;
     const lasers = Object.values(this.lasers);
     if (lasers.length) {
       const next: Record<string, LaserTrail> = {};

@@ -1,6 +1,7 @@
 import type { Annotation } from '@loupe/protocol';
 import type { LaserTrail, OverlaySource } from '$lib/annotate/overlay-sync.svelte.ts';
-import { OverlayReplay, type TrackEvent } from './replay.ts';
+import type { TrackEvent } from '@loupe/protocol';
+import { OverlayReplay } from './replay.ts';
 
 /** The replay as something the annotation canvas draws from, redrawn at every seek. */
 export class ReplayOverlay implements OverlaySource {

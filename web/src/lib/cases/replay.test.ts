@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnnotationOp } from '@loupe/protocol';
-import { OverlayReplay, type TrackEvent } from './replay.ts';
+import type { TrackEvent } from '@loupe/protocol';
+import { OverlayReplay } from './replay.ts';
 
 const style = { color: '#00e5ff', width: 'medium' } as const;
 const op = (id: string, extra: Partial<AnnotationOp>, seq = 0) =>

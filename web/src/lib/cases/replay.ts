@@ -3,12 +3,8 @@
  * logged at or before t, applied in order. Forward play applies new ops; a seek backwards
  * rebuilds from the start, so the overlay is right immediately after any seek.
  */
-import { FADE_MS, OverlayState, annotationKey, type Annotation, type AnnotationOp, type Point } from '@loupe/protocol';
-
-export type TrackEvent = { mediaMs: number; type: string; op?: AnnotationOp };
+import { FADE_MS, FADE_OUT_MS, LASER_TRAIL_MS, OverlayState, annotationKey, type Annotation, type AnnotationOp, type Point, type TrackEvent } from '@loupe/protocol';
 export type ReplayLaser = { author: string; points: { p: Point; ageMs: number }[] };
-
-const LASER_TRAIL_MS = 700;
 
 export class OverlayReplay {
   private readonly ops: { at: number; op: AnnotationOp }[];
@@ -45,7 +41,7 @@ export class OverlayReplay {
   opacity(a: Annotation): number {
     const done = this.finishedAt.get(a.key);
     if (!a.fade || done === undefined) return 1;
-    return Math.max(0, Math.min(1, (done + FADE_MS - this.now) / 1000));
+    return Math.max(0, Math.min(1, (done + FADE_MS - this.now) / FADE_OUT_MS));
   }
 
   /** Laser trails of the last moments before now. */

@@ -1,0 +1,48 @@
+/**
+ * Where a recording's files live, by name: the recorder writes them, the api serves and deletes
+ * them, the case player asks for them. Paths are relative to the media directory, with `/`
+ * (a later object store takes them as object names as they are); each process joins them to its
+ * own root. Ids are checked before they get here: nothing from a request is a path.
+ */
+
+/** A finished case's files, served through the api behind the case's access check. */
+export const CASE_FILES = {
+  video: 'case.mp4',
+  poster: 'poster.jpg',
+  thumbnails: 'thumbnails.jpg',
+  annotations: 'annotations.json',
+} as const;
+export type CaseFile = (typeof CASE_FILES)[keyof typeof CASE_FILES];
+export const CASE_FILE_NAMES = Object.values(CASE_FILES) as [CaseFile, ...CaseFile[]];
+
+export const CASE_FILE_TYPES: Record<CaseFile, string> = {
+  'case.mp4': 'video/mp4',
+  'poster.jpg': 'image/jpeg',
+  'thumbnails.jpg': 'image/jpeg',
+  'annotations.json': 'application/json',
+};
+
+/** A recording's folder: what it captures while it runs, and the case it becomes. */
+export function recordingFolder(recordingId: string): string {
+  return `recordings/${recordingId}`;
+}
+
+/** Everything the recorder writes for one recording, relative to the media directory. */
+export function recordingFiles(recordingId: string) {
+  const dir = recordingFolder(recordingId);
+  return {
+    dir,
+    /** Video segments as they are written, `seg_00000.mp4` on. */
+    segments: `${dir}/segments`,
+    /** The sound as raw PCM: it survives a crash byte for byte. */
+    audio: `${dir}/audio.pcm`,
+    /** The event log (ops, joins, pauses, skips) on the recording's timeline. */
+    events: `${dir}/events.jsonl`,
+    caseFile: (file: CaseFile) => `${dir}/${file}`,
+  };
+}
+
+/** Where a page fetches a case's file (through the api, behind its access check). */
+export function caseMediaUrl(caseId: string, file: CaseFile): string {
+  return `/api/cases/${encodeURIComponent(caseId)}/media/${file}`;
+}

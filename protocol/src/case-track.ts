@@ -1,0 +1,38 @@
+/**
+ * A case's annotation track (`annotations.json`): what the recorder writes when a recording
+ * becomes a case, and what the case player replays. Versioned: a track the player cannot read
+ * says so on screen, never plays as a case without drawings.
+ */
+import { z } from 'zod';
+import { AnnotationOp } from './annotation.ts';
+
+export const CASE_TRACK_VERSION = 1;
+
+/**
+ * One moment of the case: an op (with who sent it; `snapshot` when it came from a late catch-up
+ * rather than live), or a pause, resume, gap or stop the recorder logged, on the case's timeline.
+ */
+export const TrackEvent = z.looseObject({
+  mediaMs: z.number().min(0),
+  type: z.string().min(1),
+  op: AnnotationOp.optional(),
+});
+export type TrackEvent = z.infer<typeof TrackEvent>;
+
+export const GAP_KINDS = ['restart', 'no_picture', 'degraded'] as const;
+
+/**
+ * A stretch of the case where the recording was not whole, and why: media a crash lost
+ * (`restart`), theatre's picture away while recording waited for it (`no_picture`), the
+ * recorder too slow to keep every frame (`degraded`).
+ */
+export const Gap = z.object({ atMs: z.number().min(0), kind: z.enum(GAP_KINDS), ms: z.number().min(0) });
+export type Gap = z.infer<typeof Gap>;
+
+export const CaseTrack = z.object({
+  v: z.literal(CASE_TRACK_VERSION),
+  durationMs: z.number().min(0),
+  events: z.array(TrackEvent),
+  gaps: z.array(Gap).default([]),
+});
+export type CaseTrack = z.infer<typeof CaseTrack>;
