@@ -20,6 +20,17 @@ say() { printf '\033[2m[setup]\033[0m %s\n' "$*"; }
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+# An npm package's files (its tarball from the registry, unpacked) into a fresh folder.
+unpack_npm_package() {
+  local spec=$1 dest=$2 tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  tar -xzf "$tmp"/*.tgz -C "$dest" --strip-components=1
+  rm -rf "$tmp"
+}
+
 ensure_node() {
   local system_node
   system_node=$(command -v node || true)
@@ -36,13 +47,7 @@ ensure_node() {
     *) echo "unsupported CPU architecture $(uname -m)" >&2; exit 1 ;;
   esac
   say "installing Node $NODE_MAJOR from the npm registry (node-linux-$arch) into .tools/node"
-  local tmp
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE_MAJOR" >/dev/null)
-  rm -rf "$LOUPE_TOOLS/node"
-  mkdir -p "$LOUPE_TOOLS/node"
-  tar -xzf "$tmp"/node-linux-*.tgz -C "$LOUPE_TOOLS/node" --strip-components=1
-  rm -rf "$tmp"
+  unpack_npm_package "node-linux-$arch@$NODE_MAJOR" "$LOUPE_TOOLS/node"
   chmod +x "$LOUPE_TOOLS/node/bin/node"
 }
 
@@ -51,13 +56,8 @@ ensure_pnpm() {
     return
   fi
   say "installing pnpm $PNPM_VERSION from the npm registry into .tools/pnpm"
-  local tmp
-  tmp=$(mktemp -d)
-  (cd "$tmp" && npm pack --silent "pnpm@$PNPM_VERSION" >/dev/null)
-  rm -rf "$LOUPE_TOOLS/pnpm"
-  mkdir -p "$LOUPE_TOOLS/pnpm" "$LOUPE_TOOLS/bin"
-  tar -xzf "$tmp"/pnpm-*.tgz -C "$LOUPE_TOOLS/pnpm" --strip-components=1
-  rm -rf "$tmp"
+  unpack_npm_package "pnpm@$PNPM_VERSION" "$LOUPE_TOOLS/pnpm"
+  mkdir -p "$LOUPE_TOOLS/bin"
   cat >"$LOUPE_TOOLS/bin/pnpm" <<'SH'
 #!/usr/bin/env bash
 exec node "$(dirname "$0")/../pnpm/bin/pnpm.cjs" "$@"
