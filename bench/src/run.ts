@@ -16,11 +16,53 @@ import { measureAnnotationLatency } from './annotation-latency.ts';
 import { measureGlassToGlass } from './glass-to-glass.ts';
 import { measureFanout } from './fanout.ts';
 import { measureRecorder } from './recorder.ts';
+import { machineCpu } from './stats.ts';
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 const NOT_YET = { status: 'not measured yet', n: 0 };
 
+/**
+ * Rounds of every measure. A goal counts as met only when every round meets it; each p95 is
+ * reported with its spread over the rounds (min, median, max), and each round with how busy the
+ * machine was while it ran (its share of all cores' time, and the share the hypervisor stole).
+ */
+const ROUNDS = Math.max(1, Number(process.env.LOUPE_BENCH_ROUNDS ?? 3));
+
+type Spread = { min: number; median: number; max: number };
+const spreadOf = (values: number[]): Spread => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: sorted[Math.floor((sorted.length - 1) / 2)]!, max: sorted.at(-1)! };
+};
+
+/**
+ * The rounds' results as one: the last round's figures, every p95 with its spread over the rounds
+ * (`p95_spread`), and `met` wherever a round says it only if every round does.
+ */
+function combineRounds(rounds: unknown[]): unknown {
+  const last = rounds.at(-1);
+  if (!last || typeof last !== 'object' || Array.isArray(last)) return last;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(last)) {
+    const each = rounds.map((r) => (r as Record<string, unknown> | undefined)?.[key]);
+    if (key === 'met') out[key] = each.every((m) => m === true);
+    else if (value && typeof value === 'object' && 'p95' in value) {
+      const p95s = each.map((x) => (x as { p95?: unknown } | undefined)?.p95).filter((x): x is number => typeof x === 'number');
+      out[key] = rounds.length > 1 ? { ...value, p95_spread: spreadOf(p95s) } : value;
+    } else if (value && typeof value === 'object' && !Array.isArray(value)) out[key] = combineRounds(each);
+    else out[key] = value;
+  }
+  return out;
+}
+
 /** `seconds` and `ran`: how long the last invocation took, and which measures it ran. */
 type Report = { when: string; machine: Record<string, unknown>; seconds: number; ran: string[]; results: Record<string, unknown> };
+
+/** A measure's rounds' machine load, e.g. `71 % / 0 %, 68 % / 0 %` (only on the measure itself, not its parts). */
+function loadOf(v: Record<string, unknown>): string {
+  const load = v.machine_load as { busy: number; steal: number }[] | undefined;
+  return load ? load.map((l) => `${Math.round(l.busy * 100)} % / ${Math.round(l.steal * 100)} %`).join(', ') : '';
+}
 
 /** The results as a readable table: each figure beside its baseline, from the same run. */
 function table(report: Report): string {
@@ -28,20 +70,21 @@ function table(report: Report): string {
   const walk = (name: string, value: unknown) => {
     if (!value || typeof value !== 'object') return;
     const v = value as Record<string, unknown>;
-    if (v.status) return rows.push(`| ${name} | ${v.status} | | | |`);
+    if (v.status) return rows.push(`| ${name} | ${v.status} | | | | |`);
     const main = Object.entries(v).find(([k, x]) => k.endsWith('_ms') && typeof x === 'object' && x && 'p95' in x);
     if (main) {
-      const m = main[1] as { p50: number; p95: number; p99: number; n: number };
-      rows.push(`| ${name} | ${main[0]} p50/p95/p99 ${m.p50} / ${m.p95} / ${m.p99} | ${v.baseline_p95 ?? ''} | ${m.n} | ${v.met === undefined ? '' : v.met ? 'met' : 'NOT met'} |`);
+      const m = main[1] as { p50: number; p95: number; p99: number; n: number; p95_spread?: Spread };
+      const spread = m.p95_spread ? `; p95 over the rounds min/median/max ${m.p95_spread.min} / ${m.p95_spread.median} / ${m.p95_spread.max}` : '';
+      rows.push(`| ${name} | ${main[0]} p50/p95/p99 ${m.p50} / ${m.p95} / ${m.p99}${spread} | ${v.baseline_p95 ?? ''} | ${m.n} | ${v.met === undefined ? '' : v.met ? 'met' : 'NOT met'} | ${loadOf(v)} |`);
     } else if (v.met !== undefined) {
       // A judged result with no latency percentile (ratios, cores, seconds): its figures by name.
       const figures = Object.entries(v).flatMap(([k, x]) => {
         if (typeof x === 'number' && k !== 'n') return [`${k} ${x}`];
         if (!x || typeof x !== 'object' || !('p95' in x)) return [];
-        const parts = Object.entries(x).filter(([q]) => q !== 'n');
+        const parts = Object.entries(x).filter(([q, y]) => q !== 'n' && typeof y === 'number');
         return [`${k} ${parts.map(([q]) => q).join('/')} ${parts.map(([, y]) => y).join(' / ')}`];
       });
-      if (figures.length) rows.push(`| ${name} | ${figures.join(', ')} | | ${v.n ?? ''} | ${v.met ? 'met' : 'NOT met'} |`);
+      if (figures.length) rows.push(`| ${name} | ${figures.join(', ')} | | ${v.n ?? ''} | ${v.met ? 'met' : 'NOT met'} | ${loadOf(v)} |`);
     }
     for (const [k, x] of Object.entries(v)) if (x && typeof x === 'object' && !('p95' in x)) walk(`${name}.${k}`, x);
   };
@@ -51,8 +94,8 @@ function table(report: Report): string {
     '',
     `Machine: ${JSON.stringify(report.machine)}; the last run (${report.ran.join(', ')}) took ${report.seconds} s; each measure says when it ran. Reproduce: \`make bench\`.`,
     '',
-    '| measure | figure (ms) | baseline p95 (ms) | n | goal |',
-    '|---|---|---|---|---|',
+    '| measure | figure (ms) | baseline p95 (ms) | n | goal (every round) | machine busy / stolen, each round |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n');
@@ -81,7 +124,17 @@ async function main() {
     if (!want(name)) return;
     console.log(what);
     try {
-      results[name] = { ...(await run()), measured_at: new Date().toISOString() };
+      const rounds: object[] = [];
+      const machineLoad: { busy: number; steal: number }[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        if (ROUNDS > 1) console.log(`  round ${round} of ${ROUNDS}`);
+        const before = await machineCpu();
+        rounds.push(await run());
+        const after = await machineCpu();
+        const total = after.total - before.total || 1;
+        machineLoad.push({ busy: round3((after.busy - before.busy) / total), steal: round3((after.steal - before.steal) / total) });
+      }
+      results[name] = { ...(combineRounds(rounds) as object), rounds: ROUNDS, machine_load: machineLoad, measured_at: new Date().toISOString() };
     } catch (err) {
       console.error(`${name} failed:`, err);
       results[name] = { status: `failed: ${(err as Error).message.split('\n')[0]}`, n: 0, measured_at: new Date().toISOString() };

@@ -55,9 +55,16 @@ export async function treeCpuSeconds(pid: number): Promise<number> {
   return total / TICKS_PER_SECOND;
 }
 
+/** The machine's CPU time so far, all cores, in seconds: busy (everything but idle and iowait), stolen by the hypervisor, and in all. */
+export async function machineCpu(): Promise<{ busy: number; steal: number; total: number }> {
+  const [, ...f] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy: busy / TICKS_PER_SECOND, steal: steal / TICKS_PER_SECOND, total: (busy + idle + iowait) / TICKS_PER_SECOND };
+}
+
 /** CPU seconds the whole machine has been busy (all cores, everything but idle and iowait), from /proc/stat. */
 export async function machineBusySeconds(): Promise<number> {
-  const [, ...f] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).map(Number);
   // user nice system idle iowait irq softirq steal (guest time is already in user).
-  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]! + f[7]!) / TICKS_PER_SECOND;
+  return (await machineCpu()).busy;
 }
