@@ -105,3 +105,6 @@ export { CASE_FILES, CASE_FILE_NAMES, CASE_FILE_TYPES, recordingFolder, recordin
 export type { CaseFile } from './case-media.ts';
 
 export { CASE_TRACK_VERSION, CaseTrack, TrackEvent, Gap, GAP_KINDS } from './case-track.ts';
+
+export { EXAM_TYPES, Words, ScanView, ScanProtocol, BUILT_IN_PROTOCOLS } from './scan-protocols.ts';
+export type { ExamType } from './scan-protocols.ts';
