@@ -63,6 +63,7 @@ describe('recording from the live room, in Chromium', () => {
     await mentor.getByRole('button', { name: '⚑ Bookmark' }).click();
     await expect(mentor.getByTestId('bookmark-not-recording').innerText()).resolves.toMatch(/Nothing is being recorded/);
     await expect(mentor.getByPlaceholder('e.g. Critical view of safety').count()).resolves.toBe(0);
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'bookmark-not-recording.png') });
     await mentor.keyboard.press('Escape');
     await mentor.getByTestId('bookmark-not-recording').waitFor({ state: 'detached' });
 
