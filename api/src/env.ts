@@ -5,43 +5,44 @@
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { MAX_RETENTION_DAYS } from '@loupe/protocol';
+import { MAX_RETENTION_DAYS, SharedEnv, envFlag, envInteger, envSecret, parseEnv } from '@loupe/protocol';
 import type { Rate } from './http/rate-limit.ts';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
+const perMinute = (fallback: number) => envInteger(1, 1_000_000).default(fallback);
 const addresses = z
   .string()
   .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
   .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma-separated list of IP addresses');
 
-const ApiEnv = z.object({
-  LOUPE_DB_URL: z.string().min(1).default('file:data/loupe.db'),
-  LOUPE_DB_AUTH_TOKEN: z.string().optional(),
-  LOUPE_API_HOST: z.string().default('127.0.0.1'),
-  LOUPE_API_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
-  LOUPE_COOKIE_SECURE: bool.default(false),
-  LOUPE_OPEN_SIGNUP: bool.default(false),
-  LOUPE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  LOUPE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 7).default(12),
-  LIVEKIT_URL: z.url().default('http://127.0.0.1:7880'),
-  LIVEKIT_PUBLIC_URL: z.url().default('ws://127.0.0.1:7880'),
-  LIVEKIT_API_KEY: z.string().min(3, 'LIVEKIT_API_KEY is required'),
-  LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
+const ApiEnv = SharedEnv.pick({
+  LOUPE_DB_URL: true,
+  LOUPE_DB_AUTH_TOKEN: true,
+  LOUPE_API_HOST: true,
+  LOUPE_API_PORT: true,
+  LOUPE_PUBLIC_URL: true,
+  LOUPE_MEDIA_DIR: true,
+  LIVEKIT_URL: true,
+  LIVEKIT_PUBLIC_URL: true,
+  LIVEKIT_API_KEY: true,
+  LIVEKIT_API_SECRET: true,
+}).extend({
+  // Unset: the /internal routes refuse every request (no recorder).
+  LOUPE_RECORDER_TOKEN: envSecret(32).optional(),
+  LOUPE_COOKIE_SECURE: envFlag.default(false),
+  LOUPE_OPEN_SIGNUP: envFlag.default(false),
+  LOUPE_SESSION_IDLE_MINUTES: envInteger(1, 24 * 60).default(30),
+  LOUPE_SESSION_MAX_HOURS: envInteger(1, 24 * 7).default(12),
   // How often the api asks livekit-server who is in each room, to record joins whose webhook was lost.
-  LOUPE_LIVEKIT_CATCH_UP_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
-  LOUPE_MEDIA_DIR: z.string().min(1).default('data/media'),
-  // Empty: the default, as for the other optional paths in .env.example.
+  LOUPE_LIVEKIT_CATCH_UP_SECONDS: envInteger(5, 3600).default(30),
+  // Unset: the default, as for the other optional paths in .env.example.
   LOUPE_AUDIT_ANCHOR_FILE: z
     .string()
     .refine((v) => !v.endsWith('/'), 'must name a file, not a folder')
     .optional(),
   // Ten years: about the shortest time many health systems must keep adult medical records,
   // so the recording of an operation is kept at least as long as the notes written about it.
-  LOUPE_CASE_RETENTION_DAYS: z.coerce.number().int().min(1).max(MAX_RETENTION_DAYS).default(3650),
-  LOUPE_RECORDER_TOKEN: z.string().min(32, 'LOUPE_RECORDER_TOKEN must be at least 32 characters').optional(),
+  LOUPE_CASE_RETENTION_DAYS: envInteger(1, MAX_RETENTION_DAYS).default(3650),
   LOUPE_TRUSTED_PROXIES: addresses.default(['127.0.0.1', '::1']),
-  LOUPE_PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
   LOUPE_TOKENS_PER_MINUTE: perMinute(30),
   LOUPE_TOKEN_BURST: perMinute(10),
   LOUPE_SEARCHES_PER_MINUTE: perMinute(120),
@@ -78,13 +79,9 @@ export type ApiConfig = {
   rateLimits: { tokens: Rate; searches: Rate };
 };
 
-export function parseApiConfig(env: Record<string, string | undefined>): ApiConfig {
-  const result = ApiEnv.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid api configuration:\n${lines.join('\n')}`);
-  }
-  const e = result.data;
+/** The api's configuration from `env` (process.env); throws naming every bad variable (parseEnv). */
+export function parseApiConfig(env: Readonly<Record<string, string | undefined>>): ApiConfig {
+  const e = parseEnv(ApiEnv, env);
   return {
     db: { url: e.LOUPE_DB_URL, authToken: e.LOUPE_DB_AUTH_TOKEN },
     host: e.LOUPE_API_HOST,
@@ -111,6 +108,22 @@ export function parseApiConfig(env: Record<string, string | undefined>): ApiConf
       searches: { perMinute: e.LOUPE_SEARCHES_PER_MINUTE, burst: e.LOUPE_SEARCH_BURST },
     },
   };
+}
+
+/** Only the database's settings, for the migration and seed scripts: they need no LiveKit keys. */
+export function parseDbConfig(env: Readonly<Record<string, string | undefined>>): ApiConfig['db'] {
+  const e = parseEnv(SharedEnv.pick({ LOUPE_DB_URL: true, LOUPE_DB_AUTH_TOKEN: true }), env);
+  return { url: e.LOUPE_DB_URL, authToken: e.LOUPE_DB_AUTH_TOKEN };
+}
+
+/** For an entry point: its configuration from process.env, or the reason on stderr and exit code 1. */
+export function configOrExit<T>(parse: (env: NodeJS.ProcessEnv) => T): T {
+  try {
+    return parse(process.env);
+  } catch (err) {
+    console.error(`api: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 
 /** The database's file when LOUPE_DB_URL names one; null for a libSQL server. */

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { openDb } from './db/client.ts';
 import { migrateDb } from './db/migrate.ts';
-import { parseApiConfig, type ApiConfig } from './env.ts';
+import { configOrExit, parseApiConfig } from './env.ts';
 import { livekitRooms } from './livekit/rooms.ts';
 import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
 import { startRetentionSweeper } from './cases/retention.ts';
@@ -11,13 +11,7 @@ import { startJoinCatchUp } from './livekit/catch-up.ts';
 import { startAuditAnchoring } from './audit/anchor.ts';
 import { flushRepeats } from './audit/repeats.ts';
 
-let config: ApiConfig;
-try {
-  config = parseApiConfig(process.env);
-} catch (err) {
-  console.error((err as Error).message);
-  process.exit(1);
-}
+const config = configOrExit(parseApiConfig);
 
 const { db, client } = await openDb(config.db.url, config.db.authToken);
 await migrateDb(db);

@@ -66,9 +66,9 @@ export async function seedDemo(db: Db): Promise<{ accounts: DemoAccount[]; sessi
 }
 
 if (import.meta.main) {
-  const { parseApiConfig } = await import('./env.ts');
-  const config = parseApiConfig(process.env);
-  const { db, client } = await openDb(config.db.url, config.db.authToken);
+  const { configOrExit, parseDbConfig } = await import('./env.ts');
+  const { url, authToken } = configOrExit(parseDbConfig);
+  const { db, client } = await openDb(url, authToken);
   await migrateDb(db);
   const { accounts } = await seedDemo(db);
   client.close();

@@ -108,3 +108,5 @@ export { CASE_TRACK_VERSION, CaseTrack, TrackEvent, Gap, GAP_KINDS } from './cas
 
 export { EXAM_TYPES, Words, ScanView, ScanProtocol, BUILT_IN_PROTOCOLS } from './scan-protocols.ts';
 export type { ExamType } from './scan-protocols.ts';
+
+export { SharedEnv, parseEnv, envInteger, envNumber, envFlag, envUrl, envSecret } from './env.ts';

@@ -1,16 +1,17 @@
 /** The recorder's configuration, parsed once; see .env.example. */
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import { SharedEnv, envInteger, envNumber, parseEnv } from '@loupe/protocol';
 
-const RecorderEnv = z.object({
-  LOUPE_API_URL: z.url().default('http://127.0.0.1:8787'),
-  LOUPE_RECORDER_TOKEN: z.string().min(32, 'LOUPE_RECORDER_TOKEN must be at least 32 characters'),
-  LIVEKIT_URL: z.url().default('http://127.0.0.1:7880'),
-  LIVEKIT_API_KEY: z.string().min(3, 'LIVEKIT_API_KEY is required'),
-  LIVEKIT_API_SECRET: z.string().min(32, 'LIVEKIT_API_SECRET must be at least 32 characters'),
-  LOUPE_MEDIA_DIR: z.string().min(1).default('data/media'),
-  LOUPE_RECORDER_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
-  LOUPE_RECORDING_IDLE_STOP_MINUTES: z.coerce.number().min(0.05).max(24 * 60).default(15),
+const RecorderEnv = SharedEnv.pick({
+  LOUPE_API_URL: true,
+  LOUPE_RECORDER_TOKEN: true,
+  LOUPE_MEDIA_DIR: true,
+  LIVEKIT_URL: true,
+  LIVEKIT_API_KEY: true,
+  LIVEKIT_API_SECRET: true,
+}).extend({
+  LOUPE_RECORDER_POLL_MS: envInteger(100, 60_000).default(1000),
+  LOUPE_RECORDING_IDLE_STOP_MINUTES: envNumber(0.05, 24 * 60).default(15),
 });
 
 export type RecorderConfig = {
@@ -25,13 +26,9 @@ export type RecorderConfig = {
   idleStopMs: number;
 };
 
-export function parseRecorderConfig(env: Record<string, string | undefined>): RecorderConfig {
-  const result = RecorderEnv.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid recorder configuration:\n${lines.join('\n')}`);
-  }
-  const e = result.data;
+/** The recorder's configuration from `env` (process.env); throws naming every bad variable (parseEnv). */
+export function parseRecorderConfig(env: Readonly<Record<string, string | undefined>>): RecorderConfig {
+  const e = parseEnv(RecorderEnv, env);
   return {
     apiUrl: e.LOUPE_API_URL.replace(/\/$/, ''),
     recorderToken: e.LOUPE_RECORDER_TOKEN,

@@ -9,7 +9,7 @@ let config: RecorderConfig;
 try {
   config = parseRecorderConfig(process.env);
 } catch (err) {
-  console.error((err as Error).message);
+  console.error(`recorder: ${(err as Error).message}`);
   process.exit(1);
 }
 

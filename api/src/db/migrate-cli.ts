@@ -1,9 +1,10 @@
 /** `pnpm --filter @loupe/api migrate`: applies pending migrations to LOUPE_DB_URL. */
+import { configOrExit, parseDbConfig } from '../env.ts';
 import { openDb } from './client.ts';
 import { migrateDb } from './migrate.ts';
 
-const url = process.env.LOUPE_DB_URL ?? 'file:data/loupe.db';
-const { db, client } = await openDb(url, process.env.LOUPE_DB_AUTH_TOKEN);
+const { url, authToken } = configOrExit(parseDbConfig);
+const { db, client } = await openDb(url, authToken);
 await migrateDb(db);
 client.close();
 console.log(`migrated ${url}`);

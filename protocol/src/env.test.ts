@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { envFlag, envInteger, envNumber, parseEnv, SharedEnv } from './env.ts';
+
+const Env = SharedEnv.pick({ LIVEKIT_URL: true, LIVEKIT_API_SECRET: true, LOUPE_API_PORT: true }).extend({
+  IDLE_MINUTES: envNumber(0.05, 1440).default(15),
+  SEED: envFlag.default(true),
+});
+const secret = 's'.repeat(32);
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    parseEnv(Env, env);
+  } catch (err) {
+    return (err as Error).message.split('\n').slice(1).map((line) => line.trim());
+  }
+  throw new Error('parsed');
+}
+
+describe('parseEnv', () => {
+  it('gives the defaults for what is unset or empty, typed', () => {
+    const env = parseEnv(Env, { LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '', UNRELATED: 'x' });
+    expect(env).toEqual({ LIVEKIT_URL: 'http://127.0.0.1:7880', LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: 8787, IDLE_MINUTES: 15, SEED: true });
+  });
+
+  it('reads numbers, fractions and flags from their text', () => {
+    const env = parseEnv(Env, { LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '9000', IDLE_MINUTES: '0.5', SEED: '0' });
+    expect(env).toMatchObject({ LOUPE_API_PORT: 9000, IDLE_MINUTES: 0.5, SEED: false });
+  });
+
+  it('names a bad number and what it got', () => {
+    expect(problems({ LIVEKIT_API_SECRET: secret, IDLE_MINUTES: 'abc' })).toEqual(['IDLE_MINUTES: expected a number from 0.05 to 1440, got "abc"']);
+    expect(problems({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '80.5' })).toEqual([
+      'LOUPE_API_PORT: expected a whole number from 1 to 65535, got "80.5"',
+    ]);
+    expect(problems({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '70000' })).toEqual([
+      'LOUPE_API_PORT: expected a whole number from 1 to 65535, got "70000"',
+    ]);
+  });
+
+  it('names a bad URL, a wrong scheme included', () => {
+    for (const url of ['localhost:7880', 'ftp://127.0.0.1:7880']) {
+      expect(problems({ LIVEKIT_API_SECRET: secret, LIVEKIT_URL: url })).toEqual([
+        `LIVEKIT_URL: expected a URL starting with http:// or https:// or ws:// or wss://, got ${JSON.stringify(url)}`,
+      ]);
+    }
+  });
+
+  it('names a missing required variable, and every bad one at once', () => {
+    expect(problems({ SEED: 'yes', LOUPE_API_PORT: 'x' })).toEqual([
+      'LIVEKIT_API_SECRET: required, not set',
+      'LOUPE_API_PORT: expected a whole number from 1 to 65535, got "x"',
+      'SEED: expected true or false, got "yes"',
+    ]);
+  });
+
+  it('never quotes a secret back', () => {
+    const [problem] = problems({ LIVEKIT_API_SECRET: 'hunter2' });
+    expect(problem).toBe('LIVEKIT_API_SECRET: expected at least 32 characters');
+  });
+
+  it('works on any schema, a refinement across variables included', () => {
+    const Range = z.object({ LOW: envInteger(0, 10), HIGH: envInteger(0, 10) }).refine((e) => e.LOW <= e.HIGH, {
+      path: ['HIGH'],
+      message: 'must not be below LOW',
+    });
+    expect(parseEnv(Range, { LOW: '2', HIGH: '3' })).toEqual({ LOW: 2, HIGH: 3 });
+    expect(() => parseEnv(Range, { LOW: '5', HIGH: '3' })).toThrow('HIGH: must not be below LOW, got "3"');
+  });
+});
