@@ -41,7 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['api/test/**/*.test.ts', 'recorder/test/**/*.test.ts'],
+          include: ['api/test/**/*.test.ts', 'recorder/test/**/*.test.ts', 'stack/test/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,11 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseEnv } from '@loupe/protocol';
 
 /** The repository root, whatever the current directory. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOOLS_BIN = join(ROOT, '.tools', 'bin');
 export const LIVEKIT_BIN = join(TOOLS_BIN, 'livekit-server');
-export const CHROMIUM_BIN = process.env.LOUPE_CHROMIUM ?? '/usr/bin/chromium';
+/** The Chromium the browser tests and benchmarks drive. */
+export const CHROMIUM_BIN = parseEnv(z.object({ LOUPE_CHROMIUM: z.string().default('/usr/bin/chromium') }), process.env).LOUPE_CHROMIUM;
 
 /**
  * A path from the settings, read from the repository root as .env is written: the api, recorder

@@ -9,17 +9,23 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeys, livekitConfigYaml } from './livekit.ts';
-import { LIVEKIT_BIN, ROOT, dbUrlFromRoot, fromRoot } from './paths.ts';
+import { LIVEKIT_BIN, ROOT } from './paths.ts';
 import { waitForHttp } from './ports.ts';
 import { spawnService, type Service } from './service.ts';
+import { parseStartConfig, type StartConfig } from './start-env.ts';
 import { buildWebIfStale } from './web-build.ts';
 
 const envFile = join(ROOT, '.env');
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-const env = (name: string, fallback: string) => process.env[name] || fallback;
-
-const dataDir = fromRoot(env('LOUPE_DATA_DIR', 'data'));
+let config: StartConfig;
+try {
+  config = parseStartConfig(process.env);
+} catch (err) {
+  console.error(`make start: ${(err as Error).message}`);
+  process.exit(1);
+}
+const { dataDir } = config;
 
 type Secrets = { apiKey: string; apiSecret: string; recorderToken: string };
 
@@ -30,10 +36,10 @@ type Secrets = { apiKey: string; apiSecret: string; recorderToken: string };
 async function secrets(): Promise<Secrets> {
   const secretsFile = join(dataDir, 'secrets.env');
   const stored = existsSync(secretsFile) ? await readFile(secretsFile, 'utf8') : '';
-  const read = (name: string) => process.env[name] || new RegExp(`^${name}=(.+)$`, 'm').exec(stored)?.[1];
-  let apiKey = read('LIVEKIT_API_KEY');
-  let apiSecret = read('LIVEKIT_API_SECRET');
-  let recorderToken = read('LOUPE_RECORDER_TOKEN');
+  const read = (name: string) => new RegExp(`^${name}=(.+)$`, 'm').exec(stored)?.[1];
+  let apiKey = config.secrets.apiKey ?? read('LIVEKIT_API_KEY');
+  let apiSecret = config.secrets.apiSecret ?? read('LIVEKIT_API_SECRET');
+  let recorderToken = config.secrets.recorderToken ?? read('LOUPE_RECORDER_TOKEN');
   if (apiKey && apiSecret && recorderToken) return { apiKey, apiSecret, recorderToken };
   if (!apiKey || !apiSecret) ({ apiKey, apiSecret } = generateKeys());
   recorderToken ??= randomBytes(32).toString('base64url');
@@ -48,23 +54,18 @@ async function main() {
   await chmod(dataDir, 0o700);
   const { recorderToken, ...keys } = await secrets();
 
-  const apiHost = env('LOUPE_API_HOST', '127.0.0.1');
-  const apiPort = env('LOUPE_API_PORT', '8787');
-  const apiUrl = env('LOUPE_API_URL', `http://${apiHost}:${apiPort}`);
-  const webHost = env('LOUPE_WEB_HOST', '127.0.0.1');
-  const webPort = env('LOUPE_WEB_PORT', '3000');
-  const publicUrl = env('LOUPE_PUBLIC_URL', `http://${webHost}:${webPort}`);
-  const livekitPort = Number(env('LIVEKIT_PORT', '7880'));
+  const { api, web, livekit: lk } = config;
+  const publicUrl = web.publicUrl;
 
   const shared = {
-    LOUPE_DB_URL: dbUrlFromRoot(env('LOUPE_DB_URL', `file:${join(dataDir, 'loupe.db')}`)),
+    LOUPE_DB_URL: config.dbUrl,
     LIVEKIT_API_KEY: keys.apiKey,
     LIVEKIT_API_SECRET: keys.apiSecret,
-    LIVEKIT_URL: env('LIVEKIT_URL', `http://127.0.0.1:${livekitPort}`),
-    LIVEKIT_PUBLIC_URL: env('LIVEKIT_PUBLIC_URL', `ws://127.0.0.1:${livekitPort}`),
+    LIVEKIT_URL: lk.url,
+    LIVEKIT_PUBLIC_URL: lk.publicUrl,
     LOUPE_RECORDER_TOKEN: recorderToken,
-    LOUPE_MEDIA_DIR: fromRoot(env('LOUPE_MEDIA_DIR', join(dataDir, 'media'))),
-    LOUPE_AUDIT_ANCHOR_FILE: fromRoot(env('LOUPE_AUDIT_ANCHOR_FILE', join(dataDir, 'audit-anchor.jsonl'))),
+    LOUPE_MEDIA_DIR: config.mediaDir,
+    LOUPE_AUDIT_ANCHOR_FILE: config.auditAnchorFile,
     LOUPE_PUBLIC_URL: publicUrl,
   };
 
@@ -95,7 +96,7 @@ async function main() {
   await buildWebIfStale();
 
   // Migrations run before anything reads the database; the seed prints the demo passwords.
-  const seedDemo = env('LOUPE_SEED_DEMO', 'true') === 'true';
+  const { seedDemo } = config;
   const prepare = spawnService('db', process.execPath, [seedDemo ? 'api/src/seed.ts' : 'api/src/db/migrate-cli.ts'], {
     cwd: ROOT,
     env: shared,
@@ -108,11 +109,11 @@ async function main() {
     livekitConfig,
     livekitConfigYaml({
       keys,
-      port: livekitPort,
-      rtcTcpPort: Number(env('LIVEKIT_RTC_TCP_PORT', '7881')),
-      rtcUdpPort: Number(env('LIVEKIT_RTC_UDP_PORT', '7882')),
-      bindAddress: env('LIVEKIT_BIND', '127.0.0.1'),
-      webhookUrls: [`${apiUrl}/webhooks/livekit`],
+      port: lk.port,
+      rtcTcpPort: lk.rtcTcpPort,
+      rtcUdpPort: lk.rtcUdpPort,
+      bindAddress: lk.bind,
+      webhookUrls: [`${api.url}/webhooks/livekit`],
       logLevel: 'warn',
     }),
     { mode: 0o600 },
@@ -121,17 +122,17 @@ async function main() {
   services.push(livekit);
   await waitForHttp(shared.LIVEKIT_URL, 20_000);
 
-  start('api', ['src/main.ts'], { LOUPE_API_HOST: apiHost, LOUPE_API_PORT: apiPort }, join(ROOT, 'api'));
-  await waitForHttp(`${apiUrl}/health`, 20_000);
-  start('recorder', ['src/main.ts'], { LOUPE_API_URL: apiUrl }, join(ROOT, 'recorder'));
-  start('web', ['server.ts'], { HOST: webHost, PORT: webPort, ORIGIN: publicUrl, LOUPE_API_URL: apiUrl }, join(ROOT, 'web'));
+  start('api', ['src/main.ts'], { LOUPE_API_HOST: api.host, LOUPE_API_PORT: String(api.port) }, join(ROOT, 'api'));
+  await waitForHttp(`${api.url}/health`, 20_000);
+  start('recorder', ['src/main.ts'], { LOUPE_API_URL: api.url }, join(ROOT, 'recorder'));
+  start('web', ['server.ts'], { HOST: web.host, PORT: String(web.port), ORIGIN: publicUrl, LOUPE_API_URL: api.url }, join(ROOT, 'web'));
   await waitForHttp(publicUrl, 20_000);
 
   console.log(`
   Loupe is running.
 
     Open            ${publicUrl}
-    api             ${apiUrl}   (OpenAPI: ${apiUrl}/openapi.json)
+    api             ${api.url}   (OpenAPI: ${api.url}/openapi.json)
     livekit-server  ${shared.LIVEKIT_PUBLIC_URL}
 
 ${seedDemo ? prepare.output().replace(/^/gm, '  ') : ''}

@@ -1,18 +1,10 @@
 import { env } from '$env/dynamic/private';
+import { parseWebConfig } from './env-schema.ts';
+
+const config = parseWebConfig(env);
 
 /** Where the web server finds the api (server side only; browsers go through /api). */
-export const API_URL = (env.LOUPE_API_URL ?? 'http://127.0.0.1:8787').replace(/\/$/, '');
+export const API_URL = config.apiUrl;
 
-/**
- * The livekit-server browsers connect to: the same variable and default as the api's, which
- * hands this URL out with every room token. The pages' CSP allows exactly its origin.
- */
-export const LIVEKIT_PUBLIC_URL = livekitUrl(env.LIVEKIT_PUBLIC_URL || 'ws://127.0.0.1:7880');
-
-function livekitUrl(value: string): URL {
-  const url = URL.parse(value);
-  if (!url || !['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) {
-    throw new Error(`LIVEKIT_PUBLIC_URL must be a ws:// or wss:// URL, not "${value}"`);
-  }
-  return url;
-}
+/** The livekit-server browsers connect to; the pages' CSP allows exactly its origin. */
+export const LIVEKIT_PUBLIC_URL = config.livekitPublicUrl;
