@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
+import { z } from 'zod';
+import { envInteger, parseEnv } from '@loupe/protocol';
 import { ROOT } from '@loupe/stack';
 import { measureApi } from './api.ts';
 import { measureSearch } from './search.ts';
@@ -101,7 +103,18 @@ function table(report: Report): string {
   ].join('\n');
 }
 
+/** Comma-separated whole numbers from `min` to `max`, e.g. `1,2`. */
+const counts = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(envInteger(min, max)).min(1));
+
+/** Picked before anything runs: a typo is told at once, not after minutes of other measures. */
+const BenchEnv = z.object({
+  LOUPE_BENCH_RECORDER_STREAMS: counts(1, 16).default([1, 2, 4]),
+  LOUPE_BENCH_SEARCH_SIZES: counts(1, 10_000_000).default([100_000, 1_000_000]),
+});
+
 async function main() {
+  const { LOUPE_BENCH_RECORDER_STREAMS: streams, LOUPE_BENCH_SEARCH_SIZES: sizes } = parseEnv(BenchEnv, process.env);
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const started = Date.now();
@@ -143,12 +156,10 @@ async function main() {
   await measure('annotation_latency', 'annotation latency: mentor pointer → theatre canvas…', measureAnnotationLatency);
   await measure('video_glass_to_glass', 'video glass-to-glass: theatre frame captured → shown at the mentor, and over a direct peer connection…', measureGlassToGlass);
   await measure('fanout', 'fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…', measureFanout);
-  const streams = process.env.LOUPE_BENCH_RECORDER_STREAMS?.split(',').map(Number) ?? [1, 2, 4];
   await measure('recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams));
   await measure('api', 'api: token issuance, 50 clients…', measureApi);
   await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);
   await measure('canvas_flood', 'canvas: two mentors flood theatre with full-picture arrows, then toggle them…', measureCanvasFlood);
-  const sizes = process.env.LOUPE_BENCH_SEARCH_SIZES?.split(',').map(Number) ?? [100_000, 1_000_000];
   await measure('search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const ran = Object.keys(results).filter(want);

@@ -79,10 +79,11 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Readonly<Record<st
   const result = schema.safeParse(set);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const name = issue.path.map(String).join('.');
+    // The variable, also for an issue inside its value (an item of a list).
+    const name = String(issue.path[0] ?? '');
     const raw = set[name];
     if (raw === undefined && issue.code === 'invalid_type') return `${name}: required, not set`;
     return raw === undefined || SECRET_NAME.test(name) ? `${name}: ${issue.message}` : `${name}: ${issue.message}, got ${JSON.stringify(raw)}`;
   });
-  throw new Error(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  throw new Error(`invalid configuration:\n${[...new Set(problems)].map((p) => `  ${p}`).join('\n')}`);
 }
