@@ -6,7 +6,8 @@
  * (https://svelte.dev/docs/kit/adapter-node#Custom-server). Everything else is done elsewhere: the
  * /api proxy and the pages' headers in hooks.server.ts; listening and shutdown as build/index.js
  * does them, on the same variables (web/src/lib/server/env-schema.ts), minus systemd socket
- * activation, which Loupe does not use.
+ * activation, which Loupe does not use. Not a listener added to build/index.js's `server`: that
+ * export is not documented and has changed shape (a polka app, then http.Server: sveltejs/kit#16907).
  */
 import { createServer } from 'node:http';
 import { parseServerConfig, type ServerConfig } from './src/lib/server/env-schema.ts';
@@ -28,6 +29,7 @@ const server = createServer((req, res) => {
   for (const [name, value] of Object.entries(RESPONSE_HEADERS)) res.setHeader(name, value);
   // A request that finishes during shutdown must not keep its connection open for another.
   req.on('close', () => stopping && server.closeIdleConnections());
+  // No fallback: SvelteKit, last in the handler, answers whatever the files did not.
   handler(req, res);
 });
 if (config.keepAliveMs !== undefined) server.keepAliveTimeout = config.keepAliveMs;
