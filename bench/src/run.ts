@@ -24,13 +24,6 @@ const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 const NOT_YET = { status: 'not measured yet', n: 0 };
 
-/**
- * Rounds of every measure. A goal counts as met only when every round meets it; each p95 is
- * reported with its spread over the rounds (min, median, max), and each round with how busy the
- * machine was while it ran (its share of all cores' time, and the share the hypervisor stole).
- */
-const ROUNDS = Math.max(1, Number(process.env.LOUPE_BENCH_ROUNDS ?? 3));
-
 type Spread = { min: number; median: number; max: number };
 const spreadOf = (values: number[]): Spread => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -109,12 +102,22 @@ const counts = (min: number, max: number) =>
 
 /** Picked before anything runs: a typo is told at once, not after minutes of other measures. */
 const BenchEnv = z.object({
+  /**
+   * Rounds of every measure. A goal counts as met only when every round meets it; each p95 is
+   * reported with its spread over the rounds (min, median, max), and each round with how busy the
+   * machine was while it ran (its share of all cores' time, and the share the hypervisor stole).
+   */
+  LOUPE_BENCH_ROUNDS: envInteger(1, 100).default(3),
   LOUPE_BENCH_RECORDER_STREAMS: counts(1, 16).default([1, 2, 4]),
   LOUPE_BENCH_SEARCH_SIZES: counts(1, 10_000_000).default([100_000, 1_000_000]),
 });
 
 async function main() {
-  const { LOUPE_BENCH_RECORDER_STREAMS: streams, LOUPE_BENCH_SEARCH_SIZES: sizes } = parseEnv(BenchEnv, process.env);
+  const {
+    LOUPE_BENCH_ROUNDS: roundCount,
+    LOUPE_BENCH_RECORDER_STREAMS: streams,
+    LOUPE_BENCH_SEARCH_SIZES: sizes,
+  } = parseEnv(BenchEnv, process.env);
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const started = Date.now();
@@ -139,15 +142,15 @@ async function main() {
     try {
       const rounds: object[] = [];
       const machineLoad: { busy: number; steal: number }[] = [];
-      for (let round = 1; round <= ROUNDS; round++) {
-        if (ROUNDS > 1) console.log(`  round ${round} of ${ROUNDS}`);
+      for (let round = 1; round <= roundCount; round++) {
+        if (roundCount > 1) console.log(`  round ${round} of ${roundCount}`);
         const before = await machineCpu();
         rounds.push(await run());
         const after = await machineCpu();
         const total = after.total - before.total || 1;
         machineLoad.push({ busy: round3((after.busy - before.busy) / total), steal: round3((after.steal - before.steal) / total) });
       }
-      results[name] = { ...(combineRounds(rounds) as object), rounds: ROUNDS, machine_load: machineLoad, measured_at: new Date().toISOString() };
+      results[name] = { ...(combineRounds(rounds) as object), rounds: roundCount, machine_load: machineLoad, measured_at: new Date().toISOString() };
     } catch (err) {
       console.error(`${name} failed:`, err);
       results[name] = { status: `failed: ${(err as Error).message.split('\n')[0]}`, n: 0, measured_at: new Date().toISOString() };
