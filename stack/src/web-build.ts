@@ -8,14 +8,30 @@ import { ROOT } from './paths.ts';
 const WEB = join(ROOT, 'web');
 const STAMP = join(WEB, 'build', '.loupe-build');
 // What the production bundle is made from.
-const SOURCES = ['web/src', 'web/static', 'web/svelte.config.js', 'web/vite.config.ts', 'web/package.json', 'protocol/src'];
+const SOURCES = [
+  'web/src',
+  'web/static',
+  'web/messages',
+  'web/project.inlang/settings.json',
+  'web/project.inlang/paraglide.config.js',
+  'web/svelte.config.js',
+  'web/vite.config.ts',
+  'web/package.json',
+  'protocol/src',
+];
+// Compiled from web/messages, which is a source; the typecheck rewrites it whole every time.
+const GENERATED = join(WEB, 'src', 'lib', 'paraglide');
 
 async function newestMtime(path: string): Promise<number> {
   const info = await stat(path).catch(() => null);
   if (!info) return 0;
   if (!info.isDirectory()) return info.mtimeMs;
-  let newest = info.mtimeMs;
-  for (const entry of await readdir(path)) newest = Math.max(newest, await newestMtime(join(path, entry)));
+  const entries = await readdir(path);
+  // Rewriting the generated folder touches the folder holding it: that alone is no change.
+  let newest = entries.some((entry) => join(path, entry) === GENERATED) ? 0 : info.mtimeMs;
+  for (const entry of entries) {
+    if (join(path, entry) !== GENERATED) newest = Math.max(newest, await newestMtime(join(path, entry)));
+  }
   return newest;
 }
 
