@@ -1,5 +1,5 @@
 import type { User } from '@loupe/protocol';
-import type { Locale } from '$lib/i18n/locales.ts';
+import type { Locale } from '$lib/paraglide/runtime.js';
 
 declare global {
   namespace App {

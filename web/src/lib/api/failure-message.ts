@@ -1,29 +1,43 @@
-import type { I18n } from '$lib/i18n/i18n.svelte.ts';
+import type { ConflictReason } from '@loupe/protocol';
+import { htmlLang } from '../i18n/locales.ts';
+import { m } from '../paraglide/messages.js';
+import { getLocale } from '../paraglide/runtime.js';
 import { ApiFailure } from './client.ts';
 
+const CONFLICT = {
+  session_ended: m.conflict_session_ended,
+  already_recording: m.conflict_already_recording,
+  no_recording: m.conflict_no_recording,
+  recording_state: m.conflict_recording_state,
+  case_not_ready: m.conflict_case_not_ready,
+  email_taken: m.conflict_email_taken,
+  own_host_role: m.conflict_own_host_role,
+  remove_self: m.conflict_remove_self,
+} satisfies Record<ConflictReason, () => string>;
+
 /** "in 30 seconds", "2分钟后": when to try again after a 429, from its Retry-After. */
-export function retryWhen(i18n: I18n, err: ApiFailure): string {
+export function retryWhen(err: ApiFailure): string {
   const seconds = err.retryAfter ?? 60;
-  const format = new Intl.RelativeTimeFormat(i18n.locale === 'zh' ? 'zh-CN' : 'en', { numeric: 'always' });
+  const format = new Intl.RelativeTimeFormat(htmlLang(getLocale()), { numeric: 'always' });
   return seconds < 90 ? format.format(seconds, 'second') : format.format(Math.ceil(seconds / 60), 'minute');
 }
 
 /** What to tell a person when an api call fails, in their language. */
-export function failureMessage(i18n: I18n, err: unknown): string {
-  if (!(err instanceof ApiFailure)) return i18n.t('error.unknown');
+export function failureMessage(err: unknown): string {
+  if (!(err instanceof ApiFailure)) return m.error_unknown();
   switch (err.code) {
     case 'network':
-      return i18n.t('error.network');
+      return m.error_network();
     case 'forbidden':
-      return i18n.t('error.forbidden');
+      return m.error_forbidden();
     case 'not_found':
-      return /account/i.test(err.message) ? i18n.t('error.noAccount') : i18n.t('error.notFound');
+      return /account/i.test(err.message) ? m.error_noAccount() : m.error_notFound();
     case 'conflict':
       // The api's own words are English and technical: a clinician reads the reason in theirs.
-      return err.reason ? i18n.t(`conflict.${err.reason}`) : i18n.t('error.conflict');
+      return err.reason ? CONFLICT[err.reason]() : m.error_conflict();
     case 'rate_limited':
-      return i18n.t('error.rateLimited', { when: retryWhen(i18n, err) });
+      return m.error_rateLimited({ when: retryWhen(err) });
     default:
-      return err.status === 502 ? i18n.t('error.network') : i18n.t('error.unknown');
+      return err.status === 502 ? m.error_network() : m.error_unknown();
   }
 }

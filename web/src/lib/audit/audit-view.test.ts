@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '@loupe/protocol';
-import { translate } from '../i18n/locales.ts';
+import { inLocale } from '../i18n/in-locale.ts';
 import { auditQuery, filtersHref, readFilters } from './filters.ts';
 import { summarise } from './summary.ts';
 
@@ -35,18 +35,18 @@ describe('the audit page', () => {
   });
 
   it('sums up an entry’s detail in the reader’s language', () => {
-    const en = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate('en', key, params);
-    const zh = (key: Parameters<typeof translate>[1], params?: Record<string, string | number>) => translate('zh', key, params);
+    const en = (e: AuditEntry) => inLocale('en', () => summarise(e));
+    const zh = (e: AuditEntry) => inLocale('zh', () => summarise(e));
     const start = entry('recording.start', { consentOnFile: true, noIdentifiersInView: true, consentAt: '…' });
-    expect(summarise(start, en)).toBe('Consent on file ✓ · No identifiers in view ✓');
-    expect(summarise(entry('recording.start', { consentOnFile: false, noIdentifiersInView: true }), en)).toMatch(/^Consent on file ✗/);
-    expect(summarise(entry('session.token', { role: 'observer', displayOnly: true }), zh)).toBe('观摩者 · 仅显示');
-    expect(summarise(entry('session.joined_room', { role: 'observer', source: 'catch-up' }), en)).toBe('Observer · found after an api outage');
-    expect(summarise(entry('session.joined_room', { role: 'observer', source: 'webhook' }), en)).toBe('Observer');
+    expect(en(start)).toBe('Consent on file ✓ · No identifiers in view ✓');
+    expect(en(entry('recording.start', { consentOnFile: false, noIdentifiersInView: true }))).toMatch(/^Consent on file ✗/);
+    expect(zh(entry('session.token', { role: 'observer', displayOnly: true }))).toBe('观摩者 · 仅显示');
+    expect(en(entry('session.joined_room', { role: 'observer', source: 'catch-up' }))).toBe('Observer · found after an api outage');
+    expect(en(entry('session.joined_room', { role: 'observer', source: 'webhook' }))).toBe('Observer');
     const moved = entry('session.member_role_changed', { email: 'li@h.test', from: 'observer', to: 'mentor' });
-    expect(summarise(moved, en)).toBe('li@h.test · Observer → Mentor');
-    expect(summarise(entry('access.denied', { status: 404, method: 'GET', path: '/cases/x' }), en)).toBe('404 · GET /cases/x');
-    expect(summarise(entry('auth.sign_in_locked', { scope: 'account', seconds: 30 }), en)).toBe('account paused for 30 s');
-    expect(summarise(entry('auth.sign_in_locked', { scope: 'address', seconds: 900 }), zh)).toBe('网络地址暂停登录 15 分钟');
+    expect(en(moved)).toBe('li@h.test · Observer → Mentor');
+    expect(en(entry('access.denied', { status: 404, method: 'GET', path: '/cases/x' }))).toBe('404 · GET /cases/x');
+    expect(en(entry('auth.sign_in_locked', { scope: 'account', seconds: 30 }))).toBe('account paused for 30 s');
+    expect(zh(entry('auth.sign_in_locked', { scope: 'address', seconds: 900 }))).toBe('网络地址暂停登录 15 分钟');
   });
 });

@@ -1,6 +1,5 @@
 import { invalidateAll } from '$app/navigation';
 import { failureMessage } from '$lib/api/failure-message.ts';
-import type { I18n } from '$lib/i18n/i18n.svelte.ts';
 
 /**
  * One api action behind a button or form: `busy` while it runs, `problem` (in the reader's
@@ -9,12 +8,6 @@ import type { I18n } from '$lib/i18n/i18n.svelte.ts';
 export class PendingAction {
   busy = $state(false);
   problem = $state<string | null>(null);
-  private readonly i18n: I18n;
-
-  constructor(i18n: I18n) {
-    this.i18n = i18n;
-  }
-
   async run(action: () => Promise<unknown>): Promise<boolean> {
     this.busy = true;
     this.problem = null;
@@ -23,7 +16,7 @@ export class PendingAction {
       await invalidateAll();
       return true;
     } catch (err) {
-      this.problem = failureMessage(this.i18n, err);
+      this.problem = failureMessage(err);
       return false;
     } finally {
       this.busy = false;

@@ -1,8 +1,12 @@
 import { getContext, setContext } from 'svelte';
-import type { MessageKey } from './en.ts';
-import { dateLocale, translate, type Locale } from './locales.ts';
+import { cookieMaxAge, cookieName, overwriteGetLocale, overwriteSetLocale, type Locale } from '../paraglide/runtime.js';
+import { dateLocale } from './locales.ts';
 
-/** The page's language, shared through Svelte context; set from the layout's data. */
+/**
+ * The page's language, shared through Svelte context; set from the layout's data. Messages
+ * come from Paraglide (`m.*()` in `$lib/paraglide/messages.js`); this holds what they do not:
+ * the reader's own languages, and dates written the way the reader reads them.
+ */
 export class I18n {
   locale = $state<Locale>('en');
   /** The reader's languages, most wanted first (their browser's Accept-Language). */
@@ -14,8 +18,6 @@ export class I18n {
     this.locale = locale;
     this.languages = languages;
   }
-
-  t = (key: MessageKey, params?: Record<string, string | number>): string => translate(this.locale, key, params);
 
   /** A date and time in the reader's language, in their own time zone; `medium` shows seconds. */
   dateTime = (iso: string, timeStyle: 'short' | 'medium' = 'short'): string =>
@@ -36,6 +38,25 @@ export class I18n {
 
   /** A day in the reader's language and time zone. */
   date = (iso: string): string => new Intl.DateTimeFormat(this.dateLocale, { dateStyle: 'medium' }).format(new Date(iso));
+}
+
+/**
+ * In the browser, makes Paraglide's locale this page's: `getLocale()` reads `i18n.locale`, so
+ * every `m.*()` a component renders follows a switch at once, and `setLocale()` switches
+ * without reloading the page and keeps the choice in the cookie the server reads.
+ *
+ * Paraglide's own client strategies would re-detect the language from `navigator.languages`,
+ * which need not match the Accept-Language the server rendered the page for, and they write
+ * the cookie on the first message rendered: the reader would be held to today's browser
+ * language for a year without ever having chosen it. The server keeps Paraglide's strategy
+ * (cookie, then Accept-Language) through `paraglideMiddleware` in hooks.server.ts.
+ */
+export function followInBrowser(i18n: I18n): void {
+  overwriteGetLocale(() => i18n.locale);
+  overwriteSetLocale((locale) => {
+    document.cookie = `${cookieName}=${locale}; path=/; max-age=${cookieMaxAge}; samesite=lax`;
+    i18n.locale = locale;
+  });
 }
 
 const KEY = Symbol('i18n');

@@ -1,24 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { en } from './en.ts';
-import { zh } from './zh.ts';
-import { dateLocale, localeFromAcceptLanguage, preferredLanguages, translate } from './locales.ts';
+import { m } from '../paraglide/messages.js';
+import { extractLocaleFromRequest } from '../paraglide/runtime.js';
+import { inLocale } from './in-locale.ts';
+import { dateLocale, preferredLanguages } from './locales.ts';
+
+/** The language the server renders a page in, for a request with these headers. */
+const localeFor = (headers: Record<string, string>) => extractLocaleFromRequest(new Request('http://loupe.test/', { headers }));
 
 describe('i18n', () => {
-  it('Chinese is complete and keeps every placeholder of the English text', () => {
-    for (const [key, english] of Object.entries(en)) {
-      const chinese = zh[key as keyof typeof en];
-      expect(chinese, key).toBeTruthy();
-      const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-      expect(placeholders(chinese), key).toEqual(placeholders(english));
-    }
+  it('follows the browser language, preferring the highest weight', () => {
+    expect(localeFor({ 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' })).toBe('zh');
+    expect(localeFor({ 'accept-language': 'fr-FR,en;q=0.5,zh;q=0.4' })).toBe('en');
+    expect(localeFor({ 'accept-language': 'en;q=0.3,zh-TW;q=0.8' })).toBe('zh');
+    expect(localeFor({})).toBe('en');
+    expect(localeFor({ 'accept-language': 'de' })).toBe('en');
   });
 
-  it('follows the browser language, preferring the highest weight', () => {
-    expect(localeFromAcceptLanguage('zh-CN,zh;q=0.9,en;q=0.8')).toBe('zh');
-    expect(localeFromAcceptLanguage('fr-FR,en;q=0.5,zh;q=0.4')).toBe('en');
-    expect(localeFromAcceptLanguage('en;q=0.3,zh-TW;q=0.8')).toBe('zh');
-    expect(localeFromAcceptLanguage(null)).toBe('en');
-    expect(localeFromAcceptLanguage('de')).toBe('en');
+  it('keeps the language the reader chose over their browser’s; URLs carry none', () => {
+    expect(localeFor({ cookie: 'loupe_session=x; loupe_locale=en', 'accept-language': 'zh-CN' })).toBe('en');
+    expect(localeFor({ cookie: 'loupe_locale=zh', 'accept-language': 'en-GB' })).toBe('zh');
+    // A cookie from elsewhere, or a language Loupe does not have, falls through to the browser's.
+    expect(localeFor({ cookie: 'loupe_locale=fr', 'accept-language': 'zh' })).toBe('zh');
+    expect(extractLocaleFromRequest(new Request('http://loupe.test/zh/cases', { headers: { 'accept-language': 'en' } }))).toBe('en');
   });
 
   it('reads the reader’s languages in the order they want them, leaving out what is not a language', () => {
@@ -41,8 +44,15 @@ describe('i18n', () => {
     expect(write(dateLocale('en', []))).toBe('3 Dec 2036');
   });
 
-  it('fills placeholders', () => {
-    expect(translate('zh', 'session.join', { role: '指导专家' })).toBe('以指导专家身份加入');
-    expect(translate('en', 'nav.signedInAs', { name: 'Dr. Chen' })).toBe('Signed in as Dr. Chen');
+  it('fills placeholders in the page’s language', () => {
+    expect(inLocale('zh', () => m.session_join({ role: '指导专家' }))).toBe('以指导专家身份加入');
+    expect(inLocale('en', () => m.session_myRole({ role: 'Mentor' }))).toBe('Your role: Mentor');
+  });
+
+  it('counts as English does: one chapter, three chapters', () => {
+    expect(inLocale('en', () => m.library_chapters({ count: 1 }))).toBe('1 chapter');
+    expect(inLocale('en', () => m.library_chapters({ count: 3 }))).toBe('3 chapters');
+    expect(inLocale('en', () => m.audit_chainOk({ count: 1 }))).toBe('Chain verified: 1 entry');
+    expect(inLocale('zh', () => m.library_chapters({ count: 1 }))).toBe('1 个章节');
   });
 });

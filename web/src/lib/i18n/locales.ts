@@ -1,20 +1,10 @@
-import { en, type MessageKey } from './en.ts';
-import { zh } from './zh.ts';
+import type { Locale } from '$lib/paraglide/runtime.js';
 
-export const LOCALES = ['en', 'zh'] as const;
-export type Locale = (typeof LOCALES)[number];
-export const LOCALE_COOKIE = 'loupe_locale';
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', zh: '简体中文' };
-
-const CATALOGUES: Record<Locale, Record<MessageKey, string>> = { en, zh };
 
 /** The language tag of a page in `locale`, for `<html lang>` (it also picks the CJK font). */
 export function htmlLang(locale: Locale): string {
   return locale === 'zh' ? 'zh-CN' : 'en';
-}
-
-export function isLocale(value: unknown): value is Locale {
-  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
 }
 
 /** The language tags of an Accept-Language header, most wanted first; malformed ones left out. */
@@ -36,15 +26,6 @@ export function preferredLanguages(header: string | null): string[] {
     });
 }
 
-/** The first supported language in an Accept-Language header; English when none matches. */
-export function localeFromAcceptLanguage(header: string | null): Locale {
-  for (const tag of preferredLanguages(header)) {
-    const base = tag.split('-')[0]!.toLowerCase();
-    if (isLocale(base)) return base;
-  }
-  return 'en';
-}
-
 const DEFAULT_DATE_TAG: Record<Locale, string> = { en: 'en-GB', zh: 'zh-CN' };
 
 /**
@@ -55,9 +36,4 @@ const DEFAULT_DATE_TAG: Record<Locale, string> = { en: 'en-GB', zh: 'zh-CN' };
  */
 export function dateLocale(locale: Locale, languages: readonly string[]): string {
   return languages.find((tag) => tag.split('-')[0]!.toLowerCase() === locale) ?? DEFAULT_DATE_TAG[locale];
-}
-
-/** The message for `key` in `locale`, with `{name}` placeholders filled in. */
-export function translate(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return CATALOGUES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => String(params[name] ?? whole));
 }

@@ -20,7 +20,7 @@ import { SessionClock } from './session-clock.ts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
-/** Why joining or staying in the room failed, as a key the views translate. */
+/** Why joining or staying in the room failed; the views say it in the reader's words. */
 export type RoomProblem =
   | 'token_refused'
   | 'rate_limited'

@@ -1,13 +1,12 @@
-import type { MessageKey } from '$lib/i18n/en.ts';
+import { m } from '../paraglide/messages.js';
 
 /** What to tell a person when a camera, capture card, screen share or microphone fails. */
-export function mediaErrorKey(err: unknown): { key: MessageKey; message: string } {
+export function mediaProblem(err: unknown): string {
   const name = err instanceof Error ? err.name : '';
-  const message = err instanceof Error ? err.message : String(err);
-  if (name === 'NotAllowedError' || name === 'SecurityError') return { key: 'media.denied', message };
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return { key: 'media.notFound', message };
-  if (name === 'NotReadableError' || name === 'AbortError') return { key: 'media.inUse', message };
-  return { key: 'media.failed', message };
+  if (name === 'NotAllowedError' || name === 'SecurityError') return m.media_denied();
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return m.media_notFound();
+  if (name === 'NotReadableError' || name === 'AbortError') return m.media_inUse();
+  return m.media_failed({ message: err instanceof Error ? err.message : String(err) });
 }
 
 /** Microphone processing for a room with monitors beeping and suction running. */

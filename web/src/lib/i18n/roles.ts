@@ -1,0 +1,26 @@
+import type { GlobalRole, SessionRole } from '@loupe/protocol';
+import { m } from '../paraglide/messages.js';
+
+/** An account's role, in the reader's language. */
+export const GLOBAL_ROLE_NAME = {
+  admin: m.role_admin,
+  mentor: m.role_mentor,
+  surgeon: m.role_surgeon,
+  trainee: m.role_trainee,
+} satisfies Record<GlobalRole, () => string>;
+
+/** A role in a session, in the reader's language. */
+export const SESSION_ROLE_NAME = {
+  host: m.sessionRole_host,
+  mentor: m.sessionRole_mentor,
+  theatre: m.sessionRole_theatre,
+  observer: m.sessionRole_observer,
+} satisfies Record<SessionRole, () => string>;
+
+/** What a role in a session does, for someone choosing whom to invite as what. */
+export const SESSION_ROLE_HINT = {
+  host: m.sessionRole_host_hint,
+  mentor: m.sessionRole_mentor_hint,
+  theatre: m.sessionRole_theatre_hint,
+  observer: m.sessionRole_observer_hint,
+} satisfies Record<SessionRole, () => string>;
