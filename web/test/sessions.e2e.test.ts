@@ -89,10 +89,16 @@ describe('signing in and scheduling, in Chromium', () => {
     await expect(page.getByRole('button', { name: '预约会话' }).count()).resolves.toBe(0);
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-zh.png') });
 
+    // Until the reader chooses, the browser's language is followed, not pinned: a reader who
+    // changes their browser's language later gets Loupe in the new one.
+    const localeCookie = async () => (await context.cookies()).find((c) => c.name === 'loupe_locale')?.value;
+    await expect(localeCookie()).resolves.toBeUndefined();
+
     await page.getByLabel('语言').selectOption('en');
     await page.getByRole('heading', { name: 'My sessions' }).waitFor();
     // The page's language is the document's at once, not after the next load.
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en');
+    await expect(localeCookie()).resolves.toBe('en');
     await page.reload();
     await expect(page.getByRole('heading', { name: 'My sessions' }).isVisible()).resolves.toBe(true);
     await context.close();
