@@ -16,7 +16,8 @@ import { parseRoomMetadata } from '@loupe/protocol';
 import { durationMs } from '../src/media/probe.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
 import { NumberedPicture } from './numbered-picture.ts';
-import { CONSENT, startRecordedSession, type RecordedSession } from './recorded-session.ts';
+import { ok } from './api-client.ts';
+import { startRecordedSession, type RecordedSession } from './recorded-session.ts';
 
 const run = promisify(execFile);
 
@@ -70,24 +71,25 @@ describe('the recorder’s disk fills up', () => {
 
   it('mid-recording: that recording stops for everyone and its case says the disk is full; the recorder keeps running', async () => {
     showLogs();
-    const recording = await live.call(`/sessions/${live.sessionId}/recording`, live.theatre.cookie, CONSENT);
+    const recording = await live.startRecording();
     await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
     filler = fillUp(mediaDir);
 
     await expect
-      .poll(async () => (await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie)).status, { timeout: 30_000, interval: 200 })
+      .poll(async () => (await live.recording()).status, { timeout: 30_000, interval: 200 })
       .toBe('failed');
-    const failed = await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie);
+    const failed = await live.recording();
     expect(failed.failure).toMatch(/disk .*is full/);
     expect(failed.stoppedAt).not.toBeNull();
     // REC goes off on every screen, and the room says why.
     await expect.poll(live.recState, { timeout: 10_000 }).toBe('off');
     expect(parseRoomMetadata(live.theatreRoom.metadata).recordingFailure).toMatch(/disk .*is full/);
     // The case is in the library, failed, with the reason.
-    const { cases } = await live.call('/cases?pageSize=50', live.host.cookie);
-    const item = cases.find((c: { sessionId: string }) => c.sessionId === live.sessionId);
+    const api = live.as(live.host.cookie);
+    const { cases } = await ok(api.cases.$get({ query: { pageSize: '50' } }));
+    const item = cases.find((c) => c.sessionId === live.sessionId);
     expect(item).toBeDefined();
-    const shown = await live.call(`/cases/${item.id}`, live.host.cookie);
+    const shown = await ok(api.cases[':id'].$get({ param: { id: item!.id } }));
     expect(shown.status).toBe('failed');
     expect(shown.failure).toMatch(/no space left on device/);
     // The worker is still running, and what it had written is still there.
@@ -99,13 +101,13 @@ describe('the recorder’s disk fills up', () => {
   it('with room on the disk again, the same recorder records the next one to a case that plays', async () => {
     showLogs();
     await rm(filler);
-    const recording = await live.call(`/sessions/${live.sessionId}/recording`, live.theatre.cookie, CONSENT);
+    const recording = await live.startRecording();
     await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
     const from = live.publisher.sent;
     await expect.poll(() => live.publisher.sent, { timeout: 30_000 }).toBeGreaterThan(from + 60);
-    await live.call(`/sessions/${live.sessionId}/recording/stop`, live.theatre.cookie, {});
+    await live.stopRecording();
     await expect
-      .poll(async () => (await live.call(`/sessions/${live.sessionId}/recording`, live.host.cookie)).status, { timeout: 60_000, interval: 200 })
+      .poll(async () => (await live.recording()).status, { timeout: 60_000, interval: 200 })
       .toBe('ready');
     expect(await durationMs(join(recordingPaths(mediaDir, recording.id).dir, 'case.mp4'))).toBeGreaterThan(1000);
   });

@@ -9,12 +9,16 @@ import { Room } from '@livekit/rtc-node';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import { startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
 import { parseRoomMetadata } from '@loupe/protocol';
+import { apiAs, ok } from './api-client.ts';
 import { NumberedPicture, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
 import { publishTone } from './tone.ts';
 
-export const CONSENT = { consentOnFile: true, noIdentifiersInView: true };
+export const CONSENT = { consentOnFile: true, noIdentifiersInView: true } as const;
 
 type Person = { email: string; cookie: string };
+type Recording = Awaited<ReturnType<typeof currentRecording>>;
+const currentRecording = (url: string, cookie: string, id: string) =>
+  ok(apiAs(url, cookie).sessions[':id'].recording.$get({ param: { id } }));
 
 export type RecordedSession = {
   api: RunningApi;
@@ -29,8 +33,14 @@ export type RecordedSession = {
   theatreLeaves(): Promise<void>;
   /** Theatre comes back with a fresh token and publishes its picture again. */
   theatreReturns(): Promise<void>;
-  /** GET without a body, POST with one; throws on an error status. */
-  call(path: string, cookie: string, body?: unknown): Promise<any>;
+  /** The api's typed client as the person holding `cookie`; wrap a call in `ok` for its body. */
+  as(cookie: string): ReturnType<typeof apiAs>;
+  /** This session's recording as the host sees it (its status, whether degraded). */
+  recording(): Promise<Recording>;
+  /** Theatre starts recording, with consent on file. */
+  startRecording(): Promise<Recording>;
+  /** Theatre stops the recording. */
+  stopRecording(): Promise<void>;
   /** What everyone in the room is told about recording (the REC badge), from room metadata. */
   recState(): string;
   /** The recorder's and the api's output, for a failed test. */
@@ -71,15 +81,7 @@ export async function startRecordedSession(o: {
     throw err;
   }
 
-  const call = async (path: string, cookie: string, body?: unknown): Promise<any> => {
-    const res = await fetch(`${api.url}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { cookie, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
+  const as = (cookie: string) => apiAs(api.url, cookie);
   const person = async (name: string): Promise<Person> => {
     const email = `${name}@hospital.test`;
     await createUser(db, { email, name, role: 'surgeon', password: 'a long enough passphrase' });
@@ -93,16 +95,16 @@ export async function startRecordedSession(o: {
 
   const host = await person('host');
   const theatre = await person('theatre');
-  const session = await call('/sessions', host.cookie, {
-    title: o.title,
-    procedure: 'Cholecystectomy',
-    specialty: 'General surgery',
-    scheduledAt: new Date().toISOString(),
-  });
-  await call(`/sessions/${session.id}/members`, host.cookie, { email: theatre.email, role: 'theatre' });
-  await call(`/sessions/${session.id}/start`, host.cookie, {});
+  const session = await ok(
+    as(host.cookie).sessions.$post({
+      json: { title: o.title, procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() },
+    }),
+  );
+  const param = { id: session.id };
+  await ok(as(host.cookie).sessions[':id'].members.$post({ param, json: { email: theatre.email, role: 'theatre' } }));
+  await ok(as(host.cookie).sessions[':id'].start.$post({ param }));
   const joinRoom = async () => {
-    const { token, url } = await call(`/sessions/${session.id}/token`, theatre.cookie, {});
+    const { token, url } = await ok(as(theatre.cookie).sessions[':id'].token.$post({ param, query: {} }));
     const room = new Room();
     await room.connect(url, token, { autoSubscribe: false, dynacast: false });
     return { room, publisher: await publishNumberedPicture(room, o.picture), tone: o.tone ? await publishTone(room) : null };
@@ -113,7 +115,7 @@ export async function startRecordedSession(o: {
   return {
     api,
     recorder,
-    sessionId: session.id as string,
+    sessionId: session.id,
     host,
     theatre,
     get theatreRoom() {
@@ -132,7 +134,10 @@ export async function startRecordedSession(o: {
       sending = await joinRoom();
       present = true;
     },
-    call,
+    as,
+    recording: () => currentRecording(api.url, host.cookie, session.id),
+    startRecording: () => ok(as(theatre.cookie).sessions[':id'].recording.$post({ param, json: CONSENT })),
+    stopRecording: async () => void (await ok(as(theatre.cookie).sessions[':id'].recording.stop.$post({ param }))),
     recState: () => parseRoomMetadata(sending.room.metadata).recording,
     logs: () => `recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`,
     /** Every step runs even if one before it fails: a failed test must not leave a livekit-server behind. */

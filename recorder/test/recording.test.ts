@@ -18,7 +18,10 @@ import type { GlobalRole } from '@loupe/protocol';
 import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
 import { finalise } from '../src/finalise.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
+import { readEventLog } from '../src/event-log.ts';
+import { apiAs, ok } from './api-client.ts';
 import { NumberedPicture, publishNumberedPicture, readNumber, type NumberedPublisher } from './numbered-picture.ts';
+import { CONSENT } from './recorded-session.ts';
 
 const run = promisify(execFile);
 const W = 640;
@@ -37,16 +40,8 @@ const rooms: Room[] = [];
 const publishers: NumberedPublisher[] = [];
 const cleanups: (() => void)[] = [];
 
-/** GET without a body, POST with one. */
-async function call(path: string, cookie: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${apiUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { cookie, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.status === 204 ? null : res.json();
-}
+/** The api as the person holding `cookie`. */
+const as = (cookie: string) => apiAs(apiUrl, cookie);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'loupe-recorder-'));
@@ -111,7 +106,7 @@ async function signIn(role: GlobalRole, name: string): Promise<{ id: string; ema
 }
 
 async function joinRoom(sessionId: string, cookie: string): Promise<Room> {
-  const { token, url } = (await call(`/sessions/${sessionId}/token`, cookie, {})) as { token: string; url: string };
+  const { token, url } = await ok(as(cookie).sessions[':id'].token.$post({ param: { id: sessionId }, query: {} }));
   const room = new Room();
   rooms.push(room);
   await room.connect(url, token, { autoSubscribe: true, dynacast: false });
@@ -126,15 +121,16 @@ async function mentoredSession(tag: string) {
   const host = await signIn('surgeon', `Host ${tag}`);
   const theatre = await signIn('surgeon', `Theatre ${tag}`);
   const mentor = await signIn('mentor', `Mentor ${tag}`);
-  const session = await call('/sessions', host.cookie, {
-    title: `Recorded case ${tag}`,
-    procedure: 'Cholecystectomy',
-    specialty: 'General surgery',
-    scheduledAt: new Date().toISOString(),
-  });
-  await call(`/sessions/${session.id}/members`, host.cookie, { email: theatre.email, role: 'theatre' });
-  await call(`/sessions/${session.id}/members`, host.cookie, { email: mentor.email, role: 'mentor' });
-  await call(`/sessions/${session.id}/start`, host.cookie, {});
+  const api = as(host.cookie);
+  const session = await ok(
+    api.sessions.$post({
+      json: { title: `Recorded case ${tag}`, procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() },
+    }),
+  );
+  const param = { id: session.id };
+  await ok(api.sessions[':id'].members.$post({ param, json: { email: theatre.email, role: 'theatre' } }));
+  await ok(api.sessions[':id'].members.$post({ param, json: { email: mentor.email, role: 'mentor' } }));
+  await ok(api.sessions[':id'].start.$post({ param }));
 
   const publisher = await publishNumberedPicture(await joinRoom(session.id, theatre.cookie), new NumberedPicture(W, H));
   publishers.push(publisher);
@@ -165,20 +161,28 @@ async function mentoredSession(tag: string) {
       }
     })();
   });
-  const until = async (check: () => boolean) => {
-    while (!check()) await new Promise((r) => setTimeout(r, 50));
+  const until = (check: () => boolean) => expect.poll(check, { timeout: 30_000, interval: 50 }).toBe(true);
+  const recording = {
+    start: () => ok(as(theatre.cookie).sessions[':id'].recording.$post({ param, json: CONSENT })),
+    stop: () => ok(as(theatre.cookie).sessions[':id'].recording.stop.$post({ param })),
+    /** Once the recorder has finished it: `ready` or `failed`. */
+    finished: () =>
+      expect
+        .poll(async () => (await ok(api.sessions[':id'].recording.$get({ param }))).status, { timeout: 60_000, interval: 200 })
+        .toMatch(/^(ready|failed)$/),
+    status: async () => (await ok(api.sessions[':id'].recording.$get({ param }))).status,
   };
-  return { host, theatre, mentor, mentorRoom, session, state, until };
+  return { host, theatre, mentor, mentorRoom, session, state, until, recording };
 }
 
-async function waitForStatus(sessionId: string, cookie: string, wanted: string[]): Promise<string> {
-  let status = '';
-  for (let i = 0; i < 300 && !wanted.includes(status); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    status = (await call(`/sessions/${sessionId}/recording`, cookie)).status;
-  }
-  return status;
-}
+/** The ids of the ops the recorder has logged so far for `recordingId`. */
+const loggedOps = (recordingId: string) =>
+  readEventLog(recordingPaths(mediaDir, recordingId).events)
+    .filter((e) => e.type === 'op')
+    .map((e) => (e.op as { id: string }).id);
+
+/** How many times the recorder has said it could not reach the api. */
+const failedPolls = () => recorder.output().split('\n').filter((line) => line.includes('in a row failed')).length;
 
 /** The number drawn in the frame of `video` shown at `ms`. */
 async function frameNumberAt(video: string, ms: number): Promise<number> {
@@ -192,28 +196,32 @@ async function frameNumberAt(video: string, ms: number): Promise<number> {
 
 describe('recording a mentored session', () => {
   it('records two sessions at once through an api restart; each case decodes, lasts as long as it was recorded, and puts each drawing within two frames of the one the mentor saw', async () => {
-    const { host, theatre, session, state, until } = await mentoredSession('one');
+    const { state, until, recording: one } = await mentoredSession('one');
     // A second session records at the same time, in the same recorder.
     const other = await mentoredSession('one-b');
     await until(() => state.sent > 30 && other.state.sent > 30);
     const startedAt = Date.now();
-    const consent = { consentOnFile: true, noIdentifiersInView: true };
-    const recording = await call(`/sessions/${session.id}/recording`, theatre.cookie, consent);
-    const otherRecording = await call(`/sessions/${other.session.id}/recording`, other.theatre.cookie, consent);
+    const recording = await one.start();
+    const otherRecording = await other.recording.start();
     state.armedAt = state.sent;
     await until(() => state.drawn.length === 1);
-    // The api goes away for a while and comes back: the recording carries on regardless.
+    // The api goes away until the recorder has found it gone, and comes back: the recording
+    // carries on regardless.
+    const failedBefore = failedPolls();
     (server as HttpServer).closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await new Promise((r) => setTimeout(r, 1500));
+    await expect.poll(failedPolls, { timeout: 10_000, interval: 100 }).toBeGreaterThan(failedBefore);
     startApi();
     await until(() => state.drawn.length === 3);
-    await new Promise((r) => setTimeout(r, 1000));
-    await call(`/sessions/${session.id}/recording/stop`, theatre.cookie, {});
-    await call(`/sessions/${other.session.id}/recording/stop`, other.theatre.cookie, {});
+    // Stopped once the recorder has logged the last drawing.
+    await expect.poll(() => loggedOps(recording.id), { timeout: 10_000, interval: 100 }).toContain(`op${state.drawn[2]}`);
+    await one.stop();
+    await other.recording.stop();
     const wallMs = Date.now() - startedAt;
-    expect(await waitForStatus(session.id, host.cookie, ['ready', 'failed'])).toBe('ready');
-    expect(await waitForStatus(other.session.id, other.host.cookie, ['ready', 'failed'])).toBe('ready');
+    await one.finished();
+    await other.recording.finished();
+    expect(await one.status()).toBe('ready');
+    expect(await other.recording.status()).toBe('ready');
     console.log(`both cases ready ${Date.now() - startedAt - wallMs} ms after stop`);
     const otherVideo = join(mediaDir, 'recordings', otherRecording.id, 'case.mp4');
     expect((await run('ffmpeg', ['-v', 'error', '-i', otherVideo, '-f', 'null', '-'])).stderr).toBe('');
@@ -255,17 +263,19 @@ describe('recording a mentored session', () => {
   });
 
   it('survives kill -9: restarted, it continues the recording, loses at most a segment, keeps every logged op, and marks the gap; a flood and bad packets are dropped and counted', async () => {
-    const { host, theatre, mentor, mentorRoom, session, state, until } = await mentoredSession('two');
+    const { mentor, mentorRoom, state, until, recording: rec } = await mentoredSession('two');
     await until(() => state.sent > 30);
-    const recording = await call(`/sessions/${session.id}/recording`, theatre.cookie, { consentOnFile: true, noIdentifiersInView: true });
+    const recording = await rec.start();
     state.every = 40;
     state.max = 2;
     state.armedAt = state.sent;
     await until(() => state.drawn.length === 2);
-    await new Promise((r) => setTimeout(r, 700));
+    // Killed once both drawings are logged: what the test checks is that logged ops survive.
+    await expect.poll(() => loggedOps(recording.id), { timeout: 10_000, interval: 100 }).toEqual(expect.arrayContaining(state.drawn.map((n) => `op${n}`)));
     await recorder.kill();
     const killedAtFrame = state.sent;
     const beforeKill = [...state.drawn];
+    // Two seconds of real time down is what is tested: the case must mark the gap they leave.
     await new Promise((r) => setTimeout(r, 2000));
     recorder = startRecorder();
     const resumedAtFrame = state.sent;
@@ -287,9 +297,17 @@ describe('recording a mentored session', () => {
     await send(bytes('{"v":1,"kind":'));
     await send(bytes({ ...erase(0), v: 9 }));
     await send(new Uint8Array(12 * 1024).fill(0x7b));
-    await new Promise((r) => setTimeout(r, 1500));
-    await call(`/sessions/${session.id}/recording/stop`, theatre.cookie, {});
-    expect(await waitForStatus(session.id, host.cookie, ['ready', 'failed'])).toBe('ready');
+    // Data is delivered in order: once an op sent after them is logged, the recorder has had
+    // every packet above. One is sent at each try, as the flood may have spent the sender's rate.
+    let marks = 0;
+    const marked = async () => {
+      await send(bytes(erase(10_000 + marks++)));
+      return loggedOps(recording.id).some((id) => id.startsWith('flood') && Number(id.slice('flood'.length)) >= 10_000);
+    };
+    await expect.poll(marked, { timeout: 10_000, interval: 250 }).toBe(true);
+    await rec.stop();
+    await rec.finished();
+    expect(await rec.status()).toBe('ready');
 
     const caseDir = join(mediaDir, 'recordings', recording.id);
     const video = join(caseDir, 'case.mp4');
