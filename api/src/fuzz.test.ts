@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { eq, sql } from 'drizzle-orm';
 import { ErrorBody } from '@loupe/protocol';
-import { TEST_RECORDER_TOKEN, createTestApi, json, postJson } from '../test/fixture.ts';
+import { TEST_RECORDER_TOKEN, createTestApi, json, ok, postJson } from '../test/fixture.ts';
 import { brokenObjectOf, oddString, queryValueOf, segmentOf, valueOf, type JsonSchema, type Known } from '../test/fuzz-arbitraries.ts';
 import { createSession } from './auth/cookie-sessions.ts';
 import { cases } from './db/schema.ts';
@@ -90,24 +90,23 @@ async function tablesDigest(): Promise<string> {
  * deleting the case) leave the next route something to work on.
  */
 async function seed(): Promise<Known> {
-  const call = async (path: string, body?: unknown, auth: Record<string, string> = { cookie: admin.cookie }) => {
-    const init = postJson(body ?? {}, undefined);
-    const res = await api.app.request(path, { ...init, headers: { ...init.headers, ...auth } });
-    if (!res.ok) throw new Error(`seeding ${path}: ${res.status} ${await res.text()}`);
-    return res.status === 204 ? null : json(res);
-  };
-  const session = await call('/sessions', { title: 'Cholecystectomy', procedure: 'Cholecystectomy', specialty: 'General', scheduledAt: new Date().toISOString() });
-  await call(`/sessions/${session.id}/members`, { email: member.user.email, role: 'mentor' });
-  await call(`/sessions/${session.id}/start`);
-  const consent = { consentOnFile: true, noIdentifiersInView: true };
-  const recorded = await call(`/sessions/${session.id}/recording`, consent);
-  await call(`/sessions/${session.id}/recording/stop`);
-  const outcome = { status: 'ready', durationMs: 1000, failure: null, chapters: [{ title: 'Critical view', atMs: 500 }] };
-  await call(`/internal/recordings/${recorded.id}/outcome`, outcome, { authorization: `Bearer ${TEST_RECORDER_TOKEN}` });
+  const as = api.client(admin.cookie);
+  const session = await ok(
+    as.sessions.$post({ json: { title: 'Cholecystectomy', procedure: 'Cholecystectomy', specialty: 'General', scheduledAt: new Date().toISOString() } }),
+  );
+  const param = { id: session.id };
+  await ok(as.sessions[':id'].members.$post({ param, json: { email: member.user.email, role: 'mentor' } }));
+  await ok(as.sessions[':id'].start.$post({ param }));
+  const consent = { consentOnFile: true, noIdentifiersInView: true } as const;
+  const recorded = await ok(as.sessions[':id'].recording.$post({ param, json: consent }));
+  await ok(as.sessions[':id'].recording.stop.$post({ param }));
+  const outcome = { status: 'ready' as const, durationMs: 1000, failure: null, chapters: [{ title: 'Critical view', atMs: 500 }] };
+  const recorder = api.client({ authorization: `Bearer ${TEST_RECORDER_TOKEN}` });
+  await ok(recorder.internal.recordings[':id'].outcome.$post({ param: { id: recorded.id }, json: outcome }));
   const files = join(mediaDir, 'recordings', recorded.id);
   await mkdir(files, { recursive: true });
   for (const file of ['case.mp4', 'poster.jpg', 'thumbnails.jpg', 'annotations.json']) await writeFile(join(files, file), 'x'.repeat(100));
-  const running = await call(`/sessions/${session.id}/recording`, consent);
+  const running = await ok(as.sessions[':id'].recording.$post({ param, json: consent }));
   // From the database: searching the library through the api is rate-limited.
   const { id: caseId } = (await api.db.select({ id: cases.id }).from(cases).where(eq(cases.recordingId, recorded.id)).get())!;
   const users = [admin.user.id, member.user.id];

@@ -5,8 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hc } from 'hono/client';
 import type { CreateUserBody, GlobalRole, User } from '@loupe/protocol';
-import { createApp } from '../src/app.ts';
+import { createApp, type AppType } from '../src/app.ts';
 import { openDb } from '../src/db/client.ts';
 import { migrateDb } from '../src/db/migrate.ts';
 import { parseApiConfig } from '../src/env.ts';
@@ -36,7 +37,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     LOUPE_RECORDER_TOKEN: TEST_RECORDER_TOKEN,
     ...env,
   });
-  const { db, client } = await openDb(config.db.url);
+  const { db, client: dbClient } = await openDb(config.db.url);
   await migrateDb(db);
   const roomCalls: RoomCall[] = [];
   /** Who livekit-server would say is in each open room; tests fill it. */
@@ -59,6 +60,16 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     listParticipants: async (room) => present.get(room) ?? [],
   };
   const app = createApp({ db, config, rooms });
+
+  /**
+   * The api's typed client, answered by `app.request` (no socket), as the holder of `auth`: a
+   * session cookie, or headers such as the recorder's bearer token.
+   * @example const session = await ok(api.client(host.cookie).sessions.$post({ json: body }));
+   */
+  function client(auth: string | Record<string, string> = {}) {
+    const headers = typeof auth === 'string' ? { cookie: auth } : auth;
+    return hc<AppType>('http://localhost', { fetch: (input: string | URL | Request, init?: RequestInit) => app.request(input, init), headers });
+  }
 
   let counter = 0;
   /** Creates an account directly in the database and signs it in; returns its cookie. */
@@ -83,8 +94,9 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     present,
     rooms,
     account,
+    client,
     async close() {
-      client.close();
+      dbClient.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -112,5 +124,19 @@ export function withCookie(cookie: string, method = 'GET'): RequestInit {
   return { method, headers: { cookie } };
 }
 
-/** A response's JSON body, untyped: tests assert on its shape. */
+type Answer = { ok: boolean; status: number; url: string; text(): Promise<string>; json(): Promise<unknown> };
+/** The body type of a typed response union's successful members. */
+type Success<R> = R extends { ok: true; json(): Promise<infer T> } ? T : never;
+
+/**
+ * The body of a typed client's successful answer; an error status throws with the api's words,
+ * so a failed setup step says what the api refused.
+ */
+export async function ok<R extends Answer>(request: Promise<R>): Promise<Success<R>> {
+  const res = await request;
+  if (!res.ok) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
+  return (res.status === 204 ? null : await res.json()) as Success<R>;
+}
+
+/** A response's JSON body, untyped: for tests that send what the typed client cannot (hostile bodies). */
 export const json = (res: Response): Promise<any> => res.json();
