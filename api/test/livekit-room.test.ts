@@ -11,7 +11,7 @@ import { serve } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { freePort, startLiveKit, type LiveKit } from '@loupe/stack';
 import type { SessionRole } from '@loupe/protocol';
-import { createTestApi, json, postJson, withCookie, type TestApi } from './fixture.ts';
+import { createTestApi, json, ok, type TestApi } from './fixture.ts';
 import { auditLog } from '../src/db/schema.ts';
 import { livekitRooms } from '../src/livekit/rooms.ts';
 import { catchUpJoins } from '../src/livekit/catch-up.ts';
@@ -43,10 +43,9 @@ afterAll(async () => {
 /** Invites a person with a session role, asks the api for their token and joins the room. */
 async function join(hostCookie: string, role: SessionRole, name: string): Promise<{ room: Room; identity: string }> {
   const person = await api.account(role === 'theatre' ? 'surgeon' : role === 'observer' ? 'trainee' : 'mentor', name);
-  await api.app.request(`/sessions/${sessionId}/members`, postJson({ email: person.user.email, role }, hostCookie));
-  const res = await api.app.request(`/sessions/${sessionId}/token`, withCookie(person.cookie, 'POST'));
-  expect(res.status).toBe(200);
-  const { token, url } = await json(res);
+  const param = { id: sessionId };
+  await ok(api.client(hostCookie).sessions[':id'].members.$post({ param, json: { email: person.user.email, role } }));
+  const { token, url } = await ok(api.client(person.cookie).sessions[':id'].token.$post({ param, query: {} }));
   const room = new Room();
   rooms.push(room);
   await room.connect(url, token, { autoSubscribe: true, dynacast: false });
@@ -86,9 +85,9 @@ async function stopWebhooks(): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
 }
 
-async function newSession(hostCookie: string, title: string): Promise<string> {
-  const body = { title, procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() };
-  return (await json(await api.app.request('/sessions', postJson(body, hostCookie)))).id;
+async function newSession(hostCookie: string, title: string, procedure = 'Cholecystectomy'): Promise<string> {
+  const body = { title, procedure, specialty: 'General surgery', scheduledAt: new Date().toISOString() };
+  return (await ok(api.client(hostCookie).sessions.$post({ json: body }))).id;
 }
 
 function nextData(room: Room, topic: string): Promise<{ text: string; from: RemoteParticipant | undefined }> {
@@ -105,11 +104,7 @@ function nextData(room: Room, topic: string): Promise<{ text: string; from: Remo
 describe('a live room on the real livekit-server', () => {
   it('carries the mentor’s data to theatre, stamps who sent it, and drops an observer’s', async () => {
     const host = await api.account('admin', 'Host');
-    const created = await api.app.request(
-      '/sessions',
-      postJson({ title: 'Live', procedure: 'Appendectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() }, host.cookie),
-    );
-    sessionId = (await json(created)).id;
+    sessionId = await newSession(host.cookie, 'Live', 'Appendectomy');
 
     const theatre = await join(host.cookie, 'theatre', 'Dr. Chen');
     const mentor = await join(host.cookie, 'mentor', 'Prof. Zhang');
@@ -154,11 +149,7 @@ describe('a live room on the real livekit-server', () => {
 
   it('removing a member disconnects them from the live room at once', async () => {
     const host = await api.account('admin', 'Host 2');
-    const created = await api.app.request(
-      '/sessions',
-      postJson({ title: 'Live 2', procedure: 'Hernia repair', specialty: 'General surgery', scheduledAt: new Date().toISOString() }, host.cookie),
-    );
-    sessionId = (await json(created)).id;
+    sessionId = await newSession(host.cookie, 'Live 2', 'Hernia repair');
     const observer = await join(host.cookie, 'observer', 'Wang Fang');
     const disconnected = new Promise<void>((resolve) => observer.room.once(RoomEvent.Disconnected, () => resolve()));
 
@@ -219,12 +210,14 @@ describe('what the server decided is what the room obeys', () => {
     if (!webhookServer) await serveWebhooks();
     const host = await api.account('admin', 'Host 4');
     const id = await newSession(host.cookie, 'Revocation');
-    await api.app.request(`/sessions/${id}/start`, withCookie(host.cookie, 'POST'));
+    const param = { id };
+    const asHost = api.client(host.cookie).sessions[':id'];
+    await ok(asHost.start.$post({ param }));
     const person = async (role: SessionRole, name: string) => {
       const p = await api.account(role === 'theatre' ? 'surgeon' : role === 'observer' ? 'trainee' : 'mentor', name);
-      await api.app.request(`/sessions/${id}/members`, postJson({ email: p.user.email, role }, host.cookie));
-      const { token } = await json(await api.app.request(`/sessions/${id}/token`, withCookie(p.cookie, 'POST')));
-      return { ...p, token: token as string };
+      await ok(asHost.members.$post({ param, json: { email: p.user.email, role } }));
+      const { token } = await ok(api.client(p.cookie).sessions[':id'].token.$post({ param, query: {} }));
+      return { ...p, token };
     };
     const observer = await person('observer', 'Removed trainee');
     const mentor = await person('mentor', 'Demoted mentor');
@@ -233,7 +226,7 @@ describe('what the server decided is what the room obeys', () => {
     // Removed while connected: out at once; back with the token kept: out again within 2 s.
     const first = await connectWith(observer.token);
     const gone = new Promise<void>((resolve) => first.once(RoomEvent.Disconnected, () => resolve()));
-    await api.app.request(`/sessions/${id}/members/${observer.user.id}`, withCookie(host.cookie, 'DELETE'));
+    await ok(asHost.members[':userId'].$delete({ param: { id, userId: observer.user.id } }));
     await gone;
     const again = await connectWith(observer.token);
     const back = Date.now();
@@ -243,7 +236,7 @@ describe('what the server decided is what the room obeys', () => {
     // Demoted while connected: the room holds them to the new role at once, and again when
     // they come back with the mentor's token.
     const drawing = await connectWith(mentor.token);
-    await api.app.request(`/sessions/${id}/members`, postJson({ email: mentor.user.email, role: 'observer' }, host.cookie));
+    await ok(asHost.members.$post({ param, json: { email: mentor.user.email, role: 'observer' } }));
     await expect.poll(async () => (await inRoom(id, mentor.user.id))?.permission?.canPublishData, { timeout: 2000, interval: 50 }).toBe(false);
     expect((await inRoom(id, mentor.user.id))?.attributes.role).toBe('observer');
     await drawing.disconnect();
@@ -254,7 +247,7 @@ describe('what the server decided is what the room obeys', () => {
     // The session ends: theatre is out, and its token from before cannot open the room again.
     const sending = await connectWith(theatre.token);
     const ended = new Promise<void>((resolve) => sending.once(RoomEvent.Disconnected, () => resolve()));
-    await api.app.request(`/sessions/${id}/end`, withCookie(host.cookie, 'POST'));
+    await ok(asHost.end.$post({ param }));
     await ended;
     await expect(connectWith(theatre.token)).rejects.toThrow();
     expect((await server().listRooms([id])).length).toBe(0);

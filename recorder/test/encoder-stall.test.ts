@@ -51,7 +51,7 @@ afterAll(async () => {
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-/** How many of the recording's video segments ffmpeg has finished (it opens the next as it does). */
+/** How many of the recording's video segments ffmpeg has finished (it opens the next as it finishes one). */
 const segmentsWritten = (segments: string) => Math.max(0, readdirSync(segments).filter((f) => f.startsWith('seg_')).length - 1);
 
 /** The ffmpeg writing this recording's video segments. */
@@ -94,16 +94,15 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
     } finally {
       process.kill(ffmpeg, 'SIGCONT');
     }
-    const segmentsAtResume = segmentsWritten(paths.segments);
+    const sentAtResume = live.publisher.sent;
     console.log(`recorder memory: ${before.toFixed(0)} MiB before the stall, peak ${peak.toFixed(0)} MiB during it`);
     expect(peak - before).toBeLessThan(MAX_GROWTH_MIB);
     // Every screen said the recording was degraded while the recorder could not keep up.
     expect(degradedShown).toBe(true);
     expect((await live.recording()).degraded).toBe(true);
 
-    // Recording carries on: ffmpeg, running again, finishes two more segments with theatre's
-    // picture after the stall.
-    await expect.poll(() => segmentsWritten(paths.segments), { timeout: 30_000 }).toBeGreaterThanOrEqual(segmentsAtResume + 2);
+    // Recording carries on: theatre sends four seconds of picture after the stall, for the case.
+    await expect.poll(() => live.publisher.sent, { timeout: 30_000 }).toBeGreaterThanOrEqual(sentAtResume + 4 * 30);
     const sentAtStop = live.publisher.sent;
     await live.stopRecording();
     const stoppedAfterMs = Date.now() - capturingSince;
@@ -119,9 +118,9 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
     expect(Math.max(...numbers)).toBeGreaterThan(sentAtStop - 30);
     // Theatre's microphone was heard all through the stall: the sound does not wait for ffmpeg.
     const windows = await loudness(video, 250);
-    const silent = windows.slice(8, -8).filter((rms) => rms < 1000).length;
+    const silent = windows.flatMap((rms, i) => (i >= 8 && i < windows.length - 8 && rms < 1000 ? [i / 4] : []));
     expect(windows.length).toBeGreaterThan(60);
-    expect(silent, `quarter-seconds without the tone, of ${windows.length - 16}`).toBe(0);
+    expect(silent, `seconds into the case without the tone, of ${(windows.length - 16) / 4} checked`).toEqual([]);
     // What the stall cost is said, not hidden: the case marks the stretch where the picture held.
     const stop = readEventLog(paths.events).find((e) => e.type === 'stop');
     expect(stop?.picturesShed).toBeGreaterThan(STALL_MS / 1000 * 15);
