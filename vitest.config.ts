@@ -1,3 +1,4 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -32,6 +33,8 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // Svelte compiles the web's rune state (`.svelte.ts`), so its classes run in tests as on the page.
+        plugins: [svelte({ configFile: false })],
         test: {
           name: 'unit',
           include: ['protocol/src/**/*.test.ts', 'api/src/**/*.test.ts', 'recorder/src/**/*.test.ts', 'web/src/**/*.test.ts', 'stack/src/**/*.test.ts'],

@@ -1,36 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Room } from 'livekit-client';
 import { MAX_POINTS_PER_OP, TOPICS, type AnnotationOp, type Point } from '@loupe/protocol';
 import { OpSender } from './op-sender.ts';
-
-/** Animation frames that run only when the test says the browser painted one. */
-function fakeFrames() {
-  let next = 1;
-  const waiting = new Map<number, FrameRequestCallback>();
-  vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => (waiting.set(next, cb), next++));
-  vi.stubGlobal('cancelAnimationFrame', (id: number) => waiting.delete(id));
-  return {
-    /** The browser paints a frame: every callback asked for before it runs. */
-    paint() {
-      const due = [...waiting.values()];
-      waiting.clear();
-      for (const cb of due) cb(0);
-    },
-    get requested() {
-      return waiting.size;
-    },
-  };
-}
+import { fakeFrames, quietRoom } from './test-room.ts';
 
 /** A mentor's sender whose packets land in `packets`, as the room would publish them. */
 function mentorSender() {
-  const packets: { op: AnnotationOp; topic: string | undefined; reliable: boolean | undefined }[] = [];
-  const room = {
-    localParticipant: {
-      publishData: async (bytes: Uint8Array, o: { reliable?: boolean; topic?: string }) =>
-        void packets.push({ op: JSON.parse(new TextDecoder().decode(bytes)) as AnnotationOp, topic: o.topic, reliable: o.reliable }),
-    },
-  } as unknown as Room;
+  const { room, packets } = quietRoom('mentor-1', 'mentor');
   const applied: AnnotationOp[] = [];
   const sender = new OpSender({ room, author: 'mentor-1', now: () => 1_000, frame: () => null, still: () => null, applyOwn: (op) => applied.push(op) });
   return { sender, packets, applied, kinds: () => packets.map((p) => p.op.kind) };
