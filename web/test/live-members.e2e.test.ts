@@ -54,11 +54,8 @@ describe('members of a live session, in Chromium', () => {
     const { mentor, theatre, session, people } = room;
     await whiteStroke(mentor, 0.9);
     await waitForColour(theatre, LIVE, WHITE, (b) => !!b);
-    const res = await fetch(`${stack.api.url}/sessions/${session.id}/members`, {
-      method: 'POST',
-      headers: { cookie: `loupe_session=${await stack.cookieFor(people.host)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: people.mentor.email, role: 'observer' }),
-    });
+    const members = (await stack.asPerson(people.host)).sessions[':id'].members;
+    const res = await members.$post({ param: { id: session.id }, json: { email: people.mentor.email, role: 'observer' } });
     expect(res.status).toBe(200);
     await mentor.waitForURL(/\/watch$/, { timeout: 5000 });
     await waitForPicture(mentor);

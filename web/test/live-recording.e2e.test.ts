@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { unwrap } from '../src/lib/api/client.ts';
 import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 import { waitForColour } from './pixels.ts';
 import { CYAN, LIVE, YELLOW, at, drag, waitForPicture } from './live-pages.ts';
@@ -35,9 +36,8 @@ async function startRecording(by: Page, pages: Page[]): Promise<void> {
 }
 
 /** The session's latest recording, as the api says now. */
-async function recordingNow(sessionId: string, who: { email: string; password: string }): Promise<{ id: string; status: string }> {
-  const res = await fetch(`${stack.api.url}/sessions/${sessionId}/recording`, { headers: { cookie: `loupe_session=${await stack.cookieFor(who)}` } });
-  return (await res.json()) as { id: string; status: string };
+async function recordingNow(sessionId: string, who: { email: string; password: string }) {
+  return unwrap((await stack.asPerson(who)).sessions[':id'].recording.$get({ param: { id: sessionId } }));
 }
 
 /** The ffmpeg writing this session's recording's segments. */

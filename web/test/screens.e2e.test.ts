@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Room, dispose } from '@livekit/rtc-node';
 import { makeTissueVideo } from '@loupe/stack';
+import { unwrap } from '../src/lib/api/client.ts';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
 import { colourBox, waitForColour } from './pixels.ts';
 import { layoutProblems, settled } from './layout-check.ts';
@@ -47,14 +48,12 @@ let liveId: string;
 let theatreOfLive: Page;
 let caseId: string;
 
-async function call(who: Person, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${stack.api.url}${path}`, {
-    method,
-    headers: { cookie: `loupe_session=${await stack.cookieFor(who)}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<Record<string, unknown>>;
+const CONSENT = { consentOnFile: true, noIdentifiersInView: true } as const;
+/** The admin starts or stops recording session `id`, through the api as the web calls it. */
+async function recording(id: string, action: 'start' | 'stop') {
+  const current = (await stack.asPerson(admin)).sessions[':id'].recording;
+  if (action === 'start') await unwrap(current.$post({ param: { id }, json: CONSENT }));
+  else await unwrap(current.stop.$post({ param: { id } }));
 }
 
 /** A page signed in as `who` (or nobody) in `lang`, chosen as the app's own language switch does. */
@@ -85,7 +84,7 @@ async function throughSizes(page: Page, name: string, lang: Lang): Promise<strin
 
 /** Records a few seconds of the live session with a bookmark in it, and returns the case. */
 async function recordCase(theatre: Page): Promise<string> {
-  await call(admin, 'POST', `/sessions/${liveId}/recording`, { consentOnFile: true, noIdentifiersInView: true });
+  await recording(liveId, 'start');
   await theatre.locator('[data-testid="rec"][data-state="recording"]').waitFor({ timeout: 20_000 });
   // A mentor's bookmark, sent as the mentor page would: it becomes the case's one chapter.
   const { token, url } = await stack.tokenFor(liveId, mentor);
@@ -102,10 +101,9 @@ async function recordCase(theatre: Page): Promise<string> {
   // chapter can be played from.
   await theatre.waitForTimeout(2500);
   await room.disconnect();
-  await call(admin, 'POST', `/sessions/${liveId}/recording/stop`);
-  const recording = await stack.recordingOf(liveId, admin);
-  expect(recording.status).toBe('ready');
-  const list = (await call(admin, 'GET', '/cases')) as { cases: { id: string }[] };
+  await recording(liveId, 'stop');
+  expect((await stack.recordingOf(liveId, admin)).status).toBe('ready');
+  const list = await unwrap((await stack.asPerson(admin)).cases.$get({ query: {} }));
   return list.cases[0]!.id;
 }
 
@@ -124,22 +122,23 @@ beforeAll(async () => {
   ]);
   liveId = session.id;
   // A session later in the year, so the dashboard has one to come and one live.
-  await call(admin, 'POST', '/sessions', {
-    title: 'Thyroid lobectomy, teaching list',
-    procedure: 'Lobectomy',
-    specialty: 'Endocrine surgery',
-    scheduledAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-  });
+  await unwrap(
+    (await stack.asPerson(admin)).sessions.$post({
+      json: {
+        title: 'Thyroid lobectomy, teaching list',
+        procedure: 'Lobectomy',
+        specialty: 'Endocrine surgery',
+        scheduledAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      },
+    }),
+  );
 
   theatreOfLive = await openIn('en', surgeon, `/sessions/${liveId}/theatre`, { width: 1920, height: 1080 });
   await theatreOfLive.getByRole('button', { name: /Capture device/ }).first().click();
   await waitForPicture(theatreOfLive);
   caseId = await recordCase(theatreOfLive);
   // A second OR monitor showing the picture: one more row in everyone's list of people.
-  const { token, url } = await fetch(`${stack.api.url}/sessions/${liveId}/token?display=true`, {
-    method: 'POST',
-    headers: { cookie: `loupe_session=${await stack.cookieFor(surgeon)}` },
-  }).then((r) => r.json() as Promise<{ token: string; url: string }>);
+  const { token, url } = await unwrap((await stack.asPerson(surgeon)).sessions[':id'].token.$post({ param: { id: liveId }, query: { display: 'true' } }));
   display = new Room();
   await display.connect(url, token, { autoSubscribe: false, dynacast: false });
 }, 240_000);
@@ -197,7 +196,7 @@ describe('every page at every screen size, in English and Chinese', () => {
     const [r, g, b] = (await pill.evaluate((el) => getComputedStyle(el).color)).match(/\d+/g)!.map(Number) as [number, number, number];
     expect(r < g || r < b, `the connected pill is red (${r}, ${g}, ${b})`).toBe(true);
     await expect(pill.innerText()).resolves.not.toMatch(/●/);
-    await call(admin, 'POST', `/sessions/${session.id}/recording`, { consentOnFile: true, noIdentifiersInView: true });
+    await recording(session.id, 'start');
     await page.locator('[data-testid="rec"][data-state="recording"]').waitFor({ timeout: 20_000 });
     problems.push(...(await throughSizes(page, 'theatre', lang)));
     // On an OR PC's 1024 px the bookmark waits under More, which opens inside the window.
@@ -209,7 +208,7 @@ describe('every page at every screen size, in English and Chinese', () => {
     for (const p of await layoutProblems(page)) problems.push(`theatre ${lang} 1024×768, More open: ${p}`);
     await page.keyboard.press('Escape');
     await page.getByRole('button', { name: /⚑/ }).waitFor({ state: 'detached' });
-    await call(admin, 'POST', `/sessions/${session.id}/recording/stop`);
+    await recording(session.id, 'stop');
     expect(problems).toEqual([]);
     await page.context().close();
   });

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import type { GlobalRole, LiveSession, SessionRole, User } from '@loupe/protocol';
 import {
@@ -23,6 +24,7 @@ import {
   type RunningApi,
   type RunningApp,
 } from '@loupe/stack';
+import { apiClient, unwrap } from '../src/lib/api/client.ts';
 import { watchPolicyViolations, type PolicyViolation } from './policy-violations.ts';
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
@@ -91,6 +93,14 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
       const user = await createUser(db, { email: `${role}${counter}@hospital.test`, name, role, password });
       return { ...user, password };
     },
+    /** The api's typed client, as the web uses it, signed in with `cookie` (`loupe_session=…`). */
+    as(cookie: string) {
+      return apiClient(api.url, fetch, { cookie });
+    },
+    /** The api's typed client signed in as `who`. */
+    async asPerson(who: { email: string; password: string }) {
+      return this.as(`loupe_session=${await this.cookieFor(who)}`);
+    },
     /** Signs in over HTTP and returns the session cookie's value. */
     async cookieFor(who: { email: string; password: string }): Promise<string> {
       const res = await fetch(`${api.url}/auth/sign-in`, {
@@ -114,56 +124,34 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
       { start = true }: { start?: boolean } = {},
     ): Promise<LiveSession> {
       const cookie = `loupe_session=${await this.cookieFor(host)}`;
-      const call = async (path: string, body?: unknown) => {
-        const res = await fetch(`${api.url}${path}`, {
-          method: 'POST',
-          headers: { cookie, 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-        return res.json() as Promise<LiveSession>;
-      };
-      const session = await call('/sessions', {
-        title: 'Laparoscopic cholecystectomy',
-        procedure: 'Cholecystectomy',
-        specialty: 'General surgery',
-        scheduledAt: new Date().toISOString(),
-      });
+      const sessions = this.as(cookie).sessions;
+      const session = await unwrap(
+        sessions.$post({
+          json: { title: 'Laparoscopic cholecystectomy', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() },
+        }),
+      );
       hostCookies.set(session.id, cookie);
-      let invited = session;
-      for (const m of members) invited = await call(`/sessions/${session.id}/members`, m);
-      return start ? call(`/sessions/${session.id}/start`) : invited;
+      const param = { id: session.id };
+      let invited: LiveSession = session;
+      for (const m of members) invited = await unwrap(sessions[':id'].members.$post({ param, json: m }));
+      return start ? unwrap(sessions[':id'].start.$post({ param })) : invited;
     },
     /** Invites someone into a session made by `liveSession`, as its host. */
     async invite(sessionId: string, email: string, role: SessionRole) {
       const host = hostCookies.get(sessionId);
       if (!host) throw new Error(`session ${sessionId} was not made by liveSession`);
-      const res = await fetch(`${api.url}/sessions/${sessionId}/members`, {
-        method: 'POST',
-        headers: { cookie: host, 'content-type': 'application/json' },
-        body: JSON.stringify({ email, role }),
-      });
-      if (!res.ok) throw new Error(`invite: ${res.status}`);
+      await unwrap(this.as(host).sessions[':id'].members.$post({ param: { id: sessionId }, json: { email, role } }));
     },
     /** A LiveKit token from the api, as `who`. */
     async tokenFor(sessionId: string, who: { email: string; password: string }): Promise<{ token: string; url: string }> {
-      const res = await fetch(`${api.url}/sessions/${sessionId}/token`, {
-        method: 'POST',
-        headers: { cookie: `loupe_session=${await this.cookieFor(who)}` },
-      });
-      if (!res.ok) throw new Error(`token: ${res.status}`);
-      return res.json() as Promise<{ token: string; url: string }>;
+      return unwrap((await this.asPerson(who)).sessions[':id'].token.$post({ param: { id: sessionId }, query: {} }));
     },
     /** The session's latest recording once the recorder has finished it (ready or failed). */
-    async recordingOf(sessionId: string, who: { email: string; password: string }): Promise<{ id: string; status: string }> {
-      const cookie = `loupe_session=${await this.cookieFor(who)}`;
-      for (let i = 0; i < 300; i++) {
-        const res = await fetch(`${api.url}/sessions/${sessionId}/recording`, { headers: { cookie } });
-        const recording = (await res.json()) as { id: string; status: string };
-        if (recording.status === 'ready' || recording.status === 'failed') return recording;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error('the recording was never finished');
+    async recordingOf(sessionId: string, who: { email: string; password: string }) {
+      const current = (await this.asPerson(who)).sessions[':id'].recording;
+      const latest = () => unwrap(current.$get({ param: { id: sessionId } }));
+      await expect.poll(async () => (await latest()).status, { timeout: 60_000, interval: 200 }).toMatch(/^(ready|failed)$/);
+      return latest();
     },
     async signIn(page: Page, who: { email: string; password: string }) {
       await page.goto(`${web.url}/login`);
