@@ -86,6 +86,7 @@ export async function cutObserverFor(room: LiveRoom, cuttable: CuttableChromium,
     await pen(mentor, colour);
     await drag(mentor, [strokesAt, y], [strokesAt + 0.15, y]);
   }
+  // The cut lasting `seconds` of real time is what is tested, not a wait for an event.
   await cut.waitForTimeout(Math.max(0, cutAt + seconds * 1000 - Date.now()));
   await cuttable.restore();
   const restoredAt = Date.now();

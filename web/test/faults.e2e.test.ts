@@ -66,6 +66,7 @@ describe('faults during a live session', () => {
     // No tug of war: the first tab does not rejoin by itself (its first attempt would come
     // within a second), so the second tab stays in.
     await watchBanner(second);
+    // Time passing without a rejoin is what is tested: five times the first attempt's delay.
     await mentor.waitForTimeout(5000);
     await expect(replaced.isVisible()).resolves.toBe(true);
     await expect(mentor.locator(RECONNECTING).count()).resolves.toBe(0);

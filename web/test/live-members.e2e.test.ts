@@ -174,6 +174,7 @@ describe('members of a live session, in Chromium', () => {
       await send({ id: 'wipe', kind: 'clear' });
       for (let i = 0; i < 120; i++) {
         await send({ id: `toggle${i}`, kind: i % 2 ? 'restore' : 'erase', target: { author: rogue.id, id: 'wipe' } });
+        // Paced at 60 a second, once a frame: not a wait for anything.
         await new Promise((r) => setTimeout(r, 1000 / 60));
       }
       await people.click({ timeout: 5000 });
@@ -235,6 +236,7 @@ describe('members of a live session, in Chromium', () => {
       const sends: Promise<void>[] = [];
       for (let i = 0; i < 10_000; i++) {
         sends.push(participant.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op(i))), { reliable: true, topic: 'loupe.ops' }));
+        // Paced at 10 000 a second, the flood's rate: not a wait for anything.
         if (i % 1000 === 999) await new Promise((r) => setTimeout(r, 100));
       }
       await Promise.all(sends);
