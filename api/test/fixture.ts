@@ -138,5 +138,5 @@ export async function ok<R extends Answer>(request: Promise<R>): Promise<Success
   return (res.status === 204 ? null : await res.json()) as Success<R>;
 }
 
-/** A response's JSON body, untyped: for tests that send what the typed client cannot (hostile bodies). */
+/** A response's JSON body, untyped: for requests the typed client cannot make (hostile bodies), and tests not yet moved to `client`. */
 export const json = (res: Response): Promise<any> => res.json();
