@@ -7,7 +7,6 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { expect } from 'vitest';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import type { GlobalRole, LiveSession, SessionRole, User } from '@loupe/protocol';
 import {
@@ -149,9 +148,13 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     /** The session's latest recording once the recorder has finished it (ready or failed). */
     async recordingOf(sessionId: string, who: { email: string; password: string }) {
       const current = (await this.asPerson(who)).sessions[':id'].recording;
-      const latest = () => unwrap(current.$get({ param: { id: sessionId } }));
-      await expect.poll(async () => (await latest()).status, { timeout: 60_000, interval: 200 }).toMatch(/^(ready|failed)$/);
-      return latest();
+      // A poll of its own, not expect.poll: that runs only inside a test, and a file's beforeAll
+      // records a case with this too.
+      for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 200))) {
+        const recording = await unwrap(current.$get({ param: { id: sessionId } }));
+        if (recording.status === 'ready' || recording.status === 'failed') return recording;
+        if (Date.now() > deadline) throw new Error(`the recording was never finished: ${recording.status} after 60 s`);
+      }
     },
     async signIn(page: Page, who: { email: string; password: string }) {
       await page.goto(`${web.url}/login`);
