@@ -93,6 +93,8 @@ const ROWS: Row[] = [
                                                                                               statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
   { method: 'POST', path: '/internal/recordings/{id}/stop', body: () => ({ reason: 'no_picture' }),
                                                                                               statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
+  { method: 'POST', path: '/internal/recordings/{id}/finalising', recording: 'stopped',
+                                                                                              statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
   { method: 'POST', path: '/internal/recordings/{id}/outcome', body: () => ({ status: 'ready', durationMs: 1000, failure: null }), recording: 'stopped',
                                                                                               statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
   // Unsigned: only LiveKit's signature opens it (signed deliveries: livekit/webhook.test.ts).

@@ -27,6 +27,7 @@ export const CONFLICT_REASONS = [
   'no_recording',
   'recording_state',
   'case_not_ready',
+  'case_processing',
   'email_taken',
   'own_host_role',
   'remove_self',
@@ -139,14 +140,16 @@ export type InviteBody = z.infer<typeof InviteBody>;
 /**
  * A recording's life. `waiting`: recording, but theatre's picture is away (nobody sends it: the
  * room emptied, theatre's browser crashed); nothing is written, and it carries on by itself when
- * the picture is back. `paused`: a person paused it.
+ * the picture is back. `paused`: a person paused it. `stopped`: a person or the recorder stopped
+ * it and its case is open; `finalising`: the recorder has begun encoding it into its case;
+ * `ready` or `failed`: the recorder's outcome (api/src/recordings/lifecycle.ts).
  */
 export const RECORDING_STATUSES = ['recording', 'waiting', 'paused', 'stopped', 'finalising', 'ready', 'failed'] as const;
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
 /** Recordings still capturing: the live room shows REC, and the host can pause or stop them. */
 export const CAPTURING_RECORDING_STATUSES = ['recording', 'waiting', 'paused'] as const satisfies readonly RecordingStatus[];
 export type CapturingRecordingStatus = (typeof CAPTURING_RECORDING_STATUSES)[number];
-/** Recordings the recorder still has work on (capturing, or finalising after stop). */
+/** Recordings the recorder still has work on (capturing, or stopped and not yet finished). */
 export const ACTIVE_RECORDING_STATUSES = [...CAPTURING_RECORDING_STATUSES, 'stopped', 'finalising'] as const satisfies readonly RecordingStatus[];
 export type ActiveRecordingStatus = (typeof ACTIVE_RECORDING_STATUSES)[number];
 

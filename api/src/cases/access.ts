@@ -1,10 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { CASE_EDIT_ROLES, mayAct, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
-import { cases, sessionMembers } from '../db/schema.ts';
+import { sessionMembers } from '../db/schema.ts';
 import { notFound } from '../http/errors.ts';
-
-type CaseRow = typeof cases.$inferSelect;
+import { caseById, type CaseRow } from './queries.ts';
 
 /**
  * Who sees a case: admins; anyone who was in its session; everyone signed in once it is
@@ -12,7 +11,7 @@ type CaseRow = typeof cases.$inferSelect;
  * a 404, as if the case did not exist.
  */
 export async function caseFor(db: Db, id: string, user: User): Promise<{ row: CaseRow; canEdit: boolean }> {
-  const row = await db.select().from(cases).where(eq(cases.id, id)).get();
+  const row = await caseById(db, id);
   if (!row) throw notFound('Case', { type: 'case', id });
   if (user.role === 'admin') return { row, canEdit: true };
   const member = await db

@@ -77,6 +77,61 @@ describe('the case library', () => {
     expect(await search(host, 'q=laparo%00')).toEqual(['Laparoscopic cholecystectomy']);
   });
 
+  it('search follows a case through its life: made, chaptered, retitled, deleted', async () => {
+    const recorder = (path: string, body?: unknown) =>
+      api.app.request(`/internal/recordings/${path}`, {
+        ...postJson(body ?? {}),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_RECORDER_TOKEN}` },
+      });
+    const session = await json(
+      await api.app.request('/sessions', postJson({ title: 'Nissen fundoplication', procedure: 'Fundoplication', specialty: 'Upper GI', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)),
+    );
+    await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
+    const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
+    expect(await search(host, 'q=nissen')).toEqual(['Nissen fundoplication']);
+    const [made] = (await json(await api.app.request('/cases?q=nissen', withCookie(host.cookie)))).cases;
+    expect(made).toMatchObject({ status: 'processing', durationMs: null, failure: null });
+
+    // The recorder still writes its media: the case cannot be deleted yet.
+    const early = await api.app.request(`/cases/${made.id}`, withCookie(host.cookie, 'DELETE'));
+    expect(early.status).toBe(409);
+    expect((await json(early)).error.reason).toBe('case_processing');
+
+    expect((await recorder(`${recording.id}/finalising`)).status).toBe(204);
+    const chapters = [{ title: 'Crural repair', atMs: 1000 }];
+    expect((await recorder(`${recording.id}/outcome`, { status: 'ready', durationMs: 42_000, failure: null, chapters })).status).toBe(204);
+    expect(await search(host, 'q=crural')).toEqual(['Nissen fundoplication']);
+    // Its duration is its recording's, the one stored.
+    const shown = await json(await api.app.request(`/cases/${made.id}`, withCookie(host.cookie)));
+    const stored = await json(await api.app.request(`/sessions/${session.id}/recording`, withCookie(host.cookie)));
+    expect([shown.durationMs, stored.durationMs]).toEqual([42_000, 42_000]);
+
+    await api.app.request(`/cases/${made.id}`, postJson({ title: 'Toupet wrap', learningPoints: 'Short oesophagus' }, host.cookie, 'PATCH'));
+    expect(await search(host, 'q=toupet')).toEqual(['Toupet wrap']);
+    expect(await search(host, 'q=oesophagus')).toEqual(['Toupet wrap']);
+    expect(await search(host, 'q=nissen')).toEqual([]);
+    expect(await search(host, 'q=crural')).toEqual(['Toupet wrap']);
+
+    expect((await api.app.request(`/cases/${made.id}`, withCookie(host.cookie, 'DELETE'))).status).toBe(204);
+    for (const q of ['toupet', 'crural', 'fundoplication']) expect(await search(host, `q=${q}`), q).toEqual([]);
+  });
+
+  it('a failed recording’s case shows the reason its recording failed', async () => {
+    const session = await json(
+      await api.app.request('/sessions', postJson({ title: 'Hernia repair', procedure: 'Hernia repair', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)),
+    );
+    await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
+    const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    await api.app.request(`/internal/recordings/${recording.id}/outcome`, {
+      ...postJson({ status: 'failed', durationMs: null, failure: 'No space left on the recorder', chapters: [] }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_RECORDER_TOKEN}` },
+    });
+    const [made] = (await json(await api.app.request('/cases?q=hernia', withCookie(host.cookie)))).cases;
+    expect(made).toMatchObject({ status: 'failed', failure: 'No space left on the recorder', durationMs: null });
+    expect((await api.app.request(`/cases/${made.id}`, withCookie(host.cookie, 'DELETE'))).status).toBe(204);
+  });
+
   it('a search matching more than it looks at keeps the newest matches and says it was capped', async () => {
     for (const n of [1, 2, 3]) await recordedCase({ title: `Appendectomy ${n}` });
     const { listCases } = await import('./queries.ts');

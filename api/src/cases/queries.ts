@@ -1,10 +1,26 @@
-import { and, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { CASE_EDIT_ROLES, mayAct, type Case, type CaseDetail, type CaseQuery, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, recordings, sessionMembers, users } from '../db/schema.ts';
 import { ftsQuery } from './search.ts';
 
-type CaseRow = typeof cases.$inferSelect;
+/**
+ * A case as the api reads it: its row, with its recording's duration and failure, which are
+ * stored on the recording only.
+ */
+export type CaseRow = typeof cases.$inferSelect & Pick<typeof recordings.$inferSelect, 'durationMs' | 'failure'>;
+
+const caseColumns = { ...getTableColumns(cases), durationMs: recordings.durationMs, failure: recordings.failure };
+
+/** Cases with their recording's outcome; narrow with `.where()`. */
+export function selectCases(db: Db) {
+  return db.select(caseColumns).from(cases).innerJoin(recordings, eq(recordings.id, cases.recordingId));
+}
+
+/** One case by id, with its recording's outcome. */
+export function caseById(db: Db, id: string): Promise<CaseRow | undefined> {
+  return selectCases(db).where(eq(cases.id, id)).get();
+}
 
 export function toCase(row: CaseRow, canEdit: boolean): Case {
   return {
@@ -72,9 +88,7 @@ export async function listCases(
   const where = conditions.length ? and(...conditions) : undefined;
 
   const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)` }).from(cases).where(where);
-  const rows = await db
-    .select()
-    .from(cases)
+  const rows = await selectCases(db)
     .where(where)
     .orderBy(desc(cases.recordedAt))
     .limit(query.pageSize)

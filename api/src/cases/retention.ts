@@ -1,19 +1,21 @@
 /**
- * Retention: a case whose keep-until date has passed is deleted, media first, then its row and
- * search entry, and the deletion is written to the audit log. The api sweeps at start and
+ * Retention: a case whose keep-until date has passed expires (recordings/lifecycle.ts: media
+ * first, then its row and search entry, and an audit entry). The api sweeps at start and
  * every hour; a case whose recording the recorder is still working on waits for the next sweep.
  */
 import { and, asc, eq, lte, notInArray } from 'drizzle-orm';
 import { ACTIVE_RECORDING_STATUSES } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, recordings } from '../db/schema.ts';
-import { recordAudit } from '../audit/audit.ts';
-import { removeCase } from './lifecycle.ts';
+import { endCase, type Mover } from '../recordings/lifecycle.ts';
 
 const SWEEP_EVERY_MS = 3_600_000;
 
+/** In the audit log, an expiry is the system's. */
+const SYSTEM: Mover = { actor: { actorId: null, actorLabel: 'system', ip: null } };
+
 /**
- * Deletes every case due by `now` and returns how many it deleted. Safe to run twice, or in two
+ * Expires every case due by `now` and returns how many it deleted. Safe to run twice, or in two
  * processes at once: only the one whose delete removed the row writes the audit entry. A case
  * that cannot be deleted (a media file the service may not remove) is reported and retried.
  */
@@ -27,21 +29,10 @@ export async function sweepExpiredCases(db: Db, mediaDir: string, now = new Date
   let deleted = 0;
   for (const { row } of due) {
     try {
-      if (!(await removeCase(db, mediaDir, row))) continue;
+      if (await endCase(db, mediaDir, row, { type: 'expire', now }, SYSTEM)) deleted++;
     } catch (err) {
       console.error(`retention: could not delete case ${row.id}:`, err instanceof Error ? err.message : err);
-      continue;
     }
-    deleted++;
-    await recordAudit(db, {
-      actorId: null,
-      actorLabel: 'system',
-      action: 'case.expired',
-      targetType: 'case',
-      targetId: row.id,
-      sessionId: row.sessionId,
-      detail: { title: row.title, recordedAt: row.recordedAt.toISOString(), retainUntil: row.retainUntil.toISOString() },
-    });
   }
   return deleted;
 }

@@ -10,9 +10,8 @@ import { requireUser } from '../auth/require.ts';
 import { cases } from '../db/schema.ts';
 import { caseFor } from './access.ts';
 import { recordingDir, serveFile } from './media.ts';
-import { consentRecord, listCases, toCase } from './queries.ts';
-import { indexCase } from './search.ts';
-import { removeCase } from './lifecycle.ts';
+import { caseById, consentRecord, listCases, toCase } from './queries.ts';
+import { endCase } from '../recordings/lifecycle.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { recordRepeatable } from '../audit/repeats.ts';
 import { requestActor } from '../audit/request.ts';
@@ -96,8 +95,8 @@ export function caseRoutes({ db, config }: AppDeps) {
       if (changes.published && row.status !== 'ready') throw conflict('case_not_ready', 'Only a ready case can be published');
       const { retainUntil, ...rest } = changes;
       const set = retainUntil ? { ...rest, retainUntil: new Date(retainUntil) } : rest;
-      const [updated] = await db.update(cases).set(set).where(eq(cases.id, row.id)).returning();
-      await indexCase(db, updated!);
+      await db.update(cases).set(set).where(eq(cases.id, row.id));
+      const updated = await caseById(db, row.id);
       const publishing = changes.published !== undefined && changes.published !== row.published;
       await recordAudit(db, {
         ...requestActor(c),
@@ -112,9 +111,7 @@ export function caseRoutes({ db, config }: AppDeps) {
     .openapi(remove, async (c) => {
       const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));
       if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins delete a case', { type: 'case', id: row.id });
-      await removeCase(db, config.mediaDir, row);
-      const detail = { title: row.title };
-      await recordAudit(db, { ...requestActor(c), action: 'case.delete', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
+      await endCase(db, config.mediaDir, row, { type: 'delete' }, { actor: requestActor(c) });
       return c.body(null, 204);
     })
     .openapi(media, async (c) => {

@@ -1,22 +1,7 @@
-import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import type { cases } from '../db/schema.ts';
-
-type CaseRow = typeof cases.$inferSelect;
-
-/** Writes (or rewrites) a case's row in the full-text index. */
-export async function indexCase(db: Db, row: CaseRow): Promise<void> {
-  await db.batch([
-    db.run(sql`DELETE FROM cases_fts WHERE case_id = ${row.id}`),
-    db.run(sql`INSERT INTO cases_fts (case_id, title, procedure, specialty, tags, description, chapters)
-      VALUES (${row.id}, ${row.title}, ${row.procedure}, ${row.specialty}, ${row.tags.join(' ')},
-              ${`${row.description}\n${row.learningPoints}`}, ${row.chapters.map((c) => c.title).join('\n')})`),
-  ]);
-}
-
-export async function unindexCase(db: Db, id: string): Promise<void> {
-  await db.run(sql`DELETE FROM cases_fts WHERE case_id = ${id}`);
-}
+/**
+ * Searching the library. The index (cases_fts, FTS5) is written by triggers on the cases
+ * table (migrations/0008_cases_fts_triggers.sql), never by the api; the api only asks it.
+ */
 
 /**
  * A person's search words as an FTS5 query: every word must match, as a prefix. Quoting each

@@ -120,6 +120,7 @@ export const recordings = sqliteTable(
     capturingAt: integer('capturing_at', { mode: 'timestamp_ms' }),
     /** The recorder says it cannot keep every frame (the case marks where). */
     degraded: integer('degraded', { mode: 'boolean' }).notNull().default(false),
+    /** The recorder's outcome, kept here only: a case shows its recording's (cases/queries.ts). */
     durationMs: integer('duration_ms'),
     failure: text('failure'),
   },
@@ -127,9 +128,9 @@ export const recordings = sqliteTable(
 );
 
 /**
- * A teaching case: made when a recording stops, ready when the recorder has finished it. Its
- * text is searchable through the cases_fts table (FTS5, see the migration), kept in step by
- * the api. There is deliberately no field for patient identifiers. Once `retainUntil` passes,
+ * A teaching case: made when a recording stops, ready when the recorder has finished it; its
+ * duration and any failure are its recording's. Its text is searchable through the cases_fts
+ * table (FTS5), which triggers on this table keep in step (migrations/0008). There is deliberately no field for patient identifiers. Once `retainUntil` passes,
  * the api deletes the case and its media (api/src/cases/retention.ts).
  */
 export const cases = sqliteTable(
@@ -144,7 +145,6 @@ export const cases = sqliteTable(
       .unique()
       .references(() => recordings.id, { onDelete: 'cascade' }),
     status: text('status', { enum: CASE_STATUSES }).notNull(),
-    failure: text('failure'),
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
     procedure: text('procedure').notNull(),
@@ -152,7 +152,6 @@ export const cases = sqliteTable(
     tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
     learningPoints: text('learning_points').notNull().default(''),
     published: integer('published', { mode: 'boolean' }).notNull().default(false),
-    durationMs: integer('duration_ms'),
     chapters: text('chapters', { mode: 'json' }).$type<Chapter[]>().notNull().default([]),
     recordedAt: integer('recorded_at', { mode: 'timestamp_ms' }).notNull(),
     retainUntil: integer('retain_until', { mode: 'timestamp_ms' }).notNull(),

@@ -9,7 +9,7 @@ import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { recordings } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
 import { activeRecordings } from './queries.ts';
-import { moveRecording, type Mover } from './lifecycle.ts';
+import { isCapturing, moveRecording, type Mover } from './lifecycle.ts';
 
 const RecordingParam = z.object({ id: Id });
 
@@ -38,6 +38,15 @@ const stop = createRoute({
   summary: 'The recorder stops a recording whose picture stayed away too long; it becomes a case (recorder service only)',
   request: { params: RecordingParam, ...jsonBody(RecorderStop) },
   responses: { 204: { description: 'Stopped' }, 401: errors[401], 404: errors[404], 409: errors[409] },
+});
+
+const finalising = createRoute({
+  method: 'post',
+  path: '/recordings/{id}/finalising',
+  tags: ['recorder'],
+  summary: 'The recorder has stopped capturing a recording and begins to encode it into its case (recorder service only)',
+  request: { params: RecordingParam },
+  responses: { 204: { description: 'Finalising' }, 401: errors[401], 404: errors[404], 409: errors[409] },
 });
 
 const finished = createRoute({
@@ -87,7 +96,7 @@ export function internalRoutes(deps: AppDeps) {
       const row = await recordingRow(db, c.req.valid('param').id);
       const { capture, degraded } = c.req.valid('json');
       // A report about a recording already stopped changes nothing: the stop came first.
-      if (row.status !== 'recording' && row.status !== 'waiting' && row.status !== 'paused') return c.body(null, 204);
+      if (!isCapturing(row.status)) return c.body(null, 204);
       const moved = await moveRecording(deps, row, { type: capture }, { actor: RECORDER });
       if (moved.degraded !== degraded) await moveRecording(deps, moved, { type: 'health', degraded }, { actor: RECORDER });
       return c.body(null, 204);
@@ -96,6 +105,13 @@ export function internalRoutes(deps: AppDeps) {
       const row = await recordingRow(db, c.req.valid('param').id);
       const { reason } = c.req.valid('json');
       await moveRecording(deps, row, { type: 'stop' }, { actor: RECORDER, because: STOPPED_BECAUSE[reason] });
+      return c.body(null, 204);
+    })
+    .openapi(finalising, async (c) => {
+      const row = await recordingRow(db, c.req.valid('param').id);
+      // A recorder that restarts while finalising begins again and says so again.
+      if (row.status === 'finalising') return c.body(null, 204);
+      await moveRecording(deps, row, { type: 'finalising' }, { actor: RECORDER });
       return c.body(null, 204);
     })
     .openapi(finished, async (c) => {

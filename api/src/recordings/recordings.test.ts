@@ -126,6 +126,25 @@ describe('the recorder’s internal api', () => {
     expect(after).toMatchObject({ status: 'ready', durationMs: 61_000 });
   });
 
+  it('a stopped recording is finalising while the recorder encodes it, and only a stopped one can be', async () => {
+    const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
+    const finalising = () => recorder(`/internal/recordings/${started.id}/finalising`, { method: 'POST' });
+    const refused = await finalising();
+    expect(refused.status).toBe(409);
+    expect((await json(refused)).error.reason).toBe('recording_state');
+    await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
+    expect((await finalising()).status).toBe(204);
+    // Said again by a recorder that restarted while finalising: nothing changes.
+    expect((await finalising()).status).toBe(204);
+    const current = async () => json(await api.app.request(`/sessions/${session.id}/recording`, withCookie(host.cookie)));
+    expect(await current()).toMatchObject({ status: 'finalising' });
+    // Still the recorder's work after a restart: it finalises it again.
+    expect((await json(await recorder('/internal/recordings/active'))).recordings).toEqual([{ id: started.id, sessionId: session.id, status: 'finalising' }]);
+    expect((await recorder(`/internal/recordings/${started.id}/outcome`, postJson({ status: 'ready', durationMs: 5_000, failure: null }))).status).toBe(204);
+    expect(await current()).toMatchObject({ status: 'ready', durationMs: 5_000 });
+    expect((await finalising()).status).toBe(409);
+  });
+
   it('a failure reported while capturing (the disk is full) ends the recording: REC off, a failed case with the reason', async () => {
     const started = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
     const failure = 'Recording stopped: the disk that holds recordings is full (no space left on device).';

@@ -4,12 +4,10 @@ import type { AppDeps } from '../http/context.ts';
 import { conflict, forbidden, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
-import { recordings } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
 import { assertNotEnded, markLive, sessionFor } from '../sessions/access.ts';
 import { latestRecording, toRecording } from './queries.ts';
-import { announceRecording, isCapturing, moveRecording } from './lifecycle.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { moveRecording, startRecording } from './lifecycle.ts';
 import { requestActor, type AuditActor } from '../audit/request.ts';
 
 const SessionParam = z.object({ id: Id });
@@ -75,38 +73,8 @@ export function recordingRoutes({ db, rooms, config }: AppDeps) {
       const access = await controller(db, c.req.valid('param').id, user);
       assertNotEnded(access);
       const session = await markLive(db, access, requestActor(c), 'recording');
-      const latest = await latestRecording(db, session.id);
-      if (latest && isCapturing(latest.status)) {
-        // The page that asked thinks nothing records: tell its room again what is going on.
-        await announceRecording({ rooms }, session.id, latest);
-        throw conflict('already_recording', 'This session is already being recorded');
-      }
-      const now = new Date();
-      const [row] = await db
-        .insert(recordings)
-        .values({
-          id: crypto.randomUUID(),
-          sessionId: session.id,
-          status: 'recording',
-          consentBy: user.id,
-          consentAt: now,
-          consentOnFile: true,
-          noIdentifiersInView: true,
-          startedAt: now,
-        })
-        .returning();
-      // REC shows as "starting" until the recorder reports that it is capturing.
-      await announceRecording({ rooms }, session.id, row);
-      const { consentOnFile, noIdentifiersInView, consentAt } = row!;
-      await recordAudit(db, {
-        ...requestActor(c),
-        action: 'recording.start',
-        targetType: 'recording',
-        targetId: row!.id,
-        sessionId: session.id,
-        detail: { consentOnFile, noIdentifiersInView, consentAt: consentAt.toISOString() },
-      });
-      return c.json(toRecording(row!), 201);
+      const row = await startRecording({ db, rooms }, session.id, user.id, { actor: requestActor(c) });
+      return c.json(toRecording(row), 201);
     })
     .openapi(current, async (c) => {
       const user = requireUser(c);

@@ -10,6 +10,7 @@ const CONFLICT = {
   no_recording: m.conflict_no_recording,
   recording_state: m.conflict_recording_state,
   case_not_ready: m.conflict_case_not_ready,
+  case_processing: m.conflict_case_processing,
   email_taken: m.conflict_email_taken,
   own_host_role: m.conflict_own_host_role,
   remove_self: m.conflict_remove_self,
