@@ -22,6 +22,11 @@ export function recorderApi(apiUrl: string, token: string) {
       const res = await client.internal.recordings[':id'].stop.$post({ param: { id }, json: stop });
       if (!res.ok && res.status !== 409) throw new Error(`api did not stop ${id}: HTTP ${res.status}`);
     },
+    /** The recorder has stopped capturing and begins to encode the case: the api shows it as finalising. */
+    async finalising(id: string): Promise<void> {
+      const res = await client.internal.recordings[':id'].finalising.$post({ param: { id } });
+      if (!res.ok) throw new Error(`api did not take that ${id} is finalising: HTTP ${res.status}`);
+    },
     async report(id: string, outcome: RecordingOutcome): Promise<void> {
       const res = await client.internal.recordings[':id'].outcome.$post({ param: { id }, json: outcome });
       if (!res.ok) throw new Error(`api did not take the outcome of ${id}: HTTP ${res.status}`);

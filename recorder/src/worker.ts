@@ -1,6 +1,7 @@
 /**
  * The recorder worker: asks the api what to record, keeps one RoomRecorder per recording in
- * step with its status (recording, paused, stopped), finalises stopped ones and reports.
+ * step with its status (recording, paused, stopped), finalises stopped ones (saying so first)
+ * and reports their outcome.
  * Several rooms at once; a crash-restart picks up every active recording where it was.
  */
 import type { RecorderState } from '@loupe/protocol';
@@ -124,6 +125,9 @@ export class RecorderWorker {
         this.active.delete(id);
         await recorder.stop();
       }
+      // Told before the encoding starts, which takes a while. If the api cannot be reached the
+      // case is finalised all the same: it takes the outcome from `stopped` too.
+      await this.api.finalising(id).catch((err) => console.log(`recording ${id}: could not tell the api it is finalising: ${describeError(err)}`));
       const result = await finalise(recordingPaths(this.config.mediaDir, id));
       await this.api.report(id, { status: 'ready', durationMs: result.durationMs, failure: null, chapters: result.chapters });
       console.log(`recording ${id} ready (${(result.durationMs / 1000).toFixed(1)} s)`);
