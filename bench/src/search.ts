@@ -45,14 +45,17 @@ async function fill(dbUrl: string, n: number): Promise<void> {
       const title = `${zipfWord(rand())} ${procedure.toLowerCase()} ${zipfWord(rand())}`;
       const description = `${zipfWord(rand())} ${zipfWord(rand())} ${zipfWord(rand())} code${i.toString(36)}`;
       const tags = JSON.stringify([zipfWord(rand()), zipfWord(rand())]);
+      const recordedAt = 1_700_000_000_000 + i * 60_000;
+      // The case's duration is its recording's; the search index is written by the cases triggers.
       stmts.push({
-        sql: `INSERT INTO cases (id, session_id, recording_id, status, title, description, procedure, specialty, tags, learning_points, published, duration_ms, chapters, recorded_at, retain_until)
-              VALUES (?, 'bench-session', ?, 'ready', ?, ?, ?, ?, ?, '', 1, 600000, '[]', ?, ?)`,
-        args: [id, `rec-${i}`, title, description, procedure, specialty, tags, 1_700_000_000_000 + i * 60_000, 4_000_000_000_000],
+        sql: `INSERT INTO recordings (id, session_id, status, consent_by, consent_at, consent_on_file, no_identifiers_in_view, started_at, duration_ms)
+              VALUES (?, 'bench-session', 'ready', 'bench-user', ?, 1, 1, ?, 600000)`,
+        args: [`rec-${i}`, recordedAt, recordedAt],
       });
       stmts.push({
-        sql: 'INSERT INTO cases_fts (case_id, title, procedure, specialty, tags, description, chapters) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        args: [id, title, procedure, specialty, JSON.parse(tags).join(' '), description, ''],
+        sql: `INSERT INTO cases (id, session_id, recording_id, status, title, description, procedure, specialty, tags, learning_points, published, chapters, recorded_at, retain_until)
+              VALUES (?, 'bench-session', ?, 'ready', ?, ?, ?, ?, ?, '', 1, '[]', ?, ?)`,
+        args: [id, `rec-${i}`, title, description, procedure, specialty, tags, recordedAt, 4_000_000_000_000],
       });
     }
     await client.batch(stmts, 'write');

@@ -14,7 +14,9 @@ const caseColumns = { ...getTableColumns(cases), durationMs: recordings.duration
 
 /** Cases with their recording's outcome; narrow with `.where()`. */
 export function selectCases(db: Db) {
-  return db.select(caseColumns).from(cases).innerJoin(recordings, eq(recordings.id, cases.recordingId));
+  // A left join keeps cases the outer loop, so a page is read in the cases index's order; every
+  // case has its recording (cases.recording_id is a foreign key).
+  return db.select(caseColumns).from(cases).leftJoin(recordings, eq(recordings.id, cases.recordingId));
 }
 
 /** One case by id, with its recording's outcome. */
