@@ -10,6 +10,7 @@
 // The most used passwords of the public breach corpora (the NCSC and SecLists top lists),
 // Chinese favourites among them, and words anyone guesses first for a surgical teaching
 // system. Compared after the normalisation below, so "Password123!" matches "password".
+// prettier-ignore
 const COMMON = new Set([
   '123456', '123456789', '12345678', '12345', '1234567', '1234567890', '111111', '123123', '000000',
   '654321', '666666', '888888', '121212', '112233', '159753', '147258369', '987654321', '123321',

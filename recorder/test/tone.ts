@@ -40,7 +40,6 @@ export async function publishTone(room: Room): Promise<Tone> {
 /** The loudness (RMS of 16-bit samples) of each `windowMs` of a file's first sound track. */
 export async function loudness(file: string, windowMs: number): Promise<number[]> {
   const rate = 8000;
-  // prettier-ignore
   const { stdout } = await run('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-map', '0:a:0', '-ac', '1', '-ar', String(rate), '-f', 's16le', '-'], {
     encoding: 'buffer',
     maxBuffer: 1 << 28,
