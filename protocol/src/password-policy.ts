@@ -47,7 +47,7 @@ function unit(text: string): string {
 }
 
 /** Lower case, no spaces or separators: "Pass word-1" → "password1". */
-const squash = (text: string) => text.toLowerCase().replace(/[\s._\-]+/gu, '');
+const squash = (text: string) => text.toLowerCase().replace(/[\s._-]+/gu, '');
 
 /** The letters a password is built on: padding stripped, leetspeak read, "P@ssw0rd2024!" → "password". */
 function core(password: string): string {

@@ -102,7 +102,7 @@ export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKi
       await waitForHttp(httpUrl, 20_000);
     } catch (err) {
       await service.stop();
-      throw new Error(`livekit-server did not start: ${String(err)}\n${service.output()}`);
+      throw new Error(`livekit-server did not start: ${String(err)}\n${service.output()}`, { cause: err });
     }
     return service;
   };

@@ -4,6 +4,7 @@
  * read `\` as `/`), `javascript:…`, or control characters; each leads home instead.
  */
 export function nextPath(next: string | null, origin: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it turns away
   if (!next || !next.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/';
   let url: URL;
   try {
