@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: set up what is missing, typecheck every package, build the web app, run every
-# vitest project (unit, integration with the real livekit-server, browser with Chromium),
-# and end with one line `N passed, N failed` summed over all of it.
+# `make test`: set up what is missing, typecheck every package, lint and check the formatting,
+# build the web app, run every vitest project (unit, integration with the real livekit-server,
+# browser with Chromium), and end with one line `N passed, N failed` summed over all of it.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$LOUPE_ROOT/scripts/setup.sh" || { echo "0 passed, 1 failed"; exit 1; }
@@ -20,6 +20,20 @@ for pkg in protocol api recorder stack bench web; do
     failed=$((failed + 1))
   fi
 done
+
+# ESLint and Prettier's check count as one test each (`pnpm lint`, `pnpm format:check`).
+if pnpm run --silent lint; then
+  passed=$((passed + 1))
+else
+  echo "lint failed: the findings are above"
+  failed=$((failed + 1))
+fi
+if pnpm run --silent format:check; then
+  passed=$((passed + 1))
+else
+  echo "format check failed: the files above differ from Prettier's layout (pnpm format rewrites them)"
+  failed=$((failed + 1))
+fi
 
 if ! node stack/src/web-build.ts; then
   echo "web build failed"
