@@ -62,7 +62,7 @@ describe('parseEnv', () => {
   it('names the variable for a bad item in a list, once', () => {
     const List = z.object({ SIZES: z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(envInteger(1, 9))) });
     expect(parseEnv(List, { SIZES: '1,2' })).toEqual({ SIZES: [1, 2] });
-    expect(() => parseEnv(List, { SIZES: 'x,0' })).toThrow(/^invalid configuration:\n  SIZES: expected a whole number from 1 to 9, got "x,0"$/);
+    expect(() => parseEnv(List, { SIZES: 'x,0' })).toThrow(/^invalid configuration:\n {2}SIZES: expected a whole number from 1 to 9, got "x,0"$/);
   });
 
   it('works on any schema, a refinement across variables included', () => {
