@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { eq, sql } from 'drizzle-orm';
 import { ErrorBody } from '@loupe/protocol';
-import { TEST_RECORDER_TOKEN, createTestApi, json, ok, postJson } from '../test/fixture.ts';
+import { TEST_RECORDER_TOKEN, createTestApi, json, ok } from '../test/fixture.ts';
 import { brokenObjectOf, oddString, queryValueOf, segmentOf, valueOf, type JsonSchema, type Known } from '../test/fuzz-arbitraries.ts';
 import { createSession } from './auth/cookie-sessions.ts';
 import { cases } from './db/schema.ts';
