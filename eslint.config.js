@@ -12,7 +12,17 @@ import ts from 'typescript-eslint';
 import svelteConfig from './web/svelte.config.js';
 
 export default defineConfig(
-  globalIgnores(['**/node_modules/', '.tools/', 'data/', 'test-results/', 'web/build/', 'web/.svelte-kit/', 'web/src/lib/paraglide/', 'bench/results/', 'migrations/']),
+  globalIgnores([
+    '**/node_modules/',
+    '.tools/',
+    'data/',
+    'test-results/',
+    'web/build/',
+    'web/.svelte-kit/',
+    'web/src/lib/paraglide/',
+    'bench/results/',
+    'migrations/',
+  ]),
   js.configs.recommended,
   ts.configs.recommended,
   svelte.configs.recommended,

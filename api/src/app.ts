@@ -45,23 +45,25 @@ export function createApp(deps: AppDeps) {
     return c.json(errorBody('internal', 'Something went wrong on our side; please try again'), 500);
   });
 
-  return app
-    // The body past the limit is not read: the connection is closed after the answer, or a client
-    // reusing it would have its next request read as the rest of this body (and hang).
-    .use(bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json(errorBody('invalid_request', 'Request body too large'), 413, { connection: 'close' }) }))
-    .use(sessionUser(deps))
-    .use(auditTrail(deps))
-    .use(sameOriginOnly(deps))
-    .use(signedInUnlessPublic)
-    .route('/auth', authRoutes(deps))
-    .route('/users', userRoutes(deps))
-    .route('/sessions', sessionRoutes(deps))
-    .route('/sessions', recordingRoutes(deps))
-    .route('/cases', caseRoutes(deps))
-    .route('/audit', auditRoutes(deps))
-    .route('/internal', internalRoutes(deps))
-    .route('/webhooks', webhookRoutes(deps))
-    .get('/health', (c) => c.json({ ok: true }, 200));
+  return (
+    app
+      // The body past the limit is not read: the connection is closed after the answer, or a client
+      // reusing it would have its next request read as the rest of this body (and hang).
+      .use(bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json(errorBody('invalid_request', 'Request body too large'), 413, { connection: 'close' }) }))
+      .use(sessionUser(deps))
+      .use(auditTrail(deps))
+      .use(sameOriginOnly(deps))
+      .use(signedInUnlessPublic)
+      .route('/auth', authRoutes(deps))
+      .route('/users', userRoutes(deps))
+      .route('/sessions', sessionRoutes(deps))
+      .route('/sessions', recordingRoutes(deps))
+      .route('/cases', caseRoutes(deps))
+      .route('/audit', auditRoutes(deps))
+      .route('/internal', internalRoutes(deps))
+      .route('/webhooks', webhookRoutes(deps))
+      .get('/health', (c) => c.json({ ok: true }, 200))
+  );
 }
 
 export type AppType = ReturnType<typeof createApp>;

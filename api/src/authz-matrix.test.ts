@@ -156,9 +156,9 @@ async function resetWorld(active: ActiveRecording): Promise<World> {
   const sessionId = crypto.randomUUID();
   const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 8, minutes));
   await db.insert(liveSessions).values({ id: sessionId, ...newSession, scheduledAt: at(0), status: 'live', startedAt: at(0), createdBy: host });
-  await db.insert(sessionMembers).values(
-    Object.entries(SESSION_ROLE).map(([actor, role]) => ({ sessionId, userId: people.get(actor as Actor)!.user.id, role, invitedBy: host })),
-  );
+  await db
+    .insert(sessionMembers)
+    .values(Object.entries(SESSION_ROLE).map(([actor, role]) => ({ sessionId, userId: people.get(actor as Actor)!.user.id, role, invitedBy: host })));
   const recording = (status: (typeof recordings.$inferInsert)['status'], minutes: number) => ({
     id: crypto.randomUUID(),
     sessionId,
@@ -228,23 +228,16 @@ const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}
 describe('the authorization matrix', () => {
   it('has a row for every route the app serves, documented or not, and none for a route that is gone', async () => {
     const doc = await json(await api.app.request('/openapi.json'));
-    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) =>
-      Object.keys(ops).map((method) => keyOf(method, path)),
-    );
-    const served = api.app.routes
-      .filter((r) => r.method !== 'ALL')
-      .map((r) => keyOf(r.method, r.path.replace(/:(\w+)/g, '{$1}')));
+    const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((method) => keyOf(method, path)));
+    const served = api.app.routes.filter((r) => r.method !== 'ALL').map((r) => keyOf(r.method, r.path.replace(/:(\w+)/g, '{$1}')));
     expect(new Set(ROWS.map((r) => keyOf(r.method, r.path)))).toEqual(new Set([...documented, ...served]));
   });
 
-  it.each(ROWS.map((row) => [`${keyOf(row.method, row.path)}${row.label ? ` (${row.label})` : ''}`, row] as const))(
-    '%s',
-    async (_, row) => {
-      const got: Partial<Record<Actor, number>> = {};
-      for (const actor of ACTORS) got[actor] = await call(row, actor);
-      expect(got).toEqual(Object.fromEntries(ACTORS.map((actor, i) => [actor, row.statuses[i]])));
-    },
-  );
+  it.each(ROWS.map((row) => [`${keyOf(row.method, row.path)}${row.label ? ` (${row.label})` : ''}`, row] as const))('%s', async (_, row) => {
+    const got: Partial<Record<Actor, number>> = {};
+    for (const actor of ACTORS) got[actor] = await call(row, actor);
+    expect(got).toEqual(Object.fromEntries(ACTORS.map((actor, i) => [actor, row.statuses[i]])));
+  });
 });
 
 describe('what an outsider can learn', () => {

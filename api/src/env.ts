@@ -11,7 +11,12 @@ import type { Rate } from './http/rate-limit.ts';
 const perMinute = (fallback: number) => envInteger(1, 1_000_000).default(fallback);
 const addresses = z
   .string()
-  .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+  )
   .refine((list) => list.every((a) => isIP(a) !== 0), 'must be a comma-separated list of IP addresses');
 
 const ApiEnv = SharedEnv.pick({
@@ -25,32 +30,34 @@ const ApiEnv = SharedEnv.pick({
   LIVEKIT_PUBLIC_URL: true,
   LIVEKIT_API_KEY: true,
   LIVEKIT_API_SECRET: true,
-}).extend({
-  // Unset: the /internal routes refuse every request (no recorder).
-  LOUPE_RECORDER_TOKEN: envSecret(32).optional(),
-  LOUPE_COOKIE_SECURE: envFlag.default(false),
-  LOUPE_OPEN_SIGNUP: envFlag.default(false),
-  LOUPE_SESSION_IDLE_MINUTES: envInteger(1, 24 * 60).default(30),
-  LOUPE_SESSION_MAX_HOURS: envInteger(1, 24 * 7).default(12),
-  // How often the api asks livekit-server who is in each room, to record joins whose webhook was lost.
-  LOUPE_LIVEKIT_CATCH_UP_SECONDS: envInteger(5, 3600).default(30),
-  // Unset: the default, as for the other optional paths in .env.example.
-  LOUPE_AUDIT_ANCHOR_FILE: z
-    .string()
-    .refine((v) => !v.endsWith('/'), 'must name a file, not a folder')
-    .optional(),
-  // Ten years: about the shortest time many health systems must keep adult medical records,
-  // so the recording of an operation is kept at least as long as the notes written about it.
-  LOUPE_CASE_RETENTION_DAYS: envInteger(1, MAX_RETENTION_DAYS).default(3650),
-  LOUPE_TRUSTED_PROXIES: addresses.default(['127.0.0.1', '::1']),
-  LOUPE_TOKENS_PER_MINUTE: perMinute(30),
-  LOUPE_TOKEN_BURST: perMinute(10),
-  LOUPE_SEARCHES_PER_MINUTE: perMinute(120),
-  LOUPE_SEARCH_BURST: perMinute(30),
-}).refine((e) => anchorFile(e) !== databaseFile(e.LOUPE_DB_URL), {
-  path: ['LOUPE_AUDIT_ANCHOR_FILE'],
-  message: 'must be another file than the database: the anchors are what the database cannot rewrite',
-});
+})
+  .extend({
+    // Unset: the /internal routes refuse every request (no recorder).
+    LOUPE_RECORDER_TOKEN: envSecret(32).optional(),
+    LOUPE_COOKIE_SECURE: envFlag.default(false),
+    LOUPE_OPEN_SIGNUP: envFlag.default(false),
+    LOUPE_SESSION_IDLE_MINUTES: envInteger(1, 24 * 60).default(30),
+    LOUPE_SESSION_MAX_HOURS: envInteger(1, 24 * 7).default(12),
+    // How often the api asks livekit-server who is in each room, to record joins whose webhook was lost.
+    LOUPE_LIVEKIT_CATCH_UP_SECONDS: envInteger(5, 3600).default(30),
+    // Unset: the default, as for the other optional paths in .env.example.
+    LOUPE_AUDIT_ANCHOR_FILE: z
+      .string()
+      .refine((v) => !v.endsWith('/'), 'must name a file, not a folder')
+      .optional(),
+    // Ten years: about the shortest time many health systems must keep adult medical records,
+    // so the recording of an operation is kept at least as long as the notes written about it.
+    LOUPE_CASE_RETENTION_DAYS: envInteger(1, MAX_RETENTION_DAYS).default(3650),
+    LOUPE_TRUSTED_PROXIES: addresses.default(['127.0.0.1', '::1']),
+    LOUPE_TOKENS_PER_MINUTE: perMinute(30),
+    LOUPE_TOKEN_BURST: perMinute(10),
+    LOUPE_SEARCHES_PER_MINUTE: perMinute(120),
+    LOUPE_SEARCH_BURST: perMinute(30),
+  })
+  .refine((e) => anchorFile(e) !== databaseFile(e.LOUPE_DB_URL), {
+    path: ['LOUPE_AUDIT_ANCHOR_FILE'],
+    message: 'must be another file than the database: the anchors are what the database cannot rewrite',
+  });
 
 export type ApiConfig = {
   db: { url: string; authToken: string | undefined };

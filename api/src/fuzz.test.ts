@@ -81,7 +81,9 @@ const everyRow = sql.raw(
 
 /** Digest of every watched table's rows: equal before and after means no row changed. */
 async function tablesDigest(): Promise<string> {
-  return createHash('sha256').update(JSON.stringify(await api.db.all(everyRow))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(await api.db.all(everyRow)))
+    .digest('hex');
 }
 
 /**
@@ -166,9 +168,7 @@ function queryOf(params: Parameter[], known: Known): fc.Arbitrary<string> {
   const pairs = [...documented.map((p) => pair(fc.constant(p.name), queryValueOf(p.schema, known, p.name))), pair(oddString, oddString)];
   // A parameter given twice is no longer one value.
   if (documented[0]) pairs.push(pair(fc.constant(documented[0].name), fc.constant('1')));
-  const structured = fc
-    .tuple(...pairs)
-    .map((chosen) => new URLSearchParams(chosen.filter((p): p is [string, string] => p !== null)).toString());
+  const structured = fc.tuple(...pairs).map((chosen) => new URLSearchParams(chosen.filter((p): p is [string, string] => p !== null)).toString());
   return fc.oneof({ weight: 4, arbitrary: structured }, { weight: 1, arbitrary: oddString });
 }
 
@@ -184,7 +184,11 @@ function inputOf(route: Route, known: Known): fc.Arbitrary<Input> {
   );
   const ranges = fc.constantFrom('bytes=0-', 'bytes=-10', 'bytes=5-1', 'bytes=99999999999999999999-', 'bytes=0-1,3-4', 'items=0-1');
   // What a server sees of odd header bytes: Latin-1, and no line breaks or NUL (HTTP forbids them).
-  const oddHeader = oddString.map((s) => Buffer.from(s).toString('latin1').replace(/[\0\r\n]/g, ''));
+  const oddHeader = oddString.map((s) =>
+    Buffer.from(s)
+      .toString('latin1')
+      .replace(/[\0\r\n]/g, ''),
+  );
   const range = fc.option(fc.oneof(ranges, oddHeader), { nil: null });
   return fc.record({
     caller: fc.oneof(
@@ -242,35 +246,39 @@ describe('every documented route, fuzzed', () => {
     expect(routes.length).toBeGreaterThan(25);
   });
 
-  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s', async (_, route) => {
-    const known = await seed();
-    let callers = await credentials();
-    let digest = await tablesDigest();
-    await fc.assert(
-      fc.asyncProperty(inputOf(route, known), async (input) => {
-        const headers = { ...callers[input.caller] };
-        if (input.body?.type) headers['content-type'] = input.body.type;
-        if (input.range !== null) headers.range = input.range;
-        const url = urlOf(route, input);
-        // fetch's Request refuses a body on a GET.
-        const body = route.method === 'GET' ? undefined : input.body?.text;
-        const res = await api.app.request(url, { method: route.method, headers, body });
-        const text = await res.text();
-        const before = digest;
-        digest = await tablesDigest();
-        const what = `${route.method} ${url.slice(0, 300)} as ${input.caller}, body ${input.body?.text.slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;
-        expect(res.status, what).toBeLessThan(500);
-        if (res.status >= 400) {
-          expect(ErrorBody.safeParse(parseJson(text)).success, `error shape: ${what}`).toBe(true);
-          expect(digest, `rows changed: ${what}`).toBe(before);
-        } else {
-          expect(res.status, what).toBeGreaterThanOrEqual(200);
-          expect(documentAllows(route, input, new URL(url, 'http://api.test')), `accepted: ${what}`).toBe(true);
-          callers = await credentials();
-        }
-      }),
-      // No shrinking: each request changes the database, so a failure is reported as it happened.
-      { numRuns: RUNS_PER_ROUTE, endOnFailure: true },
-    );
-  }, 30_000);
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s',
+    async (_, route) => {
+      const known = await seed();
+      let callers = await credentials();
+      let digest = await tablesDigest();
+      await fc.assert(
+        fc.asyncProperty(inputOf(route, known), async (input) => {
+          const headers = { ...callers[input.caller] };
+          if (input.body?.type) headers['content-type'] = input.body.type;
+          if (input.range !== null) headers.range = input.range;
+          const url = urlOf(route, input);
+          // fetch's Request refuses a body on a GET.
+          const body = route.method === 'GET' ? undefined : input.body?.text;
+          const res = await api.app.request(url, { method: route.method, headers, body });
+          const text = await res.text();
+          const before = digest;
+          digest = await tablesDigest();
+          const what = `${route.method} ${url.slice(0, 300)} as ${input.caller}, body ${input.body?.text.slice(0, 300)} → ${res.status} ${text.slice(0, 300)}`;
+          expect(res.status, what).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(ErrorBody.safeParse(parseJson(text)).success, `error shape: ${what}`).toBe(true);
+            expect(digest, `rows changed: ${what}`).toBe(before);
+          } else {
+            expect(res.status, what).toBeGreaterThanOrEqual(200);
+            expect(documentAllows(route, input, new URL(url, 'http://api.test')), `accepted: ${what}`).toBe(true);
+            callers = await credentials();
+          }
+        }),
+        // No shrinking: each request changes the database, so a failure is reported as it happened.
+        { numRuns: RUNS_PER_ROUTE, endOnFailure: true },
+      );
+    },
+    30_000,
+  );
 });

@@ -111,9 +111,11 @@ describe('a live room on the real livekit-server', () => {
     const observer = await join(host.cookie, 'observer', 'Li Na');
 
     // Theatre sees the mentor with the role and name the api put in the token.
-    const seen = theatre.room.remoteParticipants.get(mentor.identity) ?? (await new Promise<RemoteParticipant>((resolve) => {
-      theatre.room.on(RoomEvent.ParticipantConnected, (p) => p.identity === mentor.identity && resolve(p));
-    }));
+    const seen =
+      theatre.room.remoteParticipants.get(mentor.identity) ??
+      (await new Promise<RemoteParticipant>((resolve) => {
+        theatre.room.on(RoomEvent.ParticipantConnected, (p) => p.identity === mentor.identity && resolve(p));
+      }));
     expect(seen.attributes).toEqual({ role: 'mentor', name: 'Prof. Zhang' });
     expect(seen.name).toBe('Prof. Zhang');
 
@@ -204,7 +206,11 @@ describe('what the server decided is what the room obeys', () => {
   }
   const server = () => new RoomServiceClient(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
   const inRoom = async (room: string, identity: string) =>
-    (await server().listParticipants(room).catch(() => [])).find((p) => p.identity === identity);
+    (
+      await server()
+        .listParticipants(room)
+        .catch(() => [])
+    ).find((p) => p.identity === identity);
 
   it('a removed member, a demoted mentor and theatre after the end come back with the tokens they kept: out within 2 s, or in with the new role only', async () => {
     if (!webhookServer) await serveWebhooks();

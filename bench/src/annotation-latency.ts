@@ -25,7 +25,8 @@ function dataChannelProbe() {
   w.__arrived = {};
   const now = () => performance.timeOrigin + performance.now();
   const strokeId = (data: unknown): string | null => {
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    const bytes =
+      data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
     if (!bytes) return null;
     const text = new TextDecoder().decode(bytes);
     return text.includes('"stroke.begin"') ? (/"id":"([^"]+)"/.exec(text)?.[1] ?? null) : null;
@@ -94,11 +95,14 @@ function watchFor(page: Page, point: [number, number]): Promise<number> {
 }
 
 async function at(page: Page, point: [number, number]): Promise<[number, number]> {
-  return page.locator(LIVE).first().evaluate((el, p) => {
-    const box = el.getBoundingClientRect();
-    const [x, y, w, h] = (el.getAttribute('data-picture-rect') ?? '0,0,0,0').split(',').map(Number);
-    return [box.left + x! + p[0] * w!, box.top + y! + p[1] * h!] as [number, number];
-  }, point);
+  return page
+    .locator(LIVE)
+    .first()
+    .evaluate((el, p) => {
+      const box = el.getBoundingClientRect();
+      const [x, y, w, h] = (el.getAttribute('data-picture-rect') ?? '0,0,0,0').split(',').map(Number);
+      return [box.left + x! + p[0] * w!, box.top + y! + p[1] * h!] as [number, number];
+    }, point);
 }
 
 export function measureAnnotationLatency() {

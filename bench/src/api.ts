@@ -41,13 +41,13 @@ export async function measureApi() {
 
   const { url, service: api } = await startLocalApi(dbUrl);
   const cookie = await signIn(url, host.email, password);
-  const session = await (
+  const session = (await (
     await fetch(`${url}/sessions`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'Bench', procedure: 'x', specialty: 'y', scheduledAt: new Date().toISOString() }),
     })
-  ).json() as { id: string };
+  ).json()) as { id: string };
 
   const health = await load(async () => void (await (await fetch(`${url}/health`)).arrayBuffer()));
   const tokens = await load(async () => {

@@ -46,10 +46,10 @@ export async function connectMentor(stack: LiveScene['stack'], sessionId: string
   await room.connect(url, token, { autoSubscribe: false, dynacast: false });
   let seq = 0;
   const send = (op: Record<string, unknown>) =>
-    room.localParticipant!.publishData(
-      new TextEncoder().encode(JSON.stringify({ v: 1, author: mentor.id, seq: seq++, t: Date.now(), frame: null, ...op })),
-      { reliable: true, topic: 'loupe.ops' },
-    );
+    room.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify({ v: 1, author: mentor.id, seq: seq++, t: Date.now(), frame: null, ...op })), {
+      reliable: true,
+      topic: 'loupe.ops',
+    });
   return { room, send };
 }
 
@@ -63,7 +63,8 @@ export function measureCanvas() {
     for (let i = 0; i < ANNOTATIONS; i++) {
       const x = (i % 40) / 40 + 0.005;
       const y = Math.floor(i / 40) / 25 + 0.01;
-      if (i % 2) await send({ id: `s${i}`, kind: 'shape', shape: i % 4 === 1 ? 'arrow' : 'ellipse', from: [x, y], to: [x + 0.02, y + 0.03], style, fade: false });
+      if (i % 2)
+        await send({ id: `s${i}`, kind: 'shape', shape: i % 4 === 1 ? 'arrow' : 'ellipse', from: [x, y], to: [x + 0.02, y + 0.03], style, fade: false });
       else {
         await send({ id: `p${i}`, kind: 'stroke.begin', style, fade: false, points: Array.from({ length: 20 }, (_, k) => [x + k / 1000, y + (k % 3) / 200]) });
         await send({ id: `p${i}`, kind: 'stroke.end', count: 20 });

@@ -64,4 +64,3 @@ export async function draw(mentor: Room, sentAt: Map<number, number>, seconds: n
   }
   return sender;
 }
-

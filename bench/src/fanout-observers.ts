@@ -14,10 +14,7 @@ import { drained, join, receive, until, type Arrivals } from './fanout-receive.t
 export type ObserversStart = { url: string; tokens: string[]; mentor: string };
 export type ToObservers = { type: 'finish'; sent: number };
 export type FromObservers =
-  | { type: 'connected'; connectMs: number[] }
-  | { type: 'ready' }
-  | { type: 'done'; arrivals: Arrivals[] }
-  | { type: 'error'; message: string };
+  { type: 'connected'; connectMs: number[] } | { type: 'ready' } | { type: 'done'; arrivals: Arrivals[] } | { type: 'error'; message: string };
 
 const ANNOUNCE_MS = 20_000;
 

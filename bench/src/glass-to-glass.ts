@@ -31,7 +31,13 @@ async function loupeKnobs(theatre: Page, mentor: Page): Promise<Knobs> {
   const sender = await theatre.evaluate(() => {
     const s = (window as unknown as { __rtc: PageRtc }).__rtc.videoSender();
     const { encodings, degradationPreference } = s.getParameters() as RTCRtpSendParameters & { degradationPreference?: RTCDegradationPreference };
-    const layers = encodings.map(({ rid, active, scaleResolutionDownBy, maxBitrate, maxFramerate }) => ({ rid, active, scaleResolutionDownBy, maxBitrate, maxFramerate }));
+    const layers = encodings.map(({ rid, active, scaleResolutionDownBy, maxBitrate, maxFramerate }) => ({
+      rid,
+      active,
+      scaleResolutionDownBy,
+      maxBitrate,
+      maxFramerate,
+    }));
     return { layers, degradationPreference, contentHint: s.track!.contentHint };
   });
   const receiver = await mentor.evaluate(async () => {

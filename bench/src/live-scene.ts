@@ -35,7 +35,10 @@ export async function withLiveTheatre<T>(
     if (o.beforeLoad) await context.addInitScript(o.beforeLoad);
     const theatre = await context.newPage();
     await theatre.goto(`${stack.web.url}/sessions/${session.id}/theatre`);
-    await theatre.getByRole('button', { name: /Capture device/ }).first().click();
+    await theatre
+      .getByRole('button', { name: /Capture device/ })
+      .first()
+      .click();
     await waitForPicture(theatre);
     return await run({ stack, sessionId: session.id, theatre, mentor, extraMentors });
   } finally {

@@ -190,10 +190,16 @@ async function cpuNow(stack: Stack) {
 /** Seconds from `stoppedAt` until the api says the session's case is ready. */
 async function readyAfter(stack: Stack, t: Theatre, stoppedAt: number): Promise<number> {
   let status = '';
-  await until(() => status === 'ready', `case of ${t.sessionId} becoming ready`, stack, 120_000, async () => {
-    status = (await call<{ status: string }>(stack, stack.host, `/sessions/${t.sessionId}/recording`)).status;
-    if (status === 'failed') throw new Error(`recording of ${t.sessionId} failed\n${stack.recorder.service.output()}`);
-  });
+  await until(
+    () => status === 'ready',
+    `case of ${t.sessionId} becoming ready`,
+    stack,
+    120_000,
+    async () => {
+      status = (await call<{ status: string }>(stack, stack.host, `/sessions/${t.sessionId}/recording`)).status;
+      if (status === 'failed') throw new Error(`recording of ${t.sessionId} failed\n${stack.recorder.service.output()}`);
+    },
+  );
   return (performance.now() - stoppedAt) / 1000;
 }
 

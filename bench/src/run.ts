@@ -70,7 +70,9 @@ function table(report: Report): string {
     if (main) {
       const m = main[1] as { p50: number; p95: number; p99: number; n: number; p95_spread?: Spread };
       const spread = m.p95_spread ? `; p95 over the rounds min/median/max ${m.p95_spread.min} / ${m.p95_spread.median} / ${m.p95_spread.max}` : '';
-      rows.push(`| ${name} | ${main[0]} p50/p95/p99 ${m.p50} / ${m.p95} / ${m.p99}${spread} | ${v.baseline_p95 ?? ''} | ${m.n} | ${v.met === undefined ? '' : v.met ? 'met' : 'NOT met'} | ${loadOf(v)} |`);
+      rows.push(
+        `| ${name} | ${main[0]} p50/p95/p99 ${m.p50} / ${m.p95} / ${m.p99}${spread} | ${v.baseline_p95 ?? ''} | ${m.n} | ${v.met === undefined ? '' : v.met ? 'met' : 'NOT met'} | ${loadOf(v)} |`,
+      );
     } else if (v.met !== undefined) {
       // A judged result with no latency percentile (ratios, cores, seconds): its figures by name.
       const figures = Object.entries(v).flatMap(([k, x]) => {
@@ -97,8 +99,7 @@ function table(report: Report): string {
 }
 
 /** Comma-separated whole numbers from `min` to `max`, e.g. `1,2`. */
-const counts = (min: number, max: number) =>
-  z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(envInteger(min, max)).min(1));
+const counts = (min: number, max: number) => z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(envInteger(min, max)).min(1));
 
 /** Picked before anything runs: a typo is told at once, not after minutes of other measures. */
 const BenchEnv = z.object({
@@ -113,11 +114,7 @@ const BenchEnv = z.object({
 });
 
 async function main() {
-  const {
-    LOUPE_BENCH_ROUNDS: roundCount,
-    LOUPE_BENCH_RECORDER_STREAMS: streams,
-    LOUPE_BENCH_SEARCH_SIZES: sizes,
-  } = parseEnv(BenchEnv, process.env);
+  const { LOUPE_BENCH_ROUNDS: roundCount, LOUPE_BENCH_RECORDER_STREAMS: streams, LOUPE_BENCH_SEARCH_SIZES: sizes } = parseEnv(BenchEnv, process.env);
   const only = process.argv.slice(2);
   const want = (name: string) => only.length === 0 || only.includes(name);
   const started = Date.now();
@@ -157,7 +154,11 @@ async function main() {
     }
   };
   await measure('annotation_latency', 'annotation latency: mentor pointer → theatre canvas…', measureAnnotationLatency);
-  await measure('video_glass_to_glass', 'video glass-to-glass: theatre frame captured → shown at the mentor, and over a direct peer connection…', measureGlassToGlass);
+  await measure(
+    'video_glass_to_glass',
+    'video glass-to-glass: theatre frame captured → shown at the mentor, and over a direct peer connection…',
+    measureGlassToGlass,
+  );
   await measure('fanout', 'fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…', measureFanout);
   await measure('recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams));
   await measure('api', 'api: token issuance, 50 clients…', measureApi);

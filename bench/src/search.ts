@@ -14,9 +14,56 @@ import { createUser, migrateDb, openDb } from '@loupe/api';
 import { signIn, startLocalApi } from './local-api.ts';
 import { peakMemoryMiB, percentiles } from './stats.ts';
 
-const PROCEDURES = ['Cholecystectomy', 'Appendectomy', 'Hernia repair', 'Thyroidectomy', 'Colectomy', 'Gastrectomy', 'Hepatectomy', 'Whipple procedure', 'Nephrectomy', 'Prostatectomy', 'Hysterectomy', 'Fundoplication', 'Splenectomy', 'Esophagectomy', 'Sleeve gastrectomy'];
+const PROCEDURES = [
+  'Cholecystectomy',
+  'Appendectomy',
+  'Hernia repair',
+  'Thyroidectomy',
+  'Colectomy',
+  'Gastrectomy',
+  'Hepatectomy',
+  'Whipple procedure',
+  'Nephrectomy',
+  'Prostatectomy',
+  'Hysterectomy',
+  'Fundoplication',
+  'Splenectomy',
+  'Esophagectomy',
+  'Sleeve gastrectomy',
+];
 const SPECIALTIES = ['General surgery', 'HPB surgery', 'Colorectal surgery', 'Endocrine surgery', 'Urology', 'Gynaecology', 'Upper GI surgery', 'Ultrasound'];
-const WORDS = ['laparoscopic', 'robotic', 'open', 'difficult', 'adhesions', 'bleeding', 'critical', 'view', 'safety', 'dissection', 'anastomosis', 'stapler', 'clip', 'duct', 'artery', 'vein', 'node', 'margin', 'tumour', 'benign', 'teaching', 'trainee', 'consultant', 'anatomy', 'variant', 'conversion', 'drain', 'suture', 'energy', 'plane'];
+const WORDS = [
+  'laparoscopic',
+  'robotic',
+  'open',
+  'difficult',
+  'adhesions',
+  'bleeding',
+  'critical',
+  'view',
+  'safety',
+  'dissection',
+  'anastomosis',
+  'stapler',
+  'clip',
+  'duct',
+  'artery',
+  'vein',
+  'node',
+  'margin',
+  'tumour',
+  'benign',
+  'teaching',
+  'trainee',
+  'consultant',
+  'anatomy',
+  'variant',
+  'conversion',
+  'drain',
+  'suture',
+  'energy',
+  'plane',
+];
 
 function pick<T>(list: T[], n: number): T {
   return list[n % list.length]!;
@@ -34,7 +81,7 @@ async function fill(dbUrl: string, n: number): Promise<void> {
   // A synthetic library needs no real sessions or recordings behind it.
   await client.execute('PRAGMA foreign_keys = OFF');
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const BATCH = 5000;
   for (let start = 0; start < n; start += BATCH) {
     const stmts = [];
@@ -70,7 +117,12 @@ function queries(n: number): string[] {
     const kind = i % 5;
     if (kind === 0) out.push(`code${Math.floor((i * 7919) % n).toString(36)}`);
     else if (kind === 1) out.push(pick(PROCEDURES, i).split(' ')[0]!.toLowerCase());
-    else if (kind === 2) out.push(`${pick(WORDS, i)} ${pick(PROCEDURES, i + 3).split(' ')[0]!.toLowerCase()}`);
+    else if (kind === 2)
+      out.push(
+        `${pick(WORDS, i)} ${pick(PROCEDURES, i + 3)
+          .split(' ')[0]!
+          .toLowerCase()}`,
+      );
     else if (kind === 3) out.push(pick(WORDS.slice(0, 3), i));
     else out.push('surg');
   }
@@ -151,7 +203,11 @@ export async function measureSearch(sizes = [100_000, 1_000_000]) {
   const small = results['cases_100000'] as { http_ms: { p95: number } } | undefined;
   const large = results['cases_1000000'] as { http_ms: { p95: number } } | undefined;
   if (small && large) {
-    results.scaling = { ratio_p95_1m_over_100k: Math.round((large.http_ms.p95 / small.http_ms.p95) * 100) / 100, goal: '<= 10', met: large.http_ms.p95 <= 10 * small.http_ms.p95 };
+    results.scaling = {
+      ratio_p95_1m_over_100k: Math.round((large.http_ms.p95 / small.http_ms.p95) * 100) / 100,
+      goal: '<= 10',
+      met: large.http_ms.p95 <= 10 * small.http_ms.p95,
+    };
   }
   return results;
 }

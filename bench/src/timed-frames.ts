@@ -50,7 +50,14 @@ export function installTimedCamera(o: TimedCamera) {
       t.lineWidth = 1 + random() * 4;
       t.beginPath();
       t.moveTo(random() * texture.width, random() * texture.height);
-      t.bezierCurveTo(random() * texture.width, random() * texture.height, random() * texture.width, random() * texture.height, random() * texture.width, random() * texture.height);
+      t.bezierCurveTo(
+        random() * texture.width,
+        random() * texture.height,
+        random() * texture.width,
+        random() * texture.height,
+        random() * texture.width,
+        random() * texture.height,
+      );
       t.stroke();
     }
     const block = o.width / o.strip.bits;
@@ -117,7 +124,8 @@ export function trackPeerConnections() {
   const rtc: PageRtc = {
     connections,
     videoSender: () => connections.flatMap((pc) => pc.getSenders()).find((s) => s.track?.kind === 'video')!,
-    videoReceiver: () => connections.flatMap((pc) => pc.getReceivers()).find((r) => r.track.kind === 'video' && r.track.readyState === 'live' && !r.track.muted),
+    videoReceiver: () =>
+      connections.flatMap((pc) => pc.getReceivers()).find((r) => r.track.kind === 'video' && r.track.readyState === 'live' && !r.track.muted),
     async describe(pc) {
       await pc.setLocalDescription();
       await new Promise<void>((done) => {

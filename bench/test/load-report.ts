@@ -186,13 +186,25 @@ export function summary(run: Run): string {
       `${sum(receivers.map((r) => r.received))} of ${sent * (1 + observers)}: lost ${sum(receivers.map((r) => r.missing))}, doubled ${sum(receivers.map((r) => r.duplicates + r.unexpected))}, dropped as invalid ${sum(receivers.map((r) => r.dropped))}`,
     ],
     ['cases ready', `${ready} of ${n}; the last ${round(Math.max(0, ...run.sessions.map((s) => s.recording.afterS)), 1)} s after stop`],
-    ['ops in the cases', `${sum(inCases.map((c) => c.logged))} of ${sent}: missing ${sum(inCases.map((c) => c.missing))}, doubled ${sum(inCases.map((c) => c.duplicates))}`],
-    ['frames theatre sent ÷ captured', minMean(shares.map((f) => f.sent), 4)],
+    [
+      'ops in the cases',
+      `${sum(inCases.map((c) => c.logged))} of ${sent}: missing ${sum(inCases.map((c) => c.missing))}, doubled ${sum(inCases.map((c) => c.duplicates))}`,
+    ],
+    [
+      'frames theatre sent ÷ captured',
+      minMean(
+        shares.map((f) => f.sent),
+        4,
+      ),
+    ],
     ['frames in the cases ÷ theatre sent', `${minMean(kept, 4)}${kept.length < ready ? ` (${ready - kept.length} scaled down, not read)` : ''}`],
-    ['errors logged', `api ${logs.api.errors.length}, recorder ${logs.recorder.errors.length} (warnings ${logs.api.warnings.length}, ${logs.recorder.warnings.length})`],
+    [
+      'errors logged',
+      `api ${logs.api.errors.length}, recorder ${logs.recorder.errors.length} (warnings ${logs.api.warnings.length}, ${logs.recorder.warnings.length})`,
+    ],
     ...SERVICES.map((s) => [`RSS ${s} (MiB)`, rss(s)]),
     [
-      'CPU cores (of the machine\'s)',
+      "CPU cores (of the machine's)",
       `api ${cores.api}, recorder ${cores.recorder} (its ffmpegs ${round(cores.recorder - cores.recorderNode)}), livekit-server ${cores.livekit}, participants ${cores.participants}; machine ${cores.machine} of ${cpus().length}`,
     ],
     [
@@ -203,7 +215,10 @@ export function summary(run: Run): string {
   ];
   return [
     `\nResident memory (MiB) every ${series[1] ? series[1].s - series[0]!.s : 0} s from the first recording asked for:`,
-    table(['s', ...SERVICES], series.map((x) => [x.s, x.api, x.recorder, x.livekit])),
+    table(
+      ['s', ...SERVICES],
+      series.map((x) => [x.s, x.api, x.recorder, x.livekit]),
+    ),
     `\nLoad: ${n} sessions × ${length}, theatre ${picture.width}x${picture.height}@${picture.fps}, recording on`,
     table(['figure', 'value'], rows),
     ...Object.entries(logs).flatMap(([name, log]) => log.errors.slice(0, 20).map((line) => `[${name} error] ${line}`)),

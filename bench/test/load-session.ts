@@ -45,11 +45,7 @@ export type SessionReport = {
   sentSize: string;
   qualityLimitation: string;
 };
-export type FromSession =
-  | { type: 'ready' }
-  | { type: 'recording' }
-  | { type: 'done'; report: SessionReport }
-  | { type: 'error'; message: string };
+export type FromSession = { type: 'ready' } | { type: 'recording' } | { type: 'done'; report: SessionReport } | { type: 'error'; message: string };
 
 // What the web theatre asks of its browser (web/src/lib/room/publish-picture.ts), but one layer:
 // every subscriber here takes the top one, and a smaller layer would only take cores. Short of
@@ -73,8 +69,7 @@ globalThis.requestAnimationFrame = (cb) => Number(setTimeout(() => cb(performanc
 globalThis.cancelAnimationFrame = (handle) => clearTimeout(handle);
 
 const tell = (message: FromSession) => new Promise((resolve) => process.send!(message, undefined, {}, resolve));
-const message = (type: ToSession['type']) =>
-  new Promise<void>((resolve) => process.on('message', (m: ToSession) => m.type === type && resolve()));
+const message = (type: ToSession['type']) => new Promise<void>((resolve) => process.on('message', (m: ToSession) => m.type === type && resolve()));
 
 /** Point `i` of stroke `s`, in the picture's normalised coordinates: wavy lines across it, each a little lower. */
 function pen(s: number, i: number): Point {

@@ -78,9 +78,19 @@ export const FrameRef = z.object({
   /** Presentation time of the frame, in seconds, as the author's video element saw it. */
   media: z.number().min(0).max(1e9),
   /** RTP timestamp of the frame, when it came over WebRTC. */
-  rtp: z.number().int().min(0).max(2 ** 32).optional(),
+  rtp: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32)
+    .optional(),
   /** The author's count of presented frames. */
-  presented: z.number().int().min(0).max(2 ** 40).optional(),
+  presented: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .optional(),
 });
 export type FrameRef = z.infer<typeof FrameRef>;
 

@@ -6,15 +6,7 @@ import { z } from 'zod';
 import { GLOBAL_ROLES, SESSION_ROLES } from './roles.ts';
 import { isCommonPassword, isPersonalPassword } from './password-policy.ts';
 
-export const ERROR_CODES = [
-  'invalid_request',
-  'unauthenticated',
-  'forbidden',
-  'not_found',
-  'conflict',
-  'rate_limited',
-  'internal',
-] as const;
+export const ERROR_CODES = ['invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'internal'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
@@ -64,9 +56,7 @@ export const NewPassword = z
 
 export const PersonName = z.string().trim().min(1, 'Name is required').max(120);
 
-export const SignInBody = z
-  .object({ email: Email, password: z.string().min(1, 'Password is required').max(1024) })
-  .meta({ id: 'SignInBody' });
+export const SignInBody = z.object({ email: Email, password: z.string().min(1, 'Password is required').max(1024) }).meta({ id: 'SignInBody' });
 export type SignInBody = z.infer<typeof SignInBody>;
 
 const NewAccount = z.object({ email: Email, name: PersonName, password: NewPassword });
@@ -81,9 +71,7 @@ export const CreateUserBody = NewAccount.extend({ role: z.enum(GLOBAL_ROLES) })
   .meta({ id: 'CreateUserBody' });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
-export const User = z
-  .object({ id: Id, email: z.string(), name: z.string(), role: z.enum(GLOBAL_ROLES) })
-  .meta({ id: 'User' });
+export const User = z.object({ id: Id, email: z.string(), name: z.string(), role: z.enum(GLOBAL_ROLES) }).meta({ id: 'User' });
 export type User = z.infer<typeof User>;
 
 export const SESSION_STATUSES = ['scheduled', 'live', 'ended'] as const;
@@ -132,9 +120,7 @@ export type LiveSession = z.infer<typeof LiveSession>;
 export const SessionList = z.object({ sessions: z.array(LiveSession) }).meta({ id: 'SessionList' });
 export type SessionList = z.infer<typeof SessionList>;
 
-export const InviteBody = z
-  .object({ email: Email, role: z.enum(SESSION_ROLES) })
-  .meta({ id: 'InviteBody' });
+export const InviteBody = z.object({ email: Email, role: z.enum(SESSION_ROLES) }).meta({ id: 'InviteBody' });
 export type InviteBody = z.infer<typeof InviteBody>;
 
 /**
@@ -304,9 +290,7 @@ export const CaseEdit = z
 export type CaseEdit = z.infer<typeof CaseEdit>;
 
 /** Who asks for the overlay: the caller's LiveKit identity (a display-only screen has its own). */
-export const OverlayRequestBody = z
-  .object({ identity: z.string().min(1).max(160) })
-  .meta({ id: 'OverlayRequestBody' });
+export const OverlayRequestBody = z.object({ identity: z.string().min(1).max(160) }).meta({ id: 'OverlayRequestBody' });
 export type OverlayRequestBody = z.infer<typeof OverlayRequestBody>;
 
 export const SessionToken = z

@@ -77,9 +77,7 @@ export const AuditQuery = z.object({
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 
-export const AuditList = z
-  .object({ entries: z.array(AuditEntry), total: z.number(), page: z.number(), pageSize: z.number() })
-  .meta({ id: 'AuditList' });
+export const AuditList = z.object({ entries: z.array(AuditEntry), total: z.number(), page: z.number(), pageSize: z.number() }).meta({ id: 'AuditList' });
 export type AuditList = z.infer<typeof AuditList>;
 
 /**

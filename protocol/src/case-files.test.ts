@@ -7,7 +7,12 @@ describe('a case’s files', () => {
   it('are named once: the recorder’s folder, the files the api serves and the player asks for', () => {
     expect(recordingFolder('r1')).toBe('recordings/r1');
     const files = recordingFiles('r1');
-    expect(files).toMatchObject({ dir: 'recordings/r1', segments: 'recordings/r1/segments', audio: 'recordings/r1/audio.pcm', events: 'recordings/r1/events.jsonl' });
+    expect(files).toMatchObject({
+      dir: 'recordings/r1',
+      segments: 'recordings/r1/segments',
+      audio: 'recordings/r1/audio.pcm',
+      events: 'recordings/r1/events.jsonl',
+    });
     expect(files.caseFile('case.mp4')).toBe('recordings/r1/case.mp4');
     expect(CASE_FILE_NAMES).toEqual(['case.mp4', 'poster.jpg', 'thumbnails.jpg', 'annotations.json']);
     for (const name of CASE_FILE_NAMES) expect(CASE_FILE_TYPES[name]).toMatch(/^(video|image|application)\//);
@@ -17,15 +22,28 @@ describe('a case’s files', () => {
 
 describe('the annotation track', () => {
   const op = {
-    v: 1, id: 'a1', author: 'u1', seq: 1, t: 1_000, frame: null,
-    kind: 'shape', shape: 'arrow', from: [0.1, 0.1], to: [0.5, 0.5], style: { color: '#00e5ff', width: 'thin' }, fade: false,
+    v: 1,
+    id: 'a1',
+    author: 'u1',
+    seq: 1,
+    t: 1_000,
+    frame: null,
+    kind: 'shape',
+    shape: 'arrow',
+    from: [0.1, 0.1],
+    to: [0.5, 0.5],
+    style: { color: '#00e5ff', width: 'thin' },
+    fade: false,
   };
 
   it('reads what the recorder writes, the recorder’s own fields on each event kept', () => {
     const track = CaseTrack.parse({
       v: 1,
       durationMs: 8000,
-      events: [{ mediaMs: 120, type: 'op', from: 'u1', op }, { mediaMs: 4000, type: 'pause', reason: 'person' }],
+      events: [
+        { mediaMs: 120, type: 'op', from: 'u1', op },
+        { mediaMs: 4000, type: 'pause', reason: 'person' },
+      ],
       gaps: [{ atMs: 3000, kind: 'no_picture', ms: 2000 }],
     });
     expect(track.events[0]).toMatchObject({ from: 'u1', op: { id: 'a1' } });

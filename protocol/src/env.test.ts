@@ -12,7 +12,10 @@ function problems(env: Record<string, string | undefined>): string[] {
   try {
     parseEnv(Env, env);
   } catch (err) {
-    return (err as Error).message.split('\n').slice(1).map((line) => line.trim());
+    return (err as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
   }
   throw new Error('parsed');
 }
@@ -30,12 +33,8 @@ describe('parseEnv', () => {
 
   it('names a bad number and what it got', () => {
     expect(problems({ LIVEKIT_API_SECRET: secret, IDLE_MINUTES: 'abc' })).toEqual(['IDLE_MINUTES: expected a number from 0.05 to 1440, got "abc"']);
-    expect(problems({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '80.5' })).toEqual([
-      'LOUPE_API_PORT: expected a whole number from 1 to 65535, got "80.5"',
-    ]);
-    expect(problems({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '70000' })).toEqual([
-      'LOUPE_API_PORT: expected a whole number from 1 to 65535, got "70000"',
-    ]);
+    expect(problems({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '80.5' })).toEqual(['LOUPE_API_PORT: expected a whole number from 1 to 65535, got "80.5"']);
+    expect(problems({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '70000' })).toEqual(['LOUPE_API_PORT: expected a whole number from 1 to 65535, got "70000"']);
   });
 
   it('names a bad URL, a wrong scheme included', () => {

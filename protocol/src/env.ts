@@ -20,9 +20,7 @@ export function envNumber(min: number, max: number) {
 }
 
 /** true or false (1 or 0). */
-export const envFlag = z
-  .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1');
+export const envFlag = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1');
 
 /** A URL with one of these schemes. */
 export function envUrl(...schemes: [string, ...string[]]) {

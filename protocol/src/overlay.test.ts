@@ -99,8 +99,23 @@ describe('overlay state', () => {
     const state = new OverlayState();
     const h = { v: ANNOTATION_VERSION, author: 'mentor', frame: { media: 12.5, rtp: 90000 } };
     state.apply({ ...h, id: 's1', seq: 0, t: 10, kind: 'stroke.begin', style, fade: false, points: [[0.1, 0.1]] });
-    state.apply({ ...h, id: 's1', seq: 1, t: 11, kind: 'stroke.points', from: 1, points: [[0.2, 0.2], [0.3, 0.25]] });
-    expect(picture(state).annotations[0]!.geometry).toEqual([[0.1, 0.1], [0.2, 0.2], [0.3, 0.25]]);
+    state.apply({
+      ...h,
+      id: 's1',
+      seq: 1,
+      t: 11,
+      kind: 'stroke.points',
+      from: 1,
+      points: [
+        [0.2, 0.2],
+        [0.3, 0.25],
+      ],
+    });
+    expect(picture(state).annotations[0]!.geometry).toEqual([
+      [0.1, 0.1],
+      [0.2, 0.2],
+      [0.3, 0.25],
+    ]);
     state.apply({ ...h, id: 'a1', seq: 2, t: 12, kind: 'shape', shape: 'arrow', from: [0.5, 0.5], to: [0.6, 0.4], style, fade: false });
     state.apply({ ...h, id: 't1', seq: 3, t: 13, kind: 'text', at: [0.7, 0.7], text: 'tear at 3 o’clock', style, fade: false });
     expect(state.visible().map((a) => a.kind)).toEqual(['stroke', 'arrow', 'text']);
@@ -202,7 +217,15 @@ describe('overlay state', () => {
 
   it('a snapshot without hidden annotations is smaller and shows the same picture', () => {
     const ops = session([
-      { by: 'A', kind: 'arrow', points: [[0.1, 0.1], [0.2, 0.2]], pick: 0 },
+      {
+        by: 'A',
+        kind: 'arrow',
+        points: [
+          [0.1, 0.1],
+          [0.2, 0.2],
+        ],
+        pick: 0,
+      },
       { by: 'A', kind: 'clear', points: [], pick: 0 },
       { by: 'B', kind: 'text', points: [[0.3, 0.3]], pick: 0 },
     ]);
@@ -232,7 +255,11 @@ describe('marks drawn on a freeze-frame', () => {
     const state = new OverlayState();
     state.apply(live);
     state.apply(onStill);
-    const ids = (still: string | null) => state.visible().filter((a) => isOnPicture(a, still)).map((a) => a.id);
+    const ids = (still: string | null) =>
+      state
+        .visible()
+        .filter((a) => isOnPicture(a, still))
+        .map((a) => a.id);
     expect(ids(null)).toEqual(['live']);
     expect(ids('freeze1')).toEqual(['live', 'marked']);
     expect(ids('freeze2')).toEqual(['live']);
@@ -249,8 +276,18 @@ describe('marks drawn on a freeze-frame', () => {
 
 describe('the overlay’s bound', () => {
   const arrow = (author: string, n: number, t = 1_000 + n): AnnotationOp => ({
-    v: ANNOTATION_VERSION, id: `a${n}`, author, seq: n, t, frame: null,
-    kind: 'shape', shape: 'arrow', from: [0, 0], to: [1, 1], style, fade: false,
+    v: ANNOTATION_VERSION,
+    id: `a${n}`,
+    author,
+    seq: n,
+    t,
+    frame: null,
+    kind: 'shape',
+    shape: 'arrow',
+    from: [0, 0],
+    to: [1, 1],
+    style,
+    fade: false,
   });
 
   it('refuses an author’s annotations past their share and everyone’s past the total; a clear makes room again', () => {
@@ -259,7 +296,9 @@ describe('the overlay’s bound', () => {
     expect(state.apply(arrow('A', 9999))).toBe(false);
     expect(state.hasRoomFor('A')).toBe(false);
     // Strokes too, whatever order their ops come in.
-    expect(state.apply({ v: ANNOTATION_VERSION, id: 's1', author: 'A', seq: 1, t: 5_000, frame: null, kind: 'stroke.points', from: 1, points: [[0.1, 0.1]] })).toBe(false);
+    expect(
+      state.apply({ v: ANNOTATION_VERSION, id: 's1', author: 'A', seq: 1, t: 5_000, frame: null, kind: 'stroke.points', from: 1, points: [[0.1, 0.1]] }),
+    ).toBe(false);
     for (let n = 0; n < MAX_ANNOTATIONS - MAX_ANNOTATIONS_PER_AUTHOR; n++) expect(state.apply(arrow('B', n))).toBe(true);
     expect(state.apply(arrow('C', 0))).toBe(false);
     expect(state.visible()).toHaveLength(MAX_ANNOTATIONS);
@@ -271,7 +310,14 @@ describe('the overlay’s bound', () => {
     const state = new OverlayState();
     for (let n = 0; n < MAX_ANNOTATIONS_PER_AUTHOR; n++) state.apply(arrow('A', n));
     const op = (kind: 'erase' | 'restore', id: string, seq: number): AnnotationOp => ({
-      v: ANNOTATION_VERSION, id: `u${seq}`, author: 'A', seq, t: 10_000 + seq, frame: null, kind, target: { author: 'A', id },
+      v: ANNOTATION_VERSION,
+      id: `u${seq}`,
+      author: 'A',
+      seq,
+      t: 10_000 + seq,
+      frame: null,
+      kind,
+      target: { author: 'A', id },
     });
     state.apply(op('erase', 'a0', 1));
     expect(state.apply(arrow('A', 5000))).toBe(true);

@@ -46,8 +46,7 @@ export type FreezeState = { id: string; by: string; frozen: boolean; stamp: Stam
 
 export const annotationKey = (target: Target) => `${target.author}/${target.id}`;
 
-const later = (a: Stamp, b: Stamp | undefined) =>
-  !b || a.t > b.t || (a.t === b.t && (a.author > b.author || (a.author === b.author && a.seq > b.seq)));
+const later = (a: Stamp, b: Stamp | undefined) => !b || a.t > b.t || (a.t === b.t && (a.author > b.author || (a.author === b.author && a.seq > b.seq)));
 
 const PLACEHOLDER_STYLE: Style = { color: '#ffffff', width: 'medium' };
 
@@ -129,9 +128,7 @@ export class OverlayState {
         const base = { key, author: op.author, id: op.id, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, style: op.style, fade: op.fade };
         this.annotations.set(
           key,
-          op.kind === 'shape'
-            ? { ...base, kind: op.shape, from: op.from, to: op.to }
-            : { ...base, kind: 'text', at: op.at, text: op.text },
+          op.kind === 'shape' ? { ...base, kind: op.shape, from: op.from, to: op.to } : { ...base, kind: 'text', at: op.at, text: op.text },
         );
         return true;
       }

@@ -4,7 +4,9 @@ import { CreateUserBody, SignUpBody } from './api.ts';
 /** A demo seed password: api/src/seed.ts makes each from 12 random bytes, in base64url. */
 function seedPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_');
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_');
 }
 
 const person = { email: 'wang.fang@hospital.test', name: 'Prof. Wang Fang' };

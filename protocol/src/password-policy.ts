@@ -38,7 +38,7 @@ const RUNS = [
   'qazwsxedcrfvtgbyhnujmikolp',
 ].flatMap((run) => [run, [...run].reverse().join('')]);
 
-const LEET: Record<string, string> = { '@': 'a', '4': 'a', '3': 'e', '1': 'i', '!': 'i', '0': 'o', '$': 's', '5': 's', '7': 't' };
+const LEET: Record<string, string> = { '@': 'a', '4': 'a', '3': 'e', '1': 'i', '!': 'i', '0': 'o', $: 's', '5': 's', '7': 't' };
 
 /** The shortest unit the text repeats: "abcabc" → "abc". */
 function unit(text: string): string {
@@ -52,7 +52,10 @@ const squash = (text: string) => text.toLowerCase().replace(/[\s._-]+/gu, '');
 /** The letters a password is built on: padding stripped, leetspeak read, "P@ssw0rd2024!" → "password". */
 function core(password: string): string {
   const unpadded = squash(password).replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
-  return [...unpadded].map((ch) => LEET[ch] ?? ch).join('').replace(/[^\p{L}]/gu, '');
+  return [...unpadded]
+    .map((ch) => LEET[ch] ?? ch)
+    .join('')
+    .replace(/[^\p{L}]/gu, '');
 }
 
 const isRun = (text: string) => text.length >= 4 && RUNS.some((run) => run.includes(text));

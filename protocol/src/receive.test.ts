@@ -33,7 +33,11 @@ describe('receiving an annotation packet', () => {
     ['an unknown kind', { ...op, kind: 'explode' }, 'invalid'],
     ['a coordinate outside the picture', { ...op, from: [1.5, 0.2] }, 'invalid'],
     ['a NaN coordinate (null in JSON)', { ...op, from: [null, 0.2] }, 'invalid'],
-    ['an infinite coordinate', '{"v":1,"id":"x","author":"u-mentor","seq":1,"t":1,"frame":null,"kind":"shape","shape":"arrow","from":[1e999,0],"to":[0,0],"style":{"color":"#00e5ff","width":"thin"},"fade":false}', 'invalid'],
+    [
+      'an infinite coordinate',
+      '{"v":1,"id":"x","author":"u-mentor","seq":1,"t":1,"frame":null,"kind":"shape","shape":"arrow","from":[1e999,0],"to":[0,0],"style":{"color":"#00e5ff","width":"thin"},"fade":false}',
+      'invalid',
+    ],
     ['a colour not in the palette', { ...op, style: { color: '#ff0000', width: 'thin' } }, 'invalid'],
     ['a missing field', { ...op, seq: undefined }, 'invalid'],
     ['a bad id', { ...op, id: '../../etc' }, 'invalid'],
@@ -75,7 +79,10 @@ describe('receiving an annotation packet', () => {
     expect(parseOpPacket(encode({ ...bookmark, author: 'u-host' }), { identity: 'u-host', role: 'host' }, NOW).ok).toBe(true);
     expect(parseOpPacket(encode({ ...bookmark, author: 'u-obs' }), { identity: 'u-obs', role: 'observer' }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
     // Theatre still cannot draw.
-    expect(parseOpPacket(encode({ ...op, author: 'u-theatre' }), { identity: 'u-theatre', role: 'theatre' }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(parseOpPacket(encode({ ...op, author: 'u-theatre' }), { identity: 'u-theatre', role: 'theatre' }, NOW)).toEqual({
+      ok: false,
+      reason: 'not_allowed',
+    });
   });
 
   it('limits each sender’s rate, and counts what it drops', () => {

@@ -6,16 +6,7 @@
 import { ANNOTATION_VERSION, AnnotationOp, MAX_OP_BYTES } from './annotation.ts';
 import { BOOKMARK_ROLES, canDraw, SESSION_ROLES, type SessionRole } from './roles.ts';
 
-export const DROP_REASONS = [
-  'oversized',
-  'malformed',
-  'unknown_version',
-  'invalid',
-  'not_author',
-  'not_allowed',
-  'rate_limited',
-  'out_of_time',
-] as const;
+export const DROP_REASONS = ['oversized', 'malformed', 'unknown_version', 'invalid', 'not_author', 'not_allowed', 'rate_limited', 'out_of_time'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** The sender as livekit-server stamped it; `role` comes from server-set participant attributes. */
@@ -99,10 +90,7 @@ export class SenderRateLimit {
 
 /** Counts of dropped packets by reason, for diagnostics and tests. */
 export class DropCounter {
-  readonly counts: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<
-    DropReason,
-    number
-  >;
+  readonly counts: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
 
   add(reason: DropReason): void {
     this.counts[reason]++;

@@ -5,7 +5,18 @@ import { OverlayRequest, snapshotOpsToApply, type SnapshotContext } from './snap
 const NOW = 1_800_000_000_000;
 const style = { color: '#00e5ff', width: 'medium' } as const;
 const arrow = (author: string, id: string, t = NOW - 1000): AnnotationOp => ({
-  v: ANNOTATION_VERSION, id, author, seq: 1, t, frame: null, kind: 'shape', shape: 'arrow', from: [0, 0], to: [1, 1], style, fade: false,
+  v: ANNOTATION_VERSION,
+  id,
+  author,
+  seq: 1,
+  t,
+  frame: null,
+  kind: 'shape',
+  shape: 'arrow',
+  from: [0, 0],
+  to: [1, 1],
+  style,
+  fade: false,
 });
 const ids = (ops: AnnotationOp[]) => ops.map((o) => `${o.author}/${o.id}`);
 

@@ -59,9 +59,7 @@ export class OverlayCatchUp {
 
   /** Asks the holders in the room (theatre and mentors, not display-only screens) for the whole overlay. */
   async request(room: Room): Promise<void> {
-    const holders = [...room.remoteParticipants.values()]
-      .filter((p) => holdsOverlay(p.attributes))
-      .map((p) => p.identity);
+    const holders = [...room.remoteParticipants.values()].filter((p) => holdsOverlay(p.attributes)).map((p) => p.identity);
     if (holders.length === 0 || !room.localParticipant) return;
     this.asked.ask(Date.now());
     const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester: room.localParticipant.identity };

@@ -390,9 +390,7 @@ export class RoomRecorder {
   private writeFrame(v: SegmentedVideo, lastDue = false): void {
     const picture = this.pictures.take(this.frames, lastDue);
     v.write(
-      picture.width === v.width && picture.height === v.height
-        ? picture.data
-        : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
+      picture.width === v.width && picture.height === v.height ? picture.data : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
     );
   }
 
@@ -484,7 +482,13 @@ export class RoomRecorder {
     const running = !this.clock.held;
     this.halt();
     if (running) this.safely(() => this.writeWaiting());
-    this.record({ type: 'stop', dropped: this.drops.counts, picturesShed: this.pictures.shed, picturesShedForClock: this.pictures.shedForClock, skipped: this.skipped });
+    this.record({
+      type: 'stop',
+      dropped: this.drops.counts,
+      picturesShed: this.pictures.shed,
+      picturesShedForClock: this.pictures.shedForClock,
+      skipped: this.skipped,
+    });
     await this.room?.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
     if (!this.failure) await this.video?.close();

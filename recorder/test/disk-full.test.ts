@@ -74,9 +74,7 @@ describe('the recorder’s disk fills up', () => {
     await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
     const filler = fillUp(mediaDir);
 
-    await expect
-      .poll(async () => (await live.recording()).status, { timeout: 30_000, interval: 200 })
-      .toBe('failed');
+    await expect.poll(async () => (await live.recording()).status, { timeout: 30_000, interval: 200 }).toBe('failed');
     const failed = await live.recording();
     expect(failed.failure).toMatch(/disk .*is full/);
     expect(failed.stoppedAt).not.toBeNull();
@@ -103,9 +101,7 @@ describe('the recorder’s disk fills up', () => {
     const from = live.publisher.sent;
     await expect.poll(() => live.publisher.sent, { timeout: 30_000 }).toBeGreaterThan(from + 60);
     await live.stopRecording();
-    await expect
-      .poll(async () => (await live.recording()).status, { timeout: 60_000, interval: 200 })
-      .toBe('ready');
+    await expect.poll(async () => (await live.recording()).status, { timeout: 60_000, interval: 200 }).toBe('ready');
     expect(await durationMs(join(recordingPaths(mediaDir, recording.id).dir, 'case.mp4'))).toBeGreaterThan(1000);
   });
 });

@@ -80,14 +80,23 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
     process.kill(ffmpeg, 'SIGSTOP');
     try {
       // Ten seconds of real time stalled is what is tested; the memory is sampled meanwhile.
-      for (const end = Date.now() + STALL_MS; Date.now() < end; ) {
+      for (const end = Date.now() + STALL_MS; Date.now() < end;) {
         await new Promise((r) => setTimeout(r, 250));
         peak = Math.max(peak, rssMiB(recorderPid));
         degradedShown ||= parseRoomMetadata(live.theatreRoom.metadata).degraded === true;
         // Theatre drops a bookmark halfway through the stall: it must land at its moment.
         if (!bookmarkAt && Date.now() - stalledAt > STALL_MS / 2) {
           bookmarkAt = Date.now();
-          const op = { v: 1, id: 'midstall', author: live.theatreRoom.localParticipant!.identity, seq: 1, t: bookmarkAt, frame: null, kind: 'bookmark', title: 'Half way through the stall' };
+          const op = {
+            v: 1,
+            id: 'midstall',
+            author: live.theatreRoom.localParticipant!.identity,
+            seq: 1,
+            t: bookmarkAt,
+            frame: null,
+            kind: 'bookmark',
+            title: 'Half way through the stall',
+          };
           await live.theatreRoom.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: 'loupe.ops' });
         }
       }
@@ -106,9 +115,7 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
     const sentAtStop = live.publisher.sent;
     await live.stopRecording();
     const stoppedAfterMs = Date.now() - capturingSince;
-    await expect
-      .poll(async () => (await live.recording()).status, { timeout: 90_000, interval: 250 })
-      .toBe('ready');
+    await expect.poll(async () => (await live.recording()).status, { timeout: 90_000, interval: 250 }).toBe('ready');
 
     const video = join(paths.dir, 'case.mp4');
     // The timeline kept time through the stall: the case is as long as the recording was.
@@ -123,7 +130,7 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
     expect(silent, `seconds into the case without the tone, of ${(windows.length - 16) / 4} checked`).toEqual([]);
     // What the stall cost is said, not hidden: the case marks the stretch where the picture held.
     const stop = readEventLog(paths.events).find((e) => e.type === 'stop');
-    expect(stop?.picturesShed).toBeGreaterThan(STALL_MS / 1000 * 15);
+    expect(stop?.picturesShed).toBeGreaterThan((STALL_MS / 1000) * 15);
     const track = JSON.parse(readFileSync(join(paths.dir, 'annotations.json'), 'utf8'));
     const degraded = track.gaps.filter((g: { kind: string }) => g.kind === 'degraded');
     expect(degraded.length, JSON.stringify(track.gaps)).toBeGreaterThan(0);

@@ -4,15 +4,7 @@
  * recorder test and the recorder bench follow frames end to end. Shared by both.
  */
 import { spawn } from 'node:child_process';
-import {
-  LocalVideoTrack,
-  TrackPublishOptions,
-  TrackSource,
-  VideoBufferType,
-  VideoFrame,
-  VideoSource,
-  type Room,
-} from '@livekit/rtc-node';
+import { LocalVideoTrack, TrackPublishOptions, TrackSource, VideoBufferType, VideoFrame, VideoSource, type Room } from '@livekit/rtc-node';
 
 const BITS = 14;
 const BLOCK = 40;
@@ -79,7 +71,11 @@ function smoothNoise(w: number, h: number): Uint8Array {
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32 - 0.5;
   };
   const ease = (f: number) => f * f * (3 - 2 * f);
-  for (const [cell, amplitude] of [[64, 120], [16, 50], [4, 20]] as const) {
+  for (const [cell, amplitude] of [
+    [64, 120],
+    [16, 50],
+    [4, 20],
+  ] as const) {
     const gw = Math.ceil(w / cell) + 2;
     const grid = Float32Array.from({ length: gw * (Math.ceil(h / cell) + 2) }, random);
     for (let y = 0; y < h; y++) {

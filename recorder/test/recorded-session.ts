@@ -17,8 +17,7 @@ export const CONSENT = { consentOnFile: true, noIdentifiersInView: true } as con
 
 type Person = { email: string; cookie: string };
 type Recording = Awaited<ReturnType<typeof currentRecording>>;
-const currentRecording = (url: string, cookie: string, id: string) =>
-  ok(apiAs(url, cookie).sessions[':id'].recording.$get({ param: { id } }));
+const currentRecording = (url: string, cookie: string, id: string) => ok(apiAs(url, cookie).sessions[':id'].recording.$get({ param: { id } }));
 
 export type RecordedSession = {
   api: RunningApi;

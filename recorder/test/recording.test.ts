@@ -153,8 +153,18 @@ async function mentoredSession(tag: string) {
         if (state.armedAt === null || state.drawn.length >= state.max) continue;
         if (n < state.armedAt + state.every * (state.drawn.length + 1)) continue;
         const op = {
-          v: 1, id: `op${n}`, author: mentor.id, seq: state.drawn.length, t: Date.now(), frame: { media: n / 30, presented: n },
-          kind: 'shape', shape: 'arrow', from: [0.2, 0.2], to: [0.5, 0.5], style: { color: '#00e5ff', width: 'medium' }, fade: false,
+          v: 1,
+          id: `op${n}`,
+          author: mentor.id,
+          seq: state.drawn.length,
+          t: Date.now(),
+          frame: { media: n / 30, presented: n },
+          kind: 'shape',
+          shape: 'arrow',
+          from: [0.2, 0.2],
+          to: [0.5, 0.5],
+          style: { color: '#00e5ff', width: 'medium' },
+          fade: false,
         };
         await mentorRoom.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: 'loupe.ops' });
         state.drawn.push(n);
@@ -167,9 +177,7 @@ async function mentoredSession(tag: string) {
     stop: () => ok(as(theatre.cookie).sessions[':id'].recording.stop.$post({ param })),
     /** Once the recorder has finished it: `ready` or `failed`. */
     finished: () =>
-      expect
-        .poll(async () => (await ok(api.sessions[':id'].recording.$get({ param }))).status, { timeout: 60_000, interval: 200 })
-        .toMatch(/^(ready|failed)$/),
+      expect.poll(async () => (await ok(api.sessions[':id'].recording.$get({ param }))).status, { timeout: 60_000, interval: 200 }).toMatch(/^(ready|failed)$/),
     status: async () => (await ok(api.sessions[':id'].recording.$get({ param }))).status,
   };
   return { host, theatre, mentor, mentorRoom, session, state, until, recording };
@@ -182,15 +190,18 @@ const loggedOps = (recordingId: string) =>
     .map((e) => (e.op as { id: string }).id);
 
 /** How many times the recorder has said it could not reach the api. */
-const failedPolls = () => recorder.output().split('\n').filter((line) => line.includes('in a row failed')).length;
+const failedPolls = () =>
+  recorder
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('in a row failed')).length;
 
 /** The number drawn in the frame of `video` shown at `ms`. */
 async function frameNumberAt(video: string, ms: number): Promise<number> {
-  const { stdout } = await run(
-    'ffmpeg',
-    ['-v', 'error', '-i', video, '-ss', String(ms / 1000), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
-    { encoding: 'buffer', maxBuffer: 8 * 1024 * 1024 },
-  );
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', video, '-ss', String(ms / 1000), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'], {
+    encoding: 'buffer',
+    maxBuffer: 8 * 1024 * 1024,
+  });
   return readNumber(new Uint8Array(stdout), W);
 }
 
@@ -243,7 +254,9 @@ describe('recording a mentored session', () => {
     expect(track$.durationMs).toBeLessThanOrEqual(wallMs + 100);
 
     // A poster and a thumbnail strip for the timeline.
-    expect((await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=width', '-of', 'csv=p=0', join(caseDir, 'thumbnails.jpg')])).stdout.trim()).toBe(String(192 * 10));
+    expect((await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=width', '-of', 'csv=p=0', join(caseDir, 'thumbnails.jpg')])).stdout.trim()).toBe(
+      String(192 * 10),
+    );
     // Finalising again gives the same case.
     const again = await finalise(recordingPaths(mediaDir, recording.id));
     expect(again.durationMs).toBe(track$.durationMs);
@@ -290,7 +303,16 @@ describe('recording a mentored session', () => {
     // may obey: the recorder lets the sender's rate through, drops the rest and counts it all.
     const send = (data: Uint8Array) => mentorRoom.localParticipant!.publishData(data, { reliable: true, topic: 'loupe.ops' });
     const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
-    const erase = (i: number) => ({ v: 1, id: `flood${i}`, author: mentor.id, seq: 1000 + i, t: Date.now(), frame: null, kind: 'erase', target: { author: mentor.id, id: `none${i}` } });
+    const erase = (i: number) => ({
+      v: 1,
+      id: `flood${i}`,
+      author: mentor.id,
+      seq: 1000 + i,
+      t: Date.now(),
+      frame: null,
+      kind: 'erase',
+      target: { author: mentor.id, id: `none${i}` },
+    });
     const floodStarted = Date.now();
     await Promise.all(Array.from({ length: 10_000 }, (_, i) => send(bytes(erase(i)))));
     const floodSeconds = (Date.now() - floodStarted) / 1000;

@@ -47,9 +47,7 @@ export function livekitConfigYaml(o: {
   logLevel: string;
   bindAddress?: string;
 }): string {
-  const webhook = o.webhookUrls.length
-    ? `webhook:\n  api_key: ${o.keys.apiKey}\n  urls:\n${o.webhookUrls.map((u) => `    - ${u}`).join('\n')}\n`
-    : '';
+  const webhook = o.webhookUrls.length ? `webhook:\n  api_key: ${o.keys.apiKey}\n  urls:\n${o.webhookUrls.map((u) => `    - ${u}`).join('\n')}\n` : '';
   const bind = o.bindAddress ?? '127.0.0.1';
   const loopbackOnly = bind === '127.0.0.1' || bind === '::1' || bind === 'localhost';
   const candidates = loopbackOnly

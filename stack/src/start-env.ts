@@ -40,7 +40,7 @@ export type StartConfig = ReturnType<typeof parseStartConfig>;
 export function parseStartConfig(env: Readonly<Record<string, string | undefined>>) {
   const e = parseEnv(StartEnv, env);
   const dataDir = fromRoot(e.LOUPE_DATA_DIR);
-    return {
+  return {
     dataDir,
     seedDemo: e.LOUPE_SEED_DEMO,
     api: { host: e.LOUPE_API_HOST, port: e.LOUPE_API_PORT, url: e.LOUPE_API_URL ?? `http://${e.LOUPE_API_HOST}:${e.LOUPE_API_PORT}` },

@@ -102,7 +102,9 @@ describe('the audit log page, in Chromium', () => {
     await page.goto(`${stack.web.url}/admin/audit`);
     const alert = page.getByRole('alert').filter({ hasText: 'cut short' });
     await expect(alert.innerText()).resolves.toMatch(
-      new RegExp(`^The audit log has been cut short outside Loupe: it no longer reaches entry #${head}, whose seal was copied outside the database on .+ \\(anchor file, line ${line}\\)\\.$`),
+      new RegExp(
+        `^The audit log has been cut short outside Loupe: it no longer reaches entry #${head}, whose seal was copied outside the database on .+ \\(anchor file, line ${line}\\)\\.$`,
+      ),
     );
     await page.screenshot({ path: join(SCREENSHOTS, 'audit-log-cut-short.png') });
     await context.close();

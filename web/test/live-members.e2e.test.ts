@@ -94,8 +94,18 @@ describe('members of a live session, in Chromium', () => {
     try {
       const mentorId = room.people.mentor.id;
       const forged = {
-        v: 1, id: 'forged1', author: mentorId, seq: 1, t: Date.now(), frame: null,
-        kind: 'shape', shape: 'ellipse', from: [0.05, 0.05], to: [0.95, 0.95], style: { color: '#448aff', width: 'thick' }, fade: false,
+        v: 1,
+        id: 'forged1',
+        author: mentorId,
+        seq: 1,
+        t: Date.now(),
+        frame: null,
+        kind: 'shape',
+        shape: 'ellipse',
+        from: [0.05, 0.05],
+        to: [0.95, 0.95],
+        style: { color: '#448aff', width: 'thick' },
+        fade: false,
       };
       const asTheatre = { ...forged, id: 'forged2', author: rogue.id };
       const send = (data: Uint8Array) => participant.localParticipant!.publishData(data, { reliable: true, topic: 'loupe.ops' });
@@ -107,11 +117,9 @@ describe('members of a live session, in Chromium', () => {
       await send(new TextEncoder().encode('{"v":1,"kind":'));
       await send(new TextEncoder().encode(JSON.stringify({ ...forged, v: 99 })));
       await send(new Uint8Array(12 * 1024).fill(0x7b));
-      await observer.waitForFunction(
-        (n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n,
-        before + 5,
-        { timeout: 10_000 },
-      );
+      await observer.waitForFunction((n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n, before + 5, {
+        timeout: 10_000,
+      });
       const reasons = await observer.locator('[data-dropped]').first().getAttribute('data-drop-reasons');
       expect(reasons).toMatch(/not_author/);
       expect(reasons).toMatch(/not_allowed/);
@@ -138,9 +146,18 @@ describe('members of a live session, in Chromium', () => {
     const participant = await connectAs(room, rogue);
     try {
       const arrow = (i: number) => ({
-        v: 1, id: `big${i}`, author: rogue.id, seq: i, t: Date.now(), frame: null,
-        kind: 'shape', shape: 'arrow', from: [0.01, 0.01 + (i % 97) / 100], to: [0.99, 0.99 - (i % 89) / 100],
-        style: { color: '#448aff', width: 'thick' }, fade: false,
+        v: 1,
+        id: `big${i}`,
+        author: rogue.id,
+        seq: i,
+        t: Date.now(),
+        frame: null,
+        kind: 'shape',
+        shape: 'arrow',
+        from: [0.01, 0.01 + (i % 97) / 100],
+        to: [0.99, 0.99 - (i % 89) / 100],
+        style: { color: '#448aff', width: 'thick' },
+        fade: false,
       });
       // 200 a second: under the sender's limit, so every one is a valid op the pages must take or refuse themselves.
       for (let i = 0; i < MAX_ANNOTATIONS_PER_AUTHOR + 200; i++) {
@@ -167,10 +184,13 @@ describe('members of a live session, in Chromium', () => {
       // the clear (redone last), so nothing at all, painted.
       let seq = MAX_ANNOTATIONS_PER_AUTHOR + 200;
       const send = (op: object) =>
-        participant.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify({ v: 1, author: rogue.id, seq: seq++, t: Date.now(), frame: null, ...op })), {
-          reliable: true,
-          topic: 'loupe.ops',
-        });
+        participant.localParticipant!.publishData(
+          new TextEncoder().encode(JSON.stringify({ v: 1, author: rogue.id, seq: seq++, t: Date.now(), frame: null, ...op })),
+          {
+            reliable: true,
+            topic: 'loupe.ops',
+          },
+        );
       await send({ id: 'wipe', kind: 'clear' });
       for (let i = 0; i < 120; i++) {
         await send({ id: `toggle${i}`, kind: i % 2 ? 'restore' : 'erase', target: { author: rogue.id, id: 'wipe' } });
@@ -200,17 +220,25 @@ describe('members of a live session, in Chromium', () => {
     const participant = await connectAs(room, rogue);
     try {
       const forged = {
-        v: 1, id: 'forged-snap', author: people.mentor.id, seq: 77, t: Date.now(), frame: null,
-        kind: 'shape', shape: 'ellipse', from: [0.05, 0.05], to: [0.95, 0.6], style: { color: '#448aff', width: 'thick' }, fade: false,
+        v: 1,
+        id: 'forged-snap',
+        author: people.mentor.id,
+        seq: 77,
+        t: Date.now(),
+        frame: null,
+        kind: 'shape',
+        shape: 'ellipse',
+        from: [0.05, 0.05],
+        to: [0.95, 0.6],
+        style: { color: '#448aff', width: 'thick' },
+        fade: false,
       };
       const bookmark = { v: 1, id: 'forged-mark', author: rogue.id, seq: 78, t: Date.now(), frame: null, kind: 'bookmark', title: 'Forged chapter' };
       const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
       await participant.localParticipant!.sendText(JSON.stringify({ v: 1, kind: 'snapshot', ops: [forged, bookmark] }), { topic: 'loupe.snapshot' });
-      await observer.waitForFunction(
-        (n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n,
-        before + 2,
-        { timeout: 10_000 },
-      );
+      await observer.waitForFunction((n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n, before + 2, {
+        timeout: 10_000,
+      });
       await expect(colourBox(observer, LIVE, BLUE)).resolves.toBeNull();
       await expect(colourBox(theatre, LIVE, BLUE)).resolves.toBeNull();
       // The mentor still draws for everyone.
@@ -230,8 +258,18 @@ describe('members of a live session, in Chromium', () => {
     try {
       // Valid ops that change nothing anyone can see (erasing drawings that do not exist), so
       // only the rate limit stands between them and the pages.
-      const op = (i: number) => ({ v: 1, id: `flood${i}`, author: flooder.id, seq: i, t: Date.now(), frame: null, kind: 'erase', target: { author: flooder.id, id: `none${i}` } });
-      const limited = async () => Number(/rate_limited:(\d+)/.exec((await theatre.locator('[data-dropped]').first().getAttribute('data-drop-reasons')) ?? '')?.[1] ?? 0);
+      const op = (i: number) => ({
+        v: 1,
+        id: `flood${i}`,
+        author: flooder.id,
+        seq: i,
+        t: Date.now(),
+        frame: null,
+        kind: 'erase',
+        target: { author: flooder.id, id: `none${i}` },
+      });
+      const limited = async () =>
+        Number(/rate_limited:(\d+)/.exec((await theatre.locator('[data-dropped]').first().getAttribute('data-drop-reasons')) ?? '')?.[1] ?? 0);
       const started = Date.now();
       const sends: Promise<void>[] = [];
       for (let i = 0; i < 10_000; i++) {

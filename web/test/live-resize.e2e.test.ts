@@ -32,11 +32,9 @@ async function drawArrow(mentor: Page): Promise<void> {
 async function resizeAndCheck(page: Page, viewport: Viewport, label: string): Promise<void> {
   const before = await page.locator(LIVE).first().getAttribute('data-picture-rect');
   await page.setViewportSize(viewport);
-  await page.waitForFunction(
-    ([sel, old]) => document.querySelector(sel)?.getAttribute('data-picture-rect') !== old,
-    [LIVE, before] as const,
-    { timeout: 10_000 },
-  );
+  await page.waitForFunction(([sel, old]) => document.querySelector(sel)?.getAttribute('data-picture-rect') !== old, [LIVE, before] as const, {
+    timeout: 10_000,
+  });
   await waitForPicture(page);
   const box = await waitForColour(page, LIVE, LIME, onPicture, 10_000).catch(async (err: Error) => {
     throw new Error(`${label} at ${viewport.width}x${viewport.height}: ${err.message}`);

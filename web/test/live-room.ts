@@ -65,15 +65,17 @@ export async function openLiveRoom(stack: BrowserStack, options: LiveRoomOptions
   const surgeon = await stack.account('surgeon', 'Dr. Chen Hao');
   const mentorPerson = await stack.account('mentor', 'Prof. Zhang Min');
   const trainee = await stack.account('trainee', 'Li Na');
-  const others = await Promise.all(
-    (options.invite ?? []).map(async (o) => ({ ...(await stack.account(GLOBAL_ROLE[o.role], o.name)), sessionRole: o.role })),
+  const others = await Promise.all((options.invite ?? []).map(async (o) => ({ ...(await stack.account(GLOBAL_ROLE[o.role], o.name)), sessionRole: o.role })));
+  const session: LiveSession = await stack.liveSession(
+    host,
+    [
+      { email: surgeon.email, role: 'theatre' },
+      { email: mentorPerson.email, role: 'mentor' },
+      { email: trainee.email, role: 'observer' },
+      ...others.map((o) => ({ email: o.email, role: o.sessionRole })),
+    ],
+    { start: !options.scheduled },
   );
-  const session: LiveSession = await stack.liveSession(host, [
-    { email: surgeon.email, role: 'theatre' },
-    { email: mentorPerson.email, role: 'mentor' },
-    { email: trainee.email, role: 'observer' },
-    ...others.map((o) => ({ email: o.email, role: o.sessionRole })),
-  ], { start: !options.scheduled });
   const violationsBefore = stack.policyViolations.length;
 
   const open = (who: Person, view: 'theatre' | 'mentor' | 'watch', o: PageOptions = {}) =>
@@ -90,7 +92,10 @@ export async function openLiveRoom(stack: BrowserStack, options: LiveRoomOptions
     /** Theatre's page for `who`, sending its capture device once live. */
     async openTheatre(who: Person, o: PageOptions = {}): Promise<Page> {
       const page = await open(who, 'theatre', o);
-      await page.getByRole('button', { name: /Capture device/ }).first().click();
+      await page
+        .getByRole('button', { name: /Capture device/ })
+        .first()
+        .click();
       await waitForPicture(page);
       return page;
     },

@@ -13,11 +13,14 @@ export type Rgb = [number, number, number];
 
 /** The picture's rectangle in page pixels, from the stage the app renders it in. */
 export async function pictureRect(page: Page, stageSelector: string) {
-  return page.locator(stageSelector).first().evaluate((el) => {
-    const box = el.getBoundingClientRect();
-    const [x, y, width, height] = (el.getAttribute('data-picture-rect') ?? '0,0,0,0').split(',').map(Number);
-    return { x: box.left + x!, y: box.top + y!, width: width!, height: height! };
-  });
+  return page
+    .locator(stageSelector)
+    .first()
+    .evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const [x, y, width, height] = (el.getAttribute('data-picture-rect') ?? '0,0,0,0').split(',').map(Number);
+      return { x: box.left + x!, y: box.top + y!, width: width!, height: height! };
+    });
 }
 
 /** Bounding box (normalised to the picture) of pixels within `tolerance` of `color`. */

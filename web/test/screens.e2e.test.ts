@@ -134,7 +134,10 @@ beforeAll(async () => {
   );
 
   theatreOfLive = await openIn('en', surgeon, `/sessions/${liveId}/theatre`, { width: 1920, height: 1080 });
-  await theatreOfLive.getByRole('button', { name: /Capture device/ }).first().click();
+  await theatreOfLive
+    .getByRole('button', { name: /Capture device/ })
+    .first()
+    .click();
   await waitForPicture(theatreOfLive);
   caseId = await recordCase(theatreOfLive);
   // A second OR monitor showing the picture: one more row in everyone's list of people.
@@ -240,11 +243,15 @@ describe('every page at every screen size, in English and Chinese', () => {
     await waitForPicture(page);
     expect(await throughSizes(page, 'host', lang)).toEqual([]);
     // The host may speak: a microphone, as a mentor has, beside the picture.
-    await expect(page.getByTestId('side-panel').getByRole('button', { name: /microphone|麦克风/ }).isVisible()).resolves.toBe(true);
+    await expect(
+      page
+        .getByTestId('side-panel')
+        .getByRole('button', { name: /microphone|麦克风/ })
+        .isVisible(),
+    ).resolves.toBe(true);
     await page.context().close();
   });
 });
-
 
 describe('the phone, the case player and the mentor’s tools, looked at closely', () => {
   it('on a phone the session is named, the picture goes full screen, and on its side the picture takes the width', async () => {
@@ -301,10 +308,15 @@ describe('the phone, the case player and the mentor’s tools, looked at closely
     const [x, y] = await at(page, [0.3, 0.6]);
     await page.mouse.click(x, y);
     await field.waitFor();
-    await expect.poll(async () => {
-      const box = (await field.boundingBox())!;
-      return Math.max(Math.abs(box.x - x), Math.abs(box.y - y));
-    }, { timeout: 5000 }).toBeLessThanOrEqual(2);
+    await expect
+      .poll(
+        async () => {
+          const box = (await field.boundingBox())!;
+          return Math.max(Math.abs(box.x - x), Math.abs(box.y - y));
+        },
+        { timeout: 5000 },
+      )
+      .toBeLessThanOrEqual(2);
     await page.keyboard.press('Escape');
     await field.waitFor({ state: 'detached' });
 

@@ -73,9 +73,7 @@ describe('signing in and scheduling, in Chromium', () => {
     await page.getByLabel('Password').fill(mentor.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await alert.filter({ hasText: 'paused' }).waitFor();
-    await expect(alert.innerText()).resolves.toBe(
-      'Too many failed sign-ins. To protect the account, signing in is paused: try again in 30 seconds.',
-    );
+    await expect(alert.innerText()).resolves.toBe('Too many failed sign-ins. To protect the account, signing in is paused: try again in 30 seconds.');
     await context.close();
   });
 
@@ -219,7 +217,12 @@ describe('signing in and scheduling, in Chromium', () => {
     await watchPolicyViolations(context, caught);
     const page = await context.newPage();
     await page.goto(`${stack.web.url}/login`);
-    const fetched = await page.evaluate(() => fetch('http://127.0.0.1:9/elsewhere').then(() => 'fetched', () => 'refused'));
+    const fetched = await page.evaluate(() =>
+      fetch('http://127.0.0.1:9/elsewhere').then(
+        () => 'fetched',
+        () => 'refused',
+      ),
+    );
     expect(fetched).toBe('refused');
     await expect.poll(() => caught.map((v) => v.what).join('\n')).toMatch(/connect-src blocked http:\/\/127\.0\.0\.1:9\/elsewhere/);
     await context.close();

@@ -19,8 +19,6 @@ describe('the web server’s environment', () => {
     );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toContain('PORT: expected a whole number from 0 to 65535, got "http"');
-    expect(failed?.stderr).toContain(
-      'LIVEKIT_PUBLIC_URL: expected a URL starting with ws:// or wss:// or http:// or https://, got "livekit.example:7880"',
-    );
+    expect(failed?.stderr).toContain('LIVEKIT_PUBLIC_URL: expected a URL starting with ws:// or wss:// or http:// or https://, got "livekit.example:7880"');
   });
 });

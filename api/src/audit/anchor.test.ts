@@ -21,7 +21,10 @@ afterEach(() => api.close());
 
 const verify = async () => json(await api.app.request('/audit/verify', withCookie(admin.cookie)));
 const anchorLines = async (): Promise<AuditAnchor[]> =>
-  (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  (await readFile(file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const entry = (n: number) => ({ action: 'case.view' as const, actorId: null, actorLabel: `reader ${n}`, detail: { n } });
 
 /** SQL on the database file itself, as someone who has it, with the append-only triggers dropped. */

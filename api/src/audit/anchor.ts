@@ -106,10 +106,11 @@ export async function anchorAuditHead(db: Db, file: string, now = new Date()): P
 export function startAuditAnchoring(db: Db, file: string): () => Promise<void> {
   // One after another: two runs that both read the file before either wrote would write the same head twice.
   let running = Promise.resolve();
-  const run = () => anchorAuditHead(db, file).then(
-    () => undefined,
-    (err) => console.error(`audit anchor: could not write ${file}:`, err),
-  );
+  const run = () =>
+    anchorAuditHead(db, file).then(
+      () => undefined,
+      (err) => console.error(`audit anchor: could not write ${file}:`, err),
+    );
   const anchor = () => (running = running.then(run));
   void anchor();
   const timer = setInterval(anchor, ANCHOR_EVERY_MS);

@@ -88,7 +88,10 @@ describe('what the audit log records', () => {
 
   it('accounts made, and people invited, moved to another role and removed', async () => {
     const created = await json(
-      await api.app.request('/users', postJson({ email: 'li.na@hospital.test', name: 'Li Na', role: 'trainee', password: 'a long enough passphrase' }, admin.cookie)),
+      await api.app.request(
+        '/users',
+        postJson({ email: 'li.na@hospital.test', name: 'Li Na', role: 'trainee', password: 'a long enough passphrase' }, admin.cookie),
+      ),
     );
     const { sessionId } = await recordedSession();
     const invite = (role: string) => api.app.request(`/sessions/${sessionId}/members`, postJson({ email: 'li.na@hospital.test', role }, host.cookie));
@@ -129,7 +132,9 @@ describe('what the audit log records', () => {
     const [edit] = await audit(`action=access.denied&actor=${stranger.user.id}`);
     expect(edit).toMatchObject({ targetId: caseId, detail: { status: 403, method: 'PATCH' } });
     // A member asking for a recording that does not exist yet is not refused anything.
-    const fresh = await json(await api.app.request('/sessions', postJson({ title: 'New', procedure: 'P', specialty: 'S', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)));
+    const fresh = await json(
+      await api.app.request('/sessions', postJson({ title: 'New', procedure: 'P', specialty: 'S', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)),
+    );
     expect((await api.app.request(`/sessions/${fresh.id}/recording`, withCookie(host.cookie))).status).toBe(404);
     expect(await audit(`action=access.denied&actor=${host.user.id}`)).toEqual([]);
   });
@@ -225,7 +230,15 @@ describe('the hash chain', () => {
   it('verifies, and the database itself refuses to change or delete an entry', async () => {
     await recordedSession();
     const entries = await audit();
-    expect(await verify()).toEqual({ ok: true, checked: entries.length, brokenAt: null, head: entries[0]!.hash, anchors: 0, anchoredAt: null, anchorFailure: null });
+    expect(await verify()).toEqual({
+      ok: true,
+      checked: entries.length,
+      brokenAt: null,
+      head: entries[0]!.hash,
+      anchors: 0,
+      anchoredAt: null,
+      anchorFailure: null,
+    });
 
     await expect(api.db.update(auditLog).set({ actorLabel: 'someone else' })).rejects.toThrow();
     await expect(api.db.delete(auditLog)).rejects.toThrow();

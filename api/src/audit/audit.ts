@@ -49,7 +49,9 @@ export function entryHash(r: Omit<AuditRow, 'hash'>): string {
     detail: r.detail,
     ip: r.ip,
   };
-  return createHash('sha256').update(r.prevHash + canonical(content)).digest('hex');
+  return createHash('sha256')
+    .update(r.prevHash + canonical(content))
+    .digest('hex');
 }
 
 /** The newest entry's seq and hash: the head of the chain, null while the log is empty. */

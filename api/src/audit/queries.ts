@@ -7,7 +7,12 @@ import type { AuditRow } from './audit.ts';
 function filters(q: AuditQuery): SQL | undefined {
   return and(
     // A whole action or a dotted prefix: `case` matches `case.view`, never `cases…`.
-    q.action ? inArray(auditLog.action, AUDIT_ACTIONS.filter((a) => a === q.action || a.startsWith(`${q.action}.`))) : undefined,
+    q.action
+      ? inArray(
+          auditLog.action,
+          AUDIT_ACTIONS.filter((a) => a === q.action || a.startsWith(`${q.action}.`)),
+        )
+      : undefined,
     q.actor ? eq(auditLog.actorId, q.actor) : undefined,
     q.session ? eq(auditLog.sessionId, q.session) : undefined,
     q.target ? eq(auditLog.targetId, q.target) : undefined,
@@ -22,8 +27,18 @@ async function labels(db: Db, rows: AuditRow[]): Promise<Map<string, string>> {
   const sessionIds = [...new Set([...ids('session'), ...rows.flatMap((r) => (r.sessionId ? [r.sessionId] : []))])];
   const [s, c, u] = await Promise.all([
     sessionIds.length ? db.select({ id: liveSessions.id, label: liveSessions.title }).from(liveSessions).where(inArray(liveSessions.id, sessionIds)) : [],
-    ids('case').length ? db.select({ id: cases.id, label: cases.title }).from(cases).where(inArray(cases.id, ids('case'))) : [],
-    ids('user').length ? db.select({ id: users.id, label: users.name }).from(users).where(inArray(users.id, ids('user'))) : [],
+    ids('case').length
+      ? db
+          .select({ id: cases.id, label: cases.title })
+          .from(cases)
+          .where(inArray(cases.id, ids('case')))
+      : [],
+    ids('user').length
+      ? db
+          .select({ id: users.id, label: users.name })
+          .from(users)
+          .where(inArray(users.id, ids('user')))
+      : [],
   ]);
   return new Map([...s, ...c, ...u].map((r) => [r.id, r.label]));
 }

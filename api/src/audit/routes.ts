@@ -22,7 +22,8 @@ const verify = createRoute({
   method: 'get',
   path: '/verify',
   tags,
-  summary: 'Check the whole hash chain and report the first entry altered or removed, and the first anchor (a head kept outside the database) it no longer matches (admin)',
+  summary:
+    'Check the whole hash chain and report the first entry altered or removed, and the first anchor (a head kept outside the database) it no longer matches (admin)',
   responses: { 200: json(AuditChain, 'Chain status'), 401: errors[401], 403: errors[403] },
 });
 

@@ -96,10 +96,7 @@ describe('sign-in and sign-out', () => {
 describe('sign-up', () => {
   it('is closed by default: accounts come from an administrator', async () => {
     api = await createTestApi();
-    const res = await api.app.request(
-      '/auth/sign-up',
-      postJson({ email: 'new@hospital.test', name: 'New', password: 'a long enough passphrase' }),
-    );
+    const res = await api.app.request('/auth/sign-up', postJson({ email: 'new@hospital.test', name: 'New', password: 'a long enough passphrase' }));
     expect(res.status).toBe(403);
     expect(await api.db.select().from(users).all()).toHaveLength(0);
   });

@@ -46,7 +46,10 @@ export async function userForSession(db: Db, token: string, policy: SessionPolic
     return null;
   }
   if (now - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-    await db.update(authSessions).set({ lastSeenAt: new Date(now) }).where(eq(authSessions.id, id));
+    await db
+      .update(authSessions)
+      .set({ lastSeenAt: new Date(now) })
+      .where(eq(authSessions.id, id));
   }
   const { id: userId, email, name, role } = row.user;
   return { id: userId, email, name, role };
@@ -58,7 +61,5 @@ export async function endSession(db: Db, token: string): Promise<void> {
 
 export async function purgeExpiredSessions(db: Db, policy: SessionPolicy): Promise<void> {
   const now = Date.now();
-  await db
-    .delete(authSessions)
-    .where(or(lt(authSessions.expiresAt, new Date(now)), lt(authSessions.lastSeenAt, new Date(now - policy.idleMs))));
+  await db.delete(authSessions).where(or(lt(authSessions.expiresAt, new Date(now)), lt(authSessions.lastSeenAt, new Date(now - policy.idleMs))));
 }

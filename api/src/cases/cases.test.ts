@@ -20,7 +20,10 @@ async function recordedCase(o: { title: string; procedure?: string; specialty?: 
   const session = await json(
     await api.app.request(
       '/sessions',
-      postJson({ title: o.title, procedure: o.procedure ?? 'Cholecystectomy', specialty: o.specialty ?? 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie),
+      postJson(
+        { title: o.title, procedure: o.procedure ?? 'Cholecystectomy', specialty: o.specialty ?? 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' },
+        host.cookie,
+      ),
     ),
   );
   for (const [person, role] of o.members ?? []) {
@@ -57,7 +60,10 @@ describe('the case library', () => {
     const a = await recordedCase({ title: 'Laparoscopic cholecystectomy', members: [[mentor, 'mentor']], chapters: ['Critical view of safety'] });
     await recordedCase({ title: 'Thyroid lobectomy', procedure: 'Lobectomy', specialty: 'Endocrine surgery' });
     await recordedCase({ title: 'Whipple procedure', procedure: 'Pancreaticoduodenectomy', specialty: 'HPB surgery' });
-    await api.app.request(`/cases/${a.id}`, postJson({ tags: ['gallbladder', 'teaching'], description: 'Dense adhesions around the cystic duct.' }, mentor.cookie, 'PATCH'));
+    await api.app.request(
+      `/cases/${a.id}`,
+      postJson({ tags: ['gallbladder', 'teaching'], description: 'Dense adhesions around the cystic duct.' }, mentor.cookie, 'PATCH'),
+    );
 
     expect(await search(host, 'q=laparo')).toEqual(['Laparoscopic cholecystectomy']);
     expect(await search(host, 'q=endocrine')).toEqual(['Thyroid lobectomy']);
@@ -84,7 +90,10 @@ describe('the case library', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_RECORDER_TOKEN}` },
       });
     const session = await json(
-      await api.app.request('/sessions', postJson({ title: 'Nissen fundoplication', procedure: 'Fundoplication', specialty: 'Upper GI', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)),
+      await api.app.request(
+        '/sessions',
+        postJson({ title: 'Nissen fundoplication', procedure: 'Fundoplication', specialty: 'Upper GI', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie),
+      ),
     );
     await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
     const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
@@ -119,7 +128,10 @@ describe('the case library', () => {
 
   it('a failed recording’s case shows the reason its recording failed', async () => {
     const session = await json(
-      await api.app.request('/sessions', postJson({ title: 'Hernia repair', procedure: 'Hernia repair', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)),
+      await api.app.request(
+        '/sessions',
+        postJson({ title: 'Hernia repair', procedure: 'Hernia repair', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie),
+      ),
     );
     await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
     const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
@@ -159,7 +171,12 @@ describe('who may see and change a case', () => {
     const outsider = await person('trainee');
     const admin = await person('admin');
     const made = await recordedCase({ title: 'Private case', members: [[observer, 'observer']] });
-    for (const [who, can] of [[host, true], [observer, true], [admin, true], [outsider, false]] as const) {
+    for (const [who, can] of [
+      [host, true],
+      [observer, true],
+      [admin, true],
+      [outsider, false],
+    ] as const) {
       expect((await api.app.request(`/cases/${made.id}`, withCookie(who.cookie))).status, who.user.name).toBe(can ? 200 : 404);
       for (const file of ['case.mp4', 'annotations.json', 'poster.jpg', 'thumbnails.jpg']) {
         const res = await api.app.request(`/cases/${made.id}/media/${file}`, withCookie(who.cookie));
@@ -178,8 +195,18 @@ describe('who may see and change a case', () => {
   it('the library and the case itself agree on who may edit: a mentor who only watched that session may not', async () => {
     const watched = await person('mentor');
     const mentored = await person('mentor');
-    const made = await recordedCase({ title: 'Agreed', members: [[watched, 'observer'], [mentored, 'mentor']] });
-    for (const [who, may] of [[watched, false], [mentored, true], [host, true]] as const) {
+    const made = await recordedCase({
+      title: 'Agreed',
+      members: [
+        [watched, 'observer'],
+        [mentored, 'mentor'],
+      ],
+    });
+    for (const [who, may] of [
+      [watched, false],
+      [mentored, true],
+      [host, true],
+    ] as const) {
       const listed = (await json(await api.app.request('/cases', withCookie(who.cookie)))).cases.find((c: { id: string }) => c.id === made.id);
       const own = await json(await api.app.request(`/cases/${made.id}`, withCookie(who.cookie)));
       const edit = await api.app.request(`/cases/${made.id}`, postJson({ tags: ['checked'] }, who.cookie, 'PATCH'));
@@ -216,8 +243,7 @@ describe('who may see and change a case', () => {
 describe('case media', () => {
   it('serves byte ranges for seeking', async () => {
     const made = await recordedCase({ title: 'Ranges' });
-    const get = (range?: string) =>
-      api.app.request(`/cases/${made.id}/media/case.mp4`, { headers: { cookie: host.cookie, ...(range ? { range } : {}) } });
+    const get = (range?: string) => api.app.request(`/cases/${made.id}/media/case.mp4`, { headers: { cookie: host.cookie, ...(range ? { range } : {}) } });
     const whole = await get();
     expect(whole.status).toBe(200);
     expect(whole.headers.get('accept-ranges')).toBe('bytes');

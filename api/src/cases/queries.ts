@@ -85,11 +85,19 @@ export async function listCases(
       sql`SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${candidates + 1}`,
     );
     capped = found.length > candidates;
-    conditions.push(inArray(cases.id, found.slice(0, candidates).map((r) => r.case_id)));
+    conditions.push(
+      inArray(
+        cases.id,
+        found.slice(0, candidates).map((r) => r.case_id),
+      ),
+    );
   }
   const where = conditions.length ? and(...conditions) : undefined;
 
-  const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)` }).from(cases).where(where);
+  const [{ total } = { total: 0 }] = await db
+    .select({ total: sql<number>`count(*)` })
+    .from(cases)
+    .where(where);
   const rows = await selectCases(db)
     .where(where)
     .orderBy(desc(cases.recordedAt))
@@ -103,10 +111,6 @@ export async function listCases(
         .from(sessionMembers)
         .where(and(eq(sessionMembers.userId, user.id), inArray(sessionMembers.sessionId, sessions)))
     : [];
-  const editable = new Set(
-    rows
-      .filter((r) => mayAct(user.role, roles.find((m) => m.sessionId === r.sessionId)?.role, CASE_EDIT_ROLES))
-      .map((r) => r.id),
-  );
+  const editable = new Set(rows.filter((r) => mayAct(user.role, roles.find((m) => m.sessionId === r.sessionId)?.role, CASE_EDIT_ROLES)).map((r) => r.id));
   return { rows, total, capped, editable };
 }

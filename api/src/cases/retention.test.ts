@@ -57,10 +57,13 @@ async function finish(recordingId: string) {
   });
 }
 
-const keepUntil = (id: string, retainUntil: string, who = host) =>
-  api.app.request(`/cases/${id}`, postJson({ retainUntil }, who.cookie, 'PATCH'));
+const keepUntil = (id: string, retainUntil: string, who = host) => api.app.request(`/cases/${id}`, postJson({ retainUntil }, who.cookie, 'PATCH'));
 const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 const indexed = async (id: string) => (await api.db.all(sql`SELECT case_id FROM cases_fts WHERE case_id = ${id}`)).length > 0;
 const caseStatus = async (id: string) => (await api.app.request(`/cases/${id}`, withCookie(admin.cookie))).status;
 

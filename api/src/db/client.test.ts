@@ -41,9 +41,15 @@ describe('the libSQL file', () => {
     const writers = [writer('api'), writer('recorder')];
     await Promise.all(writers.map((w) => w.ready));
     for (const w of writers) w.child.stdin.end('go');
-    expect(await Promise.all(writers.map((w) => w.done))).toEqual([{ errors: '', code: 0 }, { errors: '', code: 0 }]);
+    expect(await Promise.all(writers.map((w) => w.done))).toEqual([
+      { errors: '', code: 0 },
+      { errors: '', code: 0 },
+    ]);
     const counts = await client.execute('SELECT writer, count(DISTINCT n) AS n FROM writes GROUP BY writer ORDER BY writer');
-    expect(counts.rows.map((r) => [r.writer, Number(r.n)])).toEqual([['api', 300], ['recorder', 300]]);
+    expect(counts.rows.map((r) => [r.writer, Number(r.n)])).toEqual([
+      ['api', 300],
+      ['recorder', 300],
+    ]);
     client.close();
   }, 60_000);
 });

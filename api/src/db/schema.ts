@@ -157,11 +157,7 @@ export const cases = sqliteTable(
     retainUntil: integer('retain_until', { mode: 'timestamp_ms' }).notNull(),
     createdAt: createdAt(),
   },
-  (t) => [
-    index('cases_specialty_idx').on(t.specialty),
-    index('cases_recorded_idx').on(t.recordedAt),
-    index('cases_retain_until_idx').on(t.retainUntil),
-  ],
+  (t) => [index('cases_specialty_idx').on(t.specialty), index('cases_recorded_idx').on(t.recordedAt), index('cases_retain_until_idx').on(t.retainUntil)],
 );
 
 /**

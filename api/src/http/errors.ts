@@ -10,12 +10,7 @@ export class ApiError extends Error {
   /** Why a 409 conflicts, for the page to word it (see CONFLICT_REASONS). */
   readonly reason: ConflictReason | undefined;
 
-  constructor(
-    status: ContentfulStatusCode,
-    code: ErrorCode,
-    message: string,
-    extra: { headers?: Record<string, string>; reason?: ConflictReason } = {},
-  ) {
+  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, extra: { headers?: Record<string, string>; reason?: ConflictReason } = {}) {
     super(message);
     this.status = status;
     this.code = code;

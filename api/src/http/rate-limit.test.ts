@@ -69,7 +69,9 @@ describe('per-user limits on LiveKit tokens and searches (defaults: tokens 30/mi
   async function expectRateLimited(res: Response, seconds: number, what: string) {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(seconds));
-    expect(await json(res)).toEqual({ error: { code: 'rate_limited', message: `Too many ${what}; try again in ${seconds} second${seconds === 1 ? '' : 's'}` } });
+    expect(await json(res)).toEqual({
+      error: { code: 'rate_limited', message: `Too many ${what}; try again in ${seconds} second${seconds === 1 ? '' : 's'}` },
+    });
   }
 
   it('refuses the 11th token in a burst with 429 and Retry-After, for that user only, and refills', async () => {

@@ -89,4 +89,3 @@ export async function readmitUser(db: Db, rooms: RoomControl, room: string, user
     if (who.kind === 'person' && who.userId === userId) await admit(db, rooms, room, p);
   }
 }
-

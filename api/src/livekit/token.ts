@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AccessToken, TrackSource } from 'livekit-server-sdk';
-import {
-  SESSION_ROLE_GRANTS,
-  TOKEN_TTL_SECONDS,
-  type MediaSource,
-  type ParticipantAttributes,
-  type SessionRole,
-  type User,
-} from '@loupe/protocol';
+import { SESSION_ROLE_GRANTS, TOKEN_TTL_SECONDS, type MediaSource, type ParticipantAttributes, type SessionRole, type User } from '@loupe/protocol';
 
 const TRACK_SOURCE: Record<MediaSource, TrackSource> = {
   camera: TrackSource.CAMERA,

@@ -93,20 +93,19 @@ describe('POST /webhooks/livekit', () => {
   it('keeps each event once, in the order it happened, whatever the order and repetition of deliveries', async () => {
     // One room's life: started, a participant joins, publishes, leaves, the room finishes.
     const t0 = nowSeconds() - 100;
-    const life = ['room_started', 'participant_joined', 'track_published', 'participant_left', 'room_finished'].map(
-      (kind, i) => ({ id: `EV_${i}_${kind}`, body: event(`EV_${i}_${kind}`, kind, t0 + i * 10) }),
-    );
+    const life = ['room_started', 'participant_joined', 'track_published', 'participant_left', 'room_finished'].map((kind, i) => ({
+      id: `EV_${i}_${kind}`,
+      body: event(`EV_${i}_${kind}`, kind, t0 + i * 10),
+    }));
     // Every event delivered at least once, some several times, in any order.
-    const deliveries = fc
-      .tuple(fc.array(fc.nat(life.length - 1), { maxLength: 8 }), fc.infiniteStream(fc.nat()))
-      .map(([extra, shuffle]) => {
-        const order = [...life.keys(), ...extra];
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = shuffle.next().value % (i + 1);
-          [order[i], order[j]] = [order[j]!, order[i]!];
-        }
-        return order;
-      });
+    const deliveries = fc.tuple(fc.array(fc.nat(life.length - 1), { maxLength: 8 }), fc.infiniteStream(fc.nat())).map(([extra, shuffle]) => {
+      const order = [...life.keys(), ...extra];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = shuffle.next().value % (i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      return order;
+    });
     await fc.assert(
       fc.asyncProperty(deliveries, async (order) => {
         await api.db.delete(livekitEvents);

@@ -53,8 +53,7 @@ const finished = createRoute({
   method: 'post',
   path: '/recordings/{id}/outcome',
   tags: ['recorder'],
-  summary:
-    'The recorder reports a finished recording: ready, or failed with a reason, which also ends one still being captured (recorder service only)',
+  summary: 'The recorder reports a finished recording: ready, or failed with a reason, which also ends one still being captured (recorder service only)',
   request: { params: RecordingParam, ...jsonBody(RecordingOutcome) },
   responses: { 204: { description: 'Recorded' }, 401: errors[401], 404: errors[404], 409: errors[409] },
 });

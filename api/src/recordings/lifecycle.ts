@@ -59,9 +59,7 @@ export function transition(from: RecordingStatus | null, event: RecordingEvent):
       return from === 'stopped' ? 'finalising' : null;
     case 'finished':
       // Failed while still capturing (the recorder's disk is full) ends the recording there.
-      return from === 'stopped' || from === 'finalising' || (event.outcome.status === 'failed' && isCapturing(from))
-        ? event.outcome.status
-        : null;
+      return from === 'stopped' || from === 'finalising' || (event.outcome.status === 'failed' && isCapturing(from)) ? event.outcome.status : null;
   }
 }
 
@@ -216,9 +214,7 @@ export async function endCase(db: Db, mediaDir: string, row: CaseRow, event: Cas
   if (!to) throw new Error(`case ${row.id} is not due to expire until ${row.retainUntil.toISOString()}`);
   if (!(await removeCase(db, mediaDir, row))) return false;
   const detail =
-    to === 'deleted'
-      ? { title: row.title }
-      : { title: row.title, recordedAt: row.recordedAt.toISOString(), retainUntil: row.retainUntil.toISOString() };
+    to === 'deleted' ? { title: row.title } : { title: row.title, recordedAt: row.recordedAt.toISOString(), retainUntil: row.retainUntil.toISOString() };
   await recordAudit(db, {
     ...mover.actor,
     action: to === 'deleted' ? 'case.delete' : 'case.expired',

@@ -30,6 +30,10 @@ const isActive = (row: RecordingRow): row is RecordingRow & { status: ActiveReco
 
 /** Recordings the recorder has work on, their status typed as such. */
 export async function activeRecordings(db: Db): Promise<(RecordingRow & { status: ActiveRecordingStatus })[]> {
-  const rows = await db.select().from(recordings).where(inArray(recordings.status, [...ACTIVE_RECORDING_STATUSES])).all();
+  const rows = await db
+    .select()
+    .from(recordings)
+    .where(inArray(recordings.status, [...ACTIVE_RECORDING_STATUSES]))
+    .all();
   return rows.filter(isActive);
 }

@@ -84,10 +84,7 @@ describe('recording controls', () => {
 
   it('recording in a session still scheduled starts the session: the dashboard and the room agree', async () => {
     const other = await json(
-      await api.app.request(
-        '/sessions',
-        postJson({ title: 'Later', procedure: 'x', specialty: 'y', scheduledAt: '2026-12-02T08:00:00Z' }, host.cookie),
-      ),
+      await api.app.request('/sessions', postJson({ title: 'Later', procedure: 'x', specialty: 'y', scheduledAt: '2026-12-02T08:00:00Z' }, host.cookie)),
     );
     expect(other.status).toBe('scheduled');
     expect((await api.app.request(`/sessions/${other.id}/recording`, postJson(consent, host.cookie))).status).toBe(201);

@@ -84,6 +84,8 @@ export function recordingRoutes({ db, rooms, config }: AppDeps) {
       return c.json(toRecording(row), 200);
     })
     .openapi(step('pause'), async (c) => c.json(await applyStep({ db, rooms, config }, c.req.valid('param').id, requireUser(c), 'pause', requestActor(c)), 200))
-    .openapi(step('resume'), async (c) => c.json(await applyStep({ db, rooms, config }, c.req.valid('param').id, requireUser(c), 'resume', requestActor(c)), 200))
+    .openapi(step('resume'), async (c) =>
+      c.json(await applyStep({ db, rooms, config }, c.req.valid('param').id, requireUser(c), 'resume', requestActor(c)), 200),
+    )
     .openapi(step('stop'), async (c) => c.json(await applyStep({ db, rooms, config }, c.req.valid('param').id, requireUser(c), 'stop', requestActor(c)), 200));
 }

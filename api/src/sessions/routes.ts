@@ -1,15 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
-import {
-  CreateSessionBody,
-  Id,
-  InviteBody,
-  LiveSession,
-  OverlayRequestBody,
-  ROLES_THAT_SCHEDULE,
-  SessionList,
-  SessionToken,
-} from '@loupe/protocol';
+import { CreateSessionBody, Id, InviteBody, LiveSession, OverlayRequestBody, ROLES_THAT_SCHEDULE, SessionList, SessionToken } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
@@ -204,11 +195,7 @@ export function sessionRoutes(deps: AppDeps) {
       if (recording && isCapturing(recording.status)) {
         await applyStep(deps, access.session.id, user, 'stop', requestActor(c));
       }
-      const [session] = await db
-        .update(liveSessions)
-        .set({ status: 'ended', endedAt: new Date() })
-        .where(eq(liveSessions.id, access.session.id))
-        .returning();
+      const [session] = await db.update(liveSessions).set({ status: 'ended', endedAt: new Date() }).where(eq(liveSessions.id, access.session.id)).returning();
       await rooms.closeRoom(access.session.id).catch((err) => logRoomFailure('close room', access.session.id, err));
       return c.json(await loadLiveSession(db, session ?? access.session, user), 200);
     })
@@ -262,9 +249,7 @@ export function sessionRoutes(deps: AppDeps) {
       }
       const holders = await overlayHolders(db, access.session.id, identity);
       if (holders.length > 0) {
-        await rooms
-          .requestOverlay(access.session.id, identity, holders)
-          .catch((err) => logRoomFailure('request overlay', access.session.id, err));
+        await rooms.requestOverlay(access.session.id, identity, holders).catch((err) => logRoomFailure('request overlay', access.session.id, err));
       }
       return c.body(null, 202);
     });

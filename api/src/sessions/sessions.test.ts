@@ -83,10 +83,7 @@ describe('invitations and lifecycle', () => {
   it('the host invites by email with a role; the invitee sees the session in their role', async () => {
     const session = await schedule();
     const mentor = await api.account('mentor', 'Prof. Zhang');
-    const res = await api.app.request(
-      `/sessions/${session.id}/members`,
-      postJson({ email: mentor.user.email, role: 'mentor' }, host.cookie),
-    );
+    const res = await api.app.request(`/sessions/${session.id}/members`, postJson({ email: mentor.user.email, role: 'mentor' }, host.cookie));
     expect(res.status).toBe(200);
     expect((await json(res)).members).toHaveLength(2);
     const theirs = await json(await api.app.request('/sessions', withCookie(mentor.cookie)));
@@ -96,19 +93,13 @@ describe('invitations and lifecycle', () => {
 
   it('an unknown email is a 404 that says what to do; a non-host cannot invite', async () => {
     const session = await schedule();
-    const unknown = await api.app.request(
-      `/sessions/${session.id}/members`,
-      postJson({ email: 'ghost@hospital.test', role: 'observer' }, host.cookie),
-    );
+    const unknown = await api.app.request(`/sessions/${session.id}/members`, postJson({ email: 'ghost@hospital.test', role: 'observer' }, host.cookie));
     expect(unknown.status).toBe(404);
     expect((await json(unknown)).error.message).toMatch(/administrator/);
     const mentor = await api.account('mentor');
     await api.app.request(`/sessions/${session.id}/members`, postJson({ email: mentor.user.email, role: 'mentor' }, host.cookie));
     const other = await api.account('trainee');
-    const res = await api.app.request(
-      `/sessions/${session.id}/members`,
-      postJson({ email: other.user.email, role: 'observer' }, mentor.cookie),
-    );
+    const res = await api.app.request(`/sessions/${session.id}/members`, postJson({ email: other.user.email, role: 'observer' }, mentor.cookie));
     expect(res.status).toBe(403);
   });
 
@@ -116,11 +107,19 @@ describe('invitations and lifecycle', () => {
     const session = await schedule();
     const trainee = await api.account('trainee');
     const mentor = await api.account('mentor');
-    for (const [person, role] of [[trainee, 'observer'], [mentor, 'mentor']] as const) {
+    for (const [person, role] of [
+      [trainee, 'observer'],
+      [mentor, 'mentor'],
+    ] as const) {
       await api.app.request(`/sessions/${session.id}/members`, postJson({ email: person.user.email, role }, host.cookie));
     }
     const emails = async (who: { cookie: string }) =>
-      Object.fromEntries((await json(await api.app.request(`/sessions/${session.id}`, withCookie(who.cookie)))).members.map((m: { name: string; email: string | null }) => [m.name, m.email]));
+      Object.fromEntries(
+        (await json(await api.app.request(`/sessions/${session.id}`, withCookie(who.cookie)))).members.map((m: { name: string; email: string | null }) => [
+          m.name,
+          m.email,
+        ]),
+      );
     const asTrainee = await emails(trainee);
     expect(asTrainee[mentor.user.name]).toBeNull();
     expect(asTrainee[trainee.user.name]).toBe(trainee.user.email);
@@ -181,12 +180,15 @@ describe('invitations and lifecycle', () => {
   it('an observer who joins late asks, through the api, the theatre and mentors for the overlay', async () => {
     const session = await schedule();
     const people: Record<string, TestAccount> = {};
-    for (const [role, global] of [['theatre', 'surgeon'], ['mentor', 'mentor'], ['observer', 'trainee']] as const) {
+    for (const [role, global] of [
+      ['theatre', 'surgeon'],
+      ['mentor', 'mentor'],
+      ['observer', 'trainee'],
+    ] as const) {
       people[role] = await api.account(global);
       await api.app.request(`/sessions/${session.id}/members`, postJson({ email: people[role].user.email, role }, host.cookie));
     }
-    const ask = (who: TestAccount, identity: string) =>
-      api.app.request(`/sessions/${session.id}/overlay-request`, postJson({ identity }, who.cookie));
+    const ask = (who: TestAccount, identity: string) => api.app.request(`/sessions/${session.id}/overlay-request`, postJson({ identity }, who.cookie));
     const res = await ask(people.observer!, people.observer!.user.id);
     expect(res.status).toBe(202);
     expect(api.roomCalls).toHaveLength(1);

@@ -39,10 +39,7 @@ export function userRoutes({ db }: AppDeps) {
     })
     .openapi(list, async (c) => {
       requireGlobalRole(c, ['admin']);
-      const rows = await db
-        .select({ id: users.id, email: users.email, name: users.name, role: users.role })
-        .from(users)
-        .orderBy(asc(users.name));
+      const rows = await db.select({ id: users.id, email: users.email, name: users.name, role: users.role }).from(users).orderBy(asc(users.name));
       return c.json({ users: rows }, 200);
     });
 }

@@ -7,7 +7,16 @@ const run = promisify(execFile);
 export async function countFrames(path: string): Promise<number> {
   try {
     const { stdout } = await run('ffprobe', [
-      '-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', path,
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-count_packets',
+      '-show_entries',
+      'stream=nb_read_packets',
+      '-of',
+      'csv=p=0',
+      path,
     ]);
     return Number.parseInt(stdout.trim(), 10) || 0;
   } catch {

@@ -27,7 +27,9 @@ export async function keptSegments(segmentsDir: string): Promise<{ files: string
   const files: string[] = [];
   const counts: number[] = [];
   let frames = 0;
-  for (const name of readdirSync(segmentsDir).filter((n) => /^seg_\d+\.mp4$/.test(n)).sort()) {
+  for (const name of readdirSync(segmentsDir)
+    .filter((n) => /^seg_\d+\.mp4$/.test(n))
+    .sort()) {
     const path = join(segmentsDir, name);
     const n = await countFrames(path);
     if (n === 0) rmSync(path);

@@ -2,16 +2,7 @@
  * The mentor's drawing tools: turns pointer input on the picture into ops, keeps the undo
  * history of the mentor's own actions (drawing, erasing, clearing), and runs freeze-frame.
  */
-import {
-  ANNOTATION_COLORS,
-  isOnPicture,
-  toPixels,
-  TOPICS,
-  type AnnotationColor,
-  type AnnotationWidth,
-  type Point,
-  type Rect,
-} from '@loupe/protocol';
+import { ANNOTATION_COLORS, isOnPicture, toPixels, TOPICS, type AnnotationColor, type AnnotationWidth, type Point, type Rect } from '@loupe/protocol';
 import type { Room } from 'livekit-client';
 import type { Preview } from './AnnotationCanvas.svelte';
 import { hitTest } from './hit-test.ts';

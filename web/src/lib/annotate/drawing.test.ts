@@ -29,14 +29,30 @@ describe('drawing tools', () => {
   it('the pen draws a stroke through every point the mentor moved through, sent as it is drawn', () => {
     page.drawing.tool = 'pen';
     page.drawing.pointer('down', [[0.1, 0.1]], RECT);
-    page.drawing.pointer('move', [[0.2, 0.2], [0.3, 0.3]], RECT);
+    page.drawing.pointer(
+      'move',
+      [
+        [0.2, 0.2],
+        [0.3, 0.3],
+      ],
+      RECT,
+    );
     frames.paint();
     expect(page.sent()).toEqual(['stroke.begin', 'stroke.points']);
     page.drawing.pointer('move', [[0.4, 0.4]], RECT);
     page.drawing.pointer('up', [[0.5, 0.5]], RECT);
     expect(page.sent()).toEqual(['stroke.begin', 'stroke.points', 'stroke.points', 'stroke.end']);
     const [stroke] = page.sync.visible();
-    expect(stroke).toMatchObject({ kind: 'stroke', points: [[0.1, 0.1], [0.2, 0.2], [0.3, 0.3], [0.4, 0.4], [0.5, 0.5]] });
+    expect(stroke).toMatchObject({
+      kind: 'stroke',
+      points: [
+        [0.1, 0.1],
+        [0.2, 0.2],
+        [0.3, 0.3],
+        [0.4, 0.4],
+        [0.5, 0.5],
+      ],
+    });
   });
 
   it('an arrow follows the pointer as a preview while dragged, and is drawn for everyone on release', () => {
@@ -88,7 +104,11 @@ describe('drawing tools', () => {
     page.drawing.pointer('move', [[0.5, 0.5]], RECT);
     frames.paint();
     const laser = page.packets.filter((p) => p.topic === TOPICS.laser);
-    expect(laser.flatMap((p) => (p.op as { points: Point[] }).points)).toEqual([[0.2, 0.2], [0.3, 0.3], [0.4, 0.4]]);
+    expect(laser.flatMap((p) => (p.op as { points: Point[] }).points)).toEqual([
+      [0.2, 0.2],
+      [0.3, 0.3],
+      [0.4, 0.4],
+    ]);
     expect(page.shown()).toEqual([]);
   });
 

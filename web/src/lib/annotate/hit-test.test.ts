@@ -51,7 +51,17 @@ describe('the eraser', () => {
 
   it('rubs out a stroke by any of its segments, and a single dot by touching it', () => {
     const shown = picture(
-      { kind: 'stroke.begin', id: 's', style, fade: false, points: [[0.1, 0.1], [0.5, 0.1], [0.5, 0.9]] },
+      {
+        kind: 'stroke.begin',
+        id: 's',
+        style,
+        fade: false,
+        points: [
+          [0.1, 0.1],
+          [0.5, 0.1],
+          [0.5, 0.9],
+        ],
+      },
       { kind: 'stroke.end', id: 's', count: 3 },
       { kind: 'stroke.begin', id: 'dot', style, fade: false, points: [[0.9, 0.9]] },
       { kind: 'stroke.end', id: 'dot', count: 1 },

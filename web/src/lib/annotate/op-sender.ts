@@ -38,7 +38,9 @@ export type SenderDeps = {
 
 export function newAnnotationId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(9));
-  return Array.from(bytes, (b) => b.toString(36).padStart(2, '0')).join('').slice(0, 16);
+  return Array.from(bytes, (b) => b.toString(36).padStart(2, '0'))
+    .join('')
+    .slice(0, 16);
 }
 
 export class OpSender {
@@ -162,11 +164,9 @@ export class OpSender {
     }
     const bytes = new TextEncoder().encode(JSON.stringify(op));
     this.sent++;
-    void this.deps.room.localParticipant
-      .publishData(bytes, { reliable, topic: reliable ? TOPICS.ops : TOPICS.laser })
-      .catch((err: unknown) => {
-        this.failed++;
-        console.warn('annotation op not sent', op.kind, err);
-      });
+    void this.deps.room.localParticipant.publishData(bytes, { reliable, topic: reliable ? TOPICS.ops : TOPICS.laser }).catch((err: unknown) => {
+      this.failed++;
+      console.warn('annotation op not sent', op.kind, err);
+    });
   }
 }

@@ -18,12 +18,7 @@ export class ApiFailure extends Error {
   /** With `conflict`: why, for the page to say it in the reader's words. */
   readonly reason: ConflictReason | null;
 
-  constructor(
-    code: ErrorCode | 'network',
-    message: string,
-    status: number,
-    extra: { retryAfter?: number | null; reason?: ConflictReason | null } = {},
-  ) {
+  constructor(code: ErrorCode | 'network', message: string, status: number, extra: { retryAfter?: number | null; reason?: ConflictReason | null } = {}) {
     super(message);
     this.code = code;
     this.status = status;

@@ -25,9 +25,7 @@ describe('a 429 from the api', () => {
     expect(err).toMatchObject({ code: 'rate_limited', status: 429, retryAfter: 30 });
     expect(toldIn('en', err)).toBe('Too many requests in a short time. Try again in 30 seconds.');
     expect(toldIn('zh', err)).toBe('短时间内请求过多。请30秒钟后再试。');
-    expect(toldIn('en', await failureOf(tooMany('900')))).toBe(
-      'Too many requests in a short time. Try again in 15 minutes.',
-    );
+    expect(toldIn('en', await failureOf(tooMany('900')))).toBe('Too many requests in a short time. Try again in 15 minutes.');
   });
 });
 

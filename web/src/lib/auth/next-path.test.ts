@@ -10,7 +10,20 @@ describe('where sign-in leads', () => {
   });
 
   it('leads home from anything else anyone could put in the address', () => {
-    for (const next of [null, '', 'https://evil.example', '//evil.example', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', '/%00', '\u0000', '/x\u0000y', ' /x', '/\tevil']) {
+    for (const next of [
+      null,
+      '',
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      'javascript:alert(1)',
+      '/%00',
+      '\u0000',
+      '/x\u0000y',
+      ' /x',
+      '/\tevil',
+    ]) {
       expect(nextPath(next, origin), String(next)).toBe(next === '/%00' ? '/%00' : '/');
     }
   });

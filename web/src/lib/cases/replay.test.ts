@@ -4,8 +4,7 @@ import type { TrackEvent } from '@loupe/protocol';
 import { OverlayReplay } from './replay.ts';
 
 const style = { color: '#00e5ff', width: 'medium' } as const;
-const op = (id: string, extra: Partial<AnnotationOp>, seq = 0) =>
-  ({ v: 1, id, author: 'm', seq, t: seq, frame: null, ...extra }) as AnnotationOp;
+const op = (id: string, extra: Partial<AnnotationOp>, seq = 0) => ({ v: 1, id, author: 'm', seq, t: seq, frame: null, ...extra }) as AnnotationOp;
 
 const events: TrackEvent[] = [
   { mediaMs: 1000, type: 'op', op: op('a', { kind: 'shape', shape: 'arrow', from: [0.1, 0.1], to: [0.2, 0.2], style, fade: false }, 1) },

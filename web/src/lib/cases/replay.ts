@@ -3,7 +3,17 @@
  * logged at or before t, applied in order. Forward play applies new ops; a seek backwards
  * rebuilds from the start, so the overlay is right immediately after any seek.
  */
-import { FADE_MS, FADE_OUT_MS, LASER_TRAIL_MS, OverlayState, annotationKey, type Annotation, type AnnotationOp, type Point, type TrackEvent } from '@loupe/protocol';
+import {
+  FADE_MS,
+  FADE_OUT_MS,
+  LASER_TRAIL_MS,
+  OverlayState,
+  annotationKey,
+  type Annotation,
+  type AnnotationOp,
+  type Point,
+  type TrackEvent,
+} from '@loupe/protocol';
 export type ReplayLaser = { author: string; points: { p: Point; ageMs: number }[] };
 
 export class OverlayReplay {
@@ -14,9 +24,7 @@ export class OverlayReplay {
   private readonly finishedAt = new Map<string, number>();
 
   constructor(events: TrackEvent[]) {
-    this.ops = events
-      .flatMap((e) => (e.type === 'op' && e.op ? [{ at: e.mediaMs, op: e.op }] : []))
-      .sort((a, b) => a.at - b.at);
+    this.ops = events.flatMap((e) => (e.type === 'op' && e.op ? [{ at: e.mediaMs, op: e.op }] : [])).sort((a, b) => a.at - b.at);
   }
 
   /** Moves to `ms` on the case's timeline. */

@@ -21,15 +21,7 @@ import { SessionClock } from './session-clock.ts';
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
 /** Why joining or staying in the room failed; the views say it in the reader's words. */
-export type RoomProblem =
-  | 'token_refused'
-  | 'rate_limited'
-  | 'session_ended'
-  | 'server_unreachable'
-  | 'removed'
-  | 'replaced'
-  | 'disconnected'
-  | 'signed_out';
+export type RoomProblem = 'token_refused' | 'rate_limited' | 'session_ended' | 'server_unreachable' | 'removed' | 'replaced' | 'disconnected' | 'signed_out';
 
 /** Problems that pass by themselves: a page joining again on its own keeps trying through them. */
 export const PASSING_PROBLEMS: readonly RoomProblem[] = ['server_unreachable', 'rate_limited', 'disconnected'];
@@ -122,9 +114,9 @@ export class LiveRoom {
               ? 'session_ended'
               : err.code === 'rate_limited'
                 ? 'rate_limited'
-              : err.code === 'network' || err.status === 502
-                ? 'server_unreachable'
-                : 'token_refused'
+                : err.code === 'network' || err.status === 502
+                  ? 'server_unreachable'
+                  : 'token_refused'
           : 'token_refused',
         options.rejoining,
       );

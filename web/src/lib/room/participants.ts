@@ -39,7 +39,5 @@ export function participantView(p: Participant): ParticipantView {
 }
 
 export function sortParticipants(list: ParticipantView[]): ParticipantView[] {
-  return list.sort(
-    (a, b) => (ROLE_ORDER[a.role ?? ''] ?? 9) - (ROLE_ORDER[b.role ?? ''] ?? 9) || a.name.localeCompare(b.name),
-  );
+  return list.sort((a, b) => (ROLE_ORDER[a.role ?? ''] ?? 9) - (ROLE_ORDER[b.role ?? ''] ?? 9) || a.name.localeCompare(b.name));
 }

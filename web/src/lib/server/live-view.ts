@@ -13,9 +13,7 @@ export type LiveView = 'theatre' | 'mentor' | 'watch';
  */
 export async function loadLiveView(event: RequestEvent<{ id: string }>, view: LiveView) {
   const user = requireUser(event.locals, event.url);
-  const session = await unwrap(serverApi(event).sessions[':id'].$get({ param: { id: event.params.id } })).catch((err) =>
-    loadFailure(err, event.url),
-  );
+  const session = await unwrap(serverApi(event).sessions[':id'].$get({ param: { id: event.params.id } })).catch((err) => loadFailure(err, event.url));
   if (!session.myRole) error(403, { message: 'You are not invited to this session', code: 'forbidden' });
   if (session.status === 'ended') redirect(303, `/sessions/${session.id}`);
   const own = SESSION_ROLE_VIEW[session.myRole];

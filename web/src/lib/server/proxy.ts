@@ -37,10 +37,7 @@ export async function proxyToApi(event: RequestEvent): Promise<Response> {
   try {
     upstream = await fetch(target, { method: event.request.method, headers, body, redirect: 'manual' });
   } catch {
-    return Response.json(
-      { error: { code: 'internal', message: 'The Loupe api is not reachable' } },
-      { status: 502 },
-    );
+    return Response.json({ error: { code: 'internal', message: 'The Loupe api is not reachable' } }, { status: 502 });
   }
   const responseHeaders = new Headers(upstream.headers);
   for (const name of DROPPED_RESPONSE_HEADERS) responseHeaders.delete(name);

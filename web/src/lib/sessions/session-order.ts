@@ -9,8 +9,6 @@ export function dashboardLists<S extends Pick<LiveSession, 'status' | 'scheduled
   const current = sessions
     .filter((s) => s.status !== 'ended')
     .sort((a, b) => Number(b.status === 'live') - Number(a.status === 'live') || at(a.scheduledAt) - at(b.scheduledAt));
-  const past = sessions
-    .filter((s) => s.status === 'ended')
-    .sort((a, b) => at(b.endedAt ?? b.scheduledAt) - at(a.endedAt ?? a.scheduledAt));
+  const past = sessions.filter((s) => s.status === 'ended').sort((a, b) => at(b.endedAt ?? b.scheduledAt) - at(a.endedAt ?? a.scheduledAt));
   return { current, past };
 }

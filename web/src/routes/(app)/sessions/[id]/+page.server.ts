@@ -6,9 +6,7 @@ import { loadFailure } from '$lib/server/load-failure.ts';
 
 export const load: PageServerLoad = async (event) => {
   const user = requireUser(event.locals, event.url);
-  const session = await unwrap(serverApi(event).sessions[':id'].$get({ param: { id: event.params.id } })).catch((err) =>
-    loadFailure(err, event.url),
-  );
+  const session = await unwrap(serverApi(event).sessions[':id'].$get({ param: { id: event.params.id } })).catch((err) => loadFailure(err, event.url));
   const canManage = session.myRole === 'host' || user.role === 'admin';
   return { session, canManage };
 };
