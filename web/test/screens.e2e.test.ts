@@ -335,6 +335,9 @@ describe('the phone, the case player and the mentor’s tools, looked at closely
     await page.keyboard.press('Escape');
 
     await page.setViewportSize({ width: 1280, height: 800 });
+    // A bookmark takes a title only while a recording would keep it.
+    await recording(liveId, 'start');
+    await page.locator('[data-testid="rec"][data-state="recording"]').waitFor({ timeout: 20_000 });
     const bookmark = page.getByRole('button', { name: '⚑ Bookmark' });
     const title = page.getByRole('textbox', { name: 'Bookmark' });
     await bookmark.click();
@@ -348,6 +351,7 @@ describe('the phone, the case player and the mentor’s tools, looked at closely
     await title.waitFor();
     await page.locator('header strong').click();
     await title.waitFor({ state: 'detached' });
+    await recording(liveId, 'stop');
     await page.context().close();
   });
 

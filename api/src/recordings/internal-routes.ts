@@ -21,24 +21,26 @@ const work = createRoute({
   responses: { 200: json(RecorderWork, 'Work'), 401: errors[401] },
 });
 
-const state = createRoute({
-  method: 'post',
-  path: '/recordings/{id}/state',
-  tags: ['recorder'],
-  summary:
-    'The recorder says whether it captures theatre’s picture or waits for it, and whether it keeps up: the live room shows it at once (recorder service only)',
-  request: { params: RecordingParam, ...jsonBody(RecorderState) },
-  responses: { 204: { description: 'Announced' }, 401: errors[401], 404: errors[404], 409: errors[409] },
-});
+/** A recorder's report on one recording: 204 once taken, 409 when the recording's state refuses it. */
+function report<P extends string, B extends z.ZodType>(path: P, summary: string, done: string, body: B) {
+  return createRoute({
+    method: 'post',
+    path: `/recordings/{id}/${path}` as const,
+    tags: ['recorder'],
+    summary: `${summary} (recorder service only)`,
+    request: { params: RecordingParam, ...jsonBody(body) },
+    responses: { 204: { description: done }, 401: errors[401], 404: errors[404], 409: errors[409] },
+  });
+}
 
-const stop = createRoute({
-  method: 'post',
-  path: '/recordings/{id}/stop',
-  tags: ['recorder'],
-  summary: 'The recorder stops a recording whose picture stayed away too long; it becomes a case (recorder service only)',
-  request: { params: RecordingParam, ...jsonBody(RecorderStop) },
-  responses: { 204: { description: 'Stopped' }, 401: errors[401], 404: errors[404], 409: errors[409] },
-});
+const state = report(
+  'state',
+  'The recorder says whether it captures theatre’s picture or waits for it, and whether it keeps up: the live room shows it at once',
+  'Announced',
+  RecorderState,
+);
+
+const stop = report('stop', 'The recorder stops a recording whose picture stayed away too long; it becomes a case', 'Stopped', RecorderStop);
 
 const finalising = createRoute({
   method: 'post',
@@ -49,14 +51,12 @@ const finalising = createRoute({
   responses: { 204: { description: 'Finalising' }, 401: errors[401], 404: errors[404], 409: errors[409] },
 });
 
-const finished = createRoute({
-  method: 'post',
-  path: '/recordings/{id}/outcome',
-  tags: ['recorder'],
-  summary: 'The recorder reports a finished recording: ready, or failed with a reason, which also ends one still being captured (recorder service only)',
-  request: { params: RecordingParam, ...jsonBody(RecordingOutcome) },
-  responses: { 204: { description: 'Recorded' }, 401: errors[401], 404: errors[404], 409: errors[409] },
-});
+const finished = report(
+  'outcome',
+  'The recorder reports a finished recording: ready, or failed with a reason, which also ends one still being captured',
+  'Recorded',
+  RecordingOutcome,
+);
 
 /** The recorder authenticates with a bearer token from configuration; compared in constant time. */
 function recorderOnly(token: string | undefined) {
