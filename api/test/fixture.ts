@@ -124,19 +124,7 @@ export function withCookie(cookie: string, method = 'GET'): RequestInit {
   return { method, headers: { cookie } };
 }
 
-type Answer = { ok: boolean; status: number; url: string; text(): Promise<string>; json(): Promise<unknown> };
-/** The body type of a typed response union's successful members. */
-type Success<R> = R extends { ok: true; json(): Promise<infer T> } ? T : never;
-
-/**
- * The body of a typed client's successful answer; an error status throws with the api's words,
- * so a failed setup step says what the api refused.
- */
-export async function ok<R extends Answer>(request: Promise<R>): Promise<Success<R>> {
-  const res = await request;
-  if (!res.ok) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
-  return (res.status === 204 ? null : await res.json()) as Success<R>;
-}
+export { ok } from './answers.ts';
 
 /** A response's JSON body, untyped: for requests the typed client cannot make (hostile bodies), and tests not yet moved to `client`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a hostile or not-yet-typed response is read as whatever it is
