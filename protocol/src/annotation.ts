@@ -28,6 +28,8 @@ export const TOPICS = {
   resync: 'loupe.resync',
   /** Lossy, theatre to one mentor: theatre has drawn that mentor's annotation (the delay readout). */
   drawn: 'loupe.drawn',
+  /** Sent by the api: an exam of the session changed; pages fetch it again (ExamNotice, exams.ts). */
+  exam: 'loupe.exam',
   /**
    * Reliable, to one participant whose ops came in an older version than the receiver's: its
    * page is out of date and says "please reload" (its ops are refused, not silently lost).

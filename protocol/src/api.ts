@@ -75,6 +75,9 @@ export const User = z.object({ id: Id, email: z.string(), name: z.string(), role
 export type User = z.infer<typeof User>;
 
 export const SESSION_STATUSES = ['scheduled', 'live', 'ended'] as const;
+/** `ultrasound`: a remote scan with guided exams (protocol/src/exams.ts); theatre is the scan room. */
+export const SESSION_KINDS = ['surgery', 'ultrasound'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 const Title = z.string().trim().min(1, 'Title is required').max(200, 'Title is too long');
@@ -85,6 +88,10 @@ export const CreateSessionBody = z
     procedure: z.string().trim().min(1, 'Procedure is required').max(200),
     specialty: z.string().trim().min(1, 'Specialty is required').max(100),
     scheduledAt: z.iso.datetime({ offset: true, message: 'Scheduled time must be an ISO 8601 date and time' }),
+    kind: z.enum(SESSION_KINDS).default('surgery'),
+    /** The site whose patient is seen, and the centre that reviews (protocol/src/sites.ts). */
+    siteId: Id.nullable().default(null),
+    reviewSiteId: Id.nullable().default(null),
   })
   .meta({ id: 'CreateSessionBody' });
 export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
@@ -108,6 +115,9 @@ export const LiveSession = z
     specialty: z.string(),
     scheduledAt: z.string(),
     status: z.enum(SESSION_STATUSES),
+    kind: z.enum(SESSION_KINDS),
+    siteId: z.string().nullable(),
+    reviewSiteId: z.string().nullable(),
     startedAt: z.string().nullable(),
     endedAt: z.string().nullable(),
     /** The caller's role in this session; null for an admin looking at a session they are not in. */

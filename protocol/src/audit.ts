@@ -33,10 +33,22 @@ export const AUDIT_ACTIONS = [
   'case.delete',
   'case.expired',
   'access.denied',
+  'site.created',
+  'site.updated',
+  'user.site_changed',
+  'protocol.saved',
+  'exam.started',
+  'exam.signed',
+  'still.captured',
+  'still.refused',
+  'still.verdict',
+  'still.drawn',
+  'pacs.sent',
+  'pacs.failed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ['user', 'session', 'recording', 'case'] as const;
+export const AUDIT_TARGET_TYPES = ['user', 'session', 'recording', 'case', 'site', 'protocol', 'exam', 'still'] as const;
 export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
 
 export const AuditEntry = z

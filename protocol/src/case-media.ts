@@ -46,3 +46,13 @@ export function recordingFiles(recordingId: string) {
 export function caseMediaUrl(caseId: string, file: CaseFile): string {
   return `/api/cases/${encodeURIComponent(caseId)}/media/${file}`;
 }
+
+/** A still's PNG, byte for byte as the scan room uploaded it (protocol/src/exams.ts). */
+export function stillFile(stillId: string): string {
+  return `stills/${stillId}.png`;
+}
+
+/** Where a page loads a still: through the api, behind the still's access check. */
+export function stillUrl(stillId: string): string {
+  return `/api/stills/${encodeURIComponent(stillId)}/image`;
+}

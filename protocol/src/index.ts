@@ -10,6 +10,7 @@ export {
   RECORDING_CONTROL_ROLES,
   CASE_EDIT_ROLES,
   TOKEN_TTL_SECONDS,
+  PROTOCOL_EDIT_ROLES,
   canDraw,
   mayAct,
 } from './roles.ts';
@@ -31,6 +32,7 @@ export {
   CreateUserBody,
   User,
   SESSION_STATUSES,
+  SESSION_KINDS,
   CreateSessionBody,
   Member,
   LiveSession,
@@ -56,7 +58,16 @@ export {
   CaseQuery,
   CaseEdit,
 } from './api.ts';
-export type { ErrorCode, ConflictReason, SessionStatus, RecordingStatus, CapturingRecordingStatus, ActiveRecordingStatus, CaseStatus } from './api.ts';
+export type {
+  ErrorCode,
+  ConflictReason,
+  SessionKind,
+  SessionStatus,
+  RecordingStatus,
+  CapturingRecordingStatus,
+  ActiveRecordingStatus,
+  CaseStatus,
+} from './api.ts';
 
 export { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, AuditEntry, AuditQuery, AuditList, AuditChain, AuditAnchorFailure } from './audit.ts';
 export type { AuditAction, AuditTargetType } from './audit.ts';
@@ -101,12 +112,40 @@ export { snapshotOpsToApply, holdsOverlay, OverlayRequest, RESYNC_REPEAT_MS } fr
 export type { SnapshotContext, SnapshotSender } from './snapshot.ts';
 export type { DropReason, Sender, Received } from './receive.ts';
 
-export { CASE_FILES, CASE_FILE_NAMES, CASE_FILE_TYPES, recordingFolder, recordingFiles, caseMediaUrl } from './case-media.ts';
+export { CASE_FILES, CASE_FILE_NAMES, CASE_FILE_TYPES, recordingFolder, recordingFiles, caseMediaUrl, stillFile, stillUrl } from './case-media.ts';
 export type { CaseFile } from './case-media.ts';
 
 export { CASE_TRACK_VERSION, CaseTrack, TrackEvent, Gap, GAP_KINDS } from './case-track.ts';
 
-export { EXAM_TYPES, Words, ScanView, ScanProtocol, BUILT_IN_PROTOCOLS } from './scan-protocols.ts';
+export { EXAM_TYPES, Words, ScanView, ScanProtocol, BUILT_IN_PROTOCOLS, ProtocolBody, StoredProtocol, ProtocolList } from './scan-protocols.ts';
+export {
+  EXAM_STATUSES,
+  EXAM_START_ROLES,
+  CAPTURE_ROLES,
+  REVIEW_ROLES,
+  STILL_TYPE,
+  MAX_STILL_BYTES,
+  MAX_STILL_PIXELS,
+  STILL_KINDS,
+  VERDICTS,
+  RETAKE_REASONS,
+  QUALITY_SCORES,
+  DIAGNOSTIC_SCORE,
+  PACS_STATES,
+  ExamPatient,
+  StartExamBody,
+  VerdictBody,
+  SignExamBody,
+  Still,
+  Exam,
+  ExamList,
+  ExamNotice,
+  checklist,
+  acceptsCapture,
+} from './exams.ts';
+export type { ExamStatus, StillKind, Verdict, RetakeReason, PacsState, ViewProgress, Checklist } from './exams.ts';
+export { SITE_KINDS, DicomwebUrl, Site, SiteBody, SiteList } from './sites.ts';
+export type { SiteKind } from './sites.ts';
 export type { ExamType } from './scan-protocols.ts';
 
 export { SharedEnv, parseEnv, envInteger, envNumber, envFlag, envUrl, envSecret } from './env.ts';

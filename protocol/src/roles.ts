@@ -3,14 +3,18 @@
  * person in one live session and decide their LiveKit grants and their view.
  */
 
-export const GLOBAL_ROLES = ['admin', 'mentor', 'surgeon', 'trainee'] as const;
+/** `qc_lead`: runs an ultrasound QC centre's protocols and statistics. */
+export const GLOBAL_ROLES = ['admin', 'mentor', 'surgeon', 'trainee', 'qc_lead'] as const;
 export type GlobalRole = (typeof GLOBAL_ROLES)[number];
 
 export const SESSION_ROLES = ['host', 'mentor', 'theatre', 'observer'] as const;
 export type SessionRole = (typeof SESSION_ROLES)[number];
 
 /** Global roles allowed to schedule live sessions (trainees watch and replay). */
-export const ROLES_THAT_SCHEDULE: readonly GlobalRole[] = ['admin', 'mentor', 'surgeon'];
+export const ROLES_THAT_SCHEDULE: readonly GlobalRole[] = ['admin', 'mentor', 'surgeon', 'qc_lead'];
+
+/** Global roles that create and edit scan protocols and read every site's QC statistics. */
+export const PROTOCOL_EDIT_ROLES: readonly GlobalRole[] = ['admin', 'qc_lead'];
 
 /** LiveKit track sources, spelled as livekit-client's `Track.Source` values. */
 export type MediaSource = 'camera' | 'microphone' | 'screen_share' | 'screen_share_audio';

@@ -49,3 +49,35 @@ export type ScanProtocol = z.infer<typeof ScanProtocol>;
  * ACR TI-RADS 2017). Read through the schema, so a mistake in the file fails at load and in the tests.
  */
 export const BUILT_IN_PROTOCOLS: readonly ScanProtocol[] = z.array(ScanProtocol).parse(builtIn);
+
+/** A new protocol, or a new version of one: the api numbers versions. */
+export const ProtocolBody = z
+  .object({
+    key: z.string().regex(/^[a-z0-9_-]{1,48}$/, 'Use lower-case letters, digits, - and _'),
+    examType: z.enum(EXAM_TYPES),
+    name: Words,
+    source: z.string().trim().min(1).max(400),
+    views: z.array(ScanView).min(1).max(40),
+  })
+  .refine((p) => new Set(p.views.map((v) => v.key)).size === p.views.length, { message: 'view keys must be unique', path: ['views'] })
+  .meta({ id: 'ProtocolBody' });
+export type ProtocolBody = z.infer<typeof ProtocolBody>;
+
+/** A stored protocol version; `inUse` once an exam ran on it (it can no longer change). */
+export const StoredProtocol = z
+  .object({
+    key: z.string(),
+    version: z.number(),
+    examType: z.enum(EXAM_TYPES),
+    name: Words,
+    source: z.string(),
+    views: z.array(ScanView),
+    builtIn: z.boolean(),
+    inUse: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'StoredProtocol' });
+export type StoredProtocol = z.infer<typeof StoredProtocol>;
+
+export const ProtocolList = z.object({ protocols: z.array(StoredProtocol) }).meta({ id: 'ProtocolList' });
+export type ProtocolList = z.infer<typeof ProtocolList>;

@@ -9,7 +9,18 @@ import {
   RECORDING_STATUSES,
   SESSION_ROLES,
   SESSION_STATUSES,
+  EXAM_STATUSES,
+  EXAM_TYPES,
+  PACS_STATES,
+  RETAKE_REASONS,
+  SESSION_KINDS,
+  SITE_KINDS,
+  STILL_KINDS,
+  VERDICTS,
   type Chapter,
+  type ExamPatient,
+  type ScanView,
+  type Words,
 } from '@loupe/protocol';
 
 const createdAt = () =>
@@ -17,12 +28,25 @@ const createdAt = () =>
     .notNull()
     .default(sql`(unixepoch('subsec') * 1000)`);
 
+/** Hospitals, their departments, regions and expert centres (protocol/src/sites.ts). */
+export const sites = sqliteTable('sites', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  kind: text('kind', { enum: SITE_KINDS }).notNull(),
+  parentId: text('parent_id'),
+  /** The site's PACS DICOMweb base URL; accepted stills go there (api/src/pacs/). */
+  dicomwebUrl: text('dicomweb_url'),
+  createdAt: createdAt(),
+});
+
 export const users = sqliteTable('users', {
   id: text('id').primaryKey(),
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
   role: text('role', { enum: GLOBAL_ROLES }).notNull(),
   passwordHash: text('password_hash').notNull(),
+  /** The hospital or centre the person works for; null for accounts of no site (the first admin). */
+  siteId: text('site_id').references(() => sites.id),
   createdAt: createdAt(),
 });
 
@@ -51,6 +75,11 @@ export const liveSessions = sqliteTable(
     specialty: text('specialty').notNull(),
     scheduledAt: integer('scheduled_at', { mode: 'timestamp_ms' }).notNull(),
     status: text('status', { enum: SESSION_STATUSES }).notNull().default('scheduled'),
+    /** `ultrasound` sessions run guided exams, and call theatre the scan room. */
+    kind: text('kind', { enum: SESSION_KINDS }).notNull().default('surgery'),
+    /** The site whose patient is seen (its images stay with it), and the centre that reviews. */
+    siteId: text('site_id').references(() => sites.id),
+    reviewSiteId: text('review_site_id').references(() => sites.id),
     createdBy: text('created_by')
       .notNull()
       .references(() => users.id),
@@ -188,4 +217,102 @@ export const auditLog = sqliteTable(
     index('audit_log_target_idx').on(t.targetId),
     index('audit_log_at_idx').on(t.at),
   ],
+);
+
+/**
+ * Scan protocols, one row per version (protocol/src/scan-protocols.ts). A version an exam ran on
+ * never changes: an edit adds the next version. The built-in ones are written at start.
+ */
+export const scanProtocols = sqliteTable(
+  'scan_protocols',
+  {
+    key: text('key').notNull(),
+    version: integer('version').notNull(),
+    examType: text('exam_type', { enum: EXAM_TYPES }).notNull(),
+    name: text('name', { mode: 'json' }).$type<Words>().notNull(),
+    source: text('source').notNull(),
+    views: text('views', { mode: 'json' }).$type<ScanView[]>().notNull(),
+    builtIn: integer('built_in', { mode: 'boolean' }).notNull().default(false),
+    createdBy: text('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.version] })],
+);
+
+/**
+ * A guided exam of a session on one protocol version. The site is the session's at the start,
+ * kept here so that statistics do not move when a session is edited. Patient fields are for the
+ * DICOM header only, null when the exam is de-identified for teaching.
+ */
+export const exams = sqliteTable(
+  'exams',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    protocolKey: text('protocol_key').notNull(),
+    protocolVersion: integer('protocol_version').notNull(),
+    status: text('status', { enum: EXAM_STATUSES }).notNull().default('running'),
+    siteId: text('site_id').references(() => sites.id),
+    /** The scan room's person: whose exam it is in the statistics. */
+    sonographerId: text('sonographer_id').references(() => users.id),
+    patient: text('patient', { mode: 'json' }).$type<ExamPatient>(),
+    /** DICOM study and series of its stills, made at the start. */
+    studyUid: text('study_uid').notNull(),
+    seriesUid: text('series_uid').notNull(),
+    startedBy: text('started_by')
+      .notNull()
+      .references(() => users.id),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    signedBy: text('signed_by').references(() => users.id),
+    signedAt: integer('signed_at', { mode: 'timestamp_ms' }),
+    comment: text('comment').notNull().default(''),
+  },
+  (t) => [index('exams_session_idx').on(t.sessionId), index('exams_site_idx').on(t.siteId, t.startedAt)],
+);
+
+/**
+ * A still: a view of an exam the scan room captured, or a mentor's freeze frame. The PNG is in
+ * the media directory (protocol/src/case-media.ts `stillFile`), byte for byte as uploaded; its
+ * SHA-256 is checked on arrival. Accepted stills go to the site's PACS through the pacs_* fields,
+ * an outbox that survives restarts.
+ */
+export const stills = sqliteTable(
+  'stills',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => liveSessions.id, { onDelete: 'cascade' }),
+    examId: text('exam_id').references(() => exams.id, { onDelete: 'cascade' }),
+    viewKey: text('view_key'),
+    kind: text('kind', { enum: STILL_KINDS }).notNull(),
+    sha256: text('sha256').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    bytes: integer('bytes').notNull(),
+    capturedBy: text('captured_by')
+      .notNull()
+      .references(() => users.id),
+    capturedAt: integer('captured_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Where it sits on the session's recording, if one was capturing. */
+    recordingId: text('recording_id').references(() => recordings.id, { onDelete: 'set null' }),
+    atMs: integer('at_ms'),
+    verdict: text('verdict', { enum: VERDICTS }).notNull().default('pending'),
+    score: integer('score'),
+    reason: text('reason', { enum: RETAKE_REASONS }),
+    comment: text('comment').notNull().default(''),
+    verdictBy: text('verdict_by').references(() => users.id),
+    verdictAt: integer('verdict_at', { mode: 'timestamp_ms' }),
+    /** The reviewer's drawings on the still, as annotation ops (protocol/src/annotation.ts). */
+    drawings: text('drawings', { mode: 'json' }).$type<unknown[]>().notNull().default([]),
+    sopInstanceUid: text('sop_instance_uid').notNull(),
+    pacsState: text('pacs_state', { enum: PACS_STATES }).notNull().default('none'),
+    pacsAttempts: integer('pacs_attempts').notNull().default(0),
+    pacsNextAt: integer('pacs_next_at', { mode: 'timestamp_ms' }),
+    pacsError: text('pacs_error'),
+    pacsSentAt: integer('pacs_sent_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('stills_exam_idx').on(t.examId), index('stills_session_idx').on(t.sessionId), index('stills_pacs_idx').on(t.pacsState, t.pacsNextAt)],
 );

@@ -16,6 +16,7 @@ import { requestActor } from '../audit/request.ts';
 import { applyStep } from '../recordings/routes.ts';
 import { latestRecording } from '../recordings/queries.ts';
 import { isCapturing } from '../recordings/lifecycle.ts';
+import { assertSitesExist } from '../sites/queries.ts';
 
 const SessionParam = z.object({ id: Id });
 /** Overlay requests a person may make: a few at once (a page and its reconnects), a dozen a minute. */
@@ -121,6 +122,7 @@ export function sessionRoutes(deps: AppDeps) {
     .openapi(create, async (c) => {
       const user = requireGlobalRole(c, ROLES_THAT_SCHEDULE);
       const body = c.req.valid('json');
+      await assertSitesExist(db, [body.siteId, body.reviewSiteId]);
       const id = crypto.randomUUID();
       await db.batch([
         db.insert(liveSessions).values({ id, ...body, scheduledAt: new Date(body.scheduledAt), createdBy: user.id }),

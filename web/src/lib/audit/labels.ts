@@ -30,6 +30,18 @@ export const AUDIT_ACTION = {
   'case.delete': m.audit_action_case_delete,
   'case.expired': m.audit_action_case_expired,
   'access.denied': m.audit_action_access_denied,
+  'site.created': m.audit_action_site_created,
+  'site.updated': m.audit_action_site_updated,
+  'user.site_changed': m.audit_action_user_site_changed,
+  'protocol.saved': m.audit_action_protocol_saved,
+  'exam.started': m.audit_action_exam_started,
+  'exam.signed': m.audit_action_exam_signed,
+  'still.captured': m.audit_action_still_captured,
+  'still.refused': m.audit_action_still_refused,
+  'still.verdict': m.audit_action_still_verdict,
+  'still.drawn': m.audit_action_still_drawn,
+  'pacs.sent': m.audit_action_pacs_sent,
+  'pacs.failed': m.audit_action_pacs_failed,
 } satisfies Record<AuditAction, () => string>;
 
 /** A family of actions, as the filter groups them. */
@@ -40,6 +52,11 @@ export const AUDIT_FAMILY = {
   recording: m.audit_family_recording,
   case: m.audit_family_case,
   access: m.audit_family_access,
+  site: m.audit_family_site,
+  protocol: m.audit_family_protocol,
+  exam: m.audit_family_exam,
+  still: m.audit_family_still,
+  pacs: m.audit_family_pacs,
 } satisfies Record<AuditFamily, () => string>;
 
 /** What kind of thing an entry is about. */
@@ -48,4 +65,8 @@ export const AUDIT_TARGET = {
   session: m.audit_target_session,
   recording: m.audit_target_recording,
   case: m.audit_target_case,
+  site: m.audit_target_site,
+  protocol: m.audit_target_protocol,
+  exam: m.audit_target_exam,
+  still: m.audit_target_still,
 } satisfies Record<AuditTargetType, () => string>;

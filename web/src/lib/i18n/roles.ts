@@ -7,6 +7,7 @@ export const GLOBAL_ROLE_NAME = {
   mentor: m.role_mentor,
   surgeon: m.role_surgeon,
   trainee: m.role_trainee,
+  qc_lead: m.role_qc_lead,
 } satisfies Record<GlobalRole, () => string>;
 
 /** A role in a session, in the reader's language. */

@@ -1,0 +1,39 @@
+/**
+ * Hospitals and centres. Every account may belong to a site; a session says which site scans
+ * (its patients' pictures) and which centre reviews. Statistics, the library and the audit log
+ * filter by site, and a site's patient images are seen only by the members of their session,
+ * or by everyone once their case is published (api/src/sites/).
+ */
+import { z } from 'zod';
+
+/** A hospital, one of its departments, a region grouping hospitals, or an expert (QC) centre. */
+export const SITE_KINDS = ['hospital', 'department', 'region', 'centre'] as const;
+export type SiteKind = (typeof SITE_KINDS)[number];
+
+const SiteName = z.string().trim().min(1, 'Name is required').max(200);
+
+/**
+ * The site's PACS, where accepted stills go over DICOMweb STOW-RS. Its base URL (Orthanc's is
+ * `http://host:8042/dicom-web`); credentials, if any, come from the api's environment, never from here.
+ */
+export const DicomwebUrl = z.url({ protocol: /^https?$/, message: 'Enter the http(s) base URL of the PACS DICOMweb service' }).max(500);
+
+export const Site = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    kind: z.enum(SITE_KINDS),
+    /** The region or hospital this site belongs to. */
+    parentId: z.uuid().nullable(),
+    dicomwebUrl: z.string().nullable(),
+  })
+  .meta({ id: 'Site' });
+export type Site = z.infer<typeof Site>;
+
+export const SiteBody = z
+  .object({ name: SiteName, kind: z.enum(SITE_KINDS), parentId: z.uuid().nullable().default(null), dicomwebUrl: DicomwebUrl.nullable().default(null) })
+  .meta({ id: 'SiteBody' });
+export type SiteBody = z.infer<typeof SiteBody>;
+
+export const SiteList = z.object({ sites: z.array(Site) }).meta({ id: 'SiteList' });
+export type SiteList = z.infer<typeof SiteList>;
