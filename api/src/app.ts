@@ -1,5 +1,7 @@
 import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
+import type { Context, MiddlewareHandler } from 'hono';
+import { MAX_BODY_BYTES, MAX_STILL_BYTES, maxBodyBytes } from '@loupe/protocol';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from './http/context.ts';
 import { ApiError, errorBody } from './http/errors.ts';
@@ -14,8 +16,16 @@ import { internalRoutes } from './recordings/internal-routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { auditTrail } from './audit/request.ts';
+import { protocolRoutes } from './protocols/routes.ts';
+import { examRoutes } from './exams/routes.ts';
 
 export const API_VERSION = '0.1.0';
+
+const tooLarge = (c: Context) => c.json(errorBody('invalid_request', 'Request body too large'), 413, { connection: 'close' });
+const smallBodies = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+const stillBodies = bodyLimit({ maxSize: MAX_STILL_BYTES, onError: tooLarge });
+/** A still upload is a full-resolution PNG; every other body is small (protocol/src/body-limits.ts). */
+const bodyLimits: MiddlewareHandler = (c, next) => (maxBodyBytes(c.req.path) === MAX_STILL_BYTES ? stillBodies(c, next) : smallBodies(c, next));
 
 /** The whole api as one Hono app. `AppType` below is what the web's typed client uses. */
 export function createApp(deps: AppDeps) {
@@ -49,7 +59,7 @@ export function createApp(deps: AppDeps) {
     app
       // The body past the limit is not read: the connection is closed after the answer, or a client
       // reusing it would have its next request read as the rest of this body (and hang).
-      .use(bodyLimit({ maxSize: 1024 * 1024, onError: (c) => c.json(errorBody('invalid_request', 'Request body too large'), 413, { connection: 'close' }) }))
+      .use(bodyLimits)
       .use(sessionUser(deps))
       .use(auditTrail(deps))
       .use(sameOriginOnly(deps))
@@ -60,6 +70,8 @@ export function createApp(deps: AppDeps) {
       .route('/sessions', recordingRoutes(deps))
       .route('/cases', caseRoutes(deps))
       .route('/audit', auditRoutes(deps))
+      .route('/protocols', protocolRoutes(deps))
+      .route('/', examRoutes(deps))
       .route('/internal', internalRoutes(deps))
       .route('/webhooks', webhookRoutes(deps))
       .get('/health', (c) => c.json({ ok: true }, 200))

@@ -16,26 +16,29 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GlobalRole, SessionRole } from '@loupe/protocol';
+import { BUILT_IN_PROTOCOLS, stillFile, type GlobalRole, type SessionRole } from '@loupe/protocol';
 import { TEST_RECORDER_TOKEN, createTestApi, json, postJson, sessionCookie, type TestAccount, type TestApi } from '../test/fixture.ts';
-import { cases, liveSessions, recordings, sessionMembers } from './db/schema.ts';
+import { cases, exams, liveSessions, recordings, scanProtocols, sessionMembers, stills } from './db/schema.ts';
+import { contentDigest, sectorPng } from '../test/stills.ts';
 
 const ACTORS = ['admin', 'host', 'mentor', 'theatre', 'observer', 'outsider', 'signedOut', 'recorder'] as const;
 type Actor = (typeof ACTORS)[number];
 type Statuses = [admin: number, host: number, mentor: number, theatre: number, observer: number, outsider: number, signedOut: number, recorder: number];
 
 /** The world each request meets: fresh for every cell, so one caller's change never leaks into the next. */
-type World = { sessionId: string; privateCase: string; publishedCase: string; activeRecording: string; observerId: string };
+type World = { sessionId: string; privateCase: string; publishedCase: string; activeRecording: string; observerId: string; examId: string; stillId: string };
 type ActiveRecording = 'none' | 'recording' | 'paused' | 'stopped';
 
 type Row = {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** As in the OpenAPI document. */
   path: string;
   statuses: Statuses;
   /** The concrete URL when not the path with the world's ids put in. */
   url?: (w: World) => string;
   body?: (w: World, actor: Actor) => unknown;
+  /** A body that is not JSON (a still's PNG), sent with its own headers. */
+  raw?: () => { body: Uint8Array; headers: Record<string, string> };
   headers?: Record<string, string>;
   /** The session's latest recording before the request (default: one recording). */
   recording?: ActiveRecording;
@@ -86,6 +89,28 @@ const ROWS: Row[] = [
                                                                                               statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
   { method: 'GET', path: '/cases/{id}/media/{file}', label: 'published case', url: (w) => `/cases/${w.publishedCase}/media/case.mp4`,
     headers: mediaRange,                                                                      statuses: [206, 206, 206, 206, 206, 206, 401, 401] },
+  { method: 'GET', path: '/protocols',                                                        statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'GET', path: '/protocols/{key}', url: () => '/protocols/efast',                   statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'POST', path: '/protocols', body: () => newProtocol(),                            statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'POST', path: '/protocols/{key}/versions', url: () => '/protocols/efast/versions', body: () => ({ ...newProtocol(), key: 'efast' }),
+                                                                                              statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
+  // Version 1 of a built-in protocol never changes: the admin is refused for the state, the others for their role.
+  { method: 'PUT', path: '/protocols/{key}/{version}', url: () => '/protocols/efast/1', body: () => ({ ...newProtocol(), key: 'efast' }),
+                                                                                              statuses: [409, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/exams', body: () => ({ protocolKey: 'efast', patient: null }),
+                                                                                              statuses: [201, 201, 201, 201, 403, 404, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}/exams',                                              statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  // Capturing and reviewing are the session's clinical roles: an admin's account does not stand in.
+  { method: 'POST', path: '/exams/{id}/stills', url: (w) => `/exams/${w.examId}/stills?view=${efastViews[1]}`, raw: () => stillBody,
+                                                                                              statuses: [403, 403, 403, 201, 403, 404, 401, 401] },
+  { method: 'GET', path: '/exams/{id}/report', url: (w) => `/exams/${w.examId}/report`,       statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'POST', path: '/exams/{id}/sign', url: (w) => `/exams/${w.examId}/sign`, body: () => ({ comment: '' }),
+                                                                                              statuses: [403, 403, 200, 403, 403, 404, 401, 401] },
+  { method: 'GET', path: '/stills/{id}/image', url: (w) => `/stills/${w.stillId}/image`,      statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'POST', path: '/stills/{id}/verdict', url: (w) => `/stills/${w.stillId}/verdict`, body: () => ({ verdict: 'accepted', score: 4 }),
+                                                                                              statuses: [403, 403, 200, 403, 403, 404, 401, 401] },
+  { method: 'PUT', path: '/stills/{id}/drawings', url: (w) => `/stills/${w.stillId}/drawings`, body: () => ({ ops: [] }),
+                                                                                              statuses: [403, 403, 200, 403, 403, 404, 401, 401] },
   { method: 'GET', path: '/audit',                                                            statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'GET', path: '/audit/verify',                                                     statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'GET', path: '/internal/recordings/active',                                       statuses: [401, 401, 401, 401, 401, 401, 401, 200] },
@@ -102,6 +127,17 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/health',                                                           statuses: [200, 200, 200, 200, 200, 200, 200, 200] },
   { method: 'GET', path: '/openapi.json',                                                     statuses: [200, 200, 200, 200, 200, 200, 200, 200] },
 ];
+
+const efastViews = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!.views.map((v) => v.key);
+const newProtocol = () => ({
+  key: `matrix_${++unique}`,
+  examType: 'other',
+  name: { en: 'Matrix', zh: '矩阵' },
+  source: 'this test',
+  views: [{ key: 'one', name: { en: 'One', zh: '一' }, required: true, min: 1, max: 1, acceptance: { en: 'Anything', zh: '任意' } }],
+});
+const stillPng = sectorPng(64, 48);
+const stillBody = { body: new Uint8Array(stillPng), headers: { 'content-type': 'image/png', 'content-digest': contentDigest(stillPng) } };
 
 const newSession = { title: 'Thyroidectomy', procedure: 'Thyroidectomy', specialty: 'Endocrine surgery', scheduledAt: '2026-12-01T08:00:00Z' };
 
@@ -151,7 +187,8 @@ async function writeMedia(recordingId: string) {
 async function resetWorld(active: ActiveRecording): Promise<World> {
   const { db } = api;
   await db.run(sql`DELETE FROM cases_fts`);
-  await db.delete(liveSessions); // members, recordings and cases go with it
+  await db.delete(liveSessions); // members, recordings, cases, exams and stills go with it
+  await db.delete(scanProtocols).where(sql`not ${scanProtocols.builtIn}`);
   const host = people.get('host')!.user.id;
   const sessionId = crypto.randomUUID();
   const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 8, minutes));
@@ -186,7 +223,29 @@ async function resetWorld(active: ActiveRecording): Promise<World> {
   }));
   await db.insert(cases).values([privateCase!, publishedCase!]);
   for (const r of finished) await writeMedia(r.id);
+  const examId = crypto.randomUUID();
+  const stillId = crypto.randomUUID();
+  await db
+    .insert(exams)
+    .values({ id: examId, sessionId, protocolKey: 'efast', protocolVersion: 1, studyUid: '2.25.1', seriesUid: '2.25.2', startedBy: host, startedAt: at(4) });
+  const theatre = people.get('theatre')!.user.id;
+  const still = {
+    id: stillId,
+    sessionId,
+    examId,
+    viewKey: efastViews[0],
+    kind: 'capture' as const,
+    sha256: 'x',
+    width: 64,
+    height: 48,
+    bytes: stillPng.length,
+  };
+  await db.insert(stills).values({ ...still, capturedBy: theatre, capturedAt: at(5), sopInstanceUid: '2.25.3' });
+  await mkdir(join(api.config.mediaDir, 'stills'), { recursive: true });
+  await writeFile(join(api.config.mediaDir, stillFile(stillId)), stillPng);
   return {
+    examId,
+    stillId,
     sessionId,
     privateCase: privateCase!.id,
     publishedCase: publishedCase!.id,
@@ -212,13 +271,12 @@ async function call(row: Row, actor: Actor): Promise<number> {
   const headers: Record<string, string> = { ...row.headers };
   if (cookie) headers.cookie = cookie;
   if (actor === 'recorder') headers.authorization = `Bearer ${TEST_RECORDER_TOKEN}`;
-  const body = row.body?.(world, actor);
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await api.app.request(urlOf(row, world), {
-    method: row.method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const value = row.body?.(world, actor);
+  const raw = row.raw?.();
+  if (value !== undefined) headers['content-type'] = 'application/json';
+  Object.assign(headers, raw?.headers);
+  const body = raw ? raw.body : value === undefined ? undefined : JSON.stringify(value);
+  const res = await api.app.request(urlOf(row, world), { method: row.method, headers, ...(body === undefined ? {} : { body }) });
   await res.arrayBuffer();
   return res.status;
 }

@@ -18,7 +18,7 @@ export const TEST_RECORDER_TOKEN = 'recorder-token-for-tests-0123456789abcdef';
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
 
 export type RoomCall = {
-  action: 'close' | 'remove' | 'overlay' | 'recording' | 'open' | 'update';
+  action: 'close' | 'remove' | 'overlay' | 'recording' | 'open' | 'update' | 'exam';
   room: string;
   identity?: string;
   holders?: string[];
@@ -56,6 +56,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
         ...(degraded ? { degraded } : {}),
         ...(recordingFailure ? { failure: recordingFailure } : {}),
       }),
+    notifyExam: async (room, notice) => void roomCalls.push({ action: 'exam', room, state: notice.examId }),
     listRooms: async () => [...present.keys()],
     listParticipants: async (room) => present.get(room) ?? [],
   };

@@ -23,6 +23,11 @@ export const CONFLICT_REASONS = [
   'email_taken',
   'own_host_role',
   'remove_self',
+  'protocol_exists',
+  'protocol_in_use',
+  'exam_closed',
+  'view_closed',
+  'still_reviewed',
 ] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 

@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'site.updated',
   'user.site_changed',
   'protocol.saved',
+  'protocol.refused',
   'exam.started',
   'exam.signed',
   'still.captured',

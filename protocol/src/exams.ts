@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import type { SessionRole } from './roles.ts';
-import type { ScanProtocol, ScanView } from './scan-protocols.ts';
+import { AnnotationOp } from './annotation.ts';
+import { ScanView, Words, type ScanProtocol } from './scan-protocols.ts';
 
 export const EXAM_STATUSES = ['running', 'signed', 'cancelled'] as const;
 export type ExamStatus = (typeof EXAM_STATUSES)[number];
@@ -92,6 +93,11 @@ export const VerdictBody = z
   .meta({ id: 'VerdictBody' });
 export type VerdictBody = z.infer<typeof VerdictBody>;
 
+/** The reviewer's drawings on a still: the annotation ops that draw them, replacing the last set. */
+export const MAX_STILL_DRAWING_OPS = 2000;
+export const StillDrawings = z.object({ ops: z.array(AnnotationOp).max(MAX_STILL_DRAWING_OPS) }).meta({ id: 'StillDrawings' });
+export type StillDrawings = z.infer<typeof StillDrawings>;
+
 export const SignExamBody = z.object({ comment: Comment.default('') }).meta({ id: 'SignExamBody' });
 export type SignExamBody = z.infer<typeof SignExamBody>;
 
@@ -117,6 +123,7 @@ export const Still = z
     comment: z.string(),
     verdictBy: z.string().nullable(),
     verdictAt: z.string().nullable(),
+    drawings: z.array(AnnotationOp),
     pacs: z.object({ state: z.enum(PACS_STATES), attempts: z.number(), error: z.string().nullable(), sentAt: z.string().nullable() }),
   })
   .meta({ id: 'Still' });
@@ -140,6 +147,38 @@ export const Exam = z
 export type Exam = z.infer<typeof Exam>;
 
 export const ExamList = z.object({ exams: z.array(Exam) }).meta({ id: 'ExamList' });
+
+/** One view's line in the QC report. */
+export const ReportView = z.object({
+  view: ScanView,
+  verdict: z.enum(['accepted', 'retake', 'pending', 'missing']),
+  stills: z.number(),
+  retakes: z.number(),
+  /** First capture of the view to its acceptance. */
+  secondsToAccept: z.number().nullable(),
+  score: z.number().nullable(),
+  /** The reviewer's words on each still of the view, oldest first. */
+  comments: z.array(z.object({ verdict: z.enum(VERDICTS), reason: z.enum(RETAKE_REASONS).nullable(), comment: z.string() })),
+  acceptedStillId: z.uuid().nullable(),
+});
+export type ReportView = z.infer<typeof ReportView>;
+
+/** An exam's QC report, as its printable page shows it in both languages. */
+export const ExamReport = z
+  .object({
+    exam: Exam.omit({ stills: true }),
+    protocolName: Words,
+    session: z.object({ id: z.uuid(), title: z.string() }),
+    site: z.string().nullable(),
+    reviewSite: z.string().nullable(),
+    sonographer: z.string().nullable(),
+    reviewer: z.string().nullable(),
+    views: z.array(ReportView),
+    complete: z.boolean(),
+    meanScore: z.number().nullable(),
+  })
+  .meta({ id: 'ExamReport' });
+export type ExamReport = z.infer<typeof ExamReport>;
 export type ExamList = z.infer<typeof ExamList>;
 
 /**

@@ -140,6 +140,10 @@ export {
   Exam,
   ExamList,
   ExamNotice,
+  ExamReport,
+  ReportView,
+  StillDrawings,
+  MAX_STILL_DRAWING_OPS,
   checklist,
   acceptsCapture,
 } from './exams.ts';
@@ -149,3 +153,5 @@ export type { SiteKind } from './sites.ts';
 export type { ExamType } from './scan-protocols.ts';
 
 export { SharedEnv, parseEnv, envInteger, envNumber, envFlag, envUrl, envSecret } from './env.ts';
+
+export { MAX_BODY_BYTES, LARGEST_BODY_BYTES, maxBodyBytes, isStillUpload } from './body-limits.ts';

@@ -1,7 +1,7 @@
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { fromOwnOrigin } from '@loupe/protocol';
+import { STILL_TYPE, fromOwnOrigin, isStillUpload } from '@loupe/protocol';
 import { ApiError } from '../http/errors.ts';
 import { SESSION_COOKIE, userForSession } from './cookie-sessions.ts';
 
@@ -19,7 +19,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * CSRF defence for cookie-authenticated mutations, on top of SameSite=Lax cookies: a request
- * from another origin is refused (same-site ones included), and bodies must be JSON.
+ * from another origin is refused (same-site ones included), and bodies must be JSON (or a still's
+ * PNG where a still is uploaded): neither is a type a cross-site form can send without a preflight.
  */
 export function sameOriginOnly({ config }: AppDeps) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -28,8 +29,9 @@ export function sameOriginOnly({ config }: AppDeps) {
         throw new ApiError(403, 'forbidden', 'Request from another site refused');
       }
       const type = c.req.header('content-type');
-      if (type && !type.startsWith('application/json')) {
-        throw new ApiError(415, 'invalid_request', 'Request bodies must be JSON');
+      const expected = isStillUpload(c.req.path) ? STILL_TYPE : 'application/json';
+      if (type && !type.startsWith(expected)) {
+        throw new ApiError(415, 'invalid_request', expected === STILL_TYPE ? 'A still is sent as image/png' : 'Request bodies must be JSON');
       }
     }
     await next();

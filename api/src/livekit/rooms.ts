@@ -1,5 +1,5 @@
 import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient, type TrackSource } from 'livekit-server-sdk';
-import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ResyncRequest, type RoomMetadata } from '@loupe/protocol';
+import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ExamNotice, type ResyncRequest, type RoomMetadata } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
@@ -25,6 +25,8 @@ export type RoomControl = {
   openRoom(room: string): Promise<void>;
   /** Sets a participant's attributes and permissions now (false: they were not there). */
   updateParticipant(room: string, identity: string, attributes: Record<string, string>, permission: RoomPermission): Promise<boolean>;
+  /** Tells everyone in the room that an exam changed (they fetch it again); a room nobody is in is fine. */
+  notifyExam(room: string, notice: ExamNotice): Promise<void>;
   /** The names of the rooms open now (a room is a session id). */
   listRooms(): Promise<string[]>;
   /** Who is in the room now, connected and active; a room that does not exist has nobody. */
@@ -93,6 +95,14 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
       } catch (err) {
         if (!isNotFound(err)) throw err;
         return false;
+      }
+    },
+    async notifyExam(room, notice) {
+      try {
+        await client.sendData(room, new TextEncoder().encode(JSON.stringify(notice)), DataPacket_Kind.RELIABLE, { topic: TOPICS.exam });
+      } catch (err) {
+        // Nobody in the room: each page fetches its exams when it opens.
+        if (!isNotFound(err)) throw err;
       }
     },
     async listRooms() {

@@ -14,6 +14,11 @@ const CONFLICT = {
   email_taken: m.conflict_email_taken,
   own_host_role: m.conflict_own_host_role,
   remove_self: m.conflict_remove_self,
+  protocol_exists: m.conflict_protocol_exists,
+  protocol_in_use: m.conflict_protocol_in_use,
+  exam_closed: m.conflict_exam_closed,
+  view_closed: m.conflict_view_closed,
+  still_reviewed: m.conflict_still_reviewed,
 } satisfies Record<ConflictReason, () => string>;
 
 /** "in 30 seconds", "2分钟后": when to try again after a 429, from its Retry-After. */

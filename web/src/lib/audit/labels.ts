@@ -34,6 +34,7 @@ export const AUDIT_ACTION = {
   'site.updated': m.audit_action_site_updated,
   'user.site_changed': m.audit_action_user_site_changed,
   'protocol.saved': m.audit_action_protocol_saved,
+  'protocol.refused': m.audit_action_protocol_refused,
   'exam.started': m.audit_action_exam_started,
   'exam.signed': m.audit_action_exam_signed,
   'still.captured': m.audit_action_still_captured,

@@ -1,5 +1,5 @@
 import type { RequestEvent } from '@sveltejs/kit';
-import { fromOwnOrigin } from '@loupe/protocol';
+import { fromOwnOrigin, maxBodyBytes } from '@loupe/protocol';
 import { API_URL } from './env.ts';
 
 export const API_PREFIX = '/api';
@@ -8,8 +8,6 @@ export const API_PREFIX = '/api';
 const DROPPED_REQUEST_HEADERS = ['host', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length'];
 const DROPPED_RESPONSE_HEADERS = ['content-encoding', 'content-length', 'transfer-encoding', 'connection'];
 
-/** The api's own limit on a request body (its bodyLimit): refused here before it is sent on. */
-const MAX_BODY_BYTES = 1024 * 1024;
 const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 /** The recorder's routes and LiveKit's webhooks are for the services on the api's own address, not for browsers. */
 const NOT_PROXIED = /^\/(internal|webhooks)(\/|$)/;
@@ -31,7 +29,7 @@ export async function proxyToApi(event: RequestEvent): Promise<Response> {
   for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name);
   headers.set('x-forwarded-for', event.getClientAddress());
   const hasBody = !['GET', 'HEAD'].includes(event.request.method);
-  const body = hasBody ? await boundedBody(event.request) : undefined;
+  const body = hasBody ? await boundedBody(event.request, maxBodyBytes(path)) : undefined;
   if (body === null) return refuse(413, 'invalid_request', 'Request body too large');
   let upstream: Response;
   try {
@@ -44,9 +42,9 @@ export async function proxyToApi(event: RequestEvent): Promise<Response> {
   return new Response(upstream.body, { status: upstream.status, headers: responseHeaders });
 }
 
-/** The request's body, or null past MAX_BODY_BYTES: read no further than that, whatever it claims. */
-async function boundedBody(request: Request): Promise<Uint8Array<ArrayBuffer> | null> {
-  if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) return null;
+/** The request's body, or null past the api's limit for its path: read no further than that, whatever it claims. */
+async function boundedBody(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (Number(request.headers.get('content-length') ?? 0) > limit) return null;
   const reader = request.body?.getReader();
   if (!reader) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
@@ -55,7 +53,7 @@ async function boundedBody(request: Request): Promise<Uint8Array<ArrayBuffer> | 
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       await reader.cancel();
       return null;
     }

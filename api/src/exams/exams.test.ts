@@ -1,0 +1,216 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BUILT_IN_PROTOCOLS, stillFile, type Exam } from '@loupe/protocol';
+import { createTestApi, json, ok, postJson, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import { contentDigest, sectorPng, stillUpload } from '../../test/stills.ts';
+import { auditLog, stills } from '../db/schema.ts';
+
+const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
+const [firstView, secondView] = efast.views;
+
+let api: TestApi;
+let host: TestAccount, mentor: TestAccount, scanRoom: TestAccount, observer: TestAccount, lead: TestAccount;
+let sessionId: string;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  host = await api.account('surgeon', 'Dr Host');
+  mentor = await api.account('mentor', 'Dr Reviewer');
+  scanRoom = await api.account('surgeon', 'Sonographer Wu');
+  observer = await api.account('trainee', 'Trainee Li');
+  lead = await api.account('qc_lead', 'QC Lead Zhao');
+});
+afterAll(() => api.close());
+
+beforeEach(async () => {
+  const session = await ok(
+    api.client(host.cookie).sessions.$post({
+      json: {
+        title: 'eFAST, bed 3',
+        procedure: 'eFAST',
+        specialty: 'Emergency',
+        scheduledAt: '2026-12-06T08:00:00Z',
+        kind: 'ultrasound',
+        siteId: null,
+        reviewSiteId: null,
+      },
+    }),
+  );
+  sessionId = session.id;
+  for (const [who, role] of [
+    [mentor, 'mentor'],
+    [scanRoom, 'theatre'],
+    [observer, 'observer'],
+  ] as const)
+    await ok(api.client(host.cookie).sessions[':id'].members.$post({ param: { id: sessionId }, json: { email: who.user.email, role } }));
+});
+
+const startExam = (who: TestAccount, patient: Exam['deidentified'] extends boolean ? null : never = null) =>
+  ok(api.client(who.cookie).sessions[':id'].exams.$post({ param: { id: sessionId }, json: { protocolKey: 'efast', patient } }));
+const capture = (examId: string, view: string, bytes: Buffer, who = scanRoom, digest?: string) =>
+  api.app.request(`/exams/${examId}/stills?view=${view}`, stillUpload(bytes, who.cookie, digest));
+const verdict = (stillId: string, body: object, who = mentor) => api.app.request(`/stills/${stillId}/verdict`, postJson(body, who.cookie));
+const exam = async (examId: string) =>
+  (await ok(api.client(observer.cookie).sessions[':id'].exams.$get({ param: { id: sessionId } }))).exams.find((e) => e.id === examId)!;
+const refusals = async (examId: string) =>
+  (await api.db.select().from(auditLog).where(eq(auditLog.action, 'still.refused'))).filter((e) => e.targetId === examId).map((e) => e.detail.reason);
+
+describe('a guided exam', () => {
+  it('keeps the still byte for byte, shows it to the session, and tells the room', async () => {
+    const started = await startExam(host);
+    expect(started).toMatchObject({ protocolKey: 'efast', protocolVersion: efast.version, status: 'running', deidentified: true, stills: [] });
+    const png = sectorPng(640, 480);
+    const res = await capture(started.id, firstView!.key, png);
+    expect(res.status).toBe(201);
+    const still = await json(res);
+    expect(still).toMatchObject({ viewKey: firstView!.key, verdict: 'pending', width: 640, height: 480, bytes: png.length, pacs: { state: 'none' } });
+
+    const image = await api.app.request(`/stills/${still.id}/image`, { headers: { cookie: observer.cookie } });
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer()).equals(png)).toBe(true);
+    expect(await readFile(join(api.config.mediaDir, stillFile(still.id)))).toEqual(png);
+    expect(api.roomCalls.filter((c) => c.action === 'exam' && c.room === sessionId).map((c) => c.state)).toEqual([started.id, started.id]);
+  });
+
+  it('a verdict accepts with a score and queues the still for PACS; a retake reopens the view', async () => {
+    const { id } = await startExam(mentor);
+    const first = await json(await capture(id, firstView!.key, sectorPng(320, 240, 1)));
+    const second = await json(await capture(id, secondView!.key, sectorPng(320, 240, 2)));
+
+    expect((await verdict(first.id, { verdict: 'accepted', score: 4 })).status).toBe(200);
+    const retake = await verdict(second.id, { verdict: 'retake', reason: 'incomplete_anatomy', comment: 'Show the whole splenorenal recess' });
+    expect(retake.status).toBe(200);
+
+    const now = await exam(id);
+    expect(now.stills.find((s) => s.id === first.id)).toMatchObject({ verdict: 'accepted', score: 4, pacs: { state: 'queued' } });
+    expect(now.stills.find((s) => s.id === second.id)).toMatchObject({ verdict: 'retake', reason: 'incomplete_anatomy', pacs: { state: 'none' } });
+    // The retaken view takes a still again; the accepted one (max 1) does not.
+    expect((await capture(id, secondView!.key, sectorPng(320, 240, 3))).status).toBe(201);
+    const closed = await capture(id, firstView!.key, sectorPng(320, 240, 4));
+    expect(closed.status).toBe(409);
+    expect((await json(closed)).error.reason).toBe('view_closed');
+    expect((await verdict(first.id, { verdict: 'retake', reason: 'motion' })).status).toBe(409);
+  });
+
+  it('signs, after which it takes no still or verdict, and reports each view', async () => {
+    const { id } = await startExam(scanRoom);
+    const first = await json(await capture(id, firstView!.key, sectorPng()));
+    const redo = await json(await capture(id, secondView!.key, sectorPng(320, 240, 5)));
+    await verdict(redo.id, { verdict: 'retake', reason: 'gain_depth' });
+    const again = await json(await capture(id, secondView!.key, sectorPng(320, 240, 6)));
+    await verdict(first.id, { verdict: 'accepted', score: 5, comment: 'Textbook Morison pouch' });
+    await verdict(again.id, { verdict: 'accepted', score: 3 });
+    const pending = await json(await capture(id, efast.views[2]!.key, sectorPng(320, 240, 7)));
+
+    const signed = await ok(api.client(mentor.cookie).exams[':id'].sign.$post({ param: { id }, json: { comment: 'Pericardial view missing' } }));
+    expect(signed).toMatchObject({ status: 'signed', signedBy: mentor.user.id, comment: 'Pericardial view missing' });
+    expect((await capture(id, efast.views[3]!.key, sectorPng())).status).toBe(409);
+    expect((await verdict(pending.id, { verdict: 'accepted', score: 4 })).status).toBe(409);
+
+    const report = await ok(api.client(observer.cookie).exams[':id'].report.$get({ param: { id } }));
+    expect(report.views.map((v) => [v.view.key, v.verdict, v.stills, v.retakes, v.score])).toEqual(
+      efast.views.map((v, i) =>
+        i === 0
+          ? [v.key, 'accepted', 1, 0, 5]
+          : i === 1
+            ? [v.key, 'accepted', 2, 1, 3]
+            : i === 2
+              ? [v.key, 'pending', 1, 0, null]
+              : [v.key, 'missing', 0, 0, null],
+      ),
+    );
+    expect(report.views[1]!.comments.map((c) => c.reason)).toEqual(['gain_depth', null]);
+    expect(report.views[0]!.secondsToAccept).toBeGreaterThanOrEqual(0);
+    expect(report).toMatchObject({ complete: false, meanScore: 4, sonographer: 'Sonographer Wu', reviewer: 'Dr Reviewer', session: { title: 'eFAST, bed 3' } });
+  });
+});
+
+describe('bad input to an exam', () => {
+  it('refuses a wrong hash, a missing hash, a non-PNG and an unknown view, clearly and audited, and keeps nothing', async () => {
+    const { id } = await startExam(host);
+    const png = sectorPng();
+    const wrong = await capture(id, firstView!.key, png, scanRoom, contentDigest(sectorPng(320, 240, 9)));
+    expect(wrong.status).toBe(400);
+    expect((await json(wrong)).error.message).toMatch(/SHA-256/);
+    const none = await api.app.request(`/exams/${id}/stills?view=${firstView!.key}`, {
+      method: 'POST',
+      headers: { cookie: scanRoom.cookie, 'content-type': 'image/png' },
+      body: new Uint8Array(png),
+    });
+    expect(none.status).toBe(400);
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.alloc(64)]);
+    expect((await capture(id, firstView!.key, jpeg)).status).toBe(400);
+    const asJpeg = await api.app.request(`/exams/${id}/stills?view=${firstView!.key}`, {
+      method: 'POST',
+      headers: { cookie: scanRoom.cookie, 'content-type': 'image/jpeg', 'content-digest': contentDigest(png) },
+      body: new Uint8Array(png),
+    });
+    expect(asJpeg.status).toBe(415);
+    expect((await capture(id, 'no_such_view', png)).status).toBe(400);
+    expect(await refusals(id)).toEqual(['wrong_hash', 'no_digest', 'not_png', 'unknown_view']);
+    expect(await api.db.select().from(stills).where(eq(stills.examId, id))).toEqual([]);
+    // The exam goes on: the right still is then kept.
+    expect((await capture(id, firstView!.key, png)).status).toBe(201);
+  });
+
+  it('refuses a still too large for the api before reading it', async () => {
+    const { id } = await startExam(host);
+    const huge = Buffer.alloc(33 * 1024 * 1024, 1);
+    const res = await capture(id, firstView!.key, huge);
+    expect(res.status).toBe(413);
+  });
+
+  it('takes stills from the scan room only, and verdicts from reviewers only', async () => {
+    const { id } = await startExam(host);
+    for (const who of [host, mentor, observer]) expect((await capture(id, firstView!.key, sectorPng(), who)).status).toBe(403);
+    const still = await json(await capture(id, firstView!.key, sectorPng()));
+    for (const who of [host, scanRoom, observer, lead])
+      expect((await verdict(still.id, { verdict: 'accepted', score: 4 }, who)).status).toBe(lead === who ? 404 : 403);
+    const denied = await api.db.select().from(auditLog).where(eq(auditLog.action, 'access.denied'));
+    expect(denied.filter((e) => e.targetId === still.id).length).toBeGreaterThanOrEqual(3);
+    expect((await exam(id)).stills[0]).toMatchObject({ verdict: 'pending' });
+  });
+});
+
+describe('scan protocols', () => {
+  const body = {
+    key: 'lung_blines',
+    examType: 'other' as const,
+    name: { en: 'Lung B-lines', zh: '肺 B 线' },
+    source: 'Volpicelli 2012',
+    views: efast.views.slice(3, 5),
+  };
+
+  it('lists the built-in ones, and a QC lead versions a protocol while exams keep theirs', async () => {
+    const listed = await ok(api.client(observer.cookie).protocols.$get());
+    expect(listed.protocols.map((p) => p.key).sort()).toEqual(BUILT_IN_PROTOCOLS.map((p) => p.key).sort());
+
+    const created = await ok(api.client(lead.cookie).protocols.$post({ json: body }));
+    expect(created).toMatchObject({ key: 'lung_blines', version: 1, inUse: false, builtIn: false });
+    const { id } = await ok(
+      api.client(host.cookie).sessions[':id'].exams.$post({ param: { id: sessionId }, json: { protocolKey: 'lung_blines', patient: null } }),
+    );
+
+    const change = await api.app.request('/protocols/lung_blines/1', postJson({ ...body, source: 'changed' }, lead.cookie, 'PUT'));
+    expect(change.status).toBe(409);
+    expect((await json(change)).error.reason).toBe('protocol_in_use');
+    const refused = await api.db.select().from(auditLog).where(eq(auditLog.action, 'protocol.refused'));
+    expect(refused.map((e) => e.targetId)).toContain('lung_blines@1');
+
+    const v2 = await ok(
+      api.client(lead.cookie).protocols[':key'].versions.$post({ param: { key: 'lung_blines' }, json: { ...body, views: efast.views.slice(3, 6) } }),
+    );
+    expect(v2.version).toBe(2);
+    expect((await exam(id)).protocolVersion).toBe(1);
+    const again = await ok(
+      api.client(host.cookie).sessions[':id'].exams.$post({ param: { id: sessionId }, json: { protocolKey: 'lung_blines', patient: null } }),
+    );
+    expect(again.protocolVersion).toBe(2);
+  });
+
+  it('is edited by QC leads and admins only', async () => {
+    for (const who of [host, mentor, observer]) expect((await api.app.request('/protocols', postJson({ ...body, key: 'x' }, who.cookie))).status).toBe(403);
+  });
+});

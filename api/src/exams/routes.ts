@@ -1,0 +1,358 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import {
+  CAPTURE_ROLES,
+  EXAM_START_ROLES,
+  Exam,
+  ExamList,
+  ExamReport,
+  Id,
+  MAX_STILL_BYTES,
+  REVIEW_ROLES,
+  STILL_TYPE,
+  SignExamBody,
+  StartExamBody,
+  Still,
+  StillDrawings,
+  VerdictBody,
+  acceptsCapture,
+  checklist,
+  mayAct,
+  stillFile,
+  type SessionRole,
+} from '@loupe/protocol';
+import type { AppDeps } from '../http/context.ts';
+import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
+import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { requireUser } from '../auth/require.ts';
+import { exams, sessionMembers, stills } from '../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requestActor } from '../audit/request.ts';
+import { assertNotEnded, sessionFor } from '../sessions/access.ts';
+import { latestRecording } from '../recordings/queries.ts';
+import { serveStill } from './media.ts';
+import { dicomUid, pngSize, sha256FromDigestHeader, sha256Hex } from './png.ts';
+import { getExamRow, getStillRow, listExams, loadExam, protocolVersion, toStill } from './queries.ts';
+import { examReport } from './report.ts';
+import { latestProtocols } from '../protocols/queries.ts';
+
+const SessionParam = z.object({ id: Id });
+const ExamParam = z.object({ id: Id });
+const StillParam = z.object({ id: Id });
+const CaptureQuery = z.object({ view: z.string().regex(/^[a-z0-9_]{1,48}$/) });
+const tags = ['exams'];
+
+/**
+ * Whether the caller's role in the session is one of `roles`. Capturing and reviewing are clinical
+ * acts of the session's members: unlike other session actions, an admin's account does not stand in.
+ */
+const holds = (role: SessionRole | null, roles: readonly SessionRole[]) => !!role && roles.includes(role);
+
+const start = createRoute({
+  method: 'post',
+  path: '/sessions/{id}/exams',
+  tags,
+  summary: 'Start a guided exam on a scan protocol (host, mentor, scan room)',
+  request: { params: SessionParam, ...jsonBody(StartExamBody) },
+  responses: { 201: json(Exam, 'Started'), ...errors },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/sessions/{id}/exams',
+  tags,
+  summary: "The session's exams with their stills",
+  request: { params: SessionParam },
+  responses: { 200: json(ExamList, 'Exams'), ...errors },
+});
+
+const capture = createRoute({
+  method: 'post',
+  path: '/exams/{id}/stills',
+  tags,
+  summary: "A still of a protocol view: the scan room's original pixels as PNG, with its SHA-256 in Content-Digest (scan room)",
+  request: {
+    params: ExamParam,
+    query: CaptureQuery,
+    headers: z.object({ 'content-digest': z.string().max(200).optional() }),
+    body: { content: { [STILL_TYPE]: { schema: z.string().meta({ format: 'binary' }) } }, required: true },
+  },
+  responses: { 201: json(Still, 'Kept'), 413: errors[400], ...errors },
+});
+
+const image = createRoute({
+  method: 'get',
+  path: '/stills/{id}/image',
+  tags,
+  summary: 'The still, byte for byte as captured',
+  request: { params: StillParam },
+  responses: { 200: { content: { [STILL_TYPE]: { schema: z.string().meta({ format: 'binary' }) } }, description: 'The PNG' }, ...errors },
+});
+
+const verdict = createRoute({
+  method: 'post',
+  path: '/stills/{id}/verdict',
+  tags,
+  summary: 'Accept a still with a score, or ask for a retake with a reason (reviewer)',
+  request: { params: StillParam, ...jsonBody(VerdictBody) },
+  responses: { 200: json(Still, 'Reviewed'), ...errors },
+});
+
+const drawings = createRoute({
+  method: 'put',
+  path: '/stills/{id}/drawings',
+  tags,
+  summary: "The reviewer's drawings on a still (reviewer)",
+  request: { params: StillParam, ...jsonBody(StillDrawings) },
+  responses: { 200: json(Still, 'Saved'), ...errors },
+});
+
+const sign = createRoute({
+  method: 'post',
+  path: '/exams/{id}/sign',
+  tags,
+  summary: 'Sign the exam: no more stills or verdicts (reviewer)',
+  request: { params: ExamParam, ...jsonBody(SignExamBody) },
+  responses: { 200: json(Exam, 'Signed'), ...errors },
+});
+
+const report = createRoute({
+  method: 'get',
+  path: '/exams/{id}/report',
+  tags,
+  summary: "The exam's QC report",
+  request: { params: ExamParam },
+  responses: { 200: json(ExamReport, 'The report'), ...errors },
+});
+
+export function examRoutes({ db, config, rooms }: AppDeps) {
+  /** Every page in the room fetches the exam again; a room nobody is in, or a LiveKit hiccup, must not fail the request. */
+  const tellRoom = (sessionId: string, examId: string, stillId?: string) =>
+    rooms
+      .notifyExam(sessionId, { v: 1, examId, ...(stillId ? { stillId } : {}) })
+      .catch((err) => console.error(`exam notice to room ${sessionId} failed:`, err));
+
+  /** The exam and the caller's standing in its session. */
+  async function examFor(id: string, user: Parameters<typeof sessionFor>[2]) {
+    const exam = await getExamRow(db, id);
+    if (!exam) throw notFound('Exam', { type: 'exam', id });
+    const access = await sessionFor(db, exam.sessionId, user).catch(() => {
+      throw notFound('Exam', { type: 'exam', id });
+    });
+    return { exam, access };
+  }
+
+  async function stillFor(id: string, user: Parameters<typeof sessionFor>[2]) {
+    const still = await getStillRow(db, id);
+    if (!still) throw notFound('Still', { type: 'still', id });
+    const access = await sessionFor(db, still.sessionId, user).catch(() => {
+      throw notFound('Still', { type: 'still', id });
+    });
+    return { still, access };
+  }
+
+  return router()
+    .openapi(start, async (c) => {
+      const user = requireUser(c);
+      const { id } = c.req.valid('param');
+      const access = await sessionFor(db, id, user);
+      if (!mayAct(user.role, access.role, EXAM_START_ROLES))
+        throw forbidden('Only the host, a mentor or the scan room can start an exam', { type: 'session', id });
+      assertNotEnded(access);
+      const body = c.req.valid('json');
+      const version = body.protocolVersion ?? (await latestProtocols(db)).find((p) => p.key === body.protocolKey)?.version;
+      const protocol = version ? await protocolVersion(db, body.protocolKey, version) : undefined;
+      if (!protocol) throw new ApiError(400, 'invalid_request', 'No such scan protocol');
+      const [scanRoom] = await db
+        .select({ userId: sessionMembers.userId })
+        .from(sessionMembers)
+        .where(and(eq(sessionMembers.sessionId, id), eq(sessionMembers.role, 'theatre')));
+      const examId = crypto.randomUUID();
+      const [row] = await db
+        .insert(exams)
+        .values({
+          id: examId,
+          sessionId: id,
+          protocolKey: protocol.key,
+          protocolVersion: protocol.version,
+          siteId: access.session.siteId,
+          sonographerId: access.role === 'theatre' ? user.id : (scanRoom?.userId ?? null),
+          patient: body.patient,
+          studyUid: dicomUid(),
+          seriesUid: dicomUid(),
+          startedBy: user.id,
+          startedAt: new Date(),
+        })
+        .returning();
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'exam.started',
+        targetType: 'exam',
+        targetId: examId,
+        sessionId: id,
+        detail: { protocol: `${protocol.key}@${protocol.version}`, deidentified: body.patient === null },
+      });
+      await tellRoom(id, examId);
+      return c.json(await loadExam(db, row!), 201);
+    })
+    .openapi(list, async (c) => {
+      const { id } = c.req.valid('param');
+      await sessionFor(db, id, requireUser(c));
+      return c.json({ exams: await listExams(db, id) }, 200);
+    })
+    .openapi(capture, async (c) => {
+      const user = requireUser(c);
+      const { id } = c.req.valid('param');
+      const { view: viewKey } = c.req.valid('query');
+      const { exam, access } = await examFor(id, user);
+      // Stills are the scan room's own pixels: nobody else's upload is one, an admin's neither.
+      if (!holds(access.role, CAPTURE_ROLES)) throw forbidden('Only the scan room captures stills', { type: 'exam', id });
+      const refuse = async (status: 400 | 409 | 413, reason: string, message: string) => {
+        await recordAudit(db, {
+          ...requestActor(c),
+          action: 'still.refused',
+          targetType: 'exam',
+          targetId: id,
+          sessionId: exam.sessionId,
+          detail: { view: viewKey, reason },
+        });
+        return status === 409 ? conflict(reason === 'exam_closed' ? 'exam_closed' : 'view_closed', message) : new ApiError(status, 'invalid_request', message);
+      };
+      if (exam.status !== 'running') throw await refuse(409, 'exam_closed', 'This exam is closed');
+      const protocol = (await protocolVersion(db, exam.protocolKey, exam.protocolVersion))!;
+      const progress = checklist(protocol, (await loadExam(db, exam)).stills).views.find((p) => p.view.key === viewKey);
+      if (!progress) throw await refuse(400, 'unknown_view', `The protocol has no view "${viewKey}"`);
+      if (!acceptsCapture(progress)) throw await refuse(409, 'view_closed', 'This view has all the images it takes');
+      const bytes = Buffer.from(await c.req.arrayBuffer());
+      if (bytes.length > MAX_STILL_BYTES) throw await refuse(413, 'too_large', `A still may be at most ${MAX_STILL_BYTES / 1024 / 1024} MB`);
+      const size = pngSize(bytes);
+      if ('refused' in size) throw await refuse(400, 'not_png', size.refused);
+      const claimed = sha256FromDigestHeader(c.req.header('content-digest'));
+      if (!claimed) throw await refuse(400, 'no_digest', 'Send the still\'s SHA-256 as "Content-Digest: sha-256=:<base64>:"');
+      const sha256 = sha256Hex(bytes);
+      if (claimed !== sha256) throw await refuse(400, 'wrong_hash', 'The still does not match its SHA-256: it changed on the way; capture it again');
+
+      const stillId = crypto.randomUUID();
+      const path = join(config.mediaDir, stillFile(stillId));
+      await mkdir(dirname(path), { recursive: true });
+      // Whole or not at all: a crash mid-write leaves a temporary file, never a half still.
+      await writeFile(`${path}.part`, bytes);
+      await rename(`${path}.part`, path);
+      const now = new Date();
+      const recording = await latestRecording(db, exam.sessionId);
+      const onRecording = recording?.status === 'recording' && recording.capturingAt ? recording : null;
+      const [row] = await db
+        .insert(stills)
+        .values({
+          id: stillId,
+          sessionId: exam.sessionId,
+          examId: id,
+          viewKey,
+          kind: 'capture',
+          sha256,
+          width: size.width,
+          height: size.height,
+          bytes: bytes.length,
+          capturedBy: user.id,
+          capturedAt: now,
+          recordingId: onRecording?.id ?? null,
+          atMs: onRecording ? now.getTime() - onRecording.capturingAt!.getTime() : null,
+          sopInstanceUid: dicomUid(),
+        })
+        .returning();
+      if (!exam.sonographerId) await db.update(exams).set({ sonographerId: user.id }).where(eq(exams.id, id));
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'still.captured',
+        targetType: 'still',
+        targetId: stillId,
+        sessionId: exam.sessionId,
+        detail: { exam: id, view: viewKey, sha256, width: size.width, height: size.height },
+      });
+      await tellRoom(exam.sessionId, id, stillId);
+      return c.json(toStill(row!), 201);
+    })
+    .openapi(image, async (c) => {
+      const { id } = c.req.valid('param');
+      const { still } = await stillFor(id, requireUser(c));
+      return serveStill(join(config.mediaDir, stillFile(still.id)));
+    })
+    .openapi(verdict, async (c) => {
+      const user = requireUser(c);
+      const { id } = c.req.valid('param');
+      const { still, access } = await stillFor(id, user);
+      if (!holds(access.role, REVIEW_ROLES)) throw forbidden('Only a reviewer (mentor) of this session gives verdicts', { type: 'still', id });
+      const exam = still.examId ? await getExamRow(db, still.examId) : undefined;
+      if (!exam || exam.status !== 'running') throw conflict('exam_closed', 'This exam is closed');
+      if (still.verdict !== 'pending') throw conflict('still_reviewed', 'This still has been reviewed already');
+      const body = c.req.valid('json');
+      const accepted = body.verdict === 'accepted';
+      const now = new Date();
+      const [row] = await db
+        .update(stills)
+        .set({
+          verdict: body.verdict,
+          score: body.score,
+          reason: accepted ? null : body.reason,
+          comment: body.comment,
+          verdictBy: user.id,
+          verdictAt: now,
+          // Accepted stills go to the site's PACS (api/src/pacs/ sends them).
+          ...(accepted ? { pacsState: 'queued' as const, pacsNextAt: now } : {}),
+        })
+        .where(and(eq(stills.id, id), eq(stills.verdict, 'pending')))
+        .returning();
+      if (!row) throw conflict('still_reviewed', 'This still has been reviewed already');
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'still.verdict',
+        targetType: 'still',
+        targetId: id,
+        sessionId: still.sessionId,
+        detail: { verdict: body.verdict, score: body.score, ...(accepted ? {} : { reason: body.reason }) },
+      });
+      await tellRoom(still.sessionId, exam.id, id);
+      return c.json(toStill(row), 200);
+    })
+    .openapi(drawings, async (c) => {
+      const user = requireUser(c);
+      const { id } = c.req.valid('param');
+      const { still, access } = await stillFor(id, user);
+      if (!holds(access.role, REVIEW_ROLES)) throw forbidden('Only a reviewer (mentor) of this session draws on stills', { type: 'still', id });
+      const { ops } = c.req.valid('json');
+      const [row] = await db.update(stills).set({ drawings: ops }).where(eq(stills.id, id)).returning();
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'still.drawn',
+        targetType: 'still',
+        targetId: id,
+        sessionId: still.sessionId,
+        detail: { ops: ops.length },
+      });
+      if (still.examId) await tellRoom(still.sessionId, still.examId, id);
+      return c.json(toStill(row!), 200);
+    })
+    .openapi(sign, async (c) => {
+      const user = requireUser(c);
+      const { id } = c.req.valid('param');
+      const { exam, access } = await examFor(id, user);
+      if (!holds(access.role, REVIEW_ROLES)) throw forbidden('Only a reviewer (mentor) of this session signs the exam', { type: 'exam', id });
+      const { comment } = c.req.valid('json');
+      const [row] = await db
+        .update(exams)
+        .set({ status: 'signed', signedBy: user.id, signedAt: new Date(), comment })
+        .where(and(eq(exams.id, id), eq(exams.status, 'running')))
+        .returning();
+      if (!row) throw conflict('exam_closed', 'This exam is closed');
+      await recordAudit(db, { ...requestActor(c), action: 'exam.signed', targetType: 'exam', targetId: id, sessionId: exam.sessionId, detail: {} });
+      await tellRoom(exam.sessionId, id);
+      return c.json(await loadExam(db, row), 200);
+    })
+    .openapi(report, async (c) => {
+      const { id } = c.req.valid('param');
+      const { exam, access } = await examFor(id, requireUser(c));
+      return c.json(await examReport(db, exam, access.session), 200);
+    });
+}

@@ -1,0 +1,136 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, eq } from 'drizzle-orm';
+import { PROTOCOL_EDIT_ROLES, ProtocolBody, ProtocolList, StoredProtocol } from '@loupe/protocol';
+import type { AppDeps } from '../http/context.ts';
+import { conflict, notFound } from '../http/errors.ts';
+import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { requireGlobalRole } from '../auth/require.ts';
+import { scanProtocols } from '../db/schema.ts';
+import { recordAudit } from '../audit/audit.ts';
+import { requestActor } from '../audit/request.ts';
+import { latestProtocols, protocolVersions } from './queries.ts';
+
+const KeyParam = z.object({ key: z.string().regex(/^[a-z0-9_-]{1,48}$/) });
+const VersionParam = KeyParam.extend({ version: z.coerce.number().int().min(1) });
+const tags = ['protocols'];
+
+const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: 'The latest version of every scan protocol',
+  responses: { 200: json(ProtocolList, 'Protocols'), 401: errors[401] },
+});
+
+const versions = createRoute({
+  method: 'get',
+  path: '/{key}',
+  tags,
+  summary: 'Every version of one protocol, newest first',
+  request: { params: KeyParam },
+  responses: { 200: json(ProtocolList, 'Its versions'), ...errors },
+});
+
+const create = createRoute({
+  method: 'post',
+  path: '/',
+  tags,
+  summary: 'A new protocol, as its version 1 (QC leads, admins)',
+  request: jsonBody(ProtocolBody),
+  responses: { 201: json(StoredProtocol, 'Created'), ...errors },
+});
+
+const newVersion = createRoute({
+  method: 'post',
+  path: '/{key}/versions',
+  tags,
+  summary: 'An edit of a protocol, as its next version; exams already run keep theirs (QC leads, admins)',
+  request: { params: KeyParam, ...jsonBody(ProtocolBody) },
+  responses: { 201: json(StoredProtocol, 'The new version'), ...errors },
+});
+
+const change = createRoute({
+  method: 'put',
+  path: '/{key}/{version}',
+  tags,
+  summary: 'Correct a version no exam has used yet (QC leads, admins); one in use is refused',
+  request: { params: VersionParam, ...jsonBody(ProtocolBody) },
+  responses: { 200: json(StoredProtocol, 'Corrected'), ...errors },
+});
+
+export function protocolRoutes({ db }: AppDeps) {
+  const saved = async (key: string, version: number) => (await protocolVersions(db, key)).find((p) => p.version === version)!;
+
+  return router()
+    .openapi(list, async (c) => c.json({ protocols: await latestProtocols(db) }, 200))
+    .openapi(versions, async (c) => {
+      const { key } = c.req.valid('param');
+      const found = await protocolVersions(db, key);
+      if (found.length === 0) throw notFound('Protocol');
+      return c.json({ protocols: found }, 200);
+    })
+    .openapi(create, async (c) => {
+      const user = requireGlobalRole(c, PROTOCOL_EDIT_ROLES);
+      const body = c.req.valid('json');
+      if ((await protocolVersions(db, body.key)).length > 0) throw conflict('protocol_exists', 'A protocol with this key exists; save a new version of it');
+      await db.insert(scanProtocols).values({ ...body, version: 1, createdBy: user.id });
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'protocol.saved',
+        targetType: 'protocol',
+        targetId: `${body.key}@1`,
+        detail: { views: body.views.length },
+      });
+      return c.json(await saved(body.key, 1), 201);
+    })
+    .openapi(newVersion, async (c) => {
+      const user = requireGlobalRole(c, PROTOCOL_EDIT_ROLES);
+      const { key } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const [latest] = await protocolVersions(db, key);
+      if (!latest) throw notFound('Protocol');
+      const version = latest.version + 1;
+      // The key is the path's: a body naming another protocol does not fork this one.
+      await db.insert(scanProtocols).values({ ...body, key, version, createdBy: user.id });
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'protocol.saved',
+        targetType: 'protocol',
+        targetId: `${key}@${version}`,
+        detail: { views: body.views.length },
+      });
+      return c.json(await saved(key, version), 201);
+    })
+    .openapi(change, async (c) => {
+      requireGlobalRole(c, PROTOCOL_EDIT_ROLES);
+      const { key, version } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const current = (await protocolVersions(db, key)).find((p) => p.version === version);
+      if (!current) throw notFound('Protocol version');
+      if (current.inUse || current.builtIn) {
+        await recordAudit(db, {
+          ...requestActor(c),
+          action: 'protocol.refused',
+          targetType: 'protocol',
+          targetId: `${key}@${version}`,
+          detail: { reason: current.inUse ? 'in_use' : 'built_in' },
+        });
+        throw conflict(
+          'protocol_in_use',
+          current.inUse ? 'Exams ran on this version; save a new version instead' : 'A built-in version does not change; save a new version instead',
+        );
+      }
+      await db
+        .update(scanProtocols)
+        .set({ examType: body.examType, name: body.name, source: body.source, views: body.views })
+        .where(and(eq(scanProtocols.key, key), eq(scanProtocols.version, version)));
+      await recordAudit(db, {
+        ...requestActor(c),
+        action: 'protocol.saved',
+        targetType: 'protocol',
+        targetId: `${key}@${version}`,
+        detail: { views: body.views.length, corrected: true },
+      });
+      return c.json(await saved(key, version), 200);
+    });
+}

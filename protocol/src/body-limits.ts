@@ -1,0 +1,21 @@
+/**
+ * How large a request body the api takes, by path: the api enforces it, and the web's /api
+ * proxy refuses a larger body before sending it on. Paths are the api's own (no /api prefix).
+ */
+import { MAX_STILL_BYTES } from './exams.ts';
+
+/** Every body but a still's: JSON forms and ops. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A still upload (protocol/src/exams.ts): a full-resolution PNG. */
+const STILL_UPLOAD = /^\/exams\/[^/]+\/stills$/;
+
+/** Whether `path` takes a still's PNG (every other body is JSON). */
+export const isStillUpload = (path: string) => STILL_UPLOAD.test(path);
+
+/** The largest body the api takes at `path`; the web server's own limit is the largest of these. */
+export function maxBodyBytes(path: string): number {
+  return isStillUpload(path) ? MAX_STILL_BYTES : MAX_BODY_BYTES;
+}
+
+export const LARGEST_BODY_BYTES = MAX_STILL_BYTES;
