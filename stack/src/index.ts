@@ -9,4 +9,4 @@ export type { ChromiumOptions } from './chromium.ts';
 export { startApiProcess, startRecorderProcess, startWebProcess } from './app-processes.ts';
 export type { RunningApp, RunningApi } from './app-processes.ts';
 export { buildWebIfStale } from './web-build.ts';
-export { makeTissueVideo } from './fake-video.ts';
+export { makeTissueVideo, makeUltrasoundVideo, firstFrameRgb } from './fake-video.ts';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
 import { dispose } from '@livekit/rtc-node';
 import { makeTissueVideo } from '@loupe/stack';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { LiveSession, SessionRole } from '@loupe/protocol';
+import type { LiveSession, SessionKind, SessionRole } from '@loupe/protocol';
 import { startBrowserStack, type BrowserStack } from './stack.ts';
 import { openPage, waitForPicture, type Viewport } from './live-pages.ts';
 
@@ -50,6 +50,8 @@ export type LiveRoomOptions = {
   invite?: { name: string; role: SessionRole }[];
   /** Leave the session scheduled: nobody has pressed Start. */
   scheduled?: boolean;
+  /** An ultrasound session runs guided exams; its theatre is the scan room. */
+  kind?: SessionKind;
 };
 
 export type LiveRoom = Awaited<ReturnType<typeof openLiveRoom>>;
@@ -74,7 +76,7 @@ export async function openLiveRoom(stack: BrowserStack, options: LiveRoomOptions
       { email: trainee.email, role: 'observer' },
       ...others.map((o) => ({ email: o.email, role: o.sessionRole })),
     ],
-    { start: !options.scheduled },
+    { start: !options.scheduled, kind: options.kind },
   );
   const violationsBefore = stack.policyViolations.length;
 

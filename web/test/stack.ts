@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { createUser, migrateDb, openDb } from '@loupe/api';
-import type { GlobalRole, LiveSession, SessionRole, User } from '@loupe/protocol';
+import type { GlobalRole, LiveSession, SessionKind, SessionRole, User } from '@loupe/protocol';
 import {
   ROOT,
   buildWebIfStale,
@@ -120,13 +120,16 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     async liveSession(
       host: { email: string; password: string },
       members: { email: string; role: SessionRole }[],
-      { start = true }: { start?: boolean } = {},
+      { start = true, kind = 'surgery' }: { start?: boolean; kind?: SessionKind } = {},
     ): Promise<LiveSession> {
       const cookie = `loupe_session=${await this.cookieFor(host)}`;
       const sessions = this.as(cookie).sessions;
       const session = await unwrap(
         sessions.$post({
-          json: { title: 'Laparoscopic cholecystectomy', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() },
+          json:
+            kind === 'ultrasound'
+              ? { title: 'Trauma scan, bay 2', procedure: 'eFAST', specialty: 'Emergency ultrasound', scheduledAt: new Date().toISOString(), kind }
+              : { title: 'Laparoscopic cholecystectomy', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() },
         }),
       );
       hostCookies.set(session.id, cookie);

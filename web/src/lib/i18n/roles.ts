@@ -1,4 +1,4 @@
-import type { GlobalRole, SessionRole } from '@loupe/protocol';
+import type { GlobalRole, SessionKind, SessionRole } from '@loupe/protocol';
 import { m } from '../paraglide/messages.js';
 
 /** An account's role, in the reader's language. */
@@ -17,6 +17,11 @@ export const SESSION_ROLE_NAME = {
   theatre: m.sessionRole_theatre,
   observer: m.sessionRole_observer,
 } satisfies Record<SessionRole, () => string>;
+
+/** A role as this kind of session calls it: theatre is the scan room of an ultrasound session. */
+export function sessionRoleName(role: SessionRole, kind: SessionKind): string {
+  return kind === 'ultrasound' && role === 'theatre' ? m.sessionRole_scanRoom() : SESSION_ROLE_NAME[role]();
+}
 
 /** What a role in a session does, for someone choosing whom to invite as what. */
 export const SESSION_ROLE_HINT = {

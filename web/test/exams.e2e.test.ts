@@ -1,0 +1,118 @@
+/**
+ * A guided ultrasound exam, end to end: real livekit-server, api, web and Chromium, whose fake
+ * camera plays a still grey sector made by ffmpeg (stack/src/fake-video.ts). The scan room
+ * captures each eFAST view, the reviewer accepts or asks for a retake, and the still that
+ * reaches the reviewer is held to the frame fed in, pixel for pixel.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { PNG } from 'pngjs';
+import type { Page } from 'playwright-core';
+import { dispose } from '@livekit/rtc-node';
+import { firstFrameRgb, makeUltrasoundVideo } from '@loupe/stack';
+import { BUILT_IN_PROTOCOLS } from '@loupe/protocol';
+import { unwrap } from '../src/lib/api/client.ts';
+import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
+import { openLiveRoom } from './live-room.ts';
+
+const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
+const FULL_HD = { width: 1920, height: 1080 };
+
+let dir: string;
+let video: string;
+let stack: BrowserStack;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'loupe-exam-'));
+  video = makeUltrasoundVideo(join(dir, 'ultrasound.y4m'));
+  stack = await startBrowserStack({ fakeVideo: video });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The view the scan room's checklist says to take now. */
+const currentView = (scanRoom: Page) => scanRoom.getByTestId('exam-current').locator('strong').innerText();
+const checklistRow = (page: Page, key: string) => page.locator(`[data-testid="exam-checklist"] li[data-view="${key}"]`);
+
+/** The reviewer's still of `viewKey`, once it has arrived, selected and large. */
+async function review(mentor: Page, viewName: string, count: number) {
+  await mentor
+    .locator('[data-testid="still-thumb"]')
+    .nth(count - 1)
+    .waitFor();
+  await expect.poll(() => mentor.locator('[data-testid="still-thumb"][data-verdict="pending"]').count()).toBe(1);
+  await mentor.locator('[data-testid="still-thumb"][data-verdict="pending"]').click();
+  await expect.poll(() => mentor.getByTestId('still-review').innerText()).toContain(viewName);
+}
+
+describe('a guided ultrasound exam', () => {
+  it('runs a whole eFAST with one retake; the reviewer gets the scan room’s own pixels, and the report shows the retake', async () => {
+    const room = await openLiveRoom(stack, { kind: 'ultrasound', observer: false, theatre: { viewport: FULL_HD }, mentor: { viewport: FULL_HD } });
+    const { theatre: scanRoom, mentor } = room;
+    await expect(scanRoom.title()).resolves.toMatch(/Scan room/);
+
+    // The reviewer starts the exam; both checklists show it at once.
+    await mentor.getByTestId('exam-protocol').selectOption('efast');
+    await mentor.getByRole('button', { name: 'Start exam' }).click();
+    await expect.poll(() => currentView(scanRoom)).toBe(efast.views[0]!.name.en);
+    await expect.poll(() => mentor.getByTestId('exam-checklist').locator('li').count()).toBe(efast.views.length);
+
+    let stills = 0;
+    for (const [i, view] of efast.views.entries()) {
+      // The first with the big button, the others with the key a foot pedal sends.
+      if (i === 0) await scanRoom.getByTestId('capture-still').click();
+      else await scanRoom.keyboard.press('F8');
+      await review(mentor, view.name.en, ++stills);
+      if (i === 1) {
+        await mentor.getByTestId('retake-reason').selectOption('incomplete_anatomy');
+        await mentor.getByTestId('verdict-comment').fill('Show the whole splenorenal recess');
+        await mentor.getByTestId('retake-still').click();
+        // The retake reopens the view on the scan room's screen, with the retake counted.
+        await expect.poll(() => currentView(scanRoom)).toBe(view.name.en);
+        await expect.poll(() => checklistRow(scanRoom, view.key).innerText()).toMatch(/1 retake/);
+        await scanRoom.keyboard.press('F8');
+        await review(mentor, view.name.en, ++stills);
+      }
+      await mentor.getByTestId('score-4').click();
+      await mentor.getByTestId('accept-still').click();
+      await expect.poll(() => checklistRow(scanRoom, view.key).getAttribute('data-state')).toBe('accepted');
+    }
+    await expect.poll(() => scanRoom.getByTestId('exam-summary').innerText()).toBe('All required views accepted');
+    await scanRoom.screenshot({ path: join(SCREENSHOTS, 'exam-scan-room.png') });
+    await mentor.locator('[data-testid="still-thumb"]').first().click();
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'exam-reviewer.png') });
+
+    // Every still the reviewer got is the frame fed in, pixel for pixel, at full resolution.
+    const api = await stack.asPerson(room.people.mentor);
+    const { exams } = await unwrap(api.sessions[':id'].exams.$get({ param: { id: room.session.id } }));
+    const [exam] = exams;
+    expect(exam!.stills).toHaveLength(efast.views.length + 1);
+    const fedIn = firstFrameRgb(video);
+    for (const still of exam!.stills) {
+      const res = await fetch(`${stack.web.url}/api/stills/${still.id}/image`, {
+        headers: { cookie: `loupe_session=${await stack.cookieFor(room.people.mentor)}` },
+      });
+      const png = PNG.sync.read(Buffer.from(await res.arrayBuffer()));
+      expect([png.width, png.height]).toEqual([1920, 1080]);
+      const rgb = Buffer.alloc(png.width * png.height * 3);
+      for (let p = 0, q = 0; p < png.data.length; p += 4, q += 3) png.data.copy(rgb, q, p, p + 3);
+      expect(rgb.equals(fedIn), `still of ${still.viewKey} is the frame fed in`).toBe(true);
+    }
+
+    // The reviewer signs; the report lists every view, with the retake.
+    await mentor.getByTestId('sign-exam').click();
+    await expect.poll(() => mentor.getByTestId('exam-panel').innerText()).toMatch(/Signed/);
+    const context = await stack.contextFor(room.people.mentor, { viewport: FULL_HD });
+    onTestFinished(() => context.close());
+    const report = await context.newPage();
+    await report.goto(`${stack.web.url}/exams/${exam!.id}/report`);
+    const retakes = await report.getByTestId('report-retakes').allInnerTexts();
+    expect(retakes).toEqual(efast.views.map((_, i) => (i === 1 ? '1' : '0')));
+    await expect(report.getByTestId('exam-report').innerText()).resolves.toMatch(/Complete/);
+    await report.screenshot({ path: join(SCREENSHOTS, 'exam-report.png'), fullPage: true });
+  });
+});
