@@ -7,7 +7,7 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { sql } from 'drizzle-orm';
 import type { SessionRole } from '@loupe/protocol';
-import { TEST_KEYS, TEST_RECORDER_TOKEN, createTestApi, json, postJson, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import { TEST_KEYS, TEST_RECORDER_TOKEN, createTestApi, ok, refused, type TestAccount, type TestApi } from '../../test/fixture.ts';
 import { MIGRATIONS_DIR } from '../db/migrate.ts';
 import { parseApiConfig } from '../env.ts';
 import { sweepExpiredCases } from './retention.ts';
@@ -29,35 +29,37 @@ afterEach(async () => {
   await rm(mediaDir, { recursive: true, force: true });
 });
 
-type MadeCase = { id: string; dir: string; recordingId: string; recordedAt: string; retainUntil: string };
+/** The api as the holder of `who`'s cookie. */
+const as = (who: TestAccount) => api.client(who.cookie);
+const byId = (id: string) => ({ param: { id } });
 
 /** A recorded session with media files; the recorder reports it finished unless `finished` is false. */
-async function recordedCase(title: string, { finished = true, members = [] as [TestAccount, SessionRole][] } = {}): Promise<MadeCase> {
+async function recordedCase(title: string, { finished = true, members = [] as [TestAccount, SessionRole][] } = {}) {
   const body = { title, procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' };
-  const session = await json(await api.app.request('/sessions', postJson(body, host.cookie)));
+  const session = await ok(as(host).sessions.$post({ json: body }));
   for (const [person, role] of members) {
-    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: person.user.email, role }, host.cookie));
+    await ok(as(host).sessions[':id'].members.$post({ ...byId(session.id), json: { email: person.user.email, role } }));
   }
-  await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
-  const consent = { consentOnFile: true, noIdentifiersInView: true };
-  const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
-  await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
+  await ok(as(host).sessions[':id'].start.$post(byId(session.id)));
+  const consent = { consentOnFile: true, noIdentifiersInView: true } as const;
+  const recording = await ok(as(host).sessions[':id'].recording.$post({ ...byId(session.id), json: consent }));
+  await ok(as(host).sessions[':id'].recording.stop.$post(byId(session.id)));
   const dir = join(mediaDir, 'recordings', recording.id);
   await mkdir(dir, { recursive: true });
   for (const file of ['case.mp4', 'annotations.json', 'poster.jpg']) await writeFile(join(dir, file), 'media');
   if (finished) await finish(recording.id);
-  const made = (await json(await api.app.request('/cases', withCookie(host.cookie)))).cases.find((c: { title: string }) => c.title === title);
+  const made = (await ok(as(host).cases.$get({ query: {} }))).cases.find((c) => c.title === title);
+  if (!made) throw new Error(`no case titled ${title}`);
   return { ...made, dir, recordingId: recording.id };
 }
 
 async function finish(recordingId: string) {
-  await api.app.request(`/internal/recordings/${recordingId}/outcome`, {
-    ...postJson({ status: 'ready', durationMs: 60_000, failure: null, chapters: [] }),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_RECORDER_TOKEN}` },
-  });
+  const recorder = api.client({ authorization: `Bearer ${TEST_RECORDER_TOKEN}` }).internal.recordings[':id'];
+  await ok(recorder.outcome.$post({ ...byId(recordingId), json: { status: 'ready', durationMs: 60_000, failure: null, chapters: [] } }));
 }
 
-const keepUntil = (id: string, retainUntil: string, who = host) => api.app.request(`/cases/${id}`, postJson({ retainUntil }, who.cookie, 'PATCH'));
+const keepUntil = (id: string, retainUntil: string, who = host) => as(who).cases[':id'].$patch({ ...byId(id), json: { retainUntil } });
+const audit = (action: string) => ok(as(admin).audit.$get({ query: { action } }));
 const inDays = (days: number) => new Date(Date.now() + days * DAY_MS).toISOString();
 const exists = (path: string) =>
   access(path).then(
@@ -65,14 +67,14 @@ const exists = (path: string) =>
     () => false,
   );
 const indexed = async (id: string) => (await api.db.all(sql`SELECT case_id FROM cases_fts WHERE case_id = ${id}`)).length > 0;
-const caseStatus = async (id: string) => (await api.app.request(`/cases/${id}`, withCookie(admin.cookie))).status;
+const caseStatus = async (id: string) => (await as(admin).cases[':id'].$get(byId(id))).status;
 
 describe('how long a case is kept', () => {
   it('a new case is kept the configured number of days from its recording, shown with its consent record', async () => {
     const made = await recordedCase('Lap chole');
     expect(Date.parse(made.retainUntil) - Date.parse(made.recordedAt)).toBe(30 * DAY_MS);
-    const page = await json(await api.app.request(`/cases/${made.id}`, withCookie(host.cookie)));
-    const recording = await json(await api.app.request(`/sessions/${page.sessionId}/recording`, withCookie(host.cookie)));
+    const page = await ok(as(host).cases[':id'].$get(byId(made.id)));
+    const recording = await ok(as(host).sessions[':id'].recording.$get(byId(page.sessionId)));
     expect(page.consent).toEqual({ by: 'Dr. Host', at: recording.consentAt });
   });
 
@@ -89,21 +91,19 @@ describe('how long a case is kept', () => {
     const outsider = await api.account('trainee', 'Outsider');
     const made = await recordedCase('Whipple', { members: [[observer, 'observer']] });
     for (const bad of [inDays(-1), inDays(31 * 365), '2030-01-01', 'soon']) {
-      const res = await keepUntil(made.id, bad);
-      expect(res.status, bad).toBe(400);
-      expect((await json(res)).error.code).toBe('invalid_request');
+      expect((await refused(keepUntil(made.id, bad), 400)).error.code, bad).toBe('invalid_request');
     }
     expect((await keepUntil(made.id, inDays(10), observer)).status).toBe(403);
     expect((await keepUntil(made.id, inDays(10), outsider)).status).toBe(404);
-    const unchanged = await json(await api.app.request(`/cases/${made.id}`, withCookie(host.cookie)));
+    const unchanged = await ok(as(host).cases[':id'].$get(byId(made.id)));
     expect(unchanged.retainUntil).toBe(made.retainUntil);
 
     const later = inDays(20 * 365);
-    const edited = await json(await keepUntil(made.id, later));
+    const edited = await ok(keepUntil(made.id, later));
     expect(edited.retainUntil).toBe(later);
     const soon = inDays(10);
-    expect((await json(await keepUntil(made.id, soon, admin))).retainUntil).toBe(soon);
-    const [entry] = (await json(await api.app.request('/audit?action=case.edit', withCookie(admin.cookie)))).entries;
+    expect((await ok(keepUntil(made.id, soon, admin))).retainUntil).toBe(soon);
+    const [entry] = (await audit('case.edit')).entries;
     expect(entry).toMatchObject({ actorLabel: 'Dr. Admin', targetId: made.id, detail: { fields: ['retainUntil'], retainUntil: soon } });
   });
 });
@@ -112,7 +112,7 @@ describe('the retention sweep', () => {
   it('deletes a case past its date with its media and search entry, and says so in the audit log', async () => {
     const due = await recordedCase('Due for deletion');
     const kept = await recordedCase('Kept longer');
-    await keepUntil(kept.id, inDays(365));
+    await ok(keepUntil(kept.id, inDays(365)));
     const now = new Date(Date.parse(due.retainUntil) + 1);
 
     expect(await sweepExpiredCases(api.db, mediaDir, now)).toBe(1);
@@ -123,7 +123,7 @@ describe('the retention sweep', () => {
     expect(await caseStatus(kept.id)).toBe(200);
     expect(await indexed(kept.id)).toBe(true);
 
-    const entries = (await json(await api.app.request('/audit?action=case.expired', withCookie(admin.cookie)))).entries;
+    const entries = (await audit('case.expired')).entries;
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
       actorId: null,
@@ -134,8 +134,8 @@ describe('the retention sweep', () => {
     });
     // Again: nothing left to do, and no second entry.
     expect(await sweepExpiredCases(api.db, mediaDir, now)).toBe(0);
-    expect((await json(await api.app.request('/audit?action=case.expired', withCookie(admin.cookie)))).total).toBe(1);
-    expect((await json(await api.app.request('/audit/verify', withCookie(admin.cookie)))).ok).toBe(true);
+    expect((await audit('case.expired')).total).toBe(1);
+    expect((await ok(as(admin).audit.verify.$get())).ok).toBe(true);
   });
 
   it('never touches a case whose recording the recorder is still finishing', async () => {
