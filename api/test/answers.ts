@@ -8,9 +8,10 @@ type Success<R> = R extends { ok: true; json(): Promise<infer T> } ? T : never;
 /**
  * The body of a typed client's successful answer; an error status throws with the api's words,
  * so a failed setup step says what the api refused. `status`: the one success status expected.
+ * Also takes an answer already awaited, to read its headers as well.
  * @example const session = await ok(api.sessions.$post({ json: body }), 201);
  */
-export async function ok<R extends Answer>(request: Promise<R>, status?: number): Promise<Success<R>> {
+export async function ok<R extends Answer>(request: R | Promise<R>, status?: number): Promise<Success<R>> {
   const res = await request;
   if (!res.ok || (status !== undefined && res.status !== status)) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
   return (res.status === 204 ? null : await res.json()) as Success<R>;

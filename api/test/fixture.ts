@@ -106,8 +106,8 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
 export type TestApi = Awaited<ReturnType<typeof createTestApi>>;
 export type TestAccount = { user: User; cookie: string; password: string };
 
-/** `name=value` of the session cookie a response sets. */
-export function sessionCookie(res: Response): string {
+/** `name=value` of the session cookie a response (a raw one or the typed client's) sets. */
+export function sessionCookie(res: { headers: Headers }): string {
   const header = res.headers.getSetCookie().find((c) => c.startsWith('loupe_session='));
   if (!header) throw new Error('no session cookie set');
   return header.split(';')[0]!;
