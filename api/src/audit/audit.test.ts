@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '@libsql/client';
 import { asc } from 'drizzle-orm';
 import { AccessToken } from 'livekit-server-sdk';
-import type { AuditEntry } from '@loupe/protocol';
-import { TEST_KEYS, createTestApi, json, postJson, sessionCookie, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import type { AuditEntry, AuditQuery, SessionRole, StartRecordingBody } from '@loupe/protocol';
+import { TEST_KEYS, createTestApi, ok, postJson, sessionCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
 import { openDb } from '../db/client.ts';
 import { auditLog } from '../db/schema.ts';
 import { flushRepeats } from './repeats.ts';
@@ -24,35 +24,36 @@ beforeEach(async () => {
 });
 afterEach(() => api.close());
 
-const consent = { consentOnFile: true, noIdentifiersInView: true };
+const consent: StartRecordingBody = { consentOnFile: true, noIdentifiersInView: true };
+/** The api as the holder of `who`'s cookie (nobody's: signed out). */
+const as = (who?: TestAccount) => api.client(who?.cookie ?? {});
+const byId = (id: string) => ({ param: { id } });
 
 /** The log as an administrator reads it, newest first. */
-async function audit(query = '', who = admin): Promise<AuditEntry[]> {
-  const res = await api.app.request(`/audit?${query}`, withCookie(who.cookie));
-  expect(res.status).toBe(200);
-  return (await json(res)).entries;
+async function audit(query: { [K in keyof AuditQuery]?: string } = {}): Promise<AuditEntry[]> {
+  return (await ok(as(admin).audit.$get({ query }), 200)).entries;
 }
 
-const verify = async () => json(await api.app.request('/audit/verify', withCookie(admin.cookie)));
+const verify = () => ok(as(admin).audit.verify.$get());
 
 /** A live session hosted by `host`, recorded and stopped: its case exists (processing). */
 async function recordedSession() {
-  const session = await json(
-    await api.app.request(
-      '/sessions',
-      postJson({ title: 'Lap chole', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie),
-    ),
-  );
-  await api.app.request(`/sessions/${session.id}/start`, withCookie(host.cookie, 'POST'));
-  const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, host.cookie)));
-  await api.app.request(`/sessions/${session.id}/recording/stop`, withCookie(host.cookie, 'POST'));
-  const [made] = (await json(await api.app.request('/cases', withCookie(host.cookie)))).cases;
-  return { sessionId: session.id as string, recordingId: recording.id as string, caseId: made.id as string };
+  const sessions = as(host).sessions;
+  const session = await ok(sessions.$post({ json: { title: 'Lap chole', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' } }));
+  await ok(sessions[':id'].start.$post(byId(session.id)));
+  const recording = await ok(sessions[':id'].recording.$post({ ...byId(session.id), json: consent }));
+  await ok(sessions[':id'].recording.stop.$post(byId(session.id)));
+  const [made] = (await ok(as(host).cases.$get({ query: {} }))).cases;
+  if (!made) throw new Error('no case made');
+  return { sessionId: session.id, recordingId: recording.id, caseId: made.id };
 }
+
+const invite = (sessionId: string, email: string, role: SessionRole) => as(host).sessions[':id'].members.$post({ ...byId(sessionId), json: { email, role } });
 
 describe('what the audit log records', () => {
   it('sign-ins with the address, joining a session with the role, recording with the consent given, and case views', async () => {
-    // As through the web server's /api proxy, which says whose request it passes on.
+    // As through the web server's /api proxy, which says whose request it passes on. Sent raw:
+    // the typed client's requests come from no socket address.
     const signIn = await api.app.request(
       '/auth/sign-in',
       { ...postJson({ email: host.user.email, password: host.password }), headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.7' } },
@@ -63,10 +64,10 @@ describe('what the audit log records', () => {
     expect(latest).toMatchObject({ action: 'auth.sign_in', actorId: host.user.id, actorLabel: 'Dr. Host', ip: '203.0.113.7' });
 
     const { sessionId, recordingId, caseId } = await recordedSession();
-    await api.app.request(`/sessions/${sessionId}/token?display=true`, withCookie(host.cookie, 'POST'));
-    await api.app.request(`/cases/${caseId}`, withCookie(host.cookie));
+    await ok(as(host).sessions[':id'].token.$post({ ...byId(sessionId), query: { display: 'true' } }));
+    await ok(as(host).cases[':id'].$get(byId(caseId)));
 
-    const entries = await audit(`session=${sessionId}`);
+    const entries = await audit({ session: sessionId });
     expect(entries.map((e) => e.action)).toEqual(['case.view', 'session.token', 'recording.stop', 'recording.start', 'session.started']);
     const [view, token, stop, start] = entries;
     expect(view).toMatchObject({ actorLabel: 'Dr. Host', targetType: 'case', targetId: caseId, targetLabel: 'Lap chole', sessionTitle: 'Lap chole' });
@@ -77,32 +78,26 @@ describe('what the audit log records', () => {
   });
 
   it('failed sign-ins with the email typed, and sign-outs', async () => {
-    await api.app.request('/auth/sign-in', postJson({ email: host.user.email, password: 'not the password' }));
-    await api.app.request('/auth/sign-in', postJson({ email: 'nobody@hospital.test', password: 'guess' }));
-    await api.app.request('/auth/sign-out', withCookie(host.cookie, 'POST'));
-    const [out, unknown, wrong] = await audit('action=auth');
+    await as().auth['sign-in'].$post({ json: { email: host.user.email, password: 'not the password' } });
+    await as().auth['sign-in'].$post({ json: { email: 'nobody@hospital.test', password: 'guess' } });
+    await ok(as(host).auth['sign-out'].$post());
+    const [out, unknown, wrong] = await audit({ action: 'auth' });
     expect(out).toMatchObject({ action: 'auth.sign_out', actorId: host.user.id });
     expect(unknown).toMatchObject({ action: 'auth.sign_in_failed', actorId: null, actorLabel: 'nobody@hospital.test', targetId: null });
     expect(wrong).toMatchObject({ action: 'auth.sign_in_failed', actorId: null, targetId: host.user.id, detail: { reason: 'wrong_password' } });
   });
 
   it('accounts made, and people invited, moved to another role and removed', async () => {
-    const created = await json(
-      await api.app.request(
-        '/users',
-        postJson({ email: 'li.na@hospital.test', name: 'Li Na', role: 'trainee', password: 'a long enough passphrase' }, admin.cookie),
-      ),
-    );
+    const created = await ok(as(admin).users.$post({ json: { email: 'li.na@hospital.test', name: 'Li Na', role: 'trainee', password: 'a long enough passphrase' } }));
     const { sessionId } = await recordedSession();
-    const invite = (role: string) => api.app.request(`/sessions/${sessionId}/members`, postJson({ email: 'li.na@hospital.test', role }, host.cookie));
-    await invite('observer');
-    await invite('observer');
-    await invite('mentor');
-    await api.app.request(`/sessions/${sessionId}/members/${created.id}`, withCookie(host.cookie, 'DELETE'));
+    await ok(invite(sessionId, 'li.na@hospital.test', 'observer'));
+    await ok(invite(sessionId, 'li.na@hospital.test', 'observer'));
+    await ok(invite(sessionId, 'li.na@hospital.test', 'mentor'));
+    await ok(as(host).sessions[':id'].members[':userId'].$delete({ param: { id: sessionId, userId: created.id } }));
 
-    const [made] = await audit('action=user');
+    const [made] = await audit({ action: 'user' });
     expect(made).toMatchObject({ action: 'user.created', actorId: admin.user.id, targetId: created.id, detail: { role: 'trainee' } });
-    const members = await audit(`action=session&target=${created.id}`);
+    const members = await audit({ action: 'session', target: created.id });
     expect(members.map((e) => [e.action, e.detail])).toEqual([
       ['session.member_removed', { role: 'mentor' }],
       ['session.member_role_changed', { email: 'li.na@hospital.test', from: 'observer', to: 'mentor' }],
@@ -114,12 +109,12 @@ describe('what the audit log records', () => {
   it('refuses another user’s case or session by id, and records the refusal', async () => {
     const { sessionId, caseId } = await recordedSession();
     const stranger = await api.account('trainee', 'Stranger');
-    expect((await api.app.request(`/cases/${caseId}`, withCookie(stranger.cookie))).status).toBe(404);
-    expect((await api.app.request(`/sessions/${sessionId}/recording`, withCookie(stranger.cookie))).status).toBe(404);
+    expect((await as(stranger).cases[':id'].$get(byId(caseId))).status).toBe(404);
+    expect((await as(stranger).sessions[':id'].recording.$get(byId(sessionId))).status).toBe(404);
     const missing = crypto.randomUUID();
-    expect((await api.app.request(`/sessions/${missing}/token`, withCookie(stranger.cookie, 'POST'))).status).toBe(404);
+    expect((await as(stranger).sessions[':id'].token.$post({ ...byId(missing), query: {} })).status).toBe(404);
 
-    const denied = await audit(`action=access.denied&actor=${stranger.user.id}`);
+    const denied = await audit({ action: 'access.denied', actor: stranger.user.id });
     expect(denied.map((e) => [e.targetType, e.targetId, e.detail.status])).toEqual([
       ['session', missing, 404],
       ['session', sessionId, 404],
@@ -127,25 +122,23 @@ describe('what the audit log records', () => {
     ]);
     expect(denied[2]!.detail).toMatchObject({ method: 'GET', path: `/cases/${caseId}` });
     // Once invited as an observer, the same person may watch but not edit: a 403, recorded.
-    await api.app.request(`/sessions/${sessionId}/members`, postJson({ email: stranger.user.email, role: 'observer' }, host.cookie));
-    expect((await api.app.request(`/cases/${caseId}`, postJson({ title: 'Mine now' }, stranger.cookie, 'PATCH'))).status).toBe(403);
-    const [edit] = await audit(`action=access.denied&actor=${stranger.user.id}`);
+    await ok(invite(sessionId, stranger.user.email, 'observer'));
+    expect((await as(stranger).cases[':id'].$patch({ ...byId(caseId), json: { title: 'Mine now' } })).status).toBe(403);
+    const [edit] = await audit({ action: 'access.denied', actor: stranger.user.id });
     expect(edit).toMatchObject({ targetId: caseId, detail: { status: 403, method: 'PATCH' } });
     // A member asking for a recording that does not exist yet is not refused anything.
-    const fresh = await json(
-      await api.app.request('/sessions', postJson({ title: 'New', procedure: 'P', specialty: 'S', scheduledAt: '2026-12-01T08:00:00Z' }, host.cookie)),
-    );
-    expect((await api.app.request(`/sessions/${fresh.id}/recording`, withCookie(host.cookie))).status).toBe(404);
-    expect(await audit(`action=access.denied&actor=${host.user.id}`)).toEqual([]);
+    const fresh = await ok(as(host).sessions.$post({ json: { title: 'New', procedure: 'P', specialty: 'S', scheduledAt: '2026-12-01T08:00:00Z' } }));
+    expect((await as(host).sessions[':id'].recording.$get(byId(fresh.id))).status).toBe(404);
+    expect(await audit({ action: 'access.denied', actor: host.user.id })).toEqual([]);
   });
 
   it('a refusal repeated in a loop is one entry and then a count, not a flood, and nothing is lost', async () => {
     const { caseId } = await recordedSession();
     const stranger = await api.account('trainee', 'Prober');
-    for (let i = 0; i < 50; i++) expect((await api.app.request(`/cases/${caseId}`, withCookie(stranger.cookie))).status).toBe(404);
-    expect(await audit(`action=access.denied&actor=${stranger.user.id}`)).toHaveLength(1);
+    for (let i = 0; i < 50; i++) expect((await as(stranger).cases[':id'].$get(byId(caseId))).status).toBe(404);
+    expect(await audit({ action: 'access.denied', actor: stranger.user.id })).toHaveLength(1);
     await flushRepeats(api.db);
-    const [summary, first] = await audit(`action=access.denied&actor=${stranger.user.id}`);
+    const [summary, first] = await audit({ action: 'access.denied', actor: stranger.user.id });
     expect(first!.detail).not.toHaveProperty('repeated');
     expect(summary!.detail).toMatchObject({ status: 404, repeated: 49, from: expect.any(String), to: expect.any(String) });
   });
@@ -156,13 +149,13 @@ describe('what the audit log records', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'case.mp4'), Buffer.alloc(1000));
     await writeFile(join(dir, 'poster.jpg'), Buffer.alloc(10));
-    const get = (file: string, range?: string) =>
-      api.app.request(`/cases/${caseId}/media/${file}`, { headers: { cookie: host.cookie, ...(range ? { range } : {}) } });
+    const get = (file: 'case.mp4' | 'poster.jpg', range?: string) =>
+      as(host).cases[':id'].media[':file'].$get({ param: { id: caseId, file } }, { headers: range ? { range } : {} });
     for (const range of ['bytes=0-', 'bytes=500-', 'bytes=900-999']) expect((await get('case.mp4', range)).status).toBe(206);
     expect((await get('poster.jpg')).status).toBe(200);
     expect((await get('case.mp4')).status).toBe(200);
 
-    const media = await audit('action=case.media');
+    const media = await audit({ action: 'case.media' });
     expect(media.map((e) => e.detail)).toEqual([
       { file: 'case.mp4', range: null },
       { file: 'case.mp4', range: 'bytes=0-' },
@@ -181,6 +174,7 @@ describe('what the audit log records', () => {
       });
       const token = new AccessToken(TEST_KEYS.apiKey, TEST_KEYS.apiSecret);
       token.sha256 = createHash('sha256').update(body).digest('base64');
+      // Sent raw: livekit-server's signed webhook body, which the typed client does not make.
       const headers = { 'content-type': 'application/webhook+json', authorization: await token.toJwt() };
       expect((await api.app.request('/webhooks/livekit', { method: 'POST', headers, body })).status).toBe(200);
     };
@@ -189,7 +183,7 @@ describe('what the audit log records', () => {
     await post('EV_2', `${host.user.id}:display:ab12`, 'Dr. Host', { role: 'host', display: 'true' });
     await post('EV_3', 'recorder:1', 'Recorder', {});
 
-    const joined = await audit(`action=session.joined_room&session=${sessionId}`);
+    const joined = await audit({ action: 'session.joined_room', session: sessionId });
     expect(joined.map((e) => [e.actorId, e.actorLabel, e.detail.role, e.detail.displayOnly])).toEqual([
       [null, 'Recorder', null, false],
       [host.user.id, 'Dr. Host', 'host', true],
@@ -201,10 +195,9 @@ describe('what the audit log records', () => {
 describe('reading the audit log', () => {
   it('is for administrators only', async () => {
     const mentor = await api.account('mentor');
-    for (const path of ['/audit', '/audit/verify']) {
-      expect((await api.app.request(path, withCookie(mentor.cookie))).status).toBe(403);
-      expect((await api.app.request(path, withCookie(host.cookie))).status).toBe(403);
-      expect((await api.app.request(path)).status).toBe(401);
+    for (const who of [mentor, host, undefined]) {
+      const read = as(who).audit;
+      for (const res of [await read.$get({ query: {} }), await read.verify.$get()]) expect(res.status, `${res.url} as ${who?.user.name}`).toBe(who ? 403 : 401);
     }
   });
 
@@ -213,16 +206,16 @@ describe('reading the audit log', () => {
     await recordedSession();
     const all = await audit();
     expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((a, b) => b - a));
-    expect((await audit('action=recording')).map((e) => e.action)).toEqual(['recording.stop', 'recording.start']);
-    expect((await audit('action=auth.sign_in')).map((e) => e.actorLabel)).toEqual(['Dr. Host', 'Dr. Lin Wei']);
-    expect((await audit(`actor=${admin.user.id}`)).map((e) => e.action)).toEqual(['auth.sign_in']);
-    expect(await audit(`from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
-    expect(await audit(`to=${encodeURIComponent(before)}`)).toEqual([]);
+    expect((await audit({ action: 'recording' })).map((e) => e.action)).toEqual(['recording.stop', 'recording.start']);
+    expect((await audit({ action: 'auth.sign_in' })).map((e) => e.actorLabel)).toEqual(['Dr. Host', 'Dr. Lin Wei']);
+    expect((await audit({ actor: admin.user.id })).map((e) => e.action)).toEqual(['auth.sign_in']);
+    expect(await audit({ from: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
+    expect(await audit({ to: before })).toEqual([]);
 
-    const page = await json(await api.app.request('/audit?pageSize=2&page=2', withCookie(admin.cookie)));
+    const page = await ok(as(admin).audit.$get({ query: { pageSize: '2', page: '2' } }));
     expect(page).toMatchObject({ total: all.length, page: 2, pageSize: 2 });
-    expect(page.entries.map((e: AuditEntry) => e.seq)).toEqual(all.slice(2, 4).map((e) => e.seq));
-    expect((await api.app.request('/audit?action=DROP%20TABLE', withCookie(admin.cookie))).status).toBe(400);
+    expect(page.entries.map((e) => e.seq)).toEqual(all.slice(2, 4).map((e) => e.seq));
+    expect((await as(admin).audit.$get({ query: { action: 'DROP TABLE' } })).status).toBe(400);
   });
 });
 
