@@ -16,8 +16,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_IN_PROTOCOLS, stillFile, type GlobalRole, type SessionRole } from '@loupe/protocol';
-import { TEST_RECORDER_TOKEN, createTestApi, json, postJson, sessionCookie, type TestAccount, type TestApi } from '../test/fixture.ts';
+import { BUILT_IN_PROTOCOLS, stillFile, type GlobalRole, type SessionRole, type StartRecordingBody } from '@loupe/protocol';
+import { TEST_RECORDER_TOKEN, createTestApi, json, ok, postJson, sessionCookie, type TestAccount, type TestApi } from '../test/fixture.ts';
 import { cases, exams, liveSessions, recordings, scanProtocols, sessionMembers, stills } from './db/schema.ts';
 import { contentDigest, sectorPng } from '../test/stills.ts';
 
@@ -50,7 +50,7 @@ type Row = {
 let unique = 0;
 const newPassword = 'a long enough passphrase';
 const newAccount = () => ({ email: `new${++unique}@hospital.test`, name: `New person ${unique}`, password: newPassword });
-const consent = { consentOnFile: true, noIdentifiersInView: true };
+const consent: StartRecordingBody = { consentOnFile: true, noIdentifiersInView: true };
 const mediaRange = { range: 'bytes=0-99' };
 
 // prettier-ignore
@@ -262,9 +262,10 @@ function urlOf(row: Row, w: World): string {
 
 async function freshCookie(actor: Actor): Promise<string | undefined> {
   if (!people.has(actor)) return undefined;
-  return sessionCookie(await api.app.request('/auth/sign-in', postJson(credentials(actor))));
+  return sessionCookie(await api.client().auth['sign-in'].$post({ json: credentials(actor) }));
 }
 
+/** Raw, not the typed client: the table is the route list itself, as the OpenAPI document names it. */
 async function call(row: Row, actor: Actor): Promise<number> {
   const world = await resetWorld(row.recording ?? 'recording');
   const cookie = row.freshCookie ? await freshCookie(actor) : people.get(actor)?.cookie;
@@ -285,6 +286,7 @@ const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}
 
 describe('the authorization matrix', () => {
   it('has a row for every route the app serves, documented or not, and none for a route that is gone', async () => {
+    // Raw: /openapi.json is served by OpenAPIHono's doc31, outside the chain AppType describes.
     const doc = await json(await api.app.request('/openapi.json'));
     const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, ops]) => Object.keys(ops).map((method) => keyOf(method, path)));
     const served = api.app.routes.filter((r) => r.method !== 'ALL').map((r) => keyOf(r.method, r.path.replace(/:(\w+)/g, '{$1}')));
@@ -301,29 +303,32 @@ describe('the authorization matrix', () => {
 describe('what an outsider can learn', () => {
   it('a session, recording or case they may not see answers exactly as one that does not exist', async () => {
     const world = await resetWorld('recording');
-    const outsider = people.get('outsider')!.cookie;
-    const answer = async (url: string, method = 'GET') => {
-      const res = await api.app.request(url, { method, headers: { cookie: outsider } });
+    const outsider = api.client(people.get('outsider')!.cookie);
+    const answer = async (request: Promise<{ status: number; text(): Promise<string> }>) => {
+      const res = await request;
       return { status: res.status, body: await res.text() };
     };
-    for (const [url, method] of [
-      ['/sessions/{id}', 'GET'],
-      ['/sessions/{id}/token', 'POST'],
-      ['/sessions/{id}/recording', 'GET'],
-      ['/sessions/{id}/end', 'POST'],
-    ] as const) {
-      const real = await answer(url.replace('{id}', world.sessionId), method);
-      expect(real).toEqual(await answer(url.replace('{id}', crypto.randomUUID()), method));
+    const session = outsider.sessions[':id'];
+    for (const ask of [
+      (id: string) => session.$get({ param: { id } }),
+      (id: string) => session.token.$post({ param: { id }, query: {} }),
+      (id: string) => session.recording.$get({ param: { id } }),
+      (id: string) => session.end.$post({ param: { id } }),
+    ]) {
+      expect(await answer(ask(world.sessionId))).toEqual(await answer(ask(crypto.randomUUID())));
     }
-    for (const url of ['/cases/{id}', '/cases/{id}/media/case.mp4']) {
-      const real = await answer(url.replace('{id}', world.privateCase));
-      expect(real).toEqual(await answer(url.replace('{id}', crypto.randomUUID())));
+    for (const ask of [
+      (id: string) => outsider.cases[':id'].$get({ param: { id } }),
+      (id: string) => outsider.cases[':id'].media[':file'].$get({ param: { id, file: 'case.mp4' } }),
+    ]) {
+      expect(await answer(ask(world.privateCase))).toEqual(await answer(ask(crypto.randomUUID())));
     }
   });
 
   it('signed out, nothing is validated or looked up first: a bad id, a bad body or an unknown path is a 401', async () => {
+    expect((await api.client().sessions[':id'].$get({ param: { id: '42' } })).status).toBe(401);
+    // Raw: a body and a path the typed client will not send.
     for (const [url, init] of [
-      ['/sessions/42', {}],
       ['/sessions', postJson({ title: '' })],
       ['/nowhere', {}],
     ] as const) {
@@ -334,13 +339,13 @@ describe('what an outsider can learn', () => {
   it('lists show the session and the private case only to those who may open them', async () => {
     const world = await resetWorld('none');
     for (const actor of ['admin', 'host', 'mentor', 'theatre', 'observer', 'outsider'] as const) {
-      const cookie = people.get(actor)!.cookie;
-      const sessions = await json(await api.app.request('/sessions', { headers: { cookie } }));
-      const library = await json(await api.app.request('/cases', { headers: { cookie } }));
+      const as = api.client(people.get(actor)!.cookie);
+      const sessions = await ok(as.sessions.$get());
+      const library = await ok(as.cases.$get({ query: {} }));
       const sees = {
-        session: sessions.sessions.some((s: { id: string }) => s.id === world.sessionId),
-        privateCase: library.cases.some((c: { id: string }) => c.id === world.privateCase),
-        publishedCase: library.cases.some((c: { id: string }) => c.id === world.publishedCase),
+        session: sessions.sessions.some((s) => s.id === world.sessionId),
+        privateCase: library.cases.some((c) => c.id === world.privateCase),
+        publishedCase: library.cases.some((c) => c.id === world.publishedCase),
       };
       const member = actor !== 'outsider';
       expect(sees, actor).toEqual({ session: member, privateCase: member, publishedCase: true });
@@ -353,21 +358,22 @@ describe('ids in URLs', () => {
   const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
   it('are random v4 UUIDs for users, sessions, recordings and cases, and the session cookie carries 256 random bits', async () => {
-    const admin = people.get('admin')!.cookie;
-    const ids: string[] = [];
+    const admin = api.client(people.get('admin')!.cookie);
+    const ids: (string | undefined)[] = [];
     for (let i = 0; i < 3; i++) {
-      const user = await json(await api.app.request('/users', postJson({ ...newAccount(), role: 'surgeon' }, admin)));
-      const session = await json(await api.app.request('/sessions', postJson(newSession, admin)));
-      await api.app.request(`/sessions/${session.id}/start`, { method: 'POST', headers: { cookie: admin } });
-      const recording = await json(await api.app.request(`/sessions/${session.id}/recording`, postJson(consent, admin)));
-      await api.app.request(`/sessions/${session.id}/recording/stop`, { method: 'POST', headers: { cookie: admin } });
-      const library = await json(await api.app.request('/cases', { headers: { cookie: admin } }));
-      const made = library.cases.find((c: { sessionId: string }) => c.sessionId === session.id);
-      ids.push(user.id, session.id, recording.id, made.id);
+      const user = await ok(admin.users.$post({ json: { ...newAccount(), role: 'surgeon' } }));
+      const session = await ok(admin.sessions.$post({ json: newSession }));
+      const param = { param: { id: session.id } };
+      await ok(admin.sessions[':id'].start.$post(param));
+      const recording = await ok(admin.sessions[':id'].recording.$post({ ...param, json: consent }));
+      await ok(admin.sessions[':id'].recording.stop.$post(param));
+      const library = await ok(admin.cases.$get({ query: {} }));
+      const made = library.cases.find((c) => c.sessionId === session.id);
+      ids.push(user.id, session.id, recording.id, made?.id);
     }
     for (const id of ids) expect(id).toMatch(UUID_V4);
     expect(new Set(ids).size).toBe(ids.length);
-    const cookie = sessionCookie(await api.app.request('/auth/sign-in', postJson(credentials('observer'))));
+    const cookie = sessionCookie(await api.client().auth['sign-in'].$post({ json: credentials('observer') }));
     expect(cookie).toMatch(/^loupe_session=[A-Za-z0-9_-]{43}$/);
   });
 });
