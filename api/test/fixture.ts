@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hc } from 'hono/client';
+import { hc, type InferResponseType } from 'hono/client';
 import type { CreateUserBody, GlobalRole, User } from '@loupe/protocol';
 import { createApp, type AppType } from '../src/app.ts';
 import { openDb } from '../src/db/client.ts';
@@ -72,6 +72,15 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     return hc<AppType>('http://localhost', { fetch: (input: string | URL | Request, init?: RequestInit) => app.request(input, init), headers });
   }
 
+  /**
+   * Delivers `body` to the LiveKit webhook as livekit-server does, signed by `authorization`.
+   * Typed client, raw body: the route checks the signature over the bytes as sent.
+   */
+  function webhook(body: string, authorization?: string) {
+    const headers = { 'content-type': 'application/webhook+json', ...(authorization ? { authorization } : {}) };
+    return client(headers).webhooks.livekit.$post({}, { init: { body } });
+  }
+
   let counter = 0;
   /** Creates an account directly in the database and signs it in; returns its cookie. */
   async function account(role: GlobalRole, name = `${role} ${++counter}`) {
@@ -96,6 +105,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     rooms,
     account,
     client,
+    webhook,
     async close() {
       dbClient.close();
       await rm(dir, { recursive: true, force: true });
@@ -104,6 +114,8 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
 }
 
 export type TestApi = Awaited<ReturnType<typeof createTestApi>>;
+/** What the api answers a LiveKit webhook delivery it takes, as its route declares it. */
+export type WebhookAnswer = InferResponseType<ReturnType<TestApi['client']>['webhooks']['livekit']['$post'], 200>;
 export type TestAccount = { user: User; cookie: string; password: string };
 
 /** `name=value` of the session cookie a response (a raw one or the typed client's) sets. */

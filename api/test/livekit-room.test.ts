@@ -11,7 +11,7 @@ import { serve } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { freePort, startLiveKit, type LiveKit } from '@loupe/stack';
 import type { SessionRole } from '@loupe/protocol';
-import { createTestApi, json, ok, type TestApi } from './fixture.ts';
+import { createTestApi, ok, type TestApi, type WebhookAnswer } from './fixture.ts';
 import { auditLog } from '../src/db/schema.ts';
 import { livekitRooms } from '../src/livekit/rooms.ts';
 import { catchUpJoins } from '../src/livekit/catch-up.ts';
@@ -68,7 +68,8 @@ async function serveWebhooks(): Promise<void> {
     fetch: async (req, env) => {
       const event = JSON.parse(await req.clone().text());
       const res = await api.app.fetch(req, env);
-      if (event.event === 'participant_joined') joinWebhook(event.participant.identity).resolve((await json(res.clone())).recorded);
+      // livekit-server's own delivery, not the typed client's: its answer is read as the route declares it.
+      if (event.event === 'participant_joined') joinWebhook(event.participant.identity).resolve(((await res.clone().json()) as WebhookAnswer).recorded);
       return res;
     },
   }) as Server;

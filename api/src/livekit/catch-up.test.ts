@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { AccessToken, ParticipantInfo, ParticipantInfo_State, Room, WebhookEvent } from 'livekit-server-sdk';
-import { TEST_KEYS, createTestApi, json, type TestApi } from '../../test/fixture.ts';
+import { TEST_KEYS, createTestApi, ok, type TestApi } from '../../test/fixture.ts';
 import { auditLog, livekitEvents } from '../db/schema.ts';
 import { parseApiConfig } from '../env.ts';
 import { catchUpJoins, startJoinCatchUp } from './catch-up.ts';
@@ -46,10 +46,7 @@ async function webhook(id: string, p: ParticipantInfo) {
   const body = event.toJsonString();
   const at = new AccessToken(TEST_KEYS.apiKey, TEST_KEYS.apiSecret);
   at.sha256 = createHash('sha256').update(body).digest('base64');
-  const headers = { 'content-type': 'application/webhook+json', authorization: await at.toJwt() };
-  const res = await api.app.request('/webhooks/livekit', { method: 'POST', headers, body });
-  expect(res.status).toBe(200);
-  return (await json(res)).recorded as boolean;
+  return (await ok(api.webhook(body, await at.toJwt()), 200)).recorded;
 }
 
 const joinsAudited = () => api.db.select().from(auditLog).where(eq(auditLog.action, 'session.joined_room')).all();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AccessToken } from 'livekit-server-sdk';
-import { TEST_KEYS, createTestApi, type TestApi, json } from '../../test/fixture.ts';
+import { TEST_KEYS, createTestApi, ok, refused, type TestApi } from '../../test/fixture.ts';
 import { eq } from 'drizzle-orm';
 import { auditLog, livekitEvents } from '../db/schema.ts';
 
@@ -31,12 +31,7 @@ function event(id: string, kind = 'participant_joined', createdAt = nowSeconds()
   });
 }
 
-const post = (body: string, auth?: string) =>
-  api.app.request('/webhooks/livekit', {
-    method: 'POST',
-    headers: { 'content-type': 'application/webhook+json', ...(auth ? { authorization: auth } : {}) },
-    body,
-  });
+const post = (body: string, auth?: string) => api.webhook(body, auth);
 
 const recorded = () => api.db.select().from(livekitEvents).orderBy(livekitEvents.occurredAt, livekitEvents.id).all();
 const joinsAudited = async () => (await api.db.select().from(auditLog).where(eq(auditLog.action, 'session.joined_room')).all()).length;
@@ -45,11 +40,8 @@ describe('POST /webhooks/livekit', () => {
   it('records a correctly signed event once, however often it is delivered', async () => {
     const createdAt = nowSeconds() - 20;
     const body = event('EV_one', 'participant_joined', createdAt);
-    const first = await post(body, await sign(body));
-    expect(first.status).toBe(200);
-    expect(await json(first)).toEqual({ recorded: true });
-    const again = await post(body, await sign(body));
-    expect(await json(again)).toEqual({ recorded: false });
+    expect(await ok(post(body, await sign(body)), 200)).toEqual({ recorded: true });
+    expect(await ok(post(body, await sign(body)))).toEqual({ recorded: false });
     const rows = await recorded();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
@@ -63,9 +55,7 @@ describe('POST /webhooks/livekit', () => {
 
   it('refuses an unsigned, tampered, foreign-signed or expired delivery, recording nothing', async () => {
     const body = event('EV_two');
-    const unsigned = await post(body);
-    expect(unsigned.status).toBe(401);
-    expect(await json(unsigned)).toEqual({ error: { code: 'unauthenticated', message: 'Missing webhook signature' } });
+    expect(await refused(post(body), 401)).toEqual({ error: { code: 'unauthenticated', message: 'Missing webhook signature' } });
     // A valid signature, over another body.
     const tampered = body.replace('user-1', 'intruder');
     expect((await post(tampered, await sign(body))).status).toBe(401);
@@ -80,13 +70,12 @@ describe('POST /webhooks/livekit', () => {
   it('refuses as a replay a correctly signed event that happened outside the delivery window', async () => {
     for (const createdAt of [nowSeconds() - 6 * 60, nowSeconds() + 6 * 60, 0]) {
       const body = event(`EV_${createdAt}`, 'participant_joined', createdAt);
-      const res = await post(body, await sign(body));
-      expect(res.status).toBe(400);
-      expect(await json(res)).toEqual({ error: { code: 'invalid_request', message: 'Webhook event is outside the accepted time window' } });
+      const refusal = await refused(post(body, await sign(body)), 400);
+      expect(refusal).toEqual({ error: { code: 'invalid_request', message: 'Webhook event is outside the accepted time window' } });
     }
     // Retried deliveries of a recent event are still welcome.
     const recent = event('EV_recent', 'participant_joined', nowSeconds() - 150);
-    expect(await json(await post(recent, await sign(recent)))).toEqual({ recorded: true });
+    expect(await ok(post(recent, await sign(recent)))).toEqual({ recorded: true });
     expect((await recorded()).map((r) => r.id)).toEqual(['EV_recent']);
   });
 
@@ -113,9 +102,7 @@ describe('POST /webhooks/livekit', () => {
         const firsts: number[] = [];
         for (const index of order) {
           const { body } = life[index]!;
-          const res = await post(body, await sign(body));
-          expect(res.status).toBe(200);
-          if ((await json(res)).recorded) firsts.push(index);
+          if ((await ok(post(body, await sign(body)), 200)).recorded) firsts.push(index);
         }
         // Each event was recorded by exactly one of its deliveries, the first.
         expect(firsts).toEqual([...new Set(order)]);
