@@ -1,7 +1,8 @@
 /** Reading a typed client's answers in tests, for the api's own tests and for the recorder's. */
 import { ErrorBody } from '@loupe/protocol';
 
-type Answer = { ok: boolean; status: number; url: string; text(): Promise<string>; json(): Promise<unknown> };
+/** What ok() and refused() read: a typed client's answer, or a raw Response. */
+export type Answer = { ok: boolean; status: number; url: string; headers: Headers; text(): Promise<string>; json(): Promise<unknown> };
 /** The body type of a typed response union's successful members. */
 type Success<R> = R extends { ok: true; json(): Promise<infer T> } ? T : never;
 

@@ -137,7 +137,7 @@ export function withCookie(cookie: string, method = 'GET'): RequestInit {
   return { method, headers: { cookie } };
 }
 
-export { ok, refused } from './answers.ts';
+export { ok, refused, type Answer } from './answers.ts';
 
 /** A response's JSON body, untyped: for requests the typed client cannot make (hostile bodies), and tests not yet moved to `client`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a hostile or not-yet-typed response is read as whatever it is

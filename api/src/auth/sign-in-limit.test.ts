@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '@loupe/protocol';
-import { createTestApi, json, postJson, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import { createTestApi, ok, postJson, refused, type TestAccount, type TestApi } from '../../test/fixture.ts';
 
 let api: TestApi;
 let victim: TestAccount;
@@ -18,7 +18,10 @@ afterEach(async () => {
 
 const later = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
 
-/** A sign-in as a browser behind the web server's /api proxy (a loopback peer) at `address`. */
+/**
+ * A sign-in as a browser behind the web server's /api proxy (a loopback peer) at `address`.
+ * Raw, not the typed client: its requests come from no socket address.
+ */
 function signIn(email: string, password: string, address = '203.0.113.7', peer = '127.0.0.1') {
   const init = postJson({ email, password });
   return api.app.request(
@@ -31,9 +34,8 @@ function signIn(email: string, password: string, address = '203.0.113.7', peer =
 const wrong = (email = victim.user.email, address?: string, peer?: string) => signIn(email, 'not the password at all', address, peer);
 
 async function expectLocked(res: Response, seconds: number, message: RegExp) {
-  expect(res.status).toBe(429);
   expect(res.headers.get('retry-after')).toBe(String(seconds));
-  const body = await json(res);
+  const body = await refused(res, 429);
   expect(body.error.code).toBe('rate_limited');
   expect(body.error.message).toMatch(message);
 }
@@ -97,7 +99,7 @@ describe('lockouts in the audit log', () => {
   /** The log's entries of `action` as an administrator reads them, newest first. */
   async function audited(action: string): Promise<AuditEntry[]> {
     const admin = await api.account('admin');
-    return (await json(await api.app.request(`/audit?action=${action}`, withCookie(admin.cookie)))).entries;
+    return (await ok(api.client(admin.cookie).audit.$get({ query: { action } }))).entries;
   }
 
   it('one entry when an account lockout starts, with its length and the address, however often the account is tried meanwhile', async () => {

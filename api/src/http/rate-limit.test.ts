@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTestApi, json, postJson, withCookie, type TestApi } from '../../test/fixture.ts';
+import { createTestApi, ok, refused, type Answer, type TestApi } from '../../test/fixture.ts';
 import { FailureBackoff } from './rate-limit.ts';
 
 const MINUTE = 60_000;
@@ -66,10 +66,10 @@ describe('per-user limits on LiveKit tokens and searches (defaults: tokens 30/mi
     await api.close();
   });
 
-  async function expectRateLimited(res: Response, seconds: number, what: string) {
-    expect(res.status).toBe(429);
+  async function expectRateLimited(request: Promise<Answer>, seconds: number, what: string) {
+    const res = await request;
     expect(res.headers.get('retry-after')).toBe(String(seconds));
-    expect(await json(res)).toEqual({
+    expect(await refused(res, 429)).toEqual({
       error: { code: 'rate_limited', message: `Too many ${what}; try again in ${seconds} second${seconds === 1 ? '' : 's'}` },
     });
   }
@@ -80,11 +80,12 @@ describe('per-user limits on LiveKit tokens and searches (defaults: tokens 30/mi
     const host = await api.account('surgeon');
     const mentor = await api.account('mentor');
     const body = { title: 'Lap chole', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' };
-    const session = await json(await api.app.request('/sessions', postJson(body, host.cookie)));
-    await api.app.request(`/sessions/${session.id}/members`, postJson({ email: mentor.user.email, role: 'mentor' }, host.cookie));
-    const token = (cookie: string) => api.app.request(`/sessions/${session.id}/token`, withCookie(cookie, 'POST'));
+    const session = await ok(api.client(host.cookie).sessions.$post({ json: body }));
+    const param = { id: session.id };
+    await ok(api.client(host.cookie).sessions[':id'].members.$post({ param, json: { email: mentor.user.email, role: 'mentor' } }));
+    const token = (cookie: string) => api.client(cookie).sessions[':id'].token.$post({ param, query: {} });
     for (let i = 0; i < 10; i++) expect((await token(host.cookie)).status).toBe(200);
-    await expectRateLimited(await token(host.cookie), 2, 'token requests');
+    await expectRateLimited(token(host.cookie), 2, 'token requests');
     expect((await token(mentor.cookie)).status).toBe(200);
     vi.setSystemTime(Date.now() + 2000);
     expect((await token(host.cookie)).status).toBe(200);
@@ -95,13 +96,14 @@ describe('per-user limits on LiveKit tokens and searches (defaults: tokens 30/mi
     vi.useFakeTimers({ toFake: ['Date'] });
     api = await createTestApi();
     const reader = await api.account('trainee');
-    for (let i = 0; i < 30; i++) expect((await api.app.request(`/cases?q=word${i}`, withCookie(reader.cookie))).status).toBe(200);
-    await expectRateLimited(await api.app.request('/cases?q=more', withCookie(reader.cookie)), 1, 'searches');
+    const search = (cookie: string, q?: string) => api.client(cookie).cases.$get({ query: q === undefined ? {} : { q } });
+    for (let i = 0; i < 30; i++) expect((await search(reader.cookie, `word${i}`)).status).toBe(200);
+    await expectRateLimited(search(reader.cookie, 'more'), 1, 'searches');
     await api.close();
 
     api = await createTestApi({ LOUPE_SEARCHES_PER_MINUTE: '6', LOUPE_SEARCH_BURST: '2' });
     const other = await api.account('trainee');
-    for (let i = 0; i < 2; i++) expect((await api.app.request('/cases', withCookie(other.cookie))).status).toBe(200);
-    await expectRateLimited(await api.app.request('/cases', withCookie(other.cookie)), 10, 'searches');
+    for (let i = 0; i < 2; i++) expect((await search(other.cookie)).status).toBe(200);
+    await expectRateLimited(search(other.cookie), 10, 'searches');
   });
 });
