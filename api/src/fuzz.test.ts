@@ -38,6 +38,7 @@ const policy = { idleMs: api.config.sessionIdleMs, maxMs: api.config.sessionMaxM
 
 type Parameter = { in: 'path' | 'query'; name: string; required?: boolean; schema: JsonSchema };
 type Operation = { parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: JsonSchema }> } };
+// Raw: /openapi.json is served by OpenAPIHono's doc31, outside the chain AppType describes.
 const doc = (await json(await api.app.request('/openapi.json'))) as {
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, JsonSchema> };
@@ -260,6 +261,7 @@ describe('every documented route, fuzzed', () => {
           const url = urlOf(route, input);
           // fetch's Request refuses a body on a GET.
           const body = route.method === 'GET' ? undefined : input.body?.text;
+          // Raw, not the typed client: the input is meant to break the route's types.
           const res = await api.app.request(url, { method: route.method, headers, body });
           const text = await res.text();
           const before = digest;

@@ -9,6 +9,7 @@ afterEach(() => api.close());
 
 describe('the OpenAPI document', () => {
   it('describes every public route from the same schemas that validate them', async () => {
+    // Raw: /openapi.json is served by OpenAPIHono's doc31, outside the chain AppType describes.
     const res = await api.app.request('/openapi.json');
     expect(res.status).toBe(200);
     const doc = await json(res);

@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '@libsql/client';
-import { createTestApi, json, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import { createTestApi, ok, type TestAccount, type TestApi } from '../../test/fixture.ts';
 import { parseApiConfig } from '../env.ts';
 import { auditHead, recordAudit } from './audit.ts';
 import { anchorAuditHead, startAuditAnchoring, type AuditAnchor } from './anchor.ts';
@@ -19,7 +19,7 @@ beforeEach(async () => {
 });
 afterEach(() => api.close());
 
-const verify = async () => json(await api.app.request('/audit/verify', withCookie(admin.cookie)));
+const verify = () => ok(api.client(admin.cookie).audit.verify.$get());
 const anchorLines = async (): Promise<AuditAnchor[]> =>
   (await readFile(file, 'utf8').catch(() => ''))
     .split('\n')
@@ -132,9 +132,7 @@ describe('anchoring the audit chain outside the database', () => {
     await rm(file);
     // A directory where the file should be: reading it fails (EISDIR) as a file without permission would.
     await mkdir(file);
-    const res = await api.app.request('/audit/verify', withCookie(admin.cookie));
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: false, anchorFailure: { line: 0, reason: 'unreadable' } });
+    expect(await ok(api.client(admin.cookie).audit.verify.$get(), 200)).toMatchObject({ ok: false, anchorFailure: { line: 0, reason: 'unreadable' } });
   });
 
   it('keeps the anchor file beside the database file unless LOUPE_AUDIT_ANCHOR_FILE names another file', () => {
