@@ -39,7 +39,9 @@ const verify = () => ok(as(admin).audit.verify.$get());
 /** A live session hosted by `host`, recorded and stopped: its case exists (processing). */
 async function recordedSession() {
   const sessions = as(host).sessions;
-  const session = await ok(sessions.$post({ json: { title: 'Lap chole', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' } }));
+  const session = await ok(
+    sessions.$post({ json: { title: 'Lap chole', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' } }),
+  );
   await ok(sessions[':id'].start.$post(byId(session.id)));
   const recording = await ok(sessions[':id'].recording.$post({ ...byId(session.id), json: consent }));
   await ok(sessions[':id'].recording.stop.$post(byId(session.id)));
@@ -88,7 +90,9 @@ describe('what the audit log records', () => {
   });
 
   it('accounts made, and people invited, moved to another role and removed', async () => {
-    const created = await ok(as(admin).users.$post({ json: { email: 'li.na@hospital.test', name: 'Li Na', role: 'trainee', password: 'a long enough passphrase' } }));
+    const created = await ok(
+      as(admin).users.$post({ json: { email: 'li.na@hospital.test', name: 'Li Na', role: 'trainee', password: 'a long enough passphrase' } }),
+    );
     const { sessionId } = await recordedSession();
     await ok(invite(sessionId, 'li.na@hospital.test', 'observer'));
     await ok(invite(sessionId, 'li.na@hospital.test', 'observer'));

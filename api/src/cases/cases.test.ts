@@ -22,7 +22,12 @@ const byId = (id: string) => ({ param: { id } });
 
 /** A session scheduled by the host and started, with a recording running. */
 async function recording(o: { title: string; procedure?: string; specialty?: string; members?: [TestAccount, SessionRole][] }) {
-  const body = { title: o.title, procedure: o.procedure ?? 'Cholecystectomy', specialty: o.specialty ?? 'General surgery', scheduledAt: '2026-12-01T08:00:00Z' };
+  const body = {
+    title: o.title,
+    procedure: o.procedure ?? 'Cholecystectomy',
+    specialty: o.specialty ?? 'General surgery',
+    scheduledAt: '2026-12-01T08:00:00Z',
+  };
   const session = await ok(as(host).sessions.$post({ json: body }));
   for (const [person, role] of o.members ?? []) {
     await ok(as(host).sessions[':id'].members.$post({ ...byId(session.id), json: { email: person.user.email, role } }));
@@ -61,7 +66,9 @@ describe('the case library', () => {
     const a = await recordedCase({ title: 'Laparoscopic cholecystectomy', members: [[mentor, 'mentor']], chapters: ['Critical view of safety'] });
     await recordedCase({ title: 'Thyroid lobectomy', procedure: 'Lobectomy', specialty: 'Endocrine surgery' });
     await recordedCase({ title: 'Whipple procedure', procedure: 'Pancreaticoduodenectomy', specialty: 'HPB surgery' });
-    await ok(as(mentor).cases[':id'].$patch({ ...byId(a.id), json: { tags: ['gallbladder', 'teaching'], description: 'Dense adhesions around the cystic duct.' } }));
+    await ok(
+      as(mentor).cases[':id'].$patch({ ...byId(a.id), json: { tags: ['gallbladder', 'teaching'], description: 'Dense adhesions around the cystic duct.' } }),
+    );
 
     expect(await search(host, { q: 'laparo' })).toEqual(['Laparoscopic cholecystectomy']);
     expect(await search(host, { q: 'endocrine' })).toEqual(['Thyroid lobectomy']);
@@ -112,7 +119,9 @@ describe('the case library', () => {
 
   it('a failed recording’s case shows the reason its recording failed', async () => {
     const { recording: started } = await recording({ title: 'Hernia repair', procedure: 'Hernia repair' });
-    await ok(recorder().outcome.$post({ ...byId(started.id), json: { status: 'failed', durationMs: null, failure: 'No space left on the recorder', chapters: [] } }));
+    await ok(
+      recorder().outcome.$post({ ...byId(started.id), json: { status: 'failed', durationMs: null, failure: 'No space left on the recorder', chapters: [] } }),
+    );
     const [made] = (await ok(as(host).cases.$get({ query: { q: 'hernia' } }))).cases;
     expect(made).toMatchObject({ status: 'failed', failure: 'No space left on the recorder', durationMs: null });
     expect((await as(host).cases[':id'].$delete(byId(made!.id))).status).toBe(204);
@@ -220,7 +229,8 @@ describe('who may see and change a case', () => {
 describe('case media', () => {
   it('serves byte ranges for seeking', async () => {
     const made = await recordedCase({ title: 'Ranges' });
-    const get = (range?: string) => as(host).cases[':id'].media[':file'].$get({ param: { id: made.id, file: 'case.mp4' } }, { headers: range ? { range } : {} });
+    const get = (range?: string) =>
+      as(host).cases[':id'].media[':file'].$get({ param: { id: made.id, file: 'case.mp4' } }, { headers: range ? { range } : {} });
     const whole = await get();
     expect(whole.status).toBe(200);
     expect(whole.headers.get('accept-ranges')).toBe('bytes');

@@ -12,9 +12,8 @@ const consent: StartRecordingBody = { consentOnFile: true, noIdentifiersInView: 
 beforeEach(async () => {
   api = await createTestApi();
   host = await api.account('surgeon', 'Dr. Host');
-  session = await ok(
-    api.client(host.cookie).sessions.$post({ json: { title: 'Whipple', procedure: 'Pancreaticoduodenectomy', specialty: 'HPB', scheduledAt: '2026-12-01T08:00:00Z' } }),
-  );
+  const whipple = { title: 'Whipple', procedure: 'Pancreaticoduodenectomy', specialty: 'HPB', scheduledAt: '2026-12-01T08:00:00Z' };
+  session = await ok(api.client(host.cookie).sessions.$post({ json: whipple }));
   await ok(api.client(host.cookie).sessions[':id'].start.$post({ param: { id: session.id } }));
 });
 afterEach(() => api.close());
@@ -82,7 +81,9 @@ describe('recording controls', () => {
   });
 
   it('recording in a session still scheduled starts the session: the dashboard and the room agree', async () => {
-    const other = await ok(api.client(host.cookie).sessions.$post({ json: { title: 'Later', procedure: 'x', specialty: 'y', scheduledAt: '2026-12-02T08:00:00Z' } }));
+    const other = await ok(
+      api.client(host.cookie).sessions.$post({ json: { title: 'Later', procedure: 'x', specialty: 'y', scheduledAt: '2026-12-02T08:00:00Z' } }),
+    );
     expect(other.status).toBe('scheduled');
     const param = { param: { id: other.id } };
     expect((await sessionAs(host.cookie).recording.$post({ ...param, json: consent })).status).toBe(201);
@@ -150,7 +151,8 @@ describe('the recorder’s internal api', () => {
 });
 
 describe('a recording whose picture goes away, or whose recorder falls behind', () => {
-  const state = (id: string, capture: 'capturing' | 'waiting', degraded = false) => recorder()[':id'].state.$post({ param: { id }, json: { capture, degraded } });
+  const state = (id: string, capture: 'capturing' | 'waiting', degraded = false) =>
+    recorder()[':id'].state.$post({ param: { id }, json: { capture, degraded } });
   const shown = () => api.roomCalls.filter((c) => c.action === 'recording').map(({ state, degraded, failure }) => ({ state, degraded, failure }));
 
   it('waits while theatre’s picture is away and carries on when it is back: the api, the room and the audit log agree', async () => {

@@ -101,7 +101,8 @@ describe('invitations and lifecycle', () => {
     const mentor = await api.account('mentor');
     await ok(invite(session, trainee, 'observer'));
     await ok(invite(session, mentor, 'mentor'));
-    const emails = async (who: { cookie: string }) => Object.fromEntries((await ok(as(who)[':id'].$get(byId(session.id)))).members.map((m) => [m.name, m.email]));
+    const emails = async (who: { cookie: string }) =>
+      Object.fromEntries((await ok(as(who)[':id'].$get(byId(session.id)))).members.map((m) => [m.name, m.email]));
     const asTrainee = await emails(trainee);
     expect(asTrainee[mentor.user.name]).toBeNull();
     expect(asTrainee[trainee.user.name]).toBe(trainee.user.email);
