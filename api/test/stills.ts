@@ -1,4 +1,4 @@
-/** Stills for the api's tests: a real PNG of a grey ultrasound-like sector, and its upload. */
+/** Stills for the api's tests: a real PNG of a grey ultrasound-like sector, and its Content-Digest. */
 import { createHash } from 'node:crypto';
 import { PNG } from 'pngjs';
 
@@ -22,8 +22,3 @@ export function sectorPng(width = 320, height = 240, seed = 1): Buffer {
 
 /** The RFC 9530 Content-Digest header of `bytes`. */
 export const contentDigest = (bytes: Buffer) => `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`;
-
-/** A still upload's request, as the scan room's page sends it. */
-export function stillUpload(bytes: Buffer, cookie: string, digest = contentDigest(bytes)): RequestInit {
-  return { method: 'POST', headers: { cookie, 'content-type': 'image/png', 'content-digest': digest }, body: new Uint8Array(bytes) };
-}

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BUILT_IN_PROTOCOLS, stillFile, type Exam } from '@loupe/protocol';
-import { createTestApi, json, ok, postJson, type TestAccount, type TestApi } from '../../test/fixture.ts';
-import { contentDigest, sectorPng, stillUpload } from '../../test/stills.ts';
+import type { z } from 'zod';
+import { BUILT_IN_PROTOCOLS, stillFile, type Exam, type VerdictBody } from '@loupe/protocol';
+import { createTestApi, ok, refused, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import { contentDigest, sectorPng } from '../../test/stills.ts';
 import { auditLog, stills } from '../db/schema.ts';
 
 const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
@@ -49,9 +50,20 @@ beforeEach(async () => {
 
 const startExam = (who: TestAccount, patient: Exam['deidentified'] extends boolean ? null : never = null) =>
   ok(api.client(who.cookie).sessions[':id'].exams.$post({ param: { id: sessionId }, json: { protocolKey: 'efast', patient } }));
-const capture = (examId: string, view: string, bytes: Buffer, who = scanRoom, digest?: string) =>
-  api.app.request(`/exams/${examId}/stills?view=${view}`, stillUpload(bytes, who.cookie, digest));
-const verdict = (stillId: string, body: object, who = mentor) => api.app.request(`/stills/${stillId}/verdict`, postJson(body, who.cookie));
+/**
+ * A still upload as the scan room's page sends it: the PNG as it is, its SHA-256 in Content-Digest
+ * (`digest: null`: none). The typed client sends the bytes as they are, with the type they claim.
+ */
+const capture = (examId: string, view: string, bytes: Buffer, who = scanRoom, o: { digest?: string | null; type?: string } = {}) => {
+  const digest = o.digest === undefined ? contentDigest(bytes) : o.digest;
+  const stills = api.client(who.cookie).exams[':id'].stills;
+  return stills.$post(
+    { param: { id: examId }, query: { view }, header: digest === null ? {} : { 'content-digest': digest } },
+    { headers: { 'content-type': o.type ?? 'image/png' }, init: { body: new Uint8Array(bytes) } },
+  );
+};
+const verdict = (stillId: string, body: z.input<typeof VerdictBody>, who = mentor) =>
+  api.client(who.cookie).stills[':id'].verdict.$post({ param: { id: stillId }, json: body });
 const exam = async (examId: string) =>
   (await ok(api.client(observer.cookie).sessions[':id'].exams.$get({ param: { id: sessionId } }))).exams.find((e) => e.id === examId)!;
 const refusals = async (examId: string) =>
@@ -62,12 +74,10 @@ describe('a guided exam', () => {
     const started = await startExam(host);
     expect(started).toMatchObject({ protocolKey: 'efast', protocolVersion: efast.version, status: 'running', deidentified: true, stills: [] });
     const png = sectorPng(640, 480);
-    const res = await capture(started.id, firstView!.key, png);
-    expect(res.status).toBe(201);
-    const still = await json(res);
+    const still = await ok(capture(started.id, firstView!.key, png), 201);
     expect(still).toMatchObject({ viewKey: firstView!.key, verdict: 'pending', width: 640, height: 480, bytes: png.length, pacs: { state: 'none' } });
 
-    const image = await api.app.request(`/stills/${still.id}/image`, { headers: { cookie: observer.cookie } });
+    const image = await api.client(observer.cookie).stills[':id'].image.$get({ param: { id: still.id } });
     expect(image.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await image.arrayBuffer()).equals(png)).toBe(true);
     expect(await readFile(join(api.config.mediaDir, stillFile(still.id)))).toEqual(png);
@@ -76,8 +86,8 @@ describe('a guided exam', () => {
 
   it('a verdict accepts with a score and queues the still for PACS; a retake reopens the view', async () => {
     const { id } = await startExam(mentor);
-    const first = await json(await capture(id, firstView!.key, sectorPng(320, 240, 1)));
-    const second = await json(await capture(id, secondView!.key, sectorPng(320, 240, 2)));
+    const first = await ok(capture(id, firstView!.key, sectorPng(320, 240, 1)));
+    const second = await ok(capture(id, secondView!.key, sectorPng(320, 240, 2)));
 
     expect((await verdict(first.id, { verdict: 'accepted', score: 4 })).status).toBe(200);
     const retake = await verdict(second.id, { verdict: 'retake', reason: 'incomplete_anatomy', comment: 'Show the whole splenorenal recess' });
@@ -88,21 +98,19 @@ describe('a guided exam', () => {
     expect(now.stills.find((s) => s.id === second.id)).toMatchObject({ verdict: 'retake', reason: 'incomplete_anatomy', pacs: { state: 'none' } });
     // The retaken view takes a still again; the accepted one (max 1) does not.
     expect((await capture(id, secondView!.key, sectorPng(320, 240, 3))).status).toBe(201);
-    const closed = await capture(id, firstView!.key, sectorPng(320, 240, 4));
-    expect(closed.status).toBe(409);
-    expect((await json(closed)).error.reason).toBe('view_closed');
+    expect((await refused(capture(id, firstView!.key, sectorPng(320, 240, 4)), 409)).error.reason).toBe('view_closed');
     expect((await verdict(first.id, { verdict: 'retake', reason: 'motion' })).status).toBe(409);
   });
 
   it('signs, after which it takes no still or verdict, and reports each view', async () => {
     const { id } = await startExam(scanRoom);
-    const first = await json(await capture(id, firstView!.key, sectorPng()));
-    const redo = await json(await capture(id, secondView!.key, sectorPng(320, 240, 5)));
-    await verdict(redo.id, { verdict: 'retake', reason: 'gain_depth' });
-    const again = await json(await capture(id, secondView!.key, sectorPng(320, 240, 6)));
-    await verdict(first.id, { verdict: 'accepted', score: 5, comment: 'Textbook Morison pouch' });
-    await verdict(again.id, { verdict: 'accepted', score: 3 });
-    const pending = await json(await capture(id, efast.views[2]!.key, sectorPng(320, 240, 7)));
+    const first = await ok(capture(id, firstView!.key, sectorPng()));
+    const redo = await ok(capture(id, secondView!.key, sectorPng(320, 240, 5)));
+    await ok(verdict(redo.id, { verdict: 'retake', reason: 'gain_depth' }));
+    const again = await ok(capture(id, secondView!.key, sectorPng(320, 240, 6)));
+    await ok(verdict(first.id, { verdict: 'accepted', score: 5, comment: 'Textbook Morison pouch' }));
+    await ok(verdict(again.id, { verdict: 'accepted', score: 3 }));
+    const pending = await ok(capture(id, efast.views[2]!.key, sectorPng(320, 240, 7)));
 
     const signed = await ok(api.client(mentor.cookie).exams[':id'].sign.$post({ param: { id }, json: { comment: 'Pericardial view missing' } }));
     expect(signed).toMatchObject({ status: 'signed', signedBy: mentor.user.id, comment: 'Pericardial view missing' });
@@ -131,23 +139,12 @@ describe('bad input to an exam', () => {
   it('refuses a wrong hash, a missing hash, a non-PNG and an unknown view, clearly and audited, and keeps nothing', async () => {
     const { id } = await startExam(host);
     const png = sectorPng();
-    const wrong = await capture(id, firstView!.key, png, scanRoom, contentDigest(sectorPng(320, 240, 9)));
-    expect(wrong.status).toBe(400);
-    expect((await json(wrong)).error.message).toMatch(/SHA-256/);
-    const none = await api.app.request(`/exams/${id}/stills?view=${firstView!.key}`, {
-      method: 'POST',
-      headers: { cookie: scanRoom.cookie, 'content-type': 'image/png' },
-      body: new Uint8Array(png),
-    });
-    expect(none.status).toBe(400);
+    const wrong = await refused(capture(id, firstView!.key, png, scanRoom, { digest: contentDigest(sectorPng(320, 240, 9)) }), 400);
+    expect(wrong.error.message).toMatch(/SHA-256/);
+    expect((await capture(id, firstView!.key, png, scanRoom, { digest: null })).status).toBe(400);
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.alloc(64)]);
     expect((await capture(id, firstView!.key, jpeg)).status).toBe(400);
-    const asJpeg = await api.app.request(`/exams/${id}/stills?view=${firstView!.key}`, {
-      method: 'POST',
-      headers: { cookie: scanRoom.cookie, 'content-type': 'image/jpeg', 'content-digest': contentDigest(png) },
-      body: new Uint8Array(png),
-    });
-    expect(asJpeg.status).toBe(415);
+    expect((await capture(id, firstView!.key, png, scanRoom, { type: 'image/jpeg' })).status).toBe(415);
     expect((await capture(id, 'no_such_view', png)).status).toBe(400);
     expect(await refusals(id)).toEqual(['wrong_hash', 'no_digest', 'not_png', 'unknown_view']);
     expect(await api.db.select().from(stills).where(eq(stills.examId, id))).toEqual([]);
@@ -165,7 +162,7 @@ describe('bad input to an exam', () => {
   it('takes stills from the scan room only, and verdicts from reviewers only', async () => {
     const { id } = await startExam(host);
     for (const who of [host, mentor, observer]) expect((await capture(id, firstView!.key, sectorPng(), who)).status).toBe(403);
-    const still = await json(await capture(id, firstView!.key, sectorPng()));
+    const still = await ok(capture(id, firstView!.key, sectorPng()));
     for (const who of [host, scanRoom, observer, lead])
       expect((await verdict(still.id, { verdict: 'accepted', score: 4 }, who)).status).toBe(lead === who ? 404 : 403);
     const denied = await api.db.select().from(auditLog).where(eq(auditLog.action, 'access.denied'));
@@ -193,11 +190,12 @@ describe('scan protocols', () => {
       api.client(host.cookie).sessions[':id'].exams.$post({ param: { id: sessionId }, json: { protocolKey: 'lung_blines', patient: null } }),
     );
 
-    const change = await api.app.request('/protocols/lung_blines/1', postJson({ ...body, source: 'changed' }, lead.cookie, 'PUT'));
-    expect(change.status).toBe(409);
-    expect((await json(change)).error.reason).toBe('protocol_in_use');
-    const refused = await api.db.select().from(auditLog).where(eq(auditLog.action, 'protocol.refused'));
-    expect(refused.map((e) => e.targetId)).toContain('lung_blines@1');
+    const change = api
+      .client(lead.cookie)
+      .protocols[':key'][':version'].$put({ param: { key: 'lung_blines', version: '1' }, json: { ...body, source: 'changed' } });
+    expect((await refused(change, 409)).error.reason).toBe('protocol_in_use');
+    const audited = await api.db.select().from(auditLog).where(eq(auditLog.action, 'protocol.refused'));
+    expect(audited.map((e) => e.targetId)).toContain('lung_blines@1');
 
     const v2 = await ok(
       api.client(lead.cookie).protocols[':key'].versions.$post({ param: { key: 'lung_blines' }, json: { ...body, views: efast.views.slice(3, 6) } }),
@@ -211,6 +209,6 @@ describe('scan protocols', () => {
   });
 
   it('is edited by QC leads and admins only', async () => {
-    for (const who of [host, mentor, observer]) expect((await api.app.request('/protocols', postJson({ ...body, key: 'x' }, who.cookie))).status).toBe(403);
+    for (const who of [host, mentor, observer]) expect((await api.client(who.cookie).protocols.$post({ json: { ...body, key: 'x' } })).status).toBe(403);
   });
 });

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CreateSessionBody, LiveSession, SessionRole } from '@loupe/protocol';
+import type { LiveSession, SessionRole } from '@loupe/protocol';
 import { createTestApi, ok, postJson, refused, withCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
 
 let api: TestApi;
 let host: TestAccount;
 
-const surgery: CreateSessionBody = {
+const surgery = {
   title: 'Laparoscopic cholecystectomy',
   procedure: 'Cholecystectomy',
   specialty: 'General surgery',
