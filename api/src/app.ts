@@ -15,6 +15,7 @@ import { recordingRoutes } from './recordings/routes.ts';
 import { internalRoutes } from './recordings/internal-routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { qcRoutes } from './qc/routes.ts';
 import { auditTrail } from './audit/request.ts';
 import { protocolRoutes } from './protocols/routes.ts';
 import { examRoutes } from './exams/routes.ts';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps) {
       .route('/audit', auditRoutes(deps))
       .route('/protocols', protocolRoutes(deps))
       .route('/', examRoutes(deps))
+      .route('/qc', qcRoutes(deps))
       .route('/internal', internalRoutes(deps))
       .route('/webhooks', webhookRoutes(deps))
       .get('/health', (c) => c.json({ ok: true }, 200))

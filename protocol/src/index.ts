@@ -151,6 +151,8 @@ export type { ExamStatus, StillKind, Verdict, RetakeReason, PacsState, ViewProgr
 export { SITE_KINDS, DicomwebUrl, Site, SiteBody, SiteList } from './sites.ts';
 export type { SiteKind } from './sites.ts';
 export type { ExamType } from './scan-protocols.ts';
+export { QC_BUCKETS, TURNAROUND_BOUNDS_S, QcQuery, QcFigures, QcViewFigures, QcSpread, QcStats } from './qc.ts';
+export type { QcBucket } from './qc.ts';
 
 export { SharedEnv, parseEnv, envInteger, envNumber, envFlag, envUrl, envSecret } from './env.ts';
 
