@@ -113,6 +113,9 @@ const ROWS: Row[] = [
                                                                                               statuses: [403, 403, 200, 403, 403, 404, 401, 401] },
   { method: 'GET', path: '/audit',                                                            statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'GET', path: '/audit/verify',                                                     statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
+  // Everyone signed in may ask; what each sees (their site, their sessions) is api/src/qc/stats.test.ts.
+  { method: 'GET', path: '/qc/stats',                                                         statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'GET', path: '/qc/stats.csv',                                                     statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'GET', path: '/internal/recordings/active',                                       statuses: [401, 401, 401, 401, 401, 401, 401, 200] },
   { method: 'POST', path: '/internal/recordings/{id}/state', body: () => ({ capture: 'waiting', degraded: false }),
                                                                                               statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
