@@ -19,7 +19,11 @@ import { exams, liveSessions, scanProtocols, sessionMembers, sites, stills, user
 const words = (en: string, zh = en): Words => ({ en, zh });
 const view = (key: string, name: Words, required: boolean, min: number, max = 3): ScanView => ({ key, name, required, min, max, acceptance: words('Clear') });
 
-const VIEWS_V1 = [view('a', words('Alpha view', '甲切面'), true, 1), view('b', words('Beta view', '乙切面'), true, 2), view('c', words('Gamma view'), false, 0)];
+const VIEWS_V1 = [
+  view('a', words('Alpha view', '甲切面'), true, 1),
+  view('b', words('Beta view', '乙切面'), true, 2),
+  view('c', words('Gamma view'), false, 0),
+];
 /** Version 2 renames view a: the statistics name views from the latest version. */
 const VIEWS_V2 = [view('a', words('Alpha view, renamed', '甲切面（新）'), true, 1), ...VIEWS_V1.slice(1)];
 

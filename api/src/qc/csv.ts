@@ -31,12 +31,44 @@ function field(value: string | number | null): string {
 }
 
 function figureRow(group: string, id: string | null, name: string | null, f: QcFigures): (string | number | null)[] {
-  return [group, id, name, f.exams, f.completed, f.completionRate, f.judged, f.retakes, f.repeatRate, f.firstJudged, f.firstAccepted, f.firstPassRate, f.meanScore, f.meanTurnaroundS, f.meanExamS];
+  return [
+    group,
+    id,
+    name,
+    f.exams,
+    f.completed,
+    f.completionRate,
+    f.judged,
+    f.retakes,
+    f.repeatRate,
+    f.firstJudged,
+    f.firstAccepted,
+    f.firstPassRate,
+    f.meanScore,
+    f.meanTurnaroundS,
+    f.meanExamS,
+  ];
 }
 
 function viewRow(v: QcViewFigures, lang: 'en' | 'zh'): (string | number | null)[] {
   const id = `${v.protocolKey}/${v.viewKey}`;
-  return ['view', id, v.name[lang], v.exams, null, null, v.judged, v.retakes, v.repeatRate, v.firstJudged, v.firstAccepted, v.firstPassRate, v.meanScore, v.meanTurnaroundS, null];
+  return [
+    'view',
+    id,
+    v.name[lang],
+    v.exams,
+    null,
+    null,
+    v.judged,
+    v.retakes,
+    v.repeatRate,
+    v.firstJudged,
+    v.firstAccepted,
+    v.firstPassRate,
+    v.meanScore,
+    v.meanTurnaroundS,
+    null,
+  ];
 }
 
 /** UTF-8 with a byte-order mark: without it, Excel set to Chinese reads the file as GBK and garbles the names. */

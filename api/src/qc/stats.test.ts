@@ -140,12 +140,46 @@ describe('QC figures in November (E1–E4)', () => {
 
   it('breaks down by site and by sonographer', () => {
     const site = (id: string) => stats.sites.find((s) => s.id === id);
-    expect(site(sample.site.north)).toMatchObject({ name: 'North Hospital', exams: 2, completed: 1, completionRate: 0.5, repeatRate: 1 / 6, firstPassRate: 3 / 4, meanScore: 18 / 5 });
-    expect(site(sample.site.south)).toMatchObject({ name: '南方医院', exams: 2, completed: 0, completionRate: 0, repeatRate: 1, firstPassRate: 0, meanScore: null, meanTurnaroundS: 60, meanExamS: null });
+    expect(site(sample.site.north)).toMatchObject({
+      name: 'North Hospital',
+      exams: 2,
+      completed: 1,
+      completionRate: 0.5,
+      repeatRate: 1 / 6,
+      firstPassRate: 3 / 4,
+      meanScore: 18 / 5,
+    });
+    expect(site(sample.site.south)).toMatchObject({
+      name: '南方医院',
+      exams: 2,
+      completed: 0,
+      completionRate: 0,
+      repeatRate: 1,
+      firstPassRate: 0,
+      meanScore: null,
+      meanTurnaroundS: 60,
+      meanExamS: null,
+    });
     expect(stats.sites).toHaveLength(2);
     const person = (id: string) => stats.sonographers.find((s) => s.id === id);
-    expect(person(sample.sonographer.wang)).toMatchObject({ name: 'Wang Fang', exams: 1, completed: 1, repeatRate: 1 / 4, firstPassRate: 1 / 2, meanScore: 4, meanExamS: 540 });
-    expect(person(sample.sonographer.li)).toMatchObject({ name: 'Li Hua', exams: 1, completed: 0, repeatRate: 0, firstPassRate: 1, meanScore: 3, meanExamS: 1140 });
+    expect(person(sample.sonographer.wang)).toMatchObject({
+      name: 'Wang Fang',
+      exams: 1,
+      completed: 1,
+      repeatRate: 1 / 4,
+      firstPassRate: 1 / 2,
+      meanScore: 4,
+      meanExamS: 540,
+    });
+    expect(person(sample.sonographer.li)).toMatchObject({
+      name: 'Li Hua',
+      exams: 1,
+      completed: 0,
+      repeatRate: 0,
+      firstPassRate: 1,
+      meanScore: 3,
+      meanExamS: 1140,
+    });
     expect(person(sample.sonographer.zhao)).toMatchObject({ name: 'Zhao Lei', exams: 2, completed: 0 });
     expect(stats.sonographers).toHaveLength(3);
   });
@@ -154,7 +188,12 @@ describe('QC figures in November (E1–E4)', () => {
 describe('filters', () => {
   it('by site, sonographer and protocol key (any version)', async () => {
     expect((await statsAs(qcLead, { ...NOVEMBER, site: sample.site.south })).totals).toMatchObject({ exams: 2, completed: 0, judged: 1, retakes: 1 });
-    expect((await statsAs(qcLead, { ...NOVEMBER, sonographer: sample.sonographer.wang })).totals).toMatchObject({ exams: 1, completed: 1, completionRate: 1, repeatRate: 1 / 4 });
+    expect((await statsAs(qcLead, { ...NOVEMBER, sonographer: sample.sonographer.wang })).totals).toMatchObject({
+      exams: 1,
+      completed: 1,
+      completionRate: 1,
+      repeatRate: 1 / 4,
+    });
     // qc-test runs in versions 1 (E1, E2) and 2 (E3).
     expect((await statsAs(qcLead, { ...NOVEMBER, protocol: 'qc-test' })).totals).toMatchObject({ exams: 3, completed: 1 });
     expect((await statsAs(qcLead, { ...NOVEMBER, protocol: 'qc-two' })).totals).toMatchObject({ exams: 1, completed: 0, judged: 0, repeatRate: null });

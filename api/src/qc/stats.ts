@@ -248,7 +248,8 @@ async function seriesOf(db: Db, scope: QcScope, q: Filters, bucket: QcBucket): P
   if (first === null || last === null) return [];
   const step = bucket === 'day' ? 1 : 7;
   const series: QcStats['series'] = [];
-  for (let day = bucket === 'day' ? first : mondayOf(first); day <= last; day += step) series.push({ start: isoDay(day), ...figuresOf(undefined), ...byBucket.get(day) });
+  for (let day = bucket === 'day' ? first : mondayOf(first); day <= last; day += step)
+    series.push({ start: isoDay(day), ...figuresOf(undefined), ...byBucket.get(day) });
   return series;
 }
 
