@@ -50,7 +50,7 @@ async function review(mentor: Page, viewName: string, count: number) {
 }
 
 describe('a guided ultrasound exam', () => {
-  it('runs a whole eFAST with one retake; the reviewer gets the scan room’s own pixels, and the report shows the retake', async () => {
+  it('runs a whole eFAST with one retake; the reviewer gets the scan room’s own pixels, and the report and statistics show the retake', async () => {
     const room = await openLiveRoom(stack, { kind: 'ultrasound', observer: false, theatre: { viewport: FULL_HD }, mentor: { viewport: FULL_HD } });
     const { theatre: scanRoom, mentor } = room;
     await expect(scanRoom.title()).resolves.toMatch(/Scan room/);
@@ -114,5 +114,14 @@ describe('a guided ultrasound exam', () => {
     expect(retakes).toEqual(efast.views.map((_, i) => (i === 1 ? '1' : '0')));
     await expect(report.getByTestId('exam-report').innerText()).resolves.toMatch(/Complete/);
     await report.screenshot({ path: join(SCREENSHOTS, 'exam-report.png'), fullPage: true });
+
+    // The QC statistics count the retake: 1 of 7 verdicts, and the view's first still was not accepted.
+    const qc = await context.newPage();
+    await qc.goto(`${stack.web.url}/qc`);
+    await expect(qc.locator('[data-tile="exams"] .value').innerText()).resolves.toBe('1');
+    await expect(qc.locator('[data-tile="repeat"] .value').innerText()).resolves.toBe('14.3%');
+    await expect(qc.locator('[data-tile="first-pass"] .value').innerText()).resolves.toBe('83.3%');
+    const splenorenal = qc.getByRole('region', { name: 'Per view' }).getByRole('row', { name: /Left upper quadrant/ });
+    await expect(splenorenal.innerText()).resolves.toMatch(/^Left upper quadrant \(splenorenal\)\s+1\s+2\s+0%\s+50%\s+4\s/);
   });
 });
