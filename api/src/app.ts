@@ -19,6 +19,7 @@ import { qcRoutes } from './qc/routes.ts';
 import { auditTrail } from './audit/request.ts';
 import { protocolRoutes } from './protocols/routes.ts';
 import { examRoutes } from './exams/routes.ts';
+import { pacsRoutes } from './pacs/routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps) {
       .route('/protocols', protocolRoutes(deps))
       .route('/', examRoutes(deps))
       .route('/qc', qcRoutes(deps))
+      .route('/pacs', pacsRoutes(deps))
       .route('/internal', internalRoutes(deps))
       .route('/webhooks', webhookRoutes(deps))
       .get('/health', (c) => c.json({ ok: true }, 200))

@@ -116,6 +116,10 @@ const ROWS: Row[] = [
   // Everyone signed in may ask; what each sees (their site, their sessions) is api/src/qc/stats.test.ts.
   { method: 'GET', path: '/qc/stats',                                                         statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'GET', path: '/qc/stats.csv',                                                     statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'GET', path: '/pacs/queue',                                                       statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
+  // A failed still re-queued by an admin, and the QC lead's view: pacs/routes.test.ts.
+  { method: 'POST', path: '/pacs/stills/{id}/retry', label: 'no such still', url: () => `/pacs/stills/${crypto.randomUUID()}/retry`,
+                                                                                              statuses: [404, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'GET', path: '/internal/recordings/active',                                       statuses: [401, 401, 401, 401, 401, 401, 401, 200] },
   { method: 'POST', path: '/internal/recordings/{id}/state', body: () => ({ capture: 'waiting', degraded: false }),
                                                                                               statuses: [401, 401, 401, 401, 401, 401, 401, 204] },

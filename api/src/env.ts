@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { MAX_RETENTION_DAYS, SharedEnv, envFlag, envInteger, envSecret, parseEnv } from '@loupe/protocol';
+import { DicomwebUrl, MAX_RETENTION_DAYS, SharedEnv, envFlag, envInteger, envSecret, parseEnv } from '@loupe/protocol';
 import type { Rate } from './http/rate-limit.ts';
 
 const perMinute = (fallback: number) => envInteger(1, 1_000_000).default(fallback);
@@ -53,6 +53,8 @@ const ApiEnv = SharedEnv.pick({
     LOUPE_TOKEN_BURST: perMinute(10),
     LOUPE_SEARCHES_PER_MINUTE: perMinute(120),
     LOUPE_SEARCH_BURST: perMinute(30),
+    // The PACS of sites that name none of their own; unset: those sites' stills wait in the queue.
+    LOUPE_DICOMWEB_URL: DicomwebUrl.optional(),
   })
   .refine((e) => anchorFile(e) !== databaseFile(e.LOUPE_DB_URL), {
     path: ['LOUPE_AUDIT_ANCHOR_FILE'],
@@ -84,6 +86,8 @@ export type ApiConfig = {
   publicOrigin: string;
   /** Per-user limits on LiveKit tokens and case searches. */
   rateLimits: { tokens: Rate; searches: Rate };
+  /** DICOMweb base URL for accepted stills of sites without a `dicomweb_url` of their own (pacs/outbox.ts). */
+  dicomwebUrl: string | undefined;
 };
 
 /** The api's configuration from `env` (process.env); throws naming every bad variable (parseEnv). */
@@ -114,6 +118,7 @@ export function parseApiConfig(env: Readonly<Record<string, string | undefined>>
       tokens: { perMinute: e.LOUPE_TOKENS_PER_MINUTE, burst: e.LOUPE_TOKEN_BURST },
       searches: { perMinute: e.LOUPE_SEARCHES_PER_MINUTE, burst: e.LOUPE_SEARCH_BURST },
     },
+    dicomwebUrl: e.LOUPE_DICOMWEB_URL,
   };
 }
 

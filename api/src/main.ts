@@ -10,6 +10,7 @@ import { startRetentionSweeper } from './cases/retention.ts';
 import { startJoinCatchUp } from './livekit/catch-up.ts';
 import { startAuditAnchoring } from './audit/anchor.ts';
 import { flushRepeats } from './audit/repeats.ts';
+import { startPacsOutbox } from './pacs/outbox.ts';
 
 const config = configOrExit(parseApiConfig);
 
@@ -23,6 +24,7 @@ const purge = setInterval(() => void purgeExpiredSessions(db, policy).catch(cons
 const stopRetention = startRetentionSweeper(db, config.mediaDir);
 const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs);
 const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);
+const pacsOutbox = startPacsOutbox(db, { mediaDir: config.mediaDir, dicomwebUrl: config.dicomwebUrl });
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   console.log(`api listening on http://${info.address}:${info.port}`);
@@ -32,10 +34,12 @@ function shutdown() {
   clearInterval(purge);
   stopRetention();
   const catchUpStopped = stopCatchUp();
+  const outboxStopped = pacsOutbox.stop();
   server.close(async () => {
     await flushRepeats(db);
     await stopAnchoring();
     await catchUpStopped;
+    await outboxStopped;
     client.close();
     process.exit(0);
   });

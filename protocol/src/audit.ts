@@ -46,6 +46,7 @@ export const AUDIT_ACTIONS = [
   'still.drawn',
   'pacs.sent',
   'pacs.failed',
+  'pacs.retried',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

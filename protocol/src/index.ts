@@ -150,6 +150,7 @@ export {
 export type { ExamStatus, StillKind, Verdict, RetakeReason, PacsState, ViewProgress, Checklist } from './exams.ts';
 export { SITE_KINDS, DicomwebUrl, Site, SiteBody, SiteList } from './sites.ts';
 export type { SiteKind } from './sites.ts';
+export { PACS_QUEUE_ROLES, PACS_RETRY_ROLES, PACS_QUEUE_LIMIT, PacsQueueQuery, PacsQueueItem, PacsQueue } from './pacs.ts';
 export type { ExamType } from './scan-protocols.ts';
 export { QC_BUCKETS, TURNAROUND_BOUNDS_S, QcQuery, QcFigures, QcViewFigures, QcSpread, QcStats } from './qc.ts';
 export type { QcBucket } from './qc.ts';

@@ -43,6 +43,7 @@ export const AUDIT_ACTION = {
   'still.drawn': m.audit_action_still_drawn,
   'pacs.sent': m.audit_action_pacs_sent,
   'pacs.failed': m.audit_action_pacs_failed,
+  'pacs.retried': m.audit_action_pacs_retried,
 } satisfies Record<AuditAction, () => string>;
 
 /** A family of actions, as the filter groups them. */

@@ -1,0 +1,193 @@
+/**
+ * Accepted stills to a real PACS: Orthanc with its DICOMweb plugin, taken down mid-exam and
+ * brought back on the same storage. The outbox is driven pass by pass (`runOutboxOnce` with an
+ * explicit clock), so no test waits for a timer.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, stills } from '../src/db/schema.ts';
+import { RETRY_FIRST_MS, runOutboxOnce } from '../src/pacs/outbox.ts';
+import { StoreError, storeInstance } from '../src/pacs/stow.ts';
+import { acceptedStill, dicomUid, examAt, sectorPng } from './accepted-stills.ts';
+import { checkDicom } from './dicom-check.ts';
+import { createTestApi, type TestApi } from './fixture.ts';
+import { startOrthanc, type Orthanc } from './orthanc.ts';
+
+let orthanc: Orthanc;
+let api: TestApi;
+let mediaDir: string;
+
+beforeAll(async () => {
+  orthanc = await startOrthanc();
+  mediaDir = await mkdtemp(join(tmpdir(), 'loupe-pacs-media-'));
+  api = await createTestApi({ LOUPE_MEDIA_DIR: mediaDir });
+});
+afterAll(async () => {
+  await orthanc?.stop();
+  await api?.close();
+  await rm(mediaDir, { recursive: true, force: true });
+});
+
+const outbox = () => ({ mediaDir, dicomwebUrl: undefined });
+const stillRow = (id: string) => api.db.select().from(stills).where(eq(stills.id, id)).get();
+
+/** The instance Orthanc stored under `sopInstanceUid`, as a Part 10 file, and its tags. */
+async function storedInstance(sopInstanceUid: string) {
+  const found = (await (await fetch(`${orthanc.url}/tools/lookup`, { method: 'POST', body: sopInstanceUid })).json()) as { ID: string; Type: string }[];
+  const id = found.find((f) => f.Type === 'Instance')?.ID;
+  if (!id) throw new Error(`Orthanc has no instance ${sopInstanceUid}`);
+  const file = Buffer.from(await (await fetch(`${orthanc.url}/instances/${id}/file`)).arrayBuffer());
+  const tags = (await (await fetch(`${orthanc.url}/instances/${id}/simplified-tags`)).json()) as Record<string, string>;
+  return { file, tags };
+}
+
+/** The PNG's pixels as ffmpeg decodes them, packed RGB: a decoder independent of the one under test. */
+async function ffmpegRgb(png: Buffer): Promise<Buffer> {
+  const path = join(mediaDir, `decode-${crypto.randomUUID()}.png`);
+  await writeFile(path, png);
+  const { stdout } = await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    encoding: 'buffer',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+/** The parts of a multipart/related body. */
+function multipartParts(body: Buffer, contentType: string): Buffer[] {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (!boundary) throw new Error(`no boundary in ${contentType}`);
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Buffer[] = [];
+  let at = body.indexOf(delimiter);
+  while (at !== -1) {
+    const next = body.indexOf(delimiter, at + delimiter.length);
+    if (next === -1) break;
+    const part = body.subarray(at + delimiter.length, next);
+    const headersEnd = part.indexOf('\r\n\r\n');
+    parts.push(part.subarray(headersEnd + 4, part.length - 2)); // the CRLF before the next delimiter
+    at = next;
+  }
+  return parts;
+}
+
+describe('an accepted still in the site’s PACS', () => {
+  it('is stored as a Secondary Capture that dciodvfy finds no error in, with the exam’s patient, study and site', async () => {
+    const exam = await examAt(api, { siteName: 'Dali County People’s Hospital', dicomwebUrl: orthanc.dicomweb });
+    const still = await acceptedStill(api, exam, 'ruq', sectorPng(1));
+
+    expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
+
+    expect(await stillRow(still.id)).toMatchObject({ pacsState: 'sent', pacsAttempts: 1, pacsError: null, pacsNextAt: null });
+    const { file, tags } = await storedInstance(still.sopInstanceUid);
+    const check = await checkDicom(file);
+    expect(check.iod).toBe('SCImage');
+    expect(check.errors).toEqual([]);
+    expect(tags).toMatchObject({
+      SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
+      StudyInstanceUID: exam.studyUid,
+      SeriesInstanceUID: exam.seriesUid,
+      PatientName: 'Wang^Wei',
+      PatientID: 'MRN-0042',
+      PatientBirthDate: '19800203',
+      PatientSex: 'M',
+      AccessionNumber: 'ACC-7',
+      Modality: 'US',
+      ConversionType: 'WSD',
+      InstitutionName: 'Dali County People’s Hospital',
+      SeriesDescription: exam.protocol.name.en,
+      ImageComments: exam.protocol.views.find((v) => v.key === 'ruq')!.name.en,
+    });
+    const audit = await api.db.select().from(auditLog).where(eq(auditLog.targetId, still.id));
+    expect(audit.map((a) => a.action)).toEqual(['pacs.sent']);
+  });
+
+  it('carries the PNG’s pixels byte for byte: the frame served over WADO-RS is the PNG’s RGB', async () => {
+    const exam = await examAt(api, { dicomwebUrl: orthanc.dicomweb });
+    const png = sectorPng(2);
+    const still = await acceptedStill(api, exam, 'luq', png);
+    expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
+
+    const res = await fetch(`${orthanc.dicomweb}/studies/${exam.studyUid}/series/${exam.seriesUid}/instances/${still.sopInstanceUid}/frames/1`, {
+      headers: { accept: 'multipart/related; type="application/octet-stream"' },
+    });
+    expect(res.status).toBe(200);
+    const frames = multipartParts(Buffer.from(await res.arrayBuffer()), res.headers.get('content-type')!);
+    const rgb = await ffmpegRgb(png);
+    expect(rgb.length).toBe(320 * 240 * 3);
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.length).toBe(rgb.length);
+    expect(frames[0]!.equals(rgb)).toBe(true);
+  });
+
+  it('from an exam de-identified for teaching, has no patient identifiers and says how it was de-identified', async () => {
+    const exam = await examAt(api, { dicomwebUrl: orthanc.dicomweb, patient: null });
+    const still = await acceptedStill(api, exam, 'pelvis', sectorPng(3));
+    expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
+
+    const { file, tags } = await storedInstance(still.sopInstanceUid);
+    const check = await checkDicom(file);
+    expect(check.errors).toEqual([]);
+    expect(tags).toMatchObject({ PatientName: '', PatientBirthDate: '', PatientSex: '', PatientIdentityRemoved: 'YES' });
+    expect(tags.PatientID).toMatch(/^LOUPE-[0-9a-f]{16}$/);
+    expect(tags.DeidentificationMethod).toContain('no patient identifiers');
+    expect(tags.AccessionNumber).toBe('');
+  });
+});
+
+describe('a PACS that goes down mid-exam', () => {
+  it('loses no still: failed with the reason, retried with backoff, all sent once it is back, none twice', async () => {
+    const exam = await examAt(api, { dicomwebUrl: orthanc.dicomweb });
+    const first = await acceptedStill(api, exam, 'ruq', sectorPng(4));
+    expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
+    const before = (await orthanc.instanceUids()).length;
+
+    await orthanc.kill();
+    const t0 = new Date();
+    const second = await acceptedStill(api, exam, 'luq', sectorPng(5), t0);
+    expect(await runOutboxOnce(api.db, outbox(), t0)).toEqual(['failed']);
+    const failed = await stillRow(second.id);
+    expect(failed).toMatchObject({ pacsState: 'failed', pacsAttempts: 1 });
+    expect(failed?.pacsError).toMatch(/^PACS not reachable at http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies: ECONNREFUSED$/);
+    expect(failed?.pacsNextAt?.getTime()).toBe(t0.getTime() + RETRY_FIRST_MS);
+
+    // Not due yet: nothing is tried. Then due: tried again, and the wait doubles.
+    expect(await runOutboxOnce(api.db, outbox(), new Date(t0.getTime() + RETRY_FIRST_MS - 1))).toEqual([]);
+    const t1 = new Date(t0.getTime() + RETRY_FIRST_MS);
+    expect(await runOutboxOnce(api.db, outbox(), t1)).toEqual(['failed']);
+    expect(await stillRow(second.id)).toMatchObject({ pacsState: 'failed', pacsAttempts: 2, pacsNextAt: new Date(t1.getTime() + 2 * RETRY_FIRST_MS) });
+
+    // Another view accepted while the PACS is still down.
+    const third = await acceptedStill(api, exam, 'pelvis', sectorPng(6), t1);
+    expect(await runOutboxOnce(api.db, outbox(), t1)).toEqual(['failed']);
+
+    await orthanc.start();
+    const later = new Date(t1.getTime() + 60_000);
+    expect((await runOutboxOnce(api.db, outbox(), later)).sort()).toEqual(['sent', 'sent']);
+    expect(await runOutboxOnce(api.db, outbox(), new Date(later.getTime() + 3_600_000))).toEqual([]);
+
+    for (const s of [second, third]) expect(await stillRow(s.id)).toMatchObject({ pacsState: 'sent', pacsError: null, pacsNextAt: null });
+    const held = await orthanc.instanceUids();
+    expect(held.length).toBe(before + 2);
+    for (const s of [first, second, third]) expect(held.filter((uid) => uid === s.sopInstanceUid)).toHaveLength(1);
+    // One failure entry per reason, not per attempt; one sent entry per still.
+    const audit = await api.db.select().from(auditLog).where(eq(auditLog.targetId, second.id));
+    expect(audit.map((a) => a.action)).toEqual(['pacs.failed', 'pacs.sent']);
+    expect(audit[0]!.detail).toMatchObject({ attempts: 1, retryAt: new Date(t0.getTime() + RETRY_FIRST_MS).toISOString() });
+  });
+});
+
+describe('a PACS that refuses', () => {
+  it('gives its reason, as a refusal not worth retrying', async () => {
+    const refused = await storeInstance(orthanc.dicomweb, dicomUid(), Buffer.from('not a DICOM file')).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(StoreError);
+    expect(refused).toMatchObject({ permanent: true, message: 'PACS answered 400 Bad Request' });
+  });
+});
