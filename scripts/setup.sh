@@ -74,6 +74,11 @@ ensure_debian_packages() {
   dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   # The fault tests cut one browser's network with iptables (web/test/network-cut.ts).
   command -v iptables >/dev/null || [[ -x /usr/sbin/iptables ]] || missing+=(iptables)
+  # The PACS tests store stills in a real Orthanc over DICOMweb and check them with dciodvfy
+  # (api/test/pacs-orthanc.test.ts); each test starts its own Orthanc on a free port.
+  [[ -x /usr/sbin/Orthanc ]] || missing+=(orthanc)
+  [[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]] || missing+=(orthanc-dicomweb)
+  [[ -x /usr/bin/dciodvfy ]] || missing+=(dicom3tools)
   ((${#missing[@]} == 0)) && return
   if [[ $(id -u) -ne 0 ]]; then
     echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2

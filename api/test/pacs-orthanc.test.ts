@@ -139,6 +139,15 @@ describe('an accepted still in the site’s PACS', () => {
   });
 });
 
+describe('where a still goes', () => {
+  it('to LOUPE_DICOMWEB_URL when the site names no PACS of its own', async () => {
+    const exam = await examAt(api, { dicomwebUrl: null });
+    const still = await acceptedStill(api, exam, 'subxiphoid', sectorPng(7));
+    expect(await runOutboxOnce(api.db, { mediaDir, dicomwebUrl: orthanc.dicomweb })).toEqual(['sent']);
+    expect(await orthanc.instanceUids()).toContain(still.sopInstanceUid);
+  });
+});
+
 describe('a PACS that goes down mid-exam', () => {
   it('loses no still: failed with the reason, retried with backoff, all sent once it is back, none twice', async () => {
     const exam = await examAt(api, { dicomwebUrl: orthanc.dicomweb });

@@ -142,14 +142,20 @@ function patientFields(p: ExamPatient | null, examId: string): Record<string, st
 }
 
 /**
- * A value for a 64-character string attribute (LO, and PN's component group). dcmjs would
- * truncate silently; a backslash would split it into several values.
+ * A value for a 64-character string attribute (LO, and PN's component group): at most 64 bytes
+ * of UTF-8, whole characters (dciodvfy and many PACS count bytes). dcmjs would cut it silently
+ * and mid-character; a backslash would split it into several values.
  */
 function lo(text: string): string {
-  return text.replaceAll('\\', '/').slice(0, 64);
+  let out = '';
+  for (const ch of text.replaceAll('\\', '/')) {
+    if (Buffer.byteLength(out + ch) > 64) break;
+    out += ch;
+  }
+  return out;
 }
 
-/** Study ID (SH, 16 characters) for people: the start of the exam's id, as the api's pages show it. */
+/** Study ID (SH, 16 characters) for people: the start of the exam's id. */
 function studyId(examId: string): string {
   return examId.replaceAll('-', '').slice(0, 16);
 }
