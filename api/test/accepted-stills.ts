@@ -8,36 +8,23 @@ import { createHash, randomUUID } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { BUILT_IN_PROTOCOLS, stillFile, type ExamPatient } from '@loupe/protocol';
 import { exams, liveSessions, sites, stills } from '../src/db/schema.ts';
+import { dicomUid } from '../src/exams/png.ts';
 import type { TestApi } from './fixture.ts';
-
-/** A DICOM UID as the exam and still routes make them: 2.25 and a random UUID as a decimal. */
-export const dicomUid = () => `2.25.${BigInt(`0x${randomUUID().replaceAll('-', '')}`)}`;
+import { sectorPng } from './stills.ts';
 
 /**
- * A 320×240 ultrasound-like picture: a grey sector of speckle on black, with a yellow depth
- * marker so that the three colour channels differ (a swapped channel shows).
+ * A still whose three colour channels differ (a yellow depth marker on the grey sector), as RGBA:
+ * a swapped channel or a kept alpha shows in its pixels.
  */
-export function sectorPng(seed = 1): Buffer {
-  const width = 320;
-  const height = 240;
-  const png = new PNG({ width, height });
-  let noise = seed;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const dx = x - width / 2;
-      const r = Math.hypot(dx, y);
-      const inSector = r < height - 10 && Math.abs(Math.atan2(dx, y)) < Math.PI / 4;
-      noise = (noise * 1103515245 + 12345) & 0x7fffffff;
-      const grey = inSector ? Math.min(255, 40 + (noise % 120) + Math.round(60 * Math.sin(r / 9))) : 0;
-      const marker = x > 300 && x < 306 && y % 40 < 3;
-      png.data[i] = marker ? 250 : grey;
-      png.data[i + 1] = marker ? 210 : grey;
-      png.data[i + 2] = marker ? 20 : grey;
-      png.data[i + 3] = 255;
+export function markedPng(seed = 1): Buffer {
+  const png = PNG.sync.read(sectorPng(320, 240, seed));
+  for (let y = 0; y < png.height; y += 40) {
+    for (let x = 300; x < 306; x++) {
+      const i = (y * png.width + x) * 4;
+      png.data.set([250, 210, 20, 255], i);
     }
   }
-  return PNG.sync.write(png);
+  return PNG.sync.write(png, { colorType: 6 });
 }
 
 export type ExamFixture = { examId: string; sessionId: string; siteId: string | null; studyUid: string; seriesUid: string };

@@ -8,14 +8,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
+import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, stills } from '../src/db/schema.ts';
+import { BUILT_IN_PROTOCOLS } from '@loupe/protocol';
+import { auditLog, exams, sites, stills } from '../src/db/schema.ts';
 import { RETRY_FIRST_MS, runOutboxOnce } from '../src/pacs/outbox.ts';
 import { StoreError, storeInstance } from '../src/pacs/stow.ts';
-import { acceptedStill, dicomUid, examAt, sectorPng } from './accepted-stills.ts';
+import { dicomUid } from '../src/exams/png.ts';
+import { acceptedStill, examAt, markedPng } from './accepted-stills.ts';
+import { sectorPng, stillUpload } from './stills.ts';
 import { checkDicom } from './dicom-check.ts';
-import { createTestApi, type TestApi } from './fixture.ts';
+import { createTestApi, ok, postJson, type TestApi } from './fixture.ts';
 import { startOrthanc, type Orthanc } from './orthanc.ts';
 
 let orthanc: Orthanc;
@@ -77,20 +80,49 @@ function multipartParts(body: Buffer, contentType: string): Buffer[] {
 
 describe('an accepted still in the site’s PACS', () => {
   it('is stored as a Secondary Capture that dciodvfy finds no error in, with the exam’s patient, study and site', async () => {
-    const exam = await examAt(api, { siteName: 'Dali County People’s Hospital', dicomwebUrl: orthanc.dicomweb });
-    const still = await acceptedStill(api, exam, 'ruq', sectorPng(1));
+    // As the scan room and the reviewer make it: an exam on a site with a PACS, a still, a verdict.
+    const [host, mentor, scanRoom] = [await api.account('surgeon'), await api.account('mentor'), await api.account('surgeon')];
+    const siteId = crypto.randomUUID();
+    await api.db.insert(sites).values({ id: siteId, name: 'Dali County People’s Hospital', kind: 'hospital', dicomwebUrl: orthanc.dicomweb });
+    const session = await ok(
+      api.client(host.cookie).sessions.$post({
+        json: {
+          title: 'eFAST, bed 3',
+          procedure: 'eFAST',
+          specialty: 'Emergency',
+          scheduledAt: '2026-12-06T08:00:00Z',
+          kind: 'ultrasound',
+          siteId,
+          reviewSiteId: null,
+        },
+      }),
+    );
+    for (const [who, role] of [
+      [mentor, 'mentor'],
+      [scanRoom, 'theatre'],
+    ] as const)
+      await ok(api.client(host.cookie).sessions[':id'].members.$post({ param: { id: session.id }, json: { email: who.user.email, role } }));
+    const patient = { name: 'Wang^Wei', id: 'MRN-0042', birthDate: '1980-02-03', sex: 'M' as const, accessionNumber: 'ACC-7' };
+    const exam = await ok(api.client(mentor.cookie).sessions[':id'].exams.$post({ param: { id: session.id }, json: { protocolKey: 'efast', patient } }));
+    const captured = await api.app.request(`/exams/${exam.id}/stills?view=ruq`, stillUpload(sectorPng(320, 240, 1), scanRoom.cookie));
+    expect(captured.status).toBe(201);
+    const { id } = (await captured.json()) as { id: string };
+    expect((await api.app.request(`/stills/${id}/verdict`, postJson({ verdict: 'accepted', score: 4 }, mentor.cookie))).status).toBe(200);
 
     expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
 
-    expect(await stillRow(still.id)).toMatchObject({ pacsState: 'sent', pacsAttempts: 1, pacsError: null, pacsNextAt: null });
-    const { file, tags } = await storedInstance(still.sopInstanceUid);
+    const row = await stillRow(id);
+    expect(row).toMatchObject({ pacsState: 'sent', pacsAttempts: 1, pacsError: null, pacsNextAt: null });
+    const { file, tags } = await storedInstance(row!.sopInstanceUid);
     const check = await checkDicom(file);
     expect(check.iod).toBe('SCImage');
     expect(check.errors).toEqual([]);
+    const stored = await api.db.select().from(exams).where(eq(exams.id, exam.id)).get();
+    const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
     expect(tags).toMatchObject({
       SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
-      StudyInstanceUID: exam.studyUid,
-      SeriesInstanceUID: exam.seriesUid,
+      StudyInstanceUID: stored!.studyUid,
+      SeriesInstanceUID: stored!.seriesUid,
       PatientName: 'Wang^Wei',
       PatientID: 'MRN-0042',
       PatientBirthDate: '19800203',
@@ -99,16 +131,19 @@ describe('an accepted still in the site’s PACS', () => {
       Modality: 'US',
       ConversionType: 'WSD',
       InstitutionName: 'Dali County People’s Hospital',
-      SeriesDescription: exam.protocol.name.en,
-      ImageComments: exam.protocol.views.find((v) => v.key === 'ruq')!.name.en,
+      SeriesDescription: efast.name.en,
+      ImageComments: efast.views.find((v) => v.key === 'ruq')!.name.en,
     });
-    const audit = await api.db.select().from(auditLog).where(eq(auditLog.targetId, still.id));
+    const audit = await api.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetId, id), like(auditLog.action, 'pacs.%')));
     expect(audit.map((a) => a.action)).toEqual(['pacs.sent']);
   });
 
   it('carries the PNG’s pixels byte for byte: the frame served over WADO-RS is the PNG’s RGB', async () => {
     const exam = await examAt(api, { dicomwebUrl: orthanc.dicomweb });
-    const png = sectorPng(2);
+    const png = markedPng(2);
     const still = await acceptedStill(api, exam, 'luq', png);
     expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
 
@@ -126,7 +161,7 @@ describe('an accepted still in the site’s PACS', () => {
 
   it('from an exam de-identified for teaching, has no patient identifiers and says how it was de-identified', async () => {
     const exam = await examAt(api, { dicomwebUrl: orthanc.dicomweb, patient: null });
-    const still = await acceptedStill(api, exam, 'pelvis', sectorPng(3));
+    const still = await acceptedStill(api, exam, 'pelvis', sectorPng(320, 240, 3));
     expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
 
     const { file, tags } = await storedInstance(still.sopInstanceUid);
@@ -142,7 +177,7 @@ describe('an accepted still in the site’s PACS', () => {
 describe('where a still goes', () => {
   it('to LOUPE_DICOMWEB_URL when the site names no PACS of its own', async () => {
     const exam = await examAt(api, { dicomwebUrl: null });
-    const still = await acceptedStill(api, exam, 'subxiphoid', sectorPng(7));
+    const still = await acceptedStill(api, exam, 'subxiphoid', sectorPng(320, 240, 7));
     expect(await runOutboxOnce(api.db, { mediaDir, dicomwebUrl: orthanc.dicomweb })).toEqual(['sent']);
     expect(await orthanc.instanceUids()).toContain(still.sopInstanceUid);
   });
@@ -151,13 +186,13 @@ describe('where a still goes', () => {
 describe('a PACS that goes down mid-exam', () => {
   it('loses no still: failed with the reason, retried with backoff, all sent once it is back, none twice', async () => {
     const exam = await examAt(api, { dicomwebUrl: orthanc.dicomweb });
-    const first = await acceptedStill(api, exam, 'ruq', sectorPng(4));
+    const first = await acceptedStill(api, exam, 'ruq', sectorPng(320, 240, 4));
     expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
     const before = (await orthanc.instanceUids()).length;
 
     await orthanc.kill();
     const t0 = new Date();
-    const second = await acceptedStill(api, exam, 'luq', sectorPng(5), t0);
+    const second = await acceptedStill(api, exam, 'luq', sectorPng(320, 240, 5), t0);
     expect(await runOutboxOnce(api.db, outbox(), t0)).toEqual(['failed']);
     const failed = await stillRow(second.id);
     expect(failed).toMatchObject({ pacsState: 'failed', pacsAttempts: 1 });
@@ -171,7 +206,7 @@ describe('a PACS that goes down mid-exam', () => {
     expect(await stillRow(second.id)).toMatchObject({ pacsState: 'failed', pacsAttempts: 2, pacsNextAt: new Date(t1.getTime() + 2 * RETRY_FIRST_MS) });
 
     // Another view accepted while the PACS is still down.
-    const third = await acceptedStill(api, exam, 'pelvis', sectorPng(6), t1);
+    const third = await acceptedStill(api, exam, 'pelvis', sectorPng(320, 240, 6), t1);
     expect(await runOutboxOnce(api.db, outbox(), t1)).toEqual(['failed']);
 
     await orthanc.start();

@@ -2,7 +2,8 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { checkDicom } from '../../test/dicom-check.ts';
-import { dicomUid, sectorPng } from '../../test/accepted-stills.ts';
+import { sectorPng } from '../../test/stills.ts';
+import { dicomUid } from '../exams/png.ts';
 import { stillToDicom, type StillInstance } from './dicom.ts';
 
 const instance = (patient: StillInstance['patient'], institution: string | null = 'Dali County People’s Hospital'): StillInstance => ({

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApi, type TestApi } from '../../test/fixture.ts';
-import { acceptedStill, examAt, sectorPng } from '../../test/accepted-stills.ts';
+import { acceptedStill, examAt } from '../../test/accepted-stills.ts';
+import { sectorPng } from '../../test/stills.ts';
 import { stills } from '../db/schema.ts';
 import { NO_PACS, startPacsOutbox } from './outbox.ts';
 

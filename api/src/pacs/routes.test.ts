@@ -9,7 +9,8 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stillFile } from '@loupe/protocol';
 import { createTestApi, ok, type TestAccount, type TestApi } from '../../test/fixture.ts';
-import { acceptedStill, examAt, sectorPng } from '../../test/accepted-stills.ts';
+import { acceptedStill, examAt } from '../../test/accepted-stills.ts';
+import { sectorPng } from '../../test/stills.ts';
 import { auditLog, stills } from '../db/schema.ts';
 import { NO_PACS, NO_PACS_RECHECK_MS, retryDelay, runOutboxOnce } from './outbox.ts';
 
