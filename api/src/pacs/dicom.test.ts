@@ -35,6 +35,8 @@ describe('a still as DICOM', () => {
       const check = await checkDicom(stillToDicom(sectorPng(), instance(patient)));
       expect(check.iod).toBe('SCImage');
       expect(check.errors).toEqual([]);
+      // The one warning left: Laterality is empty because a still does not say which side it shows.
+      expect(check.warnings).toEqual([expect.stringMatching(/attribute <Laterality>$/)]);
     }
   });
 
