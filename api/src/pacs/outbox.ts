@@ -24,7 +24,7 @@ import { stillFile } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { exams, scanProtocols, sites, stills } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { stillToDicom } from './dicom.ts';
+import { stillToDicom, type StillInstance } from './dicom.ts';
 import { STORE_TIMEOUT_MS, StoreError, storeInstance } from './stow.ts';
 
 export const RETRY_FIRST_MS = 5_000;
@@ -93,15 +93,7 @@ async function sendStill(db: Db, o: OutboxOptions, still: StillRow, now: Date): 
         .where(eq(stills.id, still.id));
       return 'waiting';
     }
-    const png = await readFile(join(o.mediaDir, stillFile(still.id))).catch((err: NodeJS.ErrnoException) => {
-      throw new StoreError(err.code === 'ENOENT' ? 'the still’s image file is missing' : `the still’s image file cannot be read: ${err.message}`, true);
-    });
-    let file: Buffer;
-    try {
-      file = stillToDicom(png, target.instance);
-    } catch (err) {
-      throw new StoreError((err as Error).message, true);
-    }
+    const file = await dicomFile(o.mediaDir, still.id, target.instance);
     await storeInstance(url, still.sopInstanceUid, file, o.signal);
     const attempts = still.pacsAttempts + 1;
     await db
@@ -118,6 +110,18 @@ async function sendStill(db: Db, o: OutboxOptions, still: StillRow, now: Date): 
     }
     await recordFailure(db, still, err, now);
     return 'failed';
+  }
+}
+
+/** The still as a DICOM file. A file gone or not a PNG is a refusal that no retry mends. */
+async function dicomFile(mediaDir: string, stillId: string, instance: StillInstance): Promise<Buffer> {
+  const png = await readFile(join(mediaDir, stillFile(stillId))).catch((err: NodeJS.ErrnoException) => {
+    throw new StoreError(err.code === 'ENOENT' ? 'the still’s image file is missing' : `the still’s image file cannot be read: ${err.message}`, true);
+  });
+  try {
+    return stillToDicom(png, instance);
+  } catch (err) {
+    throw new StoreError((err as Error).message, true);
   }
 }
 
@@ -140,7 +144,7 @@ async function recordFailure(db: Db, still: StillRow, err: unknown, now: Date): 
 }
 
 /** The instance's header fields and the PACS its site names, from the still's exam. */
-async function instanceOf(db: Db, still: StillRow) {
+async function instanceOf(db: Db, still: StillRow): Promise<{ siteUrl: string | null; instance: StillInstance }> {
   if (!still.examId) throw new StoreError('the still belongs to no exam', true);
   const row = await db
     .select({ exam: exams, site: { name: sites.name, dicomwebUrl: sites.dicomwebUrl }, protocol: { name: scanProtocols.name, views: scanProtocols.views } })
