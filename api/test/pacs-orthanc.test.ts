@@ -16,9 +16,9 @@ import { RETRY_FIRST_MS, runOutboxOnce } from '../src/pacs/outbox.ts';
 import { StoreError, storeInstance } from '../src/pacs/stow.ts';
 import { dicomUid } from '../src/exams/png.ts';
 import { acceptedStill, examAt, markedPng } from './accepted-stills.ts';
-import { sectorPng, stillUpload } from './stills.ts';
+import { contentDigest, sectorPng } from './stills.ts';
 import { checkDicom } from './dicom-check.ts';
-import { createTestApi, ok, postJson, type TestApi } from './fixture.ts';
+import { createTestApi, ok, type TestApi } from './fixture.ts';
 import { startOrthanc, type Orthanc } from './orthanc.ts';
 
 let orthanc: Orthanc;
@@ -104,10 +104,16 @@ describe('an accepted still in the site’s PACS', () => {
       await ok(api.client(host.cookie).sessions[':id'].members.$post({ param: { id: session.id }, json: { email: who.user.email, role } }));
     const patient = { name: 'Wang^Wei', id: 'MRN-0042', birthDate: '1980-02-03', sex: 'M' as const, accessionNumber: 'ACC-7' };
     const exam = await ok(api.client(mentor.cookie).sessions[':id'].exams.$post({ param: { id: session.id }, json: { protocolKey: 'efast', patient } }));
-    const captured = await api.app.request(`/exams/${exam.id}/stills?view=ruq`, stillUpload(sectorPng(320, 240, 1), scanRoom.cookie));
-    expect(captured.status).toBe(201);
-    const { id } = (await captured.json()) as { id: string };
-    expect((await api.app.request(`/stills/${id}/verdict`, postJson({ verdict: 'accepted', score: 4 }, mentor.cookie))).status).toBe(200);
+    const png = sectorPng(320, 240, 1);
+    const { id } = await ok(
+      api
+        .client(scanRoom.cookie)
+        .exams[':id'].stills.$post(
+          { param: { id: exam.id }, query: { view: 'ruq' }, header: { 'content-digest': contentDigest(png) } },
+          { headers: { 'content-type': 'image/png' }, init: { body: new Uint8Array(png) } },
+        ),
+    );
+    await ok(api.client(mentor.cookie).stills[':id'].verdict.$post({ param: { id }, json: { verdict: 'accepted', score: 4 } }));
 
     expect(await runOutboxOnce(api.db, outbox())).toEqual(['sent']);
 
