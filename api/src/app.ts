@@ -20,6 +20,7 @@ import { auditTrail } from './audit/request.ts';
 import { protocolRoutes } from './protocols/routes.ts';
 import { examRoutes } from './exams/routes.ts';
 import { pacsRoutes } from './pacs/routes.ts';
+import { siteRoutes } from './sites/routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps) {
       .route('/', examRoutes(deps))
       .route('/qc', qcRoutes(deps))
       .route('/pacs', pacsRoutes(deps))
+      .route('/sites', siteRoutes(deps))
       .route('/internal', internalRoutes(deps))
       .route('/webhooks', webhookRoutes(deps))
       .get('/health', (c) => c.json({ ok: true }, 200))

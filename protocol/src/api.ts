@@ -28,6 +28,8 @@ export const CONFLICT_REASONS = [
   'exam_closed',
   'view_closed',
   'still_reviewed',
+  'site_name_taken',
+  'site_cycle',
 ] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 
@@ -71,13 +73,20 @@ const personalPassword = { path: ['password'], message: 'Password must not be ma
 export const SignUpBody = NewAccount.refine(notOwnNameOrEmail, personalPassword).meta({ id: 'SignUpBody' });
 export type SignUpBody = z.infer<typeof SignUpBody>;
 
-export const CreateUserBody = NewAccount.extend({ role: z.enum(GLOBAL_ROLES) })
+/** `siteId`: the hospital or centre the person works for (protocol/src/sites.ts); none when left out. */
+export const CreateUserBody = NewAccount.extend({ role: z.enum(GLOBAL_ROLES), siteId: Id.nullable().optional() })
   .refine(notOwnNameOrEmail, personalPassword)
   .meta({ id: 'CreateUserBody' });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
-export const User = z.object({ id: Id, email: z.string(), name: z.string(), role: z.enum(GLOBAL_ROLES) }).meta({ id: 'User' });
+export const User = z
+  .object({ id: Id, email: z.string(), name: z.string(), role: z.enum(GLOBAL_ROLES), siteId: Id.nullable().describe('The site the person works for') })
+  .meta({ id: 'User' });
 export type User = z.infer<typeof User>;
+
+/** What an admin changes about an account: the site it belongs to (null: none). */
+export const UserEdit = z.object({ siteId: Id.nullable() }).meta({ id: 'UserEdit' });
+export type UserEdit = z.infer<typeof UserEdit>;
 
 export const SESSION_STATUSES = ['scheduled', 'live', 'ended'] as const;
 /** `ultrasound`: a remote scan with guided exams (protocol/src/exams.ts); theatre is the scan room. */
@@ -280,6 +289,8 @@ export const CaseList = z
 export type CaseList = z.infer<typeof CaseList>;
 
 export const CaseQuery = z.object({
+  /** Cases of sessions whose scanning site (the patient's) is this one. */
+  site: Id.optional(),
   q: z.string().trim().max(200).optional(),
   specialty: z.string().trim().max(100).optional(),
   procedure: z.string().trim().max(200).optional(),

@@ -84,6 +84,11 @@ export const AuditQuery = z.object({
   actor: Id.optional(),
   session: Id.optional(),
   target: Id.optional(),
+  /**
+   * Entries about a site: those of a session the site scans or reviews, those whose actor
+   * belongs to the site now, and those about the site itself (site.created, site.updated).
+   */
+  site: Id.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),

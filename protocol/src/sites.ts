@@ -25,6 +25,7 @@ export const Site = z
     kind: z.enum(SITE_KINDS),
     /** The region or hospital this site belongs to. */
     parentId: z.uuid().nullable(),
+    /** Shown to admins only: null for everyone else, whether the site has a PACS or not. */
     dicomwebUrl: z.string().nullable(),
   })
   .meta({ id: 'Site' });
@@ -34,6 +35,13 @@ export const SiteBody = z
   .object({ name: SiteName, kind: z.enum(SITE_KINDS), parentId: z.uuid().nullable().default(null), dicomwebUrl: DicomwebUrl.nullable().default(null) })
   .meta({ id: 'SiteBody' });
 export type SiteBody = z.infer<typeof SiteBody>;
+
+/** What a PATCH changes: any of a site's fields; a field left out stays as it is. */
+export const SiteEdit = z
+  .object({ name: SiteName, kind: z.enum(SITE_KINDS), parentId: z.uuid().nullable(), dicomwebUrl: DicomwebUrl.nullable() })
+  .partial()
+  .meta({ id: 'SiteEdit' });
+export type SiteEdit = z.infer<typeof SiteEdit>;
 
 export const SiteList = z.object({ sites: z.array(Site) }).meta({ id: 'SiteList' });
 export type SiteList = z.infer<typeof SiteList>;

@@ -1,11 +1,25 @@
-import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { AUDIT_ACTIONS, type AuditEntry, type AuditQuery } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { auditLog, cases, liveSessions, users } from '../db/schema.ts';
 import type { AuditRow } from './audit.ts';
 
-function filters(q: AuditQuery): SQL | undefined {
+/**
+ * Entries about a site: those of a session it scans or reviews, those by a person who belongs
+ * to it now, and those about the site itself.
+ */
+function aboutSite(db: Db, site: string): SQL | undefined {
+  const itsSessions = db
+    .select({ id: liveSessions.id })
+    .from(liveSessions)
+    .where(or(eq(liveSessions.siteId, site), eq(liveSessions.reviewSiteId, site)));
+  const itsPeople = db.select({ id: users.id }).from(users).where(eq(users.siteId, site));
+  return or(inArray(auditLog.sessionId, itsSessions), inArray(auditLog.actorId, itsPeople), and(eq(auditLog.targetType, 'site'), eq(auditLog.targetId, site)));
+}
+
+function filters(db: Db, q: AuditQuery): SQL | undefined {
   return and(
+    q.site ? aboutSite(db, q.site) : undefined,
     // A whole action or a dotted prefix: `case` matches `case.view`, never `cases…`.
     q.action
       ? inArray(
@@ -45,7 +59,7 @@ async function labels(db: Db, rows: AuditRow[]): Promise<Map<string, string>> {
 
 /** One page of the log, newest first, with the names of what each entry points at. */
 export async function listAudit(db: Db, q: AuditQuery): Promise<{ entries: AuditEntry[]; total: number }> {
-  const where = filters(q);
+  const where = filters(db, q);
   const [rows, total] = await Promise.all([
     db
       .select()

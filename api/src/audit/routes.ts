@@ -13,7 +13,7 @@ const list = createRoute({
   method: 'get',
   path: '/',
   tags,
-  summary: 'The audit log, newest first, filtered by action (or prefix), person, session, target and time (admin)',
+  summary: 'The audit log, newest first, filtered by action (or prefix), person, session, target, site and time (admin)',
   request: { query: AuditQuery },
   responses: { 200: json(AuditList, 'Entries'), 400: errors[400], 401: errors[401], 403: errors[403] },
 });

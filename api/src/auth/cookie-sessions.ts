@@ -51,8 +51,8 @@ export async function userForSession(db: Db, token: string, policy: SessionPolic
       .set({ lastSeenAt: new Date(now) })
       .where(eq(authSessions.id, id));
   }
-  const { id: userId, email, name, role } = row.user;
-  return { id: userId, email, name, role };
+  const { id: userId, email, name, role, siteId } = row.user;
+  return { id: userId, email, name, role, siteId };
 }
 
 export async function endSession(db: Db, token: string): Promise<void> {

@@ -85,7 +85,7 @@ export function authRoutes(deps: AppDeps) {
       if (previous) await endSession(db, previous);
       setCookie(c, SESSION_COOKIE, await createSession(db, row.id, policy), cookieOptions);
       await recordAudit(db, { ...requestActor(c, row), action: 'auth.sign_in', targetType: 'user', targetId: row.id });
-      return c.json({ id: row.id, email: row.email, name: row.name, role: row.role }, 200);
+      return c.json({ id: row.id, email: row.email, name: row.name, role: row.role, siteId: row.siteId }, 200);
     })
     .openapi(signUp, async (c) => {
       if (!config.openSignup) throw new ApiError(403, 'forbidden', 'Accounts are created by an administrator');

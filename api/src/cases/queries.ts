@@ -1,7 +1,8 @@
 import { and, desc, eq, getTableColumns, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { CASE_EDIT_ROLES, mayAct, type Case, type CaseDetail, type CaseQuery, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
-import { cases, recordings, sessionMembers, users } from '../db/schema.ts';
+import { cases, liveSessions, recordings, sessionMembers, users } from '../db/schema.ts';
+import { sessionsWithVisibleImages } from '../sites/access.ts';
 import { ftsQuery } from './search.ts';
 
 /**
@@ -71,10 +72,11 @@ export async function listCases(
   query: CaseQuery,
   candidates = SEARCH_CANDIDATES,
 ): Promise<{ rows: CaseRow[]; total: number; capped: boolean; editable: Set<string> }> {
-  const mine = db.select({ id: sessionMembers.sessionId }).from(sessionMembers).where(eq(sessionMembers.userId, user.id));
   const conditions: SQL[] = [];
-  if (user.role !== 'admin') {
-    conditions.push(or(and(eq(cases.published, true), eq(cases.status, 'ready')), inArray(cases.sessionId, mine))!);
+  const seen = sessionsWithVisibleImages(db, user, cases.sessionId);
+  if (seen) conditions.push(or(and(eq(cases.published, true), eq(cases.status, 'ready')), seen)!);
+  if (query.site) {
+    conditions.push(inArray(cases.sessionId, db.select({ id: liveSessions.id }).from(liveSessions).where(eq(liveSessions.siteId, query.site))));
   }
   if (query.specialty) conditions.push(eq(cases.specialty, query.specialty));
   if (query.procedure) conditions.push(eq(cases.procedure, query.procedure));
@@ -111,6 +113,20 @@ export async function listCases(
         .from(sessionMembers)
         .where(and(eq(sessionMembers.userId, user.id), inArray(sessionMembers.sessionId, sessions)))
     : [];
-  const editable = new Set(rows.filter((r) => mayAct(user.role, roles.find((m) => m.sessionId === r.sessionId)?.role, CASE_EDIT_ROLES)).map((r) => r.id));
+  // As caseFor: an admin edits the cases whose images they see unpublished (sites/access.ts).
+  const visibleSession = sessionsWithVisibleImages(db, user, liveSessions.id);
+  const ownImages =
+    visibleSession && sessions.length
+      ? await db
+          .select({ id: liveSessions.id })
+          .from(liveSessions)
+          .where(and(inArray(liveSessions.id, sessions), visibleSession))
+      : null;
+  const editable = new Set(
+    rows
+      .filter((r) => !ownImages || ownImages.some((s) => s.id === r.sessionId))
+      .filter((r) => mayAct(user.role, roles.find((m) => m.sessionId === r.sessionId)?.role, CASE_EDIT_ROLES))
+      .map((r) => r.id),
+  );
   return { rows, total, capped, editable };
 }
