@@ -18,7 +18,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_PROTOCOLS, stillFile, type GlobalRole, type SessionRole, type StartRecordingBody } from '@loupe/protocol';
 import { TEST_RECORDER_TOKEN, createTestApi, json, ok, postJson, sessionCookie, type TestAccount, type TestApi } from '../test/fixture.ts';
-import { cases, exams, liveSessions, recordings, scanProtocols, sessionMembers, stills } from './db/schema.ts';
+import { cases, exams, liveSessions, recordings, scanProtocols, sessionMembers, sites, stills } from './db/schema.ts';
 import { contentDigest, sectorPng } from '../test/stills.ts';
 
 const ACTORS = ['admin', 'host', 'mentor', 'theatre', 'observer', 'outsider', 'signedOut', 'recorder'] as const;
@@ -120,6 +120,12 @@ const ROWS: Row[] = [
   // A failed still re-queued by an admin, and the QC lead's view: pacs/routes.test.ts.
   { method: 'POST', path: '/pacs/stills/{id}/retry', label: 'no such still', url: () => `/pacs/stills/${crypto.randomUUID()}/retry`,
                                                                                               statuses: [404, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'GET', path: '/sites',                                                            statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  { method: 'POST', path: '/sites', body: () => ({ name: `Site ${++unique}`, kind: 'hospital' }), statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'PATCH', path: '/sites/{id}', url: () => `/sites/${siteId}`, body: () => ({ name: `Site ${++unique}` }),
+                                                                                              statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'PATCH', path: '/users/{id}', url: (w) => `/users/${w.observerId}`, body: () => ({ siteId }),
+                                                                                              statuses: [200, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'GET', path: '/internal/recordings/active',                                       statuses: [401, 401, 401, 401, 401, 401, 401, 200] },
   { method: 'POST', path: '/internal/recordings/{id}/state', body: () => ({ capture: 'waiting', degraded: false }),
                                                                                               statuses: [401, 401, 401, 401, 401, 401, 401, 204] },
@@ -150,6 +156,8 @@ const newSession = { title: 'Thyroidectomy', procedure: 'Thyroidectomy', special
 
 let api: TestApi;
 let spare: TestAccount;
+/** A site to edit and to move people to. */
+let siteId: string;
 const people = new Map<Actor, TestAccount>();
 const SESSION_ROLE: Partial<Record<Actor, SessionRole>> = { host: 'host', mentor: 'mentor', theatre: 'theatre', observer: 'observer' };
 const GLOBAL_ROLE: Partial<Record<Actor, GlobalRole>> = {
@@ -168,6 +176,8 @@ beforeAll(async () => {
     if (role) people.set(actor, await api.account(role, `The ${actor}`));
   }
   spare = await api.account('trainee', 'Spare trainee');
+  siteId = crypto.randomUUID();
+  await api.db.insert(sites).values({ id: siteId, name: 'Matrix hospital', kind: 'hospital' });
 });
 afterAll(() => api.close());
 

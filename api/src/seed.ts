@@ -99,7 +99,10 @@ async function seedSession(db: Db, session: DemoSession, people: Map<string, str
     });
   }
   for (const [key, role] of Object.entries(session.members)) {
-    await db.insert(sessionMembers).values({ sessionId, userId: people.get(key)!, role, invitedBy: adminId }).onConflictDoNothing();
+    await db
+      .insert(sessionMembers)
+      .values({ sessionId, userId: people.get(key)!, role, invitedBy: adminId })
+      .onConflictDoNothing();
   }
   return sessionId;
 }
