@@ -19,6 +19,8 @@ const CONFLICT = {
   exam_closed: m.conflict_exam_closed,
   view_closed: m.conflict_view_closed,
   still_reviewed: m.conflict_still_reviewed,
+  site_name_taken: m.sites_conflictNameTaken,
+  site_cycle: m.sites_conflictCycle,
 } satisfies Record<ConflictReason, () => string>;
 
 /** "in 30 seconds", "2分钟后": when to try again after a 429, from its Retry-After. */

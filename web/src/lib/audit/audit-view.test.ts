@@ -22,9 +22,11 @@ const entry = (action: AuditEntry['action'], detail: Record<string, unknown>): A
 
 describe('the audit page', () => {
   it('reads its filters from the URL, ignoring what is not a day, and keeps them across pages', () => {
-    const filters = readFilters(new URLSearchParams('action=case&from=2026-11-01&to=yesterday&page=3'));
-    expect(filters).toEqual({ action: 'case', actor: '', session: '', from: '2026-11-01', to: '', page: 3 });
-    expect(filtersHref(filters, 4)).toBe('/admin/audit?action=case&from=2026-11-01&page=4');
+    const site = '0b8a51c4-5d3e-4c71-9b0e-2f6a8d1e7c40';
+    const filters = readFilters(new URLSearchParams(`action=case&site=${site}&from=2026-11-01&to=yesterday&page=3`));
+    expect(filters).toEqual({ action: 'case', actor: '', session: '', site, from: '2026-11-01', to: '', page: 3 });
+    expect(filtersHref(filters, 4)).toBe(`/admin/audit?action=case&site=${site}&from=2026-11-01&page=4`);
+    expect(auditQuery(filters, 50)).toMatchObject({ site });
   });
 
   it('asks the api for whole days: from the first midnight to the one after the last day', () => {

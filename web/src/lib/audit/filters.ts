@@ -1,7 +1,7 @@
 import { AUDIT_ACTIONS, type AuditAction } from '@loupe/protocol';
 
 /** The audit page's filters as they sit in its URL; days are `YYYY-MM-DD`. */
-export type AuditFilters = { action: string; actor: string; session: string; from: string; to: string; page: number };
+export type AuditFilters = { action: string; actor: string; session: string; site: string; from: string; to: string; page: number };
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -20,6 +20,7 @@ export function readFilters(params: URLSearchParams): AuditFilters {
     action: get('action'),
     actor: get('actor'),
     session: get('session'),
+    site: get('site'),
     from: day('from'),
     to: day('to'),
     page: Math.max(1, Number.parseInt(get('page') || '1', 10) || 1),
@@ -40,6 +41,7 @@ export function auditQuery(f: AuditFilters, pageSize: number): Record<string, st
     ...(f.action ? { action: f.action } : {}),
     ...(f.actor ? { actor: f.actor } : {}),
     ...(f.session ? { session: f.session } : {}),
+    ...(f.site ? { site: f.site } : {}),
     ...(f.from ? { from: midnight(f.from) } : {}),
     ...(f.to ? { to: midnight(f.to, 1) } : {}),
     page: String(f.page),

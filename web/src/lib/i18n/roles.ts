@@ -30,3 +30,8 @@ export const SESSION_ROLE_HINT = {
   theatre: m.sessionRole_theatre_hint,
   observer: m.sessionRole_observer_hint,
 } satisfies Record<SessionRole, () => string>;
+
+/** What a role does in a session of this kind (see sessionRoleName). */
+export function sessionRoleHint(role: SessionRole, kind: SessionKind): string {
+  return kind === 'ultrasound' && role === 'theatre' ? m.sites_scanRoomHint() : SESSION_ROLE_HINT[role]();
+}

@@ -7,6 +7,10 @@ import { loadFailure } from '$lib/server/load-failure.ts';
 
 export const load: PageServerLoad = async (event) => {
   const user = requireUser(event.locals, event.url);
-  const { sessions } = await unwrap(serverApi(event).sessions.$get()).catch((err) => loadFailure(err, event.url));
-  return { sessions, canSchedule: ROLES_THAT_SCHEDULE.includes(user.role) };
+  const api = serverApi(event);
+  const canSchedule = ROLES_THAT_SCHEDULE.includes(user.role);
+  const [{ sessions }, { sites }] = await Promise.all([unwrap(api.sessions.$get()), canSchedule ? unwrap(api.sites.$get()) : { sites: [] }]).catch((err) =>
+    loadFailure(err, event.url),
+  );
+  return { sessions, canSchedule, sites, mySiteId: user.siteId };
 };

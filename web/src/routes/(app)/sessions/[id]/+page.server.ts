@@ -6,7 +6,11 @@ import { loadFailure } from '$lib/server/load-failure.ts';
 
 export const load: PageServerLoad = async (event) => {
   const user = requireUser(event.locals, event.url);
-  const session = await unwrap(serverApi(event).sessions[':id'].$get({ param: { id: event.params.id } })).catch((err) => loadFailure(err, event.url));
+  const api = serverApi(event);
+  const [session, { sites }] = await Promise.all([unwrap(api.sessions[':id'].$get({ param: { id: event.params.id } })), unwrap(api.sites.$get())]).catch(
+    (err) => loadFailure(err, event.url),
+  );
   const canManage = session.myRole === 'host' || user.role === 'admin';
-  return { session, canManage };
+  const siteName = (id: string | null) => sites.find((s) => s.id === id)?.name ?? null;
+  return { session, canManage, scanningSite: siteName(session.siteId), reviewingSite: siteName(session.reviewSiteId) };
 };
