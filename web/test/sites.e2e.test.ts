@@ -1,0 +1,122 @@
+/**
+ * Sites in Chromium: an admin adds a county hospital and a QC centre, renames one and puts a
+ * sonographer into the hospital; the sonographer's session form then scans at their hospital,
+ * and an ultrasound session says where it scans, who reviews, and calls theatre the scan room.
+ * Screenshots of the Sites page and the session form at a wide monitor and a phone, in both
+ * languages, go to test-results/screenshots/sites/; each must lay out without problems.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
+import { layoutProblems, settled } from './layout-check.ts';
+
+const SIZES = [
+  { width: 1920, height: 1080 },
+  { width: 390, height: 844 },
+] as const;
+const SHOTS = join(SCREENSHOTS, 'sites');
+const HOSPITAL = 'Hengshan County People’s Hospital';
+const CENTRE = 'Provincial Ultrasound QC Centre';
+
+let stack: BrowserStack;
+beforeAll(async () => {
+  stack = await startBrowserStack();
+  await mkdir(SHOTS, { recursive: true });
+});
+afterAll(() => stack?.stop());
+afterEach(() => expect(stack.policyViolations.splice(0)).toEqual([]));
+
+/** Screenshots of `page` at each size, in its language now; the layout problems found. */
+async function shots(page: Page, name: string, lang: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await settled(page);
+    await page.screenshot({ path: join(SHOTS, `${name}-${lang}-${size.width}x${size.height}.png`), fullPage: true });
+    for (const p of await layoutProblems(page)) problems.push(`${name} ${lang} ${size.width}×${size.height}: ${p}`);
+  }
+  return problems;
+}
+
+async function inChinese(page: Page) {
+  await page.context().addCookies([{ name: 'loupe_locale', value: 'zh', url: stack.web.url }]);
+  await page.reload();
+  await settled(page);
+}
+
+describe('hospitals and centres, in Chromium', () => {
+  it('an admin adds sites and puts a sonographer in one; the sonographer schedules an ultrasound scan there, reviewed by the centre', async () => {
+    const admin = await stack.account('admin', 'Dr. Lin Wei');
+    const sonographer = await stack.account('surgeon', 'Dr. Chen Hao');
+    const adminPage = await (await stack.contextFor(admin, { viewport: SIZES[0] })).newPage();
+    await adminPage.goto(`${stack.web.url}/admin/sites`);
+
+    const form = adminPage.locator('aside form');
+    // Enabled once the page's script runs.
+    await form.locator('button[type="submit"]:not([disabled])').waitFor();
+    for (const [name, kind] of [
+      [HOSPITAL, 'Hospital'],
+      ['Provincial QC Centre', 'Expert centre'],
+    ] as const) {
+      await form.getByLabel('Name').fill(name);
+      await form.getByLabel('Kind').selectOption({ label: kind });
+      await form.getByRole('button', { name: 'Add site' }).click();
+      await adminPage.locator('li[data-site-id]', { hasText: name }).waitFor();
+    }
+    // A name already taken is refused in the reader's words.
+    await form.getByLabel('Name').fill(HOSPITAL);
+    await form.getByRole('button', { name: 'Add site' }).click();
+    await expect(form.getByRole('alert').innerText()).resolves.toBe('Another site already has this name.');
+
+    // Renamed in place: the PACS address is checked before it is sent.
+    await adminPage.getByRole('button', { name: 'Edit Provincial QC Centre' }).click();
+    const edit = adminPage.locator('li[data-site-id] form');
+    await edit.getByLabel('Name').fill(CENTRE);
+    await edit.getByLabel('PACS address (DICOMweb)').fill('pacs.example');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await edit.getByText('Enter the http(s) base URL of the PACS DICOMweb service.').waitFor();
+    await edit.getByLabel('PACS address (DICOMweb)').fill('http://127.0.0.1:8042/dicom-web');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await adminPage.locator('li[data-site-id]', { hasText: CENTRE }).getByText('PACS: http://127.0.0.1:8042/dicom-web').waitFor();
+
+    await adminPage.getByLabel(`Site of ${sonographer.name}`).selectOption({ label: HOSPITAL });
+    await expect(adminPage.getByRole('status').innerText()).resolves.toBe(`${sonographer.name} now belongs to: ${HOSPITAL}.`);
+    const problems = await shots(adminPage, 'admin-sites', 'en');
+    await inChinese(adminPage);
+    await adminPage.getByRole('heading', { name: '医院与中心' }).waitFor();
+    problems.push(...(await shots(adminPage, 'admin-sites', 'zh')));
+
+    const page = await (await stack.contextFor(sonographer, { viewport: SIZES[0] })).newPage();
+    await page.goto(stack.web.url);
+    const schedule = page.locator('aside form');
+    await schedule.locator('button[type="submit"]:not([disabled])').waitFor();
+    await schedule.getByRole('radio', { name: 'Remote ultrasound' }).check();
+    // Their own hospital scans unless they choose another.
+    await expect(schedule.getByLabel('Scanning site').locator('option:checked').innerText()).resolves.toBe(HOSPITAL);
+    await schedule.getByLabel('Reviewing centre').selectOption({ label: CENTRE });
+    problems.push(...(await shots(page, 'session-form', 'en')));
+    await page.setViewportSize(SIZES[0]);
+    await schedule.getByLabel('Title').fill('Thyroid nodule follow-up');
+    await schedule.getByLabel('Procedure').fill('Thyroid ultrasound');
+    await schedule.getByLabel('Specialty').fill('Ultrasound');
+    await schedule.getByLabel('Date and time').fill('2026-12-08T09:30');
+    await schedule.getByRole('button', { name: 'Schedule session' }).click();
+    await page.locator('article.session', { hasText: 'Thyroid nodule follow-up' }).getByRole('link', { name: 'Details' }).click();
+
+    await page.getByText(`Scanning site: ${HOSPITAL}`).waitFor();
+    await page.getByText(`Reviewing centre: ${CENTRE}`).waitFor();
+    await page.getByText('Remote ultrasound').first().waitFor();
+    await expect(page.getByRole('radio', { name: /^Scan room/ }).count()).resolves.toBe(1);
+    await expect(page.getByRole('radio', { name: /^Theatre/ }).count()).resolves.toBe(0);
+    problems.push(...(await shots(page, 'ultrasound-session', 'en')));
+    await inChinese(page);
+    await page.getByText(`扫查站点：${HOSPITAL}`).waitFor();
+    await expect(page.getByRole('radio', { name: /^扫查室/ }).count()).resolves.toBe(1);
+    problems.push(...(await shots(page, 'ultrasound-session', 'zh')));
+    await page.goto(stack.web.url);
+    problems.push(...(await shots(page, 'session-form', 'zh')));
+    expect(problems).toEqual([]);
+  });
+});
