@@ -85,8 +85,9 @@ export const AuditQuery = z.object({
   session: Id.optional(),
   target: Id.optional(),
   /**
-   * Entries about a site: those of a session the site scans or reviews, those whose actor
-   * belongs to the site now, and those about the site itself (site.created, site.updated).
+   * Entries about a site: those of a session the site scans or reviews, those whose actor or
+   * target person belongs to the site now, and those about the site itself (site.created,
+   * site.updated).
    */
   site: Id.optional(),
   from: z.iso.datetime({ offset: true }).optional(),

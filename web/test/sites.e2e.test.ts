@@ -117,6 +117,23 @@ describe('hospitals and centres, in Chromium', () => {
     problems.push(...(await shots(page, 'ultrasound-session', 'zh')));
     await page.goto(stack.web.url);
     problems.push(...(await shots(page, 'session-form', 'zh')));
+
+    // The library and the audit log filter by site, from a menu of the sites.
+    await adminPage.context().addCookies([{ name: 'loupe_locale', value: 'en', url: stack.web.url }]);
+    await adminPage.goto(`${stack.web.url}/cases`);
+    await adminPage.getByLabel('Site').selectOption({ label: HOSPITAL });
+    await adminPage.waitForURL(/\/cases\?site=/);
+    problems.push(...(await shots(adminPage, 'library', 'en')));
+    await adminPage.goto(`${stack.web.url}/admin/audit`);
+    await adminPage.getByLabel('Site').selectOption({ label: HOSPITAL });
+    await adminPage.getByRole('button', { name: 'Filter' }).click();
+    await adminPage.waitForURL(/\/admin\/audit\?.*site=/);
+    const rows = adminPage.locator('tbody tr');
+    await rows.first().waitFor();
+    // The hospital's own entries and its sonographer's, not the centre's rename.
+    await expect(rows.filter({ has: adminPage.getByText("Person's site changed", { exact: true }) }).count()).resolves.toBe(1);
+    await expect(rows.filter({ has: adminPage.getByText('Site changed', { exact: true }) }).count()).resolves.toBe(0);
+    problems.push(...(await shots(adminPage, 'audit', 'en')));
     expect(problems).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@ import { auditLog, cases, liveSessions, users } from '../db/schema.ts';
 import type { AuditRow } from './audit.ts';
 
 /**
- * Entries about a site: those of a session it scans or reviews, those by a person who belongs
- * to it now, and those about the site itself.
+ * Entries about a site: those of a session it scans or reviews, those by or about a person who
+ * belongs to it now, and those about the site itself.
  */
 function aboutSite(db: Db, site: string): SQL | undefined {
   const itsSessions = db
@@ -14,7 +14,12 @@ function aboutSite(db: Db, site: string): SQL | undefined {
     .from(liveSessions)
     .where(or(eq(liveSessions.siteId, site), eq(liveSessions.reviewSiteId, site)));
   const itsPeople = db.select({ id: users.id }).from(users).where(eq(users.siteId, site));
-  return or(inArray(auditLog.sessionId, itsSessions), inArray(auditLog.actorId, itsPeople), and(eq(auditLog.targetType, 'site'), eq(auditLog.targetId, site)));
+  return or(
+    inArray(auditLog.sessionId, itsSessions),
+    inArray(auditLog.actorId, itsPeople),
+    and(eq(auditLog.targetType, 'user'), inArray(auditLog.targetId, itsPeople)),
+    and(eq(auditLog.targetType, 'site'), eq(auditLog.targetId, site)),
+  );
 }
 
 function filters(db: Db, q: AuditQuery): SQL | undefined {

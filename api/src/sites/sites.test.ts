@@ -235,12 +235,14 @@ describe('filters by site', () => {
     expect(await ids()).toEqual([fromA.caseId, fromB.caseId].sort());
   });
 
-  it('the audit log shows the entries of a site’s sessions (scanning or reviewing), of its people, and about the site', async () => {
+  it('the audit log shows the entries of a site’s sessions (scanning or reviewing), by or about its people, and about the site', async () => {
     const a = (await addSite('Site A')).id;
     const b = (await addSite('Site B', { kind: 'centre' })).id;
     const c = (await addSite('Site C')).id;
     const ofA = await personAt(a, 'surgeon');
     const ofC = await personAt(c, 'surgeon');
+    const movedToA = await personAt(null, 'trainee');
+    await ok(api.client(admin.cookie).users[':id'].$patch({ param: { id: movedToA.user.id }, json: { siteId: a } }));
     const client = (who: TestAccount) => api.client(who.cookie);
     const scheduled = { procedure: 'Thyroid ultrasound', specialty: 'Ultrasound', scheduledAt: '2026-12-01T08:00:00Z', kind: 'ultrasound' as const };
     const shared = await ok(client(ofC).sessions.$post({ json: { ...scheduled, title: 'C scans, B reviews', siteId: c, reviewSiteId: b } }));
@@ -254,7 +256,13 @@ describe('filters by site', () => {
         `${e.action} ${e.sessionTitle ?? e.targetLabel ?? ''}`.trim(),
       );
     expect(await entries(b)).toEqual(['session.started C scans, B reviews', 'site.created']);
-    // ofA's own sign-in and the start of their session; ofC's start of a session of C is not A's.
-    expect(await entries(a)).toEqual(['session.started A alone', 'auth.sign_in ' + ofA.user.name, 'site.created']);
+    // A's people signing in and being moved there, the start of A's session; C's session is not A's.
+    expect(await entries(a)).toEqual([
+      'session.started A alone',
+      `user.site_changed ${movedToA.user.name}`,
+      `auth.sign_in ${movedToA.user.name}`,
+      `auth.sign_in ${ofA.user.name}`,
+      'site.created',
+    ]);
   });
 });
