@@ -77,6 +77,17 @@ describe('a guided ultrasound exam', () => {
         await scanRoom.keyboard.press('F8');
         await review(mentor, view.name.en, ++stills);
       }
+      if (i === 0) {
+        // The reviewer marks the first still with an arrow; the mark is kept with it.
+        await mentor.getByRole('button', { name: 'Arrow' }).click();
+        const box = (await mentor.getByTestId('still-marks').boundingBox())!;
+        await mentor.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+        await mentor.mouse.down();
+        await mentor.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 8 });
+        await mentor.mouse.up();
+        await expect.poll(() => mentor.locator('[data-testid="still-marks"] path').count()).toBe(1);
+        await mentor.getByRole('button', { name: 'Arrow' }).click();
+      }
       await mentor.getByTestId('score-4').click();
       await mentor.getByTestId('accept-still').click();
       await expect.poll(() => checklistRow(scanRoom, view.key).getAttribute('data-state')).toBe('accepted');
@@ -91,6 +102,8 @@ describe('a guided ultrasound exam', () => {
     const { exams } = await unwrap(api.sessions[':id'].exams.$get({ param: { id: room.session.id } }));
     const [exam] = exams;
     expect(exam!.stills).toHaveLength(efast.views.length + 1);
+    const marked = exam!.stills.find((s) => s.viewKey === efast.views[0]!.key)!;
+    expect(marked.drawings).toEqual([expect.objectContaining({ kind: 'shape', shape: 'arrow', still: marked.id })]);
     const fedIn = firstFrameRgb(video);
     for (const still of exam!.stills) {
       const res = await fetch(`${stack.web.url}/api/stills/${still.id}/image`, {

@@ -3,6 +3,7 @@ import {
   ExamNotice,
   TOPICS,
   checklist,
+  type AnnotationOp,
   type Checklist,
   type Exam,
   type ScanProtocol,
@@ -136,6 +137,11 @@ export class ExamRoom {
 
   async verdict(stillId: string, body: VerdictBody): Promise<boolean> {
     return this.act(async () => this.patch(await unwrap(this.api().stills[':id'].verdict.$post({ param: { id: stillId }, json: body }))));
+  }
+
+  /** The reviewer's marks on a still, the whole set each time (the api keeps the last). */
+  async saveDrawings(stillId: string, ops: AnnotationOp[]): Promise<boolean> {
+    return this.act(async () => this.patch(await unwrap(this.api().stills[':id'].drawings.$put({ param: { id: stillId }, json: { ops } }))));
   }
 
   async sign(body: SignExamBody): Promise<boolean> {
