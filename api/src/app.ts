@@ -1,7 +1,7 @@
 import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
 import type { Context, MiddlewareHandler } from 'hono';
-import { MAX_BODY_BYTES, MAX_STILL_BYTES, maxBodyBytes } from '@loupe/protocol';
+import { MAX_BODY_BYTES, MAX_STILL_BYTES, isStillUpload } from '@loupe/protocol';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from './http/context.ts';
 import { ApiError, errorBody } from './http/errors.ts';
@@ -16,7 +16,8 @@ import { internalRoutes } from './recordings/internal-routes.ts';
 import { caseRoutes } from './cases/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { qcRoutes } from './qc/routes.ts';
-import { auditTrail } from './audit/request.ts';
+import { auditTrail, requestActor } from './audit/request.ts';
+import { recordAudit } from './audit/audit.ts';
 import { protocolRoutes } from './protocols/routes.ts';
 import { examRoutes } from './exams/routes.ts';
 import { pacsRoutes } from './pacs/routes.ts';
@@ -25,10 +26,23 @@ import { siteRoutes } from './sites/routes.ts';
 export const API_VERSION = '0.1.0';
 
 const tooLarge = (c: Context) => c.json(errorBody('invalid_request', 'Request body too large'), 413, { connection: 'close' });
-const smallBodies = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
-const stillBodies = bodyLimit({ maxSize: MAX_STILL_BYTES, onError: tooLarge });
-/** A still upload is a full-resolution PNG; every other body is small (protocol/src/body-limits.ts). */
-const bodyLimits: MiddlewareHandler = (c, next) => (maxBodyBytes(c.req.path) === MAX_STILL_BYTES ? stillBodies(c, next) : smallBodies(c, next));
+
+/**
+ * A still upload is a full-resolution PNG; every other body is small (protocol/src/body-limits.ts).
+ * A still refused for its size is audited as every refused still is.
+ */
+function bodyLimits({ db }: AppDeps): MiddlewareHandler {
+  const small = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  const still = bodyLimit({
+    maxSize: MAX_STILL_BYTES,
+    onError: async (c) => {
+      const detail = { reason: 'too_large', path: c.req.path, bytes: Number(c.req.header('content-length')) || null };
+      await recordAudit(db, { ...requestActor(c), action: 'still.refused', detail });
+      return tooLarge(c);
+    },
+  });
+  return (c, next) => (isStillUpload(c.req.path) ? still(c, next) : small(c, next));
+}
 
 /** The whole api as one Hono app. `AppType` below is what the web's typed client uses. */
 export function createApp(deps: AppDeps) {
@@ -60,11 +74,12 @@ export function createApp(deps: AppDeps) {
 
   return (
     app
-      // The body past the limit is not read: the connection is closed after the answer, or a client
-      // reusing it would have its next request read as the rest of this body (and hang).
-      .use(bodyLimits)
       .use(sessionUser(deps))
       .use(auditTrail(deps))
+      // The body past the limit is not read: the connection is closed after the answer, or a client
+      // reusing it would have its next request read as the rest of this body (and hang). After the
+      // caller is known, so that a refused still names who sent it.
+      .use(bodyLimits(deps))
       .use(sameOriginOnly(deps))
       .use(signedInUnlessPublic)
       .route('/auth', authRoutes(deps))

@@ -152,11 +152,14 @@ describe('bad input to an exam', () => {
     expect((await capture(id, firstView!.key, png)).status).toBe(201);
   });
 
-  it('refuses a still too large for the api before reading it', async () => {
+  it('refuses a still too large for the api before reading it, and audits who sent it', async () => {
     const { id } = await startExam(host);
     const huge = Buffer.alloc(33 * 1024 * 1024, 1);
     const res = await capture(id, firstView!.key, huge);
     expect(res.status).toBe(413);
+    const refused = (await api.db.select().from(auditLog).where(eq(auditLog.action, 'still.refused'))).filter((e) => e.detail.reason === 'too_large');
+    expect(refused.at(-1)).toMatchObject({ actorId: scanRoom.user.id, detail: { path: `/exams/${id}/stills` } });
+    expect(await api.db.select().from(stills).where(eq(stills.examId, id))).toEqual([]);
   });
 
   it('takes stills from the scan room only, and verdicts from reviewers only', async () => {
