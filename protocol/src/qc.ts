@@ -35,22 +35,27 @@ export const QcQuery = z
   .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'The period ends before it begins', path: ['to'] });
 export type QcQuery = z.infer<typeof QcQuery>;
 
+/** What the reviewing of stills came to, the same for a whole selection and for one view. */
+const REVIEW_FIGURES = {
+  /** Capture stills that have a verdict (accepted or retake). */
+  judged: z.number(),
+  retakes: z.number(),
+  repeatRate: z.number().nullable(),
+  /** Exam-views whose first still has a verdict, and how many of those were accepted. */
+  firstJudged: z.number(),
+  firstAccepted: z.number(),
+  firstPassRate: z.number().nullable(),
+  meanScore: z.number().nullable(),
+  meanTurnaroundS: z.number().nullable(),
+};
+
 /** Figures of a group of exams: all of them, one site, one sonographer, one day or week. */
 export const QcFigures = z
   .object({
     exams: z.number(),
     completed: z.number(),
     completionRate: z.number().nullable(),
-    /** Capture stills that have a verdict (accepted or retake). */
-    judged: z.number(),
-    retakes: z.number(),
-    repeatRate: z.number().nullable(),
-    /** Exam-views whose first still has a verdict, and how many of those were accepted. */
-    firstJudged: z.number(),
-    firstAccepted: z.number(),
-    firstPassRate: z.number().nullable(),
-    meanScore: z.number().nullable(),
-    meanTurnaroundS: z.number().nullable(),
+    ...REVIEW_FIGURES,
     meanExamS: z.number().nullable(),
   })
   .meta({ id: 'QcFigures' });
@@ -65,15 +70,8 @@ export const QcViewFigures = z
     /** Exams with at least one still of the view. */
     exams: z.number(),
     stills: z.number(),
-    judged: z.number(),
     accepted: z.number(),
-    retakes: z.number(),
-    repeatRate: z.number().nullable(),
-    firstJudged: z.number(),
-    firstAccepted: z.number(),
-    firstPassRate: z.number().nullable(),
-    meanScore: z.number().nullable(),
-    meanTurnaroundS: z.number().nullable(),
+    ...REVIEW_FIGURES,
   })
   .meta({ id: 'QcViewFigures' });
 export type QcViewFigures = z.infer<typeof QcViewFigures>;
