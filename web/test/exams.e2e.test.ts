@@ -16,6 +16,10 @@ import { BUILT_IN_PROTOCOLS } from '@loupe/protocol';
 import { unwrap } from '../src/lib/api/client.ts';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
 import { openLiveRoom } from './live-room.ts';
+import { layoutProblems } from './layout-check.ts';
+
+/** What another screen shows after a capture, upload and the room's notice: seconds on a loaded machine, not vitest's default second. */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000 });
 
 const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
 const FULL_HD = { width: 1920, height: 1080 };
@@ -44,9 +48,9 @@ async function review(mentor: Page, viewName: string, count: number) {
     .locator('[data-testid="still-thumb"]')
     .nth(count - 1)
     .waitFor();
-  await expect.poll(() => mentor.locator('[data-testid="still-thumb"][data-verdict="pending"]').count()).toBe(1);
+  await poll(() => mentor.locator('[data-testid="still-thumb"][data-verdict="pending"]').count()).toBe(1);
   await mentor.locator('[data-testid="still-thumb"][data-verdict="pending"]').click();
-  await expect.poll(() => mentor.getByTestId('still-review').innerText()).toContain(viewName);
+  await poll(() => mentor.getByTestId('still-review').innerText()).toContain(viewName);
 }
 
 describe('a guided ultrasound exam', () => {
@@ -58,8 +62,8 @@ describe('a guided ultrasound exam', () => {
     // The reviewer starts the exam; both checklists show it at once.
     await mentor.getByTestId('exam-protocol').selectOption('efast');
     await mentor.getByRole('button', { name: 'Start exam' }).click();
-    await expect.poll(() => currentView(scanRoom)).toBe(efast.views[0]!.name.en);
-    await expect.poll(() => mentor.getByTestId('exam-checklist').locator('li').count()).toBe(efast.views.length);
+    await poll(() => currentView(scanRoom)).toBe(efast.views[0]!.name.en);
+    await poll(() => mentor.getByTestId('exam-checklist').locator('li').count()).toBe(efast.views.length);
 
     let stills = 0;
     for (const [i, view] of efast.views.entries()) {
@@ -72,8 +76,9 @@ describe('a guided ultrasound exam', () => {
         await mentor.getByTestId('verdict-comment').fill('Show the whole splenorenal recess');
         await mentor.getByTestId('retake-still').click();
         // The retake reopens the view on the scan room's screen, with the retake counted.
-        await expect.poll(() => currentView(scanRoom)).toBe(view.name.en);
-        await expect.poll(() => checklistRow(scanRoom, view.key).innerText()).toMatch(/1 retake/);
+        await poll(() => currentView(scanRoom)).toBe(view.name.en);
+        await poll(() => checklistRow(scanRoom, view.key).innerText()).toMatch(/Retakes: 1/);
+        await poll(() => scanRoom.getByTestId('retake-reason-shown').innerText()).toMatch(/Anatomy incomplete — Show the whole splenorenal recess/);
         await scanRoom.keyboard.press('F8');
         await review(mentor, view.name.en, ++stills);
       }
@@ -85,14 +90,14 @@ describe('a guided ultrasound exam', () => {
         await mentor.mouse.down();
         await mentor.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 8 });
         await mentor.mouse.up();
-        await expect.poll(() => mentor.locator('[data-testid="still-marks"] path').count()).toBe(1);
+        await poll(() => mentor.locator('[data-testid="still-marks"] path').count()).toBe(1);
         await mentor.getByRole('button', { name: 'Arrow' }).click();
       }
       await mentor.getByTestId('score-4').click();
       await mentor.getByTestId('accept-still').click();
-      await expect.poll(() => checklistRow(scanRoom, view.key).getAttribute('data-state')).toBe('accepted');
+      await poll(() => checklistRow(scanRoom, view.key).getAttribute('data-state')).toBe('accepted');
     }
-    await expect.poll(() => scanRoom.getByTestId('exam-summary').innerText()).toBe('All required views accepted');
+    await poll(() => scanRoom.getByTestId('exam-summary').innerText()).toBe('All required views accepted');
     await scanRoom.screenshot({ path: join(SCREENSHOTS, 'exam-scan-room.png') });
     await mentor.locator('[data-testid="still-thumb"]').first().click();
     await mentor.screenshot({ path: join(SCREENSHOTS, 'exam-reviewer.png') });
@@ -118,7 +123,7 @@ describe('a guided ultrasound exam', () => {
 
     // The reviewer signs; the report lists every view, with the retake.
     await mentor.getByTestId('sign-exam').click();
-    await expect.poll(() => mentor.getByTestId('exam-panel').innerText()).toMatch(/Signed/);
+    await poll(() => mentor.getByTestId('exam-panel').innerText()).toMatch(/Signed/);
     const context = await stack.contextFor(room.people.mentor, { viewport: FULL_HD });
     onTestFinished(() => context.close());
     const report = await context.newPage();
@@ -136,5 +141,31 @@ describe('a guided ultrasound exam', () => {
     await expect(qc.locator('[data-tile="first-pass"] .value').innerText()).resolves.toBe('83.3%');
     const splenorenal = qc.getByRole('region', { name: 'Per view' }).getByRole('row', { name: /Left upper quadrant/ });
     await expect(splenorenal.innerText()).resolves.toMatch(/^Left upper quadrant \(splenorenal\)\s+1\s+2\s+0%\s+50%\s+4\s/);
+  });
+
+  it('a reviewer on a phone, upright and on its side, reviews a still in Chinese', async () => {
+    const room = await openLiveRoom(stack, { kind: 'ultrasound', observer: false, mentor: false });
+    const context = await stack.contextFor(room.people.mentor, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    onTestFinished(() => context.close());
+    const phone = await context.newPage();
+    await phone.goto(`${stack.web.url}/sessions/${room.session.id}/mentor`);
+    await phone.getByTestId('exam-protocol').selectOption('efast');
+    await phone.getByTestId('exam-panel').locator('button.primary').click();
+    await poll(() => currentView(room.theatre)).toBe(efast.views[0]!.name.en);
+    await room.theatre.keyboard.press('F8');
+    // On a phone the live picture and the still take turns: the tab counts the still waiting.
+    await poll(() => phone.getByTestId('pane-still').innerText()).toMatch(/1$/);
+    await phone.getByTestId('pane-still').click();
+    await phone.getByTestId('accept-still').waitFor();
+    await poll(() => phone.getByTestId('still-review').innerText()).toContain(efast.views[0]!.name.zh);
+    await phone.screenshot({ path: join(SCREENSHOTS, 'exam-reviewer-phone-zh.png') });
+    expect(await layoutProblems(phone)).toEqual([]);
+
+    await phone.setViewportSize({ width: 844, height: 390 });
+    await poll(() => layoutProblems(phone)).toEqual([]);
+    await phone.screenshot({ path: join(SCREENSHOTS, 'exam-reviewer-phone-landscape-zh.png') });
+    await phone.getByTestId('score-3').click();
+    await phone.getByTestId('accept-still').click();
+    await poll(() => checklistRow(room.theatre, efast.views[0]!.key).getAttribute('data-state')).toBe('accepted');
   });
 });

@@ -64,13 +64,28 @@ export function layoutProblems(page: Page): Promise<string[]> {
       }
     }
 
+    /**
+     * The part of an element shown now: its box cut down by every scrolling ancestor. Two
+     * elements scrolled out of sight in different panels do not lie on top of each other.
+     */
+    function shown(el: Element) {
+      let { left, right, top, bottom } = el.getBoundingClientRect();
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        const style = getComputedStyle(a);
+        const r = a.getBoundingClientRect();
+        if (style.overflowX !== 'visible') [left, right] = [Math.max(left, r.left), Math.min(right, r.right)];
+        if (style.overflowY !== 'visible') [top, bottom] = [Math.max(top, r.top), Math.min(bottom, r.bottom)];
+      }
+      return { left, right, top, bottom };
+    }
+
     for (let i = 0; i < visible.length; i++) {
       for (let j = i + 1; j < visible.length; j++) {
         const a = visible[i]!;
         const b = visible[j]!;
         if (a.contains(b) || b.contains(a)) continue;
-        const ra = a.getBoundingClientRect();
-        const rb = b.getBoundingClientRect();
+        const ra = shown(a);
+        const rb = shown(b);
         const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
         const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
         if (w > OVERLAP && h > OVERLAP) problems.push(`${describe(a)} overlaps ${describe(b)}`);

@@ -218,7 +218,7 @@ export function examRoutes({ db, config, rooms }: AppDeps) {
           sessionId: exam.sessionId,
           detail: { view: viewKey, reason },
         });
-        return status === 409 ? conflict(reason === 'exam_closed' ? 'exam_closed' : 'view_closed', message) : new ApiError(status, 'invalid_request', message);
+        return status === 409 ? conflict(reason as 'exam_closed' | 'view_closed', message) : new ApiError(status, 'invalid_request', message);
       };
       if (exam.status !== 'running') throw await refuse(409, 'exam_closed', 'This exam is closed');
       const protocol = (await protocolVersion(db, exam.protocolKey, exam.protocolVersion))!;

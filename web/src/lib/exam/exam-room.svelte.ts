@@ -21,7 +21,8 @@ const REFRESH_DELAY_MS = 80;
 
 /**
  * A session's guided exams as a live page sees them: fetched from the api when the page opens,
- * when the api tells the room an exam changed, and after a reconnect. Pages act through it
+ * when the api tells the room an exam changed, and once in the room (joined or back from a
+ * reconnect: notices sent meanwhile are not resent). Pages act through it
  * (start, capture, verdict, sign); every screen then draws the same checklist (protocol's `checklist`).
  */
 export class ExamRoom {
@@ -61,10 +62,11 @@ export class ExamRoom {
         // A packet that is not a notice changes nothing.
       }
     };
-    const onReconnected = () => this.refreshSoon();
-    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.Reconnected, onReconnected);
+    // Notices sent while the page was not in the room (joining, reconnecting) are not resent: fetch once in.
+    const onConnected = () => this.refreshSoon();
+    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.Connected, onConnected).on(RoomEvent.Reconnected, onConnected);
     this.dispose = () => {
-      room.off(RoomEvent.DataReceived, onData).off(RoomEvent.Reconnected, onReconnected);
+      room.off(RoomEvent.DataReceived, onData).off(RoomEvent.Connected, onConnected).off(RoomEvent.Reconnected, onConnected);
       if (this.timer) clearTimeout(this.timer);
     };
   }
