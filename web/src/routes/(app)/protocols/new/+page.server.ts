@@ -1,0 +1,10 @@
+import { error } from '@sveltejs/kit';
+import { PROTOCOL_EDIT_ROLES } from '@loupe/protocol';
+import type { PageServerLoad } from './$types';
+import { requireUser } from '$lib/server/require-user.ts';
+
+export const load: PageServerLoad = async (event) => {
+  const user = requireUser(event.locals, event.url);
+  if (!PROTOCOL_EDIT_ROLES.includes(user.role)) error(403, { message: 'QC leads and admins only', code: 'forbidden' });
+  return {};
+};
