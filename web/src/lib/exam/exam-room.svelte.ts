@@ -6,6 +6,7 @@ import {
   type AnnotationOp,
   type Checklist,
   type Exam,
+  type ExamPatient,
   type ScanProtocol,
   type SignExamBody,
   type Still,
@@ -112,9 +113,10 @@ export class ExamRoom {
     }
   }
 
-  async start(protocolKey: string): Promise<boolean> {
+  /** Starts an exam on the protocol's latest version; `patient` null: de-identified, for teaching. */
+  async start(protocolKey: string, patient: ExamPatient | null = null): Promise<boolean> {
     return this.act(async () => {
-      const exam = await unwrap(this.api().sessions[':id'].exams.$post({ param: { id: this.sessionId }, json: { protocolKey, patient: null } }));
+      const exam = await unwrap(this.api().sessions[':id'].exams.$post({ param: { id: this.sessionId }, json: { protocolKey, patient } }));
       await this.learnVersions([exam]);
       this.exams = [...this.exams.filter((e) => e.id !== exam.id), exam];
     });
