@@ -85,7 +85,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     /** The api's database, for test data written straight in (api/test/qc-sample.ts). */
     db,
     /** Rows of a query on the api's database, for what the api keeps but shows nobody (webhook events). */
-    async query(sql: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
+    async query(sql: string, args: (string | number | null)[] = []): Promise<Record<string, unknown>[]> {
       return (await client.execute({ sql, args })).rows as unknown as Record<string, unknown>[];
     },
     /** An account created straight in the database, with its password. */
