@@ -4,7 +4,7 @@
  * logout, after an idle period, or at an absolute limit.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, lt, or } from 'drizzle-orm';
+import { eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { authSessions, users } from '../db/schema.ts';
 import type { User } from '@loupe/protocol';
@@ -30,29 +30,43 @@ export async function createSession(db: Db, userId: string, policy: SessionPolic
 // lastSeenAt is written at most this often, so that reads do not each become a write.
 const TOUCH_INTERVAL_MS = 60_000;
 
-/** The user a session token belongs to, or null when it is unknown, idle too long or expired. */
-export async function userForSession(db: Db, token: string, policy: SessionPolicy): Promise<User | null> {
-  const id = digest(token);
-  const row = await db
-    .select({ user: users, lastSeenAt: authSessions.lastSeenAt, expiresAt: authSessions.expiresAt })
+/**
+ * Looks up session tokens on `db`: the user a token belongs to, or null when it is unknown, idle
+ * too long or expired. Every request with a cookie comes through here, so the query is prepared
+ * once (drizzle builds its SQL once) and reads only what a request needs, not the password hash.
+ */
+export function sessionLookup(db: Db, policy: SessionPolicy): (token: string) => Promise<User | null> {
+  const byId = db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      siteId: users.siteId,
+      lastSeenAt: authSessions.lastSeenAt,
+      expiresAt: authSessions.expiresAt,
+    })
     .from(authSessions)
     .innerJoin(users, eq(users.id, authSessions.userId))
-    .where(eq(authSessions.id, id))
-    .get();
-  if (!row) return null;
-  const now = Date.now();
-  if (row.expiresAt.getTime() <= now || now - row.lastSeenAt.getTime() > policy.idleMs) {
-    await db.delete(authSessions).where(eq(authSessions.id, id));
-    return null;
-  }
-  if (now - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
-    await db
-      .update(authSessions)
-      .set({ lastSeenAt: new Date(now) })
-      .where(eq(authSessions.id, id));
-  }
-  const { id: userId, email, name, role, siteId } = row.user;
-  return { id: userId, email, name, role, siteId };
+    .where(eq(authSessions.id, sql.placeholder('id')))
+    .prepare();
+  return async (token) => {
+    const id = digest(token);
+    const row = await byId.get({ id });
+    if (!row) return null;
+    const now = Date.now();
+    if (row.expiresAt.getTime() <= now || now - row.lastSeenAt.getTime() > policy.idleMs) {
+      await db.delete(authSessions).where(eq(authSessions.id, id));
+      return null;
+    }
+    if (now - row.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
+      await db
+        .update(authSessions)
+        .set({ lastSeenAt: new Date(now) })
+        .where(eq(authSessions.id, id));
+    }
+    return { id: row.id, email: row.email, name: row.name, role: row.role, siteId: row.siteId };
+  };
 }
 
 export async function endSession(db: Db, token: string): Promise<void> {

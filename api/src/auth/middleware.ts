@@ -3,14 +3,14 @@ import { createMiddleware } from 'hono/factory';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { STILL_TYPE, fromOwnOrigin, isStillUpload } from '@loupe/protocol';
 import { ApiError } from '../http/errors.ts';
-import { SESSION_COOKIE, userForSession } from './cookie-sessions.ts';
+import { SESSION_COOKIE, sessionLookup } from './cookie-sessions.ts';
 
 /** Resolves the session cookie (if any) to a user for every request. */
 export function sessionUser({ db, config }: AppDeps) {
-  const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
+  const userFor = sessionLookup(db, { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs });
   return createMiddleware<AppEnv>(async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
-    c.set('user', token ? await userForSession(db, token, policy) : null);
+    c.set('user', token ? await userFor(token) : null);
     await next();
   });
 }
