@@ -7,8 +7,8 @@ import { MAX_STILL_BYTES } from './exams.ts';
 /** Every body but a still's: JSON forms and ops. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** A still upload (protocol/src/exams.ts): a full-resolution PNG. */
-const STILL_UPLOAD = /^\/exams\/[^/]+\/stills$/;
+/** A still upload (protocol/src/exams.ts): a full-resolution PNG, of an exam's view or of a mentor's freeze frame. */
+const STILL_UPLOAD = /^\/(exams\/[^/]+\/stills|sessions\/[^/]+\/freeze-stills)$/;
 
 /** Whether `path` takes a still's PNG (every other body is JSON). */
 export const isStillUpload = (path: string) => STILL_UPLOAD.test(path);

@@ -10,12 +10,18 @@ export const CASE_TRACK_VERSION = 1;
 
 /**
  * One moment of the case: an op (with who sent it; `snapshot` when it came from a late catch-up
- * rather than live), or a pause, resume, gap or stop the recorder logged, on the case's timeline.
+ * rather than live), a still that arrived (`still`, with its `stillId`), or a pause, resume, gap
+ * or stop the recorder logged, on the case's timeline.
+ *
+ * Still events came after version 1 and leave it as it was: a reader skips event types it does
+ * not know, so an older player plays a newer track whole; a track recorded before them has none
+ * (the api places those stills by its own clock instead).
  */
 export const TrackEvent = z.looseObject({
   mediaMs: z.number().min(0),
   type: z.string().min(1),
   op: AnnotationOp.optional(),
+  stillId: z.uuid().optional(),
 });
 export type TrackEvent = z.infer<typeof TrackEvent>;
 
@@ -36,3 +42,8 @@ export const CaseTrack = z.object({
   gaps: z.array(Gap).default([]),
 });
 export type CaseTrack = z.infer<typeof CaseTrack>;
+
+/** Where each still that arrived during the recording sits on the case's timeline, by still id. */
+export function stillMoments(track: CaseTrack): Map<string, number> {
+  return new Map(track.events.flatMap((e) => (e.type === 'still' && e.stillId ? [[e.stillId, Math.min(e.mediaMs, track.durationMs)] as const] : [])));
+}

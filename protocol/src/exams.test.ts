@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_PROTOCOLS } from './scan-protocols.ts';
-import { VerdictBody, checklist, type Verdict } from './exams.ts';
+import { MAX_STILL_BYTES, VerdictBody, checklist, type Verdict } from './exams.ts';
+import { MAX_BODY_BYTES, isStillUpload, maxBodyBytes } from './body-limits.ts';
 
 const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
 const still = (viewKey: string, verdict: Verdict) => ({ viewKey, verdict });
@@ -40,5 +41,14 @@ describe('a verdict', () => {
     expect(VerdictBody.safeParse({ verdict: 'retake', reason: 'other' }).success).toBe(false);
     expect(VerdictBody.safeParse({ verdict: 'retake', reason: 'other', comment: 'liver tip cut off' }).success).toBe(true);
     expect(VerdictBody.safeParse({ verdict: 'accepted', score: 6 }).success).toBe(false);
+  });
+});
+
+describe('still uploads', () => {
+  it('take a still’s size at the paths that receive a PNG, and a JSON body’s everywhere else', () => {
+    expect(maxBodyBytes('/exams/abc/stills')).toBe(MAX_STILL_BYTES);
+    expect(maxBodyBytes('/sessions/abc/freeze-stills')).toBe(MAX_STILL_BYTES);
+    expect(isStillUpload('/sessions/abc/freeze-stills/more')).toBe(false);
+    expect(maxBodyBytes('/sessions/abc/exams')).toBe(MAX_BODY_BYTES);
   });
 });

@@ -184,9 +184,28 @@ export type ExamList = z.infer<typeof ExamList>;
 /**
  * What the api tells the room when an exam changed (a still arrived, a verdict, a signature):
  * each page fetches the exam again. Sent by the api itself, so nobody can forge one.
+ * `captured`: the still `stillId` arrived just now, so the recorder marks it on the case's
+ * timeline; a mentor's freeze frame belongs to no exam (`examId` null).
  */
-export const ExamNotice = z.object({ v: z.literal(1), examId: z.uuid(), stillId: z.uuid().optional() });
+export const ExamNotice = z.object({ v: z.literal(1), examId: z.uuid().nullable(), stillId: z.uuid().optional(), captured: z.literal(true).optional() });
 export type ExamNotice = z.infer<typeof ExamNotice>;
+
+/**
+ * A still in its teaching case's gallery: where it sits on the case's timeline (`atMs`), and the
+ * exam and view it was taken for (null for a mentor's freeze frame).
+ */
+export const CaseStill = z
+  .object({
+    still: Still,
+    atMs: z.number().min(0),
+    exam: z.object({ id: z.uuid(), status: z.enum(EXAM_STATUSES) }).nullable(),
+    view: ScanView.nullable(),
+  })
+  .meta({ id: 'CaseStill' });
+export type CaseStill = z.infer<typeof CaseStill>;
+
+export const CaseStills = z.object({ stills: z.array(CaseStill) }).meta({ id: 'CaseStills' });
+export type CaseStills = z.infer<typeof CaseStills>;
 
 /** Where one view of a running exam stands. */
 export type ViewProgress = {

@@ -25,7 +25,17 @@ import {
   type RemoteTrack,
   type RemoteTrackPublication,
 } from '@livekit/rtc-node';
-import { DropCounter, SenderRateLimit, TOPICS, parseOpPacket, parseRoomMetadata, roleOf, type AnnotationOp, type RecorderState } from '@loupe/protocol';
+import {
+  DropCounter,
+  ExamNotice,
+  SenderRateLimit,
+  TOPICS,
+  parseOpPacket,
+  parseRoomMetadata,
+  roleOf,
+  type AnnotationOp,
+  type RecorderState,
+} from '@loupe/protocol';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
 import { CaptureClock, type Hold } from './media/capture-clock.ts';
@@ -422,6 +432,7 @@ export class RoomRecorder {
   }
 
   private onData(payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined): void {
+    if (topic === TOPICS.exam) return this.onExamNotice(payload, participant);
     if (topic !== TOPICS.ops) return;
     if (!participant) {
       // livekit-server announces a participant who publishes nothing up to 3 s late, but
@@ -437,6 +448,23 @@ export class RoomRecorder {
     if (!received.ok) return this.drops.add(received.reason);
     this.logged.add(opKey(received.op));
     this.record({ type: 'op', from: participant.identity, op: received.op }, this.pictureMs);
+  }
+
+  /**
+   * A still arrived at the api (an exam's view, a mentor's freeze frame): it goes on the timeline
+   * where the picture is now, as an op would, so the case shows it at the moment it was taken.
+   * Only the api's own packets count (no participant: sent by the server), and only the one that
+   * says the still just arrived, not the later ones about its verdict.
+   */
+  private onExamNotice(payload: Uint8Array, participant: RemoteParticipant | undefined): void {
+    if (participant) return;
+    let notice: ExamNotice | undefined;
+    try {
+      notice = ExamNotice.safeParse(JSON.parse(new TextDecoder().decode(payload))).data;
+    } catch {
+      return;
+    }
+    if (notice?.captured && notice.stillId) this.record({ type: 'still', stillId: notice.stillId }, this.pictureMs);
   }
 
   private onRecordingState(metadata: string): void {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import { Room, RoomEvent, TrackKind, VideoBufferType, VideoStream, dispose } from '@livekit/rtc-node';
 import { createApp, createUser, livekitRooms, migrateDb, openDb, parseApiConfig } from '@loupe/api';
-import type { GlobalRole } from '@loupe/protocol';
+import { CaseTrack, stillMoments, type GlobalRole } from '@loupe/protocol';
 import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
 import { finalise } from '../src/finalise.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
@@ -22,6 +22,7 @@ import { readEventLog } from '../src/event-log.ts';
 import { apiAs, ok } from './api-client.ts';
 import { NumberedPicture, publishNumberedPicture, readNumber, type NumberedPublisher } from './numbered-picture.ts';
 import { CONSENT } from './recorded-session.ts';
+import { contentDigest, sectorPng } from '../../api/test/stills.ts';
 
 const run = promisify(execFile);
 const W = 640;
@@ -138,6 +139,8 @@ async function mentoredSession(tag: string) {
     get sent() {
       return publisher.sent;
     },
+    /** The frame number the mentor sees now. */
+    seen: 0,
     armedAt: null as number | null,
     every: 45,
     max: 3,
@@ -150,6 +153,7 @@ async function mentoredSession(tag: string) {
     void (async () => {
       for await (const { frame } of new VideoStream(t)) {
         const n = readNumber(frame.convert(VideoBufferType.I420).data, frame.width);
+        state.seen = n;
         if (state.armedAt === null || state.drawn.length >= state.max) continue;
         if (n < state.armedAt + state.every * (state.drawn.length + 1)) continue;
         const op = {
@@ -273,6 +277,43 @@ describe('recording a mentored session', () => {
       // method holds; the issue asks for one (see the recorder README).
       expect(Math.abs(onScreen - drawnAt)).toBeLessThanOrEqual(2);
     }
+  });
+
+  it('puts a freeze frame the mentor archives while recording at its moment in the case track: the case shows, there, the picture the mentor froze', async () => {
+    const { mentor, session, state, until, recording: rec } = await mentoredSession('stills');
+    await until(() => state.sent > 30);
+    const recording = await rec.start();
+    await expect.poll(rec.status, { timeout: 30_000, interval: 100 }).toBe('recording');
+    const from = state.seen;
+    await until(() => state.seen > from + 45);
+    // The mentor's page sends the PNG when they freeze: the picture frozen is the one they saw then.
+    const png = sectorPng(320, 240, 7);
+    const frozenAt = state.seen;
+    const res = await as(mentor.cookie).sessions[':id']['freeze-stills'].$post(
+      { param: { id: session.id }, header: { 'content-digest': contentDigest(png) } },
+      { headers: { 'content-type': 'image/png' }, init: { body: new Uint8Array(png) } },
+    );
+    const still = await ok(res);
+    const logged = () => readEventLog(recordingPaths(mediaDir, recording.id).events).some((e) => e.type === 'still' && e.stillId === still.id);
+    await until(logged);
+    const loggedBy = state.seen;
+    await rec.stop();
+    await rec.finished();
+    expect(await rec.status()).toBe('ready');
+
+    const caseDir = join(mediaDir, 'recordings', recording.id);
+    const track = CaseTrack.parse(JSON.parse(await readFile(join(caseDir, 'annotations.json'), 'utf8')));
+    const atMs = stillMoments(track).get(still.id);
+    expect(atMs).toBeDefined();
+    const onScreen = await frameNumberAt(join(caseDir, 'case.mp4'), atMs! + 1);
+    console.log(
+      `freeze frame sent at frame ${frozenAt}, logged by ${loggedBy}: the case shows frame ${onScreen} at ${atMs} ms (the api guessed ${still.atMs} ms)`,
+    );
+    // The recorder hears of the still after the upload began and before the test saw it logged:
+    // the case shows, at the still's moment, a picture between the two (two frames either side:
+    // the recorder's and the mentor's pictures run that far apart, as for ops).
+    expect(onScreen).toBeGreaterThanOrEqual(frozenAt - 2);
+    expect(onScreen).toBeLessThanOrEqual(loggedBy + 2);
   });
 
   it('survives kill -9: restarted, it continues the recording, loses at most a segment, keeps every logged op, and marks the gap; a flood and bad packets are dropped and counted', async () => {
