@@ -20,6 +20,7 @@ import { auditTrail, requestActor } from './audit/request.ts';
 import { recordAudit } from './audit/audit.ts';
 import { protocolRoutes } from './protocols/routes.ts';
 import { examRoutes } from './exams/routes.ts';
+import { freezeRoutes } from './exams/freeze-routes.ts';
 import { pacsRoutes } from './pacs/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps) {
       .route('/audit', auditRoutes(deps))
       .route('/protocols', protocolRoutes(deps))
       .route('/', examRoutes(deps))
+      .route('/sessions', freezeRoutes(deps))
       .route('/qc', qcRoutes(deps))
       .route('/pacs', pacsRoutes(deps))
       .route('/sites', siteRoutes(deps))

@@ -26,7 +26,16 @@ type Actor = (typeof ACTORS)[number];
 type Statuses = [admin: number, host: number, mentor: number, theatre: number, observer: number, outsider: number, signedOut: number, recorder: number];
 
 /** The world each request meets: fresh for every cell, so one caller's change never leaks into the next. */
-type World = { sessionId: string; privateCase: string; publishedCase: string; activeRecording: string; observerId: string; examId: string; stillId: string };
+type World = {
+  sessionId: string;
+  privateCase: string;
+  publishedCase: string;
+  activeRecording: string;
+  observerId: string;
+  examId: string;
+  stillId: string;
+  publishedStillId: string;
+};
 type ActiveRecording = 'none' | 'recording' | 'paused' | 'stopped';
 
 type Row = {
@@ -89,6 +98,9 @@ const ROWS: Row[] = [
                                                                                               statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
   { method: 'GET', path: '/cases/{id}/media/{file}', label: 'published case', url: (w) => `/cases/${w.publishedCase}/media/case.mp4`,
     headers: mediaRange,                                                                      statuses: [206, 206, 206, 206, 206, 206, 401, 401] },
+  { method: 'GET', path: '/cases/{id}/stills',                                                statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'GET', path: '/cases/{id}/stills', label: 'published case', url: (w) => `/cases/${w.publishedCase}/stills`,
+                                                                                              statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'GET', path: '/protocols',                                                        statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'GET', path: '/protocols/{key}', url: () => '/protocols/efast',                   statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'POST', path: '/protocols', body: () => newProtocol(),                            statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
@@ -107,6 +119,11 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/exams/{id}/sign', url: (w) => `/exams/${w.examId}/sign`, body: () => ({ comment: '' }),
                                                                                               statuses: [403, 403, 200, 403, 403, 404, 401, 401] },
   { method: 'GET', path: '/stills/{id}/image', url: (w) => `/stills/${w.stillId}/image`,      statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  // A still of a published case is seen like the case: by everyone signed in.
+  { method: 'GET', path: '/stills/{id}/image', label: 'published case', url: (w) => `/stills/${w.publishedStillId}/image`,
+                                                                                              statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
+  // A mentor's freeze frame is the mentor's own act.
+  { method: 'POST', path: '/sessions/{id}/freeze-stills', raw: () => stillBody,              statuses: [403, 403, 201, 403, 403, 404, 401, 401] },
   { method: 'POST', path: '/stills/{id}/verdict', url: (w) => `/stills/${w.stillId}/verdict`, body: () => ({ verdict: 'accepted', score: 4 }),
                                                                                               statuses: [403, 403, 200, 403, 403, 404, 401, 401] },
   { method: 'PUT', path: '/stills/{id}/drawings', url: (w) => `/stills/${w.stillId}/drawings`, body: () => ({ ops: [] }),
@@ -257,12 +274,17 @@ async function resetWorld(active: ActiveRecording): Promise<World> {
     height: 48,
     bytes: stillPng.length,
   };
-  await db.insert(stills).values({ ...still, capturedBy: theatre, capturedAt: at(5), sopInstanceUid: '2.25.3' });
+  const publishedStillId = crypto.randomUUID();
+  await db.insert(stills).values([
+    { ...still, capturedBy: theatre, capturedAt: at(5), sopInstanceUid: '2.25.3' },
+    { ...still, id: publishedStillId, recordingId: finished[1]!.id, atMs: 1000, capturedBy: theatre, capturedAt: at(2), sopInstanceUid: '2.25.4' },
+  ]);
   await mkdir(join(api.config.mediaDir, 'stills'), { recursive: true });
-  await writeFile(join(api.config.mediaDir, stillFile(stillId)), stillPng);
+  for (const id of [stillId, publishedStillId]) await writeFile(join(api.config.mediaDir, stillFile(id)), stillPng);
   return {
     examId,
     stillId,
+    publishedStillId,
     sessionId,
     privateCase: privateCase!.id,
     publishedCase: publishedCase!.id,

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hc, type InferResponseType } from 'hono/client';
-import type { CreateUserBody, GlobalRole, User } from '@loupe/protocol';
+import type { CreateUserBody, ExamNotice, GlobalRole, User } from '@loupe/protocol';
 import { createApp, type AppType } from '../src/app.ts';
 import { openDb } from '../src/db/client.ts';
 import { migrateDb } from '../src/db/migrate.ts';
@@ -26,6 +26,8 @@ export type RoomCall = {
   state?: string;
   degraded?: true;
   failure?: string;
+  /** The api's notice on topic `loupe.exam`, as sent. */
+  notice?: ExamNotice;
 };
 
 /** `rooms`: the real livekit-server's (livekitRooms) instead of recording what would be asked of it. */
@@ -57,7 +59,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
         ...(degraded ? { degraded } : {}),
         ...(recordingFailure ? { failure: recordingFailure } : {}),
       }),
-    notifyExam: async (room, notice) => void roomCalls.push({ action: 'exam', room, state: notice.examId }),
+    notifyExam: async (room, notice) => void roomCalls.push({ action: 'exam', room, state: notice.examId ?? undefined, notice }),
     listRooms: async () => [...present.keys()],
     listParticipants: async (room) => present.get(room) ?? [],
   };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { CASE_FILES, CASE_FILE_NAMES, Case, CaseDetail, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
+import { CASE_FILES, CASE_FILE_NAMES, Case, CaseDetail, CaseStills, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden } from '../http/errors.ts';
 import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
@@ -9,6 +9,7 @@ import { perUserLimit } from '../http/rate-limit.ts';
 import { requireUser } from '../auth/require.ts';
 import { cases } from '../db/schema.ts';
 import { caseFor } from './access.ts';
+import { caseStills } from './case-stills.ts';
 import { recordingDir, serveFile } from './media.ts';
 import { caseById, consentRecord, listCases, toCase } from './queries.ts';
 import { endCase } from '../recordings/lifecycle.ts';
@@ -70,6 +71,15 @@ const media = createRoute({
   },
 });
 
+const stillList = createRoute({
+  method: 'get',
+  path: '/{id}/stills',
+  tags,
+  summary: "The case's exam stills and freeze frames, each at its moment on the case's timeline, behind the case's access check",
+  request: { params: CaseParam },
+  responses: { 200: json(CaseStills, 'Stills'), ...errors },
+});
+
 export function caseRoutes({ db, config }: AppDeps) {
   const limitSearches = perUserLimit(config.rateLimits.searches, 'searches');
   return router()
@@ -113,6 +123,10 @@ export function caseRoutes({ db, config }: AppDeps) {
       if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins delete a case', { type: 'case', id: row.id });
       await endCase(db, config.mediaDir, row, { type: 'delete' }, { actor: requestActor(c) });
       return c.body(null, 204);
+    })
+    .openapi(stillList, async (c) => {
+      const { row } = await caseFor(db, c.req.valid('param').id, requireUser(c));
+      return c.json({ stills: await caseStills(db, config.mediaDir, row) }, 200);
     })
     .openapi(media, async (c) => {
       const { id, file } = c.req.valid('param');

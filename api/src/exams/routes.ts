@@ -1,5 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import {
@@ -9,7 +8,6 @@ import {
   ExamList,
   ExamReport,
   Id,
-  MAX_STILL_BYTES,
   REVIEW_ROLES,
   STILL_TYPE,
   SignExamBody,
@@ -31,9 +29,11 @@ import { exams, sessionMembers, stills } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
 import { assertNotEnded, sessionFor } from '../sessions/access.ts';
-import { latestRecording } from '../recordings/queries.ts';
+import { canSeePatientImages } from '../sites/access.ts';
+import { inPublishedCase } from '../cases/case-stills.ts';
 import { serveStill } from './media.ts';
-import { dicomUid, pngSize, sha256FromDigestHeader, sha256Hex } from './png.ts';
+import { dicomUid } from './png.ts';
+import { checkStill, recordingAt, storeStill } from './still-upload.ts';
 import { getExamRow, getStillRow, listExams, loadExam, protocolVersion, toStill } from './queries.ts';
 import { examReport } from './report.ts';
 import { latestProtocols } from '../protocols/queries.ts';
@@ -129,9 +129,9 @@ const report = createRoute({
 
 export function examRoutes({ db, config, rooms }: AppDeps) {
   /** Every page in the room fetches the exam again; a room nobody is in, or a LiveKit hiccup, must not fail the request. */
-  const tellRoom = (sessionId: string, examId: string, stillId?: string) =>
+  const tellRoom = (sessionId: string, examId: string, stillId?: string, captured?: true) =>
     rooms
-      .notifyExam(sessionId, { v: 1, examId, ...(stillId ? { stillId } : {}) })
+      .notifyExam(sessionId, { v: 1, examId, ...(stillId ? { stillId } : {}), ...(captured ? { captured } : {}) })
       .catch((err) => console.error(`exam notice to room ${sessionId} failed:`, err));
 
   /** The exam and the caller's standing in its session. */
@@ -226,23 +226,13 @@ export function examRoutes({ db, config, rooms }: AppDeps) {
       if (!progress) throw await refuse(400, 'unknown_view', `The protocol has no view "${viewKey}"`);
       if (!acceptsCapture(progress)) throw await refuse(409, 'view_closed', 'This view has all the images it takes');
       const bytes = Buffer.from(await c.req.arrayBuffer());
-      if (bytes.length > MAX_STILL_BYTES) throw await refuse(413, 'too_large', `A still may be at most ${MAX_STILL_BYTES / 1024 / 1024} MB`);
-      const size = pngSize(bytes);
-      if ('refused' in size) throw await refuse(400, 'not_png', size.refused);
-      const claimed = sha256FromDigestHeader(c.req.header('content-digest'));
-      if (!claimed) throw await refuse(400, 'no_digest', 'Send the still\'s SHA-256 as "Content-Digest: sha-256=:<base64>:"');
-      const sha256 = sha256Hex(bytes);
-      if (claimed !== sha256) throw await refuse(400, 'wrong_hash', 'The still does not match its SHA-256: it changed on the way; capture it again');
+      const checked = checkStill(bytes, c.req.header('content-digest'));
+      if ('refused' in checked) throw await refuse(checked.refused.status, checked.refused.reason, checked.refused.message);
+      const { sha256, width, height } = checked;
 
       const stillId = crypto.randomUUID();
-      const path = join(config.mediaDir, stillFile(stillId));
-      await mkdir(dirname(path), { recursive: true });
-      // Whole or not at all: a crash mid-write leaves a temporary file, never a half still.
-      await writeFile(`${path}.part`, bytes);
-      await rename(`${path}.part`, path);
+      await storeStill(config.mediaDir, stillId, bytes);
       const now = new Date();
-      const recording = await latestRecording(db, exam.sessionId);
-      const onRecording = recording?.status === 'recording' && recording.capturingAt ? recording : null;
       const [row] = await db
         .insert(stills)
         .values({
@@ -252,13 +242,12 @@ export function examRoutes({ db, config, rooms }: AppDeps) {
           viewKey,
           kind: 'capture',
           sha256,
-          width: size.width,
-          height: size.height,
+          width,
+          height,
           bytes: bytes.length,
           capturedBy: user.id,
           capturedAt: now,
-          recordingId: onRecording?.id ?? null,
-          atMs: onRecording ? now.getTime() - onRecording.capturingAt!.getTime() : null,
+          ...(await recordingAt(db, exam.sessionId, now)),
           sopInstanceUid: dicomUid(),
         })
         .returning();
@@ -269,14 +258,18 @@ export function examRoutes({ db, config, rooms }: AppDeps) {
         targetType: 'still',
         targetId: stillId,
         sessionId: exam.sessionId,
-        detail: { exam: id, view: viewKey, sha256, width: size.width, height: size.height },
+        detail: { exam: id, view: viewKey, sha256, width, height },
       });
-      await tellRoom(exam.sessionId, id, stillId);
+      await tellRoom(exam.sessionId, id, stillId, true);
       return c.json(toStill(row!), 201);
     })
     .openapi(image, async (c) => {
       const { id } = c.req.valid('param');
-      const { still } = await stillFor(id, requireUser(c));
+      const still = await getStillRow(db, id);
+      // Seen like the case it is in: by whoever sees the session's patient images, and by
+      // everyone once that case is published.
+      const published = !!still && (await inPublishedCase(db, still));
+      if (!still || !(await canSeePatientImages(db, requireUser(c), still.sessionId, published))) throw notFound('Still', { type: 'still', id });
       return serveStill(join(config.mediaDir, stillFile(still.id)));
     })
     .openapi(verdict, async (c) => {
