@@ -34,9 +34,19 @@ export class MentorDrawing {
   private readonly author: string;
   private dragFrom: Point | null = null;
   private drawing = false;
+  private readonly archive?: (frame: HTMLCanvasElement) => Promise<void>;
 
-  constructor(o: { room: Room; sync: OverlaySync; sender: OpSender; author: string; defaultColor?: AnnotationColor }) {
+  /** `archive`: keeps each frozen frame (the session's stills, see freeze-archive.ts). */
+  constructor(o: {
+    room: Room;
+    sync: OverlaySync;
+    sender: OpSender;
+    author: string;
+    defaultColor?: AnnotationColor;
+    archive?: (frame: HTMLCanvasElement) => Promise<void>;
+  }) {
     this.room = o.room;
+    this.archive = o.archive;
     this.sync = o.sync;
     this.author = o.author;
     this.sender = o.sender;
@@ -162,6 +172,8 @@ export class MentorDrawing {
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
     canvas.getContext('2d')!.drawImage(video, 0, 0);
+    // The room gets a JPEG now; the archive a lossless copy of the same pixels, on its own time.
+    void this.archive?.(canvas);
     const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.88));
     if (!blob) return;
     const id = newAnnotationId();

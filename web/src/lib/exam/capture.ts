@@ -34,8 +34,12 @@ export async function captureStill(track: MediaStreamTrack | null, video: HTMLVi
   context.drawImage(frame, 0, 0, width, height);
   if (!(frame instanceof HTMLVideoElement)) frame.close();
   const png = await canvas.convertToBlob({ type: 'image/png' });
-  const digest = await crypto.subtle.digest('SHA-256', await png.arrayBuffer());
-  return { png, sha256: base64(new Uint8Array(digest)), width, height };
+  return { png, sha256: await sha256Base64(png), width, height };
+}
+
+/** The SHA-256 of `blob`, base64, as Content-Digest carries it. */
+export async function sha256Base64(blob: Blob): Promise<string> {
+  return base64(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())));
 }
 
 function base64(bytes: Uint8Array): string {

@@ -6,7 +6,11 @@ import { loadFailure } from '$lib/server/load-failure.ts';
 
 export const load: PageServerLoad = async (event) => {
   requireUser(event.locals, event.url);
-  const item = await unwrap(serverApi(event).cases[':id'].$get({ param: { id: event.params.id } })).catch((err) => loadFailure(err, event.url));
+  const api = serverApi(event);
+  const param = { id: event.params.id };
+  const [item, { stills }] = await Promise.all([unwrap(api.cases[':id'].$get({ param })), unwrap(api.cases[':id'].stills.$get({ param }))]).catch((err) =>
+    loadFailure(err, event.url),
+  );
   const t = Number.parseFloat(event.url.searchParams.get('t') ?? '');
-  return { item, startMs: Number.isFinite(t) && t >= 0 ? Math.round(t * 1000) : 0 };
+  return { item, stills, startMs: Number.isFinite(t) && t >= 0 ? Math.round(t * 1000) : 0 };
 };
