@@ -2,6 +2,7 @@
  * What the live browser tests do with a page: open a view signed in, wait for the picture,
  * draw with the mouse at normalised points of the picture.
  */
+import { expect } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { BrowserStack } from './stack.ts';
 import { pictureRect, type Rgb } from './pixels.ts';
@@ -67,4 +68,19 @@ export async function drag(page: Page, from: [number, number], to: [number, numb
   await page.mouse.down();
   await page.mouse.move(x2, y2, { steps });
   if (release) await page.mouse.up();
+}
+
+export const REC = '[data-testid="rec"]';
+
+/** Theatre (or the host) starts recording, confirming both; waits until `pages` show REC. */
+export async function startRecording(by: Page, pages: Page[]): Promise<void> {
+  await by.getByRole('button', { name: '● Record' }).click();
+  const start = by.getByRole('button', { name: '● Start recording' });
+  await expect(start.isDisabled()).resolves.toBe(true);
+  await by.getByLabel('Patient consent to recording is on file.').check();
+  await expect(start.isDisabled()).resolves.toBe(true);
+  await by.getByLabel('No patient identifiers (name, record number, date of birth) are in view.').check();
+  await start.click();
+  // REC shows once the recorder is really capturing, on every screen.
+  for (const page of pages) await page.locator(`${REC}[data-state="recording"]`).waitFor({ timeout: 20_000 });
 }

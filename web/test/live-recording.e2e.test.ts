@@ -9,31 +9,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { unwrap } from '../src/lib/api/client.ts';
 import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 import { waitForColour } from './pixels.ts';
-import { CYAN, LIVE, YELLOW, at, drag, waitForPicture } from './live-pages.ts';
+import { CYAN, LIVE, REC, YELLOW, at, drag, startRecording, waitForPicture } from './live-pages.ts';
 import { openLiveRoom, useLiveStack } from './live-room.ts';
 
 const run = promisify(execFile);
 let stack: BrowserStack;
 useLiveStack((s) => (stack = s));
-
-const REC = '[data-testid="rec"]';
-
-/** Theatre (or the host) starts recording, confirming both; waits until `pages` show REC. */
-async function startRecording(by: Page, pages: Page[]): Promise<void> {
-  await by.getByRole('button', { name: '● Record' }).click();
-  const start = by.getByRole('button', { name: '● Start recording' });
-  await expect(start.isDisabled()).resolves.toBe(true);
-  await by.getByLabel('Patient consent to recording is on file.').check();
-  await expect(start.isDisabled()).resolves.toBe(true);
-  await by.getByLabel('No patient identifiers (name, record number, date of birth) are in view.').check();
-  await start.click();
-  // REC shows once the recorder is really capturing, on every screen.
-  for (const page of pages) await page.locator(`${REC}[data-state="recording"]`).waitFor({ timeout: 20_000 });
-}
 
 /** The session's latest recording, as the api says now. */
 async function recordingNow(sessionId: string, who: { email: string; password: string }) {
