@@ -111,7 +111,11 @@ describe('a recorded exam’s stills in its case', () => {
     onTestFinished(() => phone.context().close());
     await phone.goto(`${stack.web.url}/cases/${caseId}`);
     await phone.getByTestId('case-stills').locator(`button[data-still="${captured.still.id}"]`).click();
-    await phone.getByTestId('still-view').waitFor();
-    await phone.screenshot({ path: join(SCREENSHOTS, 'case-stills-phone.png'), fullPage: true });
+    // The large still comes into sight: it sits above the gallery on a phone.
+    await expect
+      .poll(() => phone.getByTestId('still-view').evaluate((el) => el.getBoundingClientRect().top < innerHeight && el.getBoundingClientRect().bottom > 0))
+      .toBe(true);
+    await phone.screenshot({ path: join(SCREENSHOTS, 'case-stills-phone.png') });
+    await phone.screenshot({ path: join(SCREENSHOTS, 'case-stills-phone-page.png'), fullPage: true });
   });
 });
