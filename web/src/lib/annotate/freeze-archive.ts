@@ -3,7 +3,7 @@
  * PNG with its SHA-256; the api places it on the recording and the case's gallery shows it.
  * Archiving must never get in the way of the freeze itself: a failure is said in the console only.
  */
-import { sha256Base64 } from '$lib/exam/capture.ts';
+import { sha256Base64 } from '$lib/exam/digest.ts';
 
 export async function archiveFreezeFrame(sessionId: string, frame: HTMLCanvasElement): Promise<void> {
   try {

@@ -10,40 +10,29 @@ declare class ImageCapture {
   grabFrame(): Promise<ImageBitmap>;
 }
 
-/** The current frame of the local camera or screen track, from ImageCapture where the browser has it, else from the local video element. */
-async function grabFrame(track: MediaStreamTrack | null, video: HTMLVideoElement | null): Promise<ImageBitmap | HTMLVideoElement> {
-  if (track && track.readyState === 'live' && 'ImageCapture' in globalThis) {
-    try {
-      return await new ImageCapture(track).grabFrame();
-    } catch {
-      // A track ImageCapture cannot read (some screen shares): the video element shows the same frames.
-    }
-  }
-  if (video && video.videoWidth > 0) return video;
+/**
+ * The frame on the scan room's screen, from the local video element (the camera's own frames,
+ * before WebRTC); where it has none yet, the camera's next frame through ImageCapture. The frame
+ * shown is the one the pedal meant, and there is no wait for the next one (ImageCapture waits
+ * for it: at 30 fps up to 33 ms, far more on a busy page; bench `still_capture`).
+ */
+async function grabFrame(track: MediaStreamTrack | null, video: HTMLVideoElement | null): Promise<ImageBitmap> {
+  if (video && video.videoWidth > 0) return createImageBitmap(video);
+  if (track && track.readyState === 'live' && 'ImageCapture' in globalThis) return new ImageCapture(track).grabFrame();
   throw new Error('There is no picture to capture yet');
 }
 
+let encoder: Worker | null = null;
+
 export async function captureStill(track: MediaStreamTrack | null, video: HTMLVideoElement | null): Promise<CapturedStill> {
   const frame = await grabFrame(track, video);
-  const width = frame instanceof HTMLVideoElement ? frame.videoWidth : frame.width;
-  const height = frame instanceof HTMLVideoElement ? frame.videoHeight : frame.height;
-  const canvas = new OffscreenCanvas(width, height);
-  // No colour management, no smoothing: the pixels as the source gave them.
-  const context = canvas.getContext('2d', { colorSpace: 'srgb', willReadFrequently: false })!;
-  context.imageSmoothingEnabled = false;
-  context.drawImage(frame, 0, 0, width, height);
-  if (!(frame instanceof HTMLVideoElement)) frame.close();
-  const png = await canvas.convertToBlob({ type: 'image/png' });
-  return { png, sha256: await sha256Base64(png), width, height };
-}
-
-/** The SHA-256 of `blob`, base64, as Content-Digest carries it. */
-export async function sha256Base64(blob: Blob): Promise<string> {
-  return base64(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())));
-}
-
-function base64(bytes: Uint8Array): string {
-  let text = '';
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return btoa(text);
+  // One worker for the page, started at the first capture; captures come one at a time (the page waits for each).
+  encoder ??= new Worker(new URL('./still-encoder.worker.ts', import.meta.url), { type: 'module' });
+  const worker = encoder;
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<{ still: CapturedStill } | { error: string }>) =>
+      'still' in event.data ? resolve(event.data.still) : reject(new Error(event.data.error));
+    worker.onerror = (event) => reject(new Error(event.message || 'The still could not be encoded'));
+    worker.postMessage(frame, [frame]);
+  });
 }

@@ -3,6 +3,7 @@ import {
   ExamNotice,
   TOPICS,
   checklist,
+  stillUrl,
   type AnnotationOp,
   type Checklist,
   type Exam,
@@ -16,9 +17,6 @@ import {
 import { ApiFailure, apiClient, unwrap } from '$lib/api/client.ts';
 import { failureMessage } from '$lib/api/failure-message.ts';
 import type { CapturedStill } from './capture.ts';
-
-/** How soon after a notice the exams are fetched: a burst of notices (a verdict and its PACS state) is one fetch. */
-const REFRESH_DELAY_MS = 80;
 
 /**
  * A session's guided exams as a live page sees them: fetched from the api when the page opens,
@@ -48,27 +46,39 @@ export class ExamRoom {
   });
 
   private versions = $state<Record<string, ScanProtocol>>({});
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private refreshing = false;
+  private again = false;
+  private closed = false;
   private readonly sessionId: string;
   private readonly dispose: () => void;
 
-  constructor(sessionId: string, room: Room) {
+  /**
+   * `prefetchStills`: a page that shows new stills large (the reviewer's) starts loading a new
+   * still's image as soon as the notice names it, beside the exams' fetch, so that the image is
+   * there when the still is (bench `still_capture`).
+   */
+  constructor(sessionId: string, room: Room, { prefetchStills = false }: { prefetchStills?: boolean } = {}) {
     this.sessionId = sessionId;
     const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string, _e?: unknown, identity?: string) => {
       // Only the api, through livekit-server, sends packets with no participant: nobody in the room can forge one.
       if (topic !== TOPICS.exam || from || identity) return;
+      let notice;
       try {
-        if (ExamNotice.safeParse(JSON.parse(new TextDecoder().decode(payload))).success) this.refreshSoon();
+        notice = ExamNotice.safeParse(JSON.parse(new TextDecoder().decode(payload)));
       } catch {
         // A packet that is not a notice changes nothing.
+        return;
       }
+      if (!notice.success) return;
+      if (prefetchStills && notice.data.stillId) prefetch(stillUrl(notice.data.stillId));
+      this.refreshSoon();
     };
     // Notices sent while the page was not in the room (joining, reconnecting) are not resent: fetch once in.
     const onConnected = () => this.refreshSoon();
     room.on(RoomEvent.DataReceived, onData).on(RoomEvent.Connected, onConnected).on(RoomEvent.Reconnected, onConnected);
     this.dispose = () => {
       room.off(RoomEvent.DataReceived, onData).off(RoomEvent.Connected, onConnected).off(RoomEvent.Reconnected, onConnected);
-      if (this.timer) clearTimeout(this.timer);
+      this.closed = true;
     };
   }
 
@@ -86,12 +96,23 @@ export class ExamRoom {
     });
   }
 
+  /**
+   * Fetches the exams now; notices that come while a fetch is under way (a verdict and its PACS
+   * state) make one more fetch after it, not one each.
+   */
   refreshSoon(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.refresh();
-    }, REFRESH_DELAY_MS);
+    if (this.refreshing) {
+      this.again = true;
+      return;
+    }
+    this.refreshing = true;
+    void (async () => {
+      do {
+        this.again = false;
+        await this.refresh();
+      } while (this.again && !this.closed);
+      this.refreshing = false;
+    })();
   }
 
   private async refresh(): Promise<void> {
@@ -176,4 +197,13 @@ export class ExamRoom {
       return false;
     }
   }
+}
+
+/** Loads and decodes an image into the page's cache, so that an <img> of the same address shows it at once. */
+function prefetch(url: string): void {
+  const image = new Image();
+  image.src = url;
+  image.decode().catch(() => {
+    // The <img> that shows it will load it again, and say if it cannot.
+  });
 }
