@@ -2,34 +2,47 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { SessionKind } from '@loupe/protocol';
 import { makeTissueVideo } from '@loupe/stack';
 import { startBrowserStack, type BrowserStack } from '../../web/test/stack.ts';
 
 export const LIVE = '[data-testid="live"] [data-picture-rect]';
 
 type Person = Awaited<ReturnType<BrowserStack['account']>>;
-export type LiveScene = { stack: BrowserStack; sessionId: string; theatre: Page; mentor: Person; extraMentors: Person[] };
+export type LiveScene = { stack: BrowserStack; sessionId: string; host: Person; theatre: Page; mentor: Person; extraMentors: Person[] };
 
 /**
  * The real stack with a live session whose theatre page (in Chromium, fake camera) is sending
  * its picture; a mentor and `extraMentors` more are invited. Everything is torn down after `run`.
  */
 export async function withLiveTheatre<T>(
-  o: { viewport: { width: number; height: number }; extraMentors?: number; beforeLoad?: (() => void) | string },
+  o: {
+    viewport: { width: number; height: number };
+    extraMentors?: number;
+    beforeLoad?: (() => void) | string;
+    /** An ultrasound session's theatre is the scan room (guided exams). */
+    kind?: SessionKind;
+    /** The Y4M theatre's fake camera plays, made at `path`: a tissue-like picture unless said. */
+    video?: (path: string) => string;
+  },
   run: (scene: LiveScene) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-live-'));
-  const stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
+  const stack = await startBrowserStack({ fakeVideo: (o.video ?? makeTissueVideo)(join(dir, 'theatre.y4m')) });
   try {
     const host = await stack.account('admin', 'Bench Host');
     const surgeon = await stack.account('surgeon', 'Bench Theatre');
     const mentor = await stack.account('mentor', 'Bench Mentor');
     const extraMentors: Person[] = [];
     for (let i = 0; i < (o.extraMentors ?? 0); i++) extraMentors.push(await stack.account('mentor', `Bench Mentor ${i + 2}`));
-    const session = await stack.liveSession(host, [
-      { email: surgeon.email, role: 'theatre' },
-      ...[mentor, ...extraMentors].map((p) => ({ email: p.email, role: 'mentor' as const })),
-    ]);
+    const session = await stack.liveSession(
+      host,
+      [
+        { email: surgeon.email, role: 'theatre' },
+        ...[mentor, ...extraMentors].map((p) => ({ email: p.email, role: 'mentor' as const })),
+      ],
+      { kind: o.kind },
+    );
     const context = await stack.contextFor(surgeon, { viewport: o.viewport });
     // A script to run in theatre's page before the app's own (a probe, a stand-in camera).
     if (o.beforeLoad) await context.addInitScript(o.beforeLoad);
@@ -40,7 +53,7 @@ export async function withLiveTheatre<T>(
       .first()
       .click();
     await waitForPicture(theatre);
-    return await run({ stack, sessionId: session.id, theatre, mentor, extraMentors });
+    return await run({ stack, sessionId: session.id, host, theatre, mentor, extraMentors });
   } finally {
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,7 @@ import { measureAnnotationLatency } from './annotation-latency.ts';
 import { measureGlassToGlass } from './glass-to-glass.ts';
 import { measureFanout } from './fanout.ts';
 import { measureRecorder } from './recorder.ts';
+import { measureStillCapture } from './still-capture.ts';
 import { machineCpu } from './stats.ts';
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -129,6 +130,7 @@ async function main() {
     search: NOT_YET,
     canvas: NOT_YET,
     canvas_flood: NOT_YET,
+    still_capture: NOT_YET,
     api: NOT_YET,
     ...previous,
   };
@@ -164,6 +166,7 @@ async function main() {
   await measure('api', 'api: token issuance, 50 clients…', measureApi);
   await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);
   await measure('canvas_flood', 'canvas: two mentors flood theatre with full-picture arrows, then toggle them…', measureCanvasFlood);
+  await measure('still_capture', 'still: 1920×1080 capture at the scan room → shown at the reviewer, and the same PNG up and down over plain HTTP…', measureStillCapture);
   await measure('search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const ran = Object.keys(results).filter(want);

@@ -14,9 +14,10 @@ export function makeTissueVideo(path: string): string {
  * the same in every frame, so any frame the scan room captures is the one fed in. Its grey levels
  * are those for which Chromium's and ffmpeg's YUV→RGB conversions agree to the bit (16 + 16k for
  * k not ≡ 2 mod 4; the others differ by one level between the two), so that a test can hold a
- * captured still to ffmpeg's RGB of the file, exactly.
+ * captured still to ffmpeg's RGB of the file, exactly. `fps`: a capture card's rate makes a
+ * larger file (30 fps: ~93 MB), and a capture waits less for the camera's next frame.
  */
-export function makeUltrasoundVideo(path: string): string {
+export function makeUltrasoundVideo(path: string, fps = 5): string {
   const j = 'mod(floor(X/24)+floor(Y/18)\\,11)';
   const k = `4*floor(${j}/3)+mod(${j}\\,3)+floor(mod(${j}\\,3)/2)`;
   const inSector = 'lt(abs(atan2(X-960\\,Y+60))\\,0.62)*gt(Y\\,40)*lt(hypot(X-960\\,Y+60)\\,1080)';
@@ -27,7 +28,7 @@ export function makeUltrasoundVideo(path: string): string {
     '-f',
     'lavfi',
     '-i',
-    'color=c=black:s=1920x1080:r=5,format=gray',
+    `color=c=black:s=1920x1080:r=${fps},format=gray`,
     '-vf',
     `geq=lum='if(${inSector}\\,16+16*(${k})\\,16)',format=yuv420p`,
     '-t',
