@@ -37,10 +37,7 @@ export async function withLiveTheatre<T>(
     for (let i = 0; i < (o.extraMentors ?? 0); i++) extraMentors.push(await stack.account('mentor', `Bench Mentor ${i + 2}`));
     const session = await stack.liveSession(
       host,
-      [
-        { email: surgeon.email, role: 'theatre' },
-        ...[mentor, ...extraMentors].map((p) => ({ email: p.email, role: 'mentor' as const })),
-      ],
+      [{ email: surgeon.email, role: 'theatre' }, ...[mentor, ...extraMentors].map((p) => ({ email: p.email, role: 'mentor' as const }))],
       { kind: o.kind },
     );
     const context = await stack.contextFor(surgeon, { viewport: o.viewport });

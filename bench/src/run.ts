@@ -166,7 +166,11 @@ async function main() {
   await measure('api', 'api: token issuance, 50 clients…', measureApi);
   await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);
   await measure('canvas_flood', 'canvas: two mentors flood theatre with full-picture arrows, then toggle them…', measureCanvasFlood);
-  await measure('still_capture', 'still: 1920×1080 capture at the scan room → shown at the reviewer, and the same PNG up and down over plain HTTP…', measureStillCapture);
+  await measure(
+    'still_capture',
+    'still: 1920×1080 capture at the scan room → shown at the reviewer, and the same PNG up and down over plain HTTP…',
+    measureStillCapture,
+  );
   await measure('search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const ran = Object.keys(results).filter(want);

@@ -70,9 +70,9 @@ function reviewerProbe() {
       if (!(img instanceof HTMLImageElement) || img.dataset.testid !== 'still-image') return;
       const loadedAt = now();
       const src = img.currentSrc;
-      void img.decode().then(() =>
-        requestAnimationFrame(() => w.__shown.push({ src, loadedAt, shownAt: now(), width: img.naturalWidth, height: img.naturalHeight })),
-      );
+      void img
+        .decode()
+        .then(() => requestAnimationFrame(() => w.__shown.push({ src, loadedAt, shownAt: now(), width: img.naturalWidth, height: img.naturalHeight })));
     },
     { capture: true },
   );
@@ -193,7 +193,10 @@ export function measureStillCapture() {
         const still = (await seen.jsonValue()) as Shown;
         shown.push(still);
         // The scan room's checklist has moved on (or is full) before the next capture.
-        await theatre.waitForFunction((key) => document.querySelector(`[data-testid="exam-checklist"] li[data-view="${key}"]`)?.getAttribute('data-state') === 'pending', `v${i + 1}`);
+        await theatre.waitForFunction(
+          (key) => document.querySelector(`[data-testid="exam-checklist"] li[data-view="${key}"]`)?.getAttribute('data-state') === 'pending',
+          `v${i + 1}`,
+        );
         if (i === 0) {
           const res = await fetch(`${stack.api.url}${new URL(still.src).pathname.replace(/^\/api/, '')}`, { headers: { cookie } });
           if (!res.ok) throw new Error(`the first still's image: ${res.status}`);
