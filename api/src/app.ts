@@ -23,6 +23,8 @@ import { examRoutes } from './exams/routes.ts';
 import { freezeRoutes } from './exams/freeze-routes.ts';
 import { pacsRoutes } from './pacs/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
+import { vitalsRoutes } from './vitals/routes.ts';
+import { VitalsHub } from './vitals/hub.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -53,6 +55,7 @@ function bodyLimits({ db }: AppDeps): MiddlewareHandler {
 /** The whole api as one Hono app. `AppType` below is what the web's typed client uses. */
 export function createApp(deps: AppDeps) {
   const app = router();
+  const vitals = deps.vitals ?? new VitalsHub(deps.db, deps.rooms);
   // First, so that /openapi.json has them too. Nothing the api returns is a page: no content
   // of its own may load, and nothing may frame it.
   app.use(secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] }, xFrameOptions: 'DENY' }));
@@ -97,6 +100,7 @@ export function createApp(deps: AppDeps) {
       .route('/protocols', protocolRoutes(deps))
       .route('/', examRoutes(deps))
       .route('/sessions', freezeRoutes(deps))
+      .route('/', vitalsRoutes({ db: deps.db, rooms: deps.rooms, vitals }))
       .route('/qc', qcRoutes(deps))
       .route('/pacs', pacsRoutes(deps))
       .route('/sites', siteRoutes(deps))

@@ -16,7 +16,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_IN_PROTOCOLS, stillFile, type GlobalRole, type SessionRole, type StartRecordingBody } from '@loupe/protocol';
+import { BUILT_IN_PROTOCOLS, DEFAULT_VITALS_LIMITS, stillFile, type GlobalRole, type SessionRole, type StartRecordingBody } from '@loupe/protocol';
 import { TEST_RECORDER_TOKEN, createTestApi, json, ok, postJson, sessionCookie, type TestAccount, type TestApi } from '../test/fixture.ts';
 import { cases, exams, liveSessions, recordings, scanProtocols, sessionMembers, sites, stills } from './db/schema.ts';
 import { contentDigest, sectorPng } from '../test/stills.ts';
@@ -137,6 +137,11 @@ const ROWS: Row[] = [
   // A failed still re-queued by an admin, and the QC lead's view: pacs/routes.test.ts.
   { method: 'POST', path: '/pacs/stills/{id}/retry', label: 'no such still', url: () => `/pacs/stills/${crypto.randomUUID()}/retry`,
                                                                                               statuses: [404, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}/vitals',                                             statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'POST', path: '/sessions/{id}/vitals-source', body: () => ({ deviceId: `BED-${++unique}` }),
+                                                                                              statuses: [200, 200, 200, 403, 403, 404, 401, 401] },
+  { method: 'DELETE', path: '/sessions/{id}/vitals-source',                                   statuses: [200, 200, 200, 403, 403, 404, 401, 401] },
+  { method: 'PUT', path: '/sessions/{id}/vitals-limits', body: () => DEFAULT_VITALS_LIMITS,    statuses: [200, 200, 200, 403, 403, 404, 401, 401] },
   { method: 'GET', path: '/sites',                                                            statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'POST', path: '/sites', body: () => ({ name: `Site ${++unique}`, kind: 'hospital' }), statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'PATCH', path: '/sites/{id}', url: () => `/sites/${siteId}`, body: () => ({ name: `Site ${++unique}` }),

@@ -55,6 +55,9 @@ const ApiEnv = SharedEnv.pick({
     LOUPE_SEARCH_BURST: perMinute(30),
     // The PACS of sites that name none of their own; unset: those sites' stills wait in the queue.
     LOUPE_DICOMWEB_URL: DicomwebUrl.optional(),
+    // Unset: no HL7 listener (no monitor feeds vital signs). The usual MLLP port is 2575.
+    LOUPE_HL7_PORT: envInteger(1, 65535).optional(),
+    LOUPE_HL7_HOST: z.string().min(1).default('127.0.0.1'),
   })
   .refine((e) => anchorFile(e) !== databaseFile(e.LOUPE_DB_URL), {
     path: ['LOUPE_AUDIT_ANCHOR_FILE'],
@@ -88,6 +91,8 @@ export type ApiConfig = {
   rateLimits: { tokens: Rate; searches: Rate };
   /** DICOMweb base URL for accepted stills of sites without a `dicomweb_url` of their own (pacs/outbox.ts). */
   dicomwebUrl: string | undefined;
+  /** Where the HL7 v2 listener takes monitors' ORU^R01 over MLLP (vitals/listener.ts); null: off. */
+  hl7: { host: string; port: number } | null;
 };
 
 /** The api's configuration from `env` (process.env); throws naming every bad variable (parseEnv). */
@@ -119,6 +124,7 @@ export function parseApiConfig(env: Readonly<Record<string, string | undefined>>
       searches: { perMinute: e.LOUPE_SEARCHES_PER_MINUTE, burst: e.LOUPE_SEARCH_BURST },
     },
     dicomwebUrl: e.LOUPE_DICOMWEB_URL,
+    hl7: e.LOUPE_HL7_PORT ? { host: e.LOUPE_HL7_HOST, port: e.LOUPE_HL7_PORT } : null,
   };
 }
 

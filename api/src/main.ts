@@ -11,13 +11,16 @@ import { startJoinCatchUp } from './livekit/catch-up.ts';
 import { startAuditAnchoring } from './audit/anchor.ts';
 import { flushRepeats } from './audit/repeats.ts';
 import { startPacsOutbox } from './pacs/outbox.ts';
+import { VitalsHub } from './vitals/hub.ts';
+import { startHl7Listener } from './vitals/listener.ts';
 
 const config = configOrExit(parseApiConfig);
 
 const { db, client } = await openDb(config.db.url, config.db.authToken);
 await migrateDb(db);
 const rooms = livekitRooms(config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
-const app = createApp({ db, config, rooms });
+const vitals = new VitalsHub(db, rooms);
+const app = createApp({ db, config, rooms, vitals });
 
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
 const purge = setInterval(() => void purgeExpiredSessions(db, policy).catch(console.error), 15 * 60_000);
@@ -25,6 +28,14 @@ const stopRetention = startRetentionSweeper(db, config.mediaDir);
 const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs);
 const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);
 const pacsOutbox = startPacsOutbox(db, { mediaDir: config.mediaDir, dicomwebUrl: config.dicomwebUrl });
+
+const hl7 = config.hl7
+  ? await startHl7Listener(vitals, config.hl7).catch((err: Error) => {
+      console.error(`api: the HL7 listener cannot listen on ${config.hl7!.host}:${config.hl7!.port}: ${err.message}`);
+      process.exit(1);
+    })
+  : null;
+if (hl7) console.log(`HL7 (MLLP) listening on ${config.hl7!.host}:${hl7.port}`);
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   console.log(`api listening on http://${info.address}:${info.port}`);
@@ -35,11 +46,13 @@ function shutdown() {
   stopRetention();
   const catchUpStopped = stopCatchUp();
   const outboxStopped = pacsOutbox.stop();
+  const hl7Stopped = hl7?.stop();
   server.close(async () => {
     await flushRepeats(db);
     await stopAnchoring();
     await catchUpStopped;
     await outboxStopped;
+    await hl7Stopped;
     client.close();
     process.exit(0);
   });

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hc, type InferResponseType } from 'hono/client';
-import type { CreateUserBody, ExamNotice, GlobalRole, User } from '@loupe/protocol';
+import type { CreateUserBody, ExamNotice, GlobalRole, User, VitalsPacket } from '@loupe/protocol';
 import { createApp, type AppType } from '../src/app.ts';
 import { openDb } from '../src/db/client.ts';
 import { migrateDb } from '../src/db/migrate.ts';
@@ -14,12 +14,13 @@ import { parseApiConfig } from '../src/env.ts';
 import { createUser } from '../src/users/create-user.ts';
 import { ok } from './answers.ts';
 import type { RoomControl, RoomParticipant } from '../src/livekit/rooms.ts';
+import { VitalsHub } from '../src/vitals/hub.ts';
 
 export const TEST_RECORDER_TOKEN = 'recorder-token-for-tests-0123456789abcdef';
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
 
 export type RoomCall = {
-  action: 'close' | 'remove' | 'overlay' | 'recording' | 'open' | 'update' | 'exam';
+  action: 'close' | 'remove' | 'overlay' | 'recording' | 'open' | 'update' | 'exam' | 'vitals';
   room: string;
   identity?: string;
   holders?: string[];
@@ -28,6 +29,8 @@ export type RoomCall = {
   failure?: string;
   /** The api's notice on topic `loupe.exam`, as sent. */
   notice?: ExamNotice;
+  /** `vitals`: the packet sent. */
+  packet?: VitalsPacket;
 };
 
 /** `rooms`: the real livekit-server's (livekitRooms) instead of recording what would be asked of it. */
@@ -60,10 +63,12 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
         ...(recordingFailure ? { failure: recordingFailure } : {}),
       }),
     notifyExam: async (room, notice) => void roomCalls.push({ action: 'exam', room, state: notice.examId ?? undefined, notice }),
+    sendVitals: async (room, packet) => void roomCalls.push({ action: 'vitals', room, packet }),
     listRooms: async () => [...present.keys()],
     listParticipants: async (room) => present.get(room) ?? [],
   };
-  const app = createApp({ db, config, rooms });
+  const vitals = new VitalsHub(db, rooms);
+  const app = createApp({ db, config, rooms, vitals });
 
   /**
    * The api's typed client, answered by `app.request` (no socket), as the holder of `auth`: a
@@ -106,6 +111,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     roomCalls,
     present,
     rooms,
+    vitals,
     account,
     client,
     webhook,

@@ -30,6 +30,8 @@ export const TOPICS = {
   drawn: 'loupe.drawn',
   /** Sent by the api: an exam of the session changed; pages fetch it again (ExamNotice, exams.ts). */
   exam: 'loupe.exam',
+  /** Sent by the api, lossy: the bound monitor's latest values (VitalsPacket, vitals.ts). */
+  vitals: 'loupe.vitals',
   /**
    * Reliable, to one participant whose ops came in an older version than the receiver's: its
    * page is out of date and says "please reload" (its ops are refused, not silently lost).

@@ -30,6 +30,7 @@ export const CONFLICT_REASONS = [
   'still_reviewed',
   'site_name_taken',
   'site_cycle',
+  'device_bound',
 ] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 

@@ -47,6 +47,9 @@ export const AUDIT_ACTIONS = [
   'pacs.sent',
   'pacs.failed',
   'pacs.retried',
+  'vitals.bound',
+  'vitals.unbound',
+  'vitals.limits',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -157,6 +157,25 @@ export { PACS_QUEUE_ROLES, PACS_RETRY_ROLES, PACS_QUEUE_LIMIT, PacsQueueQuery, P
 export type { ExamType } from './scan-protocols.ts';
 export { QC_BUCKETS, TURNAROUND_BOUNDS_S, QcQuery, QcFigures, QcViewFigures, QcSpread, QcStats } from './qc.ts';
 export type { QcBucket } from './qc.ts';
+export {
+  VITALS_VERSION,
+  VITAL_PARAMETERS,
+  VITAL_UNITS,
+  VITALS_ROLES,
+  VITALS_STALE_MS,
+  VITALS_HISTORY_MS,
+  DEFAULT_VITALS_LIMITS,
+  DeviceId,
+  VitalSample,
+  VitalValues,
+  VitalsPacket,
+  VitalLimit,
+  VitalsLimits,
+  BindVitalsBody,
+  SessionVitals,
+  outOfLimits,
+} from './vitals.ts';
+export type { VitalParameter } from './vitals.ts';
 
 export { SharedEnv, parseEnv, envInteger, envNumber, envFlag, envUrl, envSecret } from './env.ts';
 

@@ -21,6 +21,7 @@ import {
   type ExamPatient,
   type ScanView,
   type Words,
+  type VitalsLimits,
 } from '@loupe/protocol';
 
 const createdAt = () =>
@@ -316,3 +317,18 @@ export const stills = sqliteTable(
   },
   (t) => [index('stills_exam_idx').on(t.examId), index('stills_session_idx').on(t.sessionId), index('stills_pacs_idx').on(t.pacsState, t.pacsNextAt)],
 );
+
+/**
+ * A session's patient monitor and alarm limits (protocol/src/vitals.ts). A monitor feeds one
+ * session at a time: its id is unique. The values themselves are kept in memory (api/src/vitals/).
+ */
+export const sessionVitals = sqliteTable('session_vitals', {
+  sessionId: text('session_id')
+    .primaryKey()
+    .references(() => liveSessions.id, { onDelete: 'cascade' }),
+  deviceId: text('device_id').unique(),
+  boundBy: text('bound_by').references(() => users.id),
+  boundAt: integer('bound_at', { mode: 'timestamp_ms' }),
+  /** Null: the adult defaults (DEFAULT_VITALS_LIMITS). */
+  limits: text('limits', { mode: 'json' }).$type<VitalsLimits>(),
+});

@@ -2,12 +2,15 @@ import type { Db } from '../db/client.ts';
 import type { ApiConfig } from '../env.ts';
 import type { User } from '@loupe/protocol';
 import type { RoomControl } from '../livekit/rooms.ts';
+import type { VitalsHub } from '../vitals/hub.ts';
 
 /** What every route needs, passed in so tests can run the app on a temporary database. */
 export type AppDeps = {
   db: Db;
   config: ApiConfig;
   rooms: RoomControl;
+  /** The monitor readings the HL7 listener takes; absent, the app makes its own (no listener feeds it). */
+  vitals?: VitalsHub;
 };
 
 export type AppEnv = {

@@ -1,5 +1,5 @@
 import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient, type TrackSource } from 'livekit-server-sdk';
-import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ExamNotice, type ResyncRequest, type RoomMetadata } from '@loupe/protocol';
+import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ExamNotice, type ResyncRequest, type RoomMetadata, type VitalsPacket } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
@@ -27,6 +27,8 @@ export type RoomControl = {
   updateParticipant(room: string, identity: string, attributes: Record<string, string>, permission: RoomPermission): Promise<boolean>;
   /** Tells everyone in the room that an exam changed (they fetch it again); a room nobody is in is fine. */
   notifyExam(room: string, notice: ExamNotice): Promise<void>;
+  /** Sends the bound monitor's values (lossy) or new limits (reliable) to everyone in the room; a room nobody is in is fine. */
+  sendVitals(room: string, packet: VitalsPacket): Promise<void>;
   /** The names of the rooms open now (a room is a session id). */
   listRooms(): Promise<string[]>;
   /** Who is in the room now, connected and active; a room that does not exist has nobody. */
@@ -102,6 +104,15 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
         await client.sendData(room, new TextEncoder().encode(JSON.stringify(notice)), DataPacket_Kind.RELIABLE, { topic: TOPICS.exam });
       } catch (err) {
         // Nobody in the room: each page fetches its exams when it opens.
+        if (!isNotFound(err)) throw err;
+      }
+    },
+    async sendVitals(room, packet) {
+      try {
+        const kind = packet.limits ? DataPacket_Kind.RELIABLE : DataPacket_Kind.LOSSY;
+        await client.sendData(room, new TextEncoder().encode(JSON.stringify(packet)), kind, { topic: TOPICS.vitals });
+      } catch (err) {
+        // Nobody in the room: each page fetches the values when it opens.
         if (!isNotFound(err)) throw err;
       }
     },

@@ -21,6 +21,7 @@ const CONFLICT = {
   still_reviewed: m.conflict_still_reviewed,
   site_name_taken: m.sites_conflictNameTaken,
   site_cycle: m.sites_conflictCycle,
+  device_bound: m.vitals_conflict_device_bound,
 } satisfies Record<ConflictReason, () => string>;
 
 /** "in 30 seconds", "2分钟后": when to try again after a 429, from its Retry-After. */

@@ -44,6 +44,9 @@ export const AUDIT_ACTION = {
   'pacs.sent': m.audit_action_pacs_sent,
   'pacs.failed': m.audit_action_pacs_failed,
   'pacs.retried': m.audit_action_pacs_retried,
+  'vitals.bound': m.vitals_audit_bound,
+  'vitals.unbound': m.vitals_audit_unbound,
+  'vitals.limits': m.vitals_audit_limits,
 } satisfies Record<AuditAction, () => string>;
 
 /** A family of actions, as the filter groups them. */
@@ -59,6 +62,7 @@ export const AUDIT_FAMILY = {
   exam: m.audit_family_exam,
   still: m.audit_family_still,
   pacs: m.audit_family_pacs,
+  vitals: m.vitals_audit_family,
 } satisfies Record<AuditFamily, () => string>;
 
 /** What kind of thing an entry is about. */

@@ -1,0 +1,87 @@
+/**
+ * Where a monitor's readings go: to the session its id is bound to, as a packet to the session's
+ * room, and into a short history in memory for pages that open later. Memory is enough: the
+ * history is ten minutes of trend, and after a restart the monitor's next message (every few
+ * seconds) fills the strip again.
+ */
+import { eq, inArray } from 'drizzle-orm';
+import { VITALS_HISTORY_MS, VITALS_VERSION, VITAL_PARAMETERS, type SessionVitals, type VitalParameter, type VitalSample } from '@loupe/protocol';
+import type { Db } from '../db/client.ts';
+import { liveSessions, sessionVitals } from '../db/schema.ts';
+import type { RoomControl } from '../livekit/rooms.ts';
+import type { MonitorReading, Refusal } from './pcd01.ts';
+
+/** Why messages were refused since start, by reason kind; with `accepted`, what the listener counts. */
+export type VitalsCounts = { accepted: number; malformed: number; unknownDevice: number; outOfOrder: number; sessionEnded: number };
+
+export class VitalsHub {
+  readonly counts: VitalsCounts = { accepted: 0, malformed: 0, unknownDevice: 0, outOfOrder: 0, sessionEnded: 0 };
+  /** Session id → parameter → samples, oldest first. */
+  private readonly history = new Map<string, Map<VitalParameter, VitalSample[]>>();
+  /** Bound device id → observation time of its newest message taken. */
+  private readonly newest = new Map<string, number>();
+  private readonly db: Db;
+  private readonly rooms: RoomControl;
+
+  constructor(db: Db, rooms: RoomControl) {
+    this.db = db;
+    this.rooms = rooms;
+  }
+
+  /** Takes a reading for its bound session, or says why not (the listener answers AE with it). */
+  async take(reading: MonitorReading): Promise<Refusal | { sessionId: string }> {
+    const [bound] = await this.db
+      .select({ sessionId: sessionVitals.sessionId, deviceId: sessionVitals.deviceId, status: liveSessions.status })
+      .from(sessionVitals)
+      .innerJoin(liveSessions, eq(liveSessions.id, sessionVitals.sessionId))
+      .where(inArray(sessionVitals.deviceId, reading.deviceIds));
+    if (!bound?.deviceId) return this.refuse('unknownDevice', `No session is bound to this monitor (${reading.deviceIds.join(', ')})`);
+    if (bound.status === 'ended') return this.refuse('sessionEnded', 'The session this monitor is bound to has ended');
+    const newest = this.newest.get(bound.deviceId);
+    if (newest !== undefined && reading.t < newest)
+      return this.refuse('outOfOrder', `Out of order: observed at ${new Date(reading.t).toISOString()}, before ${new Date(newest).toISOString()}`);
+    this.newest.set(bound.deviceId, reading.t);
+    this.keep(bound.sessionId, reading);
+    this.counts.accepted++;
+    // Lossy and not awaited: the ACK does not wait for LiveKit, and a lost packet is replaced by the next.
+    this.rooms
+      .sendVitals(bound.sessionId, { v: VITALS_VERSION, t: reading.t, values: reading.values })
+      .catch((err) => console.error(`vitals to room ${bound.sessionId} failed:`, err));
+    return { sessionId: bound.sessionId };
+  }
+
+  /** Counts a message refused before it reached a session (malformed). */
+  countMalformed() {
+    this.counts.malformed++;
+  }
+
+  /** The session's recent values, oldest first per parameter. */
+  historyOf(sessionId: string): SessionVitals['history'] {
+    const kept = this.history.get(sessionId);
+    return Object.fromEntries([...(kept ?? [])].map(([p, samples]) => [p, [...samples]]));
+  }
+
+  /** Forgets a session's values and its monitor's order (the monitor was unbound or changed). */
+  forget(sessionId: string, deviceId: string | null) {
+    this.history.delete(sessionId);
+    if (deviceId) this.newest.delete(deviceId);
+  }
+
+  private keep(sessionId: string, { t, values }: MonitorReading) {
+    const kept = this.history.get(sessionId) ?? new Map<VitalParameter, VitalSample[]>();
+    this.history.set(sessionId, kept);
+    for (const p of VITAL_PARAMETERS) {
+      const value = values[p];
+      if (value === undefined) continue;
+      const samples = kept.get(p) ?? [];
+      samples.push({ t, value });
+      const from = samples.findIndex((s) => s.t >= t - VITALS_HISTORY_MS);
+      kept.set(p, from > 0 ? samples.slice(from) : samples);
+    }
+  }
+
+  private refuse(kind: Exclude<keyof VitalsCounts, 'accepted'>, reason: string): Refusal {
+    this.counts[kind]++;
+    return { ack: 'AE', reason };
+  }
+}
