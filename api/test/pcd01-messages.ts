@@ -51,19 +51,24 @@ export const LEADS_OFF = [
   'OBX|3|NM|150301^MDC_PRESS_CUFF_SYS^MDC|1.1.9.150301||266016^MDC_DIM_MMHG^MDC|||||X|||20261206121000+0000',
 ].join('\r');
 
+const OBX = {
+  hr: '147842^MDC_ECG_HEART_RATE^MDC|1.7.4.147842|{v}|264864^MDC_DIM_BEAT_PER_MIN^MDC',
+  spo2: '150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|{v}|262688^MDC_DIM_PERCENT^MDC',
+  nibpSys: '150301^MDC_PRESS_CUFF_SYS^MDC|1.1.9.150301|{v}|266016^MDC_DIM_MMHG^MDC',
+  nibpDia: '150302^MDC_PRESS_CUFF_DIA^MDC|1.1.9.150302|{v}|266016^MDC_DIM_MMHG^MDC',
+  nibpMean: '150303^MDC_PRESS_CUFF_MEAN^MDC|1.1.9.150303|{v}|266016^MDC_DIM_MMHG^MDC',
+  rr: '151562^MDC_RESP_RATE^MDC|1.9.1.151562|{v}|264928^MDC_DIM_RESP_PER_MIN^MDC',
+  temp: '150344^MDC_TEMP^MDC|1.13.1.150344|{v}|268192^MDC_DIM_DEGC^MDC',
+  etco2: '151708^MDC_AWAY_CO2_ET^MDC|1.11.1.151708|{v}|266016^MDC_DIM_MMHG^MDC',
+};
+
 /**
  * A PCD-01 ORU^R01 from bed `bed` with `values` (parameter → MDC code and unit as a Mindray gateway
  * sends them), observed at `at`. For tests that need a message of their own moment and values.
  */
-export function oruR01(o: { bed: string; controlId: string; at: Date; values: { hr?: number; spo2?: number; nibpSys?: number; etco2?: number } }) {
+export function oruR01(o: { bed: string; controlId: string; at: Date; values: Partial<Record<keyof typeof OBX, number>> }) {
   const ts = o.at.toISOString().replace(/\D/g, '').slice(0, 14) + '+0000';
-  const obx = {
-    hr: '147842^MDC_ECG_HEART_RATE^MDC|1.7.4.147842|{v}|264864^MDC_DIM_BEAT_PER_MIN^MDC',
-    spo2: '150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|{v}|262688^MDC_DIM_PERCENT^MDC',
-    nibpSys: '150301^MDC_PRESS_CUFF_SYS^MDC|1.1.9.150301|{v}|266016^MDC_DIM_MMHG^MDC',
-    etco2: '151708^MDC_AWAY_CO2_ET^MDC|1.11.1.151708|{v}|266016^MDC_DIM_MMHG^MDC',
-  };
-  const lines = Object.entries(o.values).map(([p, v], i) => `OBX|${i + 1}|NM|${obx[p as keyof typeof obx].replace('{v}', String(v))}|||||R|||${ts}`);
+  const lines = Object.entries(o.values).map(([p, v], i) => `OBX|${i + 1}|NM|${OBX[p as keyof typeof OBX].replace('{v}', String(v))}|||||R|||${ts}`);
   return [
     `MSH|^~\\&|MINDRAY_EGATEWAY^00A0370027000143^EUI-64||||${ts}||ORU^R01^ORU_R01|${o.controlId}|P|2.6|||AL|NE||UNICODE UTF-8|||${profile}`,
     `PV1||I|${o.bed}`,

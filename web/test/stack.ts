@@ -39,7 +39,14 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   const recorderToken = randomBytes(32).toString('hex');
   const mediaDir = join(dir, 'media');
   const auditAnchorFile = join(dir, 'audit-anchor.jsonl');
-  const apiEnv = { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir, LOUPE_AUDIT_ANCHOR_FILE: auditAnchorFile };
+  // Monitors send vital signs to the api's HL7 listener (web/test/vitals.e2e.test.ts).
+  const hl7Port = await freePort();
+  const apiEnv = {
+    LOUPE_RECORDER_TOKEN: recorderToken,
+    LOUPE_MEDIA_DIR: mediaDir,
+    LOUPE_AUDIT_ANCHOR_FILE: auditAnchorFile,
+    LOUPE_HL7_PORT: String(hl7Port),
+  };
   // What started is stopped again if a later step fails: a half-started stack must leave no
   // livekit-server or api behind to load the machine for the tests that follow.
   const stops: (() => Promise<unknown>)[] = [];
@@ -72,6 +79,8 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     web,
     browser,
     mediaDir,
+    /** The api's HL7 (MLLP) listener, on 127.0.0.1. */
+    hl7Port,
     /** Where the api copies the audit log's head, outside the database. */
     auditAnchorFile,
     /** What the pages of every context made by `newContext` tried and the CSP refused. */

@@ -85,8 +85,13 @@ export class VitalsRoom {
     for (const p of VITAL_PARAMETERS) {
       const value = packet.values[p];
       if (value === undefined) continue;
-      history[p] = [...(history[p] ?? []).filter((s) => s.t >= packet.t - VITALS_HISTORY_MS), { t: packet.t, value }];
-      latest[p] = { value, t: packet.t, seenAt };
+      // Lossy packets may come out of order, and one may repeat a sample the GET brought: keep time order, once each.
+      const kept = (history[p] ?? []).filter((s) => s.t !== packet.t);
+      const samples = [...kept, { t: packet.t, value }].sort((a, b) => a.t - b.t);
+      const newest = samples.at(-1)!.t;
+      history[p] = samples.filter((s) => s.t >= newest - VITALS_HISTORY_MS);
+      // An older packet arriving late adds to the trend but does not replace the newer number.
+      if (!latest[p] || packet.t >= latest[p].t) latest[p] = { value, t: packet.t, seenAt };
     }
     this.history = history;
     this.latest = latest;
