@@ -135,6 +135,8 @@ describe('HL7 listener', () => {
     const changed = { ...limits.limits, hr: { low: 40, high: 100 } };
     const saved = await ok(api.client(host.cookie).sessions[':id']['vitals-limits'].$put({ param: { id: sessionId }, json: changed }));
     expect(saved.limits.hr).toEqual({ low: 40, high: 100 });
+    // Open pages learn the new limits from the room.
+    expect(api.roomCalls.filter((c) => c.action === 'vitals' && c.room === sessionId).at(-1)?.packet).toMatchObject({ v: 1, values: {}, limits: changed });
     await refused(
       api.client(host.cookie).sessions[':id']['vitals-limits'].$put({ param: { id: sessionId }, json: { ...changed, hr: { low: 100, high: 40 } } }),
       400,

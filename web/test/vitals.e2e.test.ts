@@ -62,6 +62,14 @@ describe('monitor strip', () => {
     // The sparkline draws the trend.
     expect(await room.mentor.getByTestId('vital-hr').locator('polyline').count()).toBe(1);
 
+    // The session raises the limit for this patient: every open page recolours at once.
+    const { limits } = await unwrap(host.sessions[':id'].vitals.$get({ param: { id: room.session.id } }));
+    await unwrap(host.sessions[':id']['vitals-limits'].$put({ param: { id: room.session.id }, json: { ...limits, hr: { low: 50, high: 160 } } }));
+    await expect.poll(() => hr.getAttribute('data-alarm'), { timeout: 10_000 }).toBe('false');
+    await expect.poll(() => room.observer.getByTestId('vital-hr').getAttribute('data-alarm'), { timeout: 10_000 }).toBe('false');
+    await unwrap(host.sessions[':id']['vitals-limits'].$put({ param: { id: room.session.id }, json: limits }));
+    await expect.poll(() => hr.getAttribute('data-alarm'), { timeout: 10_000 }).toBe('true');
+
     // A page that opens late gets the values and the trend from the api.
     await room.mentor.reload();
     await expect.poll(() => room.mentor.getByTestId('vital-hr-value').textContent(), { timeout: 20_000 }).toBe('148');
