@@ -114,6 +114,19 @@ describe('HL7 listener', () => {
     expect(await send(message({ hr: 73 }))).toMatchObject({ code: 'AA' });
   });
 
+  it('closes a connection that sends more than a megabyte without ending a frame, and serves the others', async () => {
+    const closed = await new Promise<boolean>((resolve, reject) => {
+      const socket = connect(listener.port, '127.0.0.1', () => {
+        socket.write(Buffer.from([0x0b]));
+        socket.write(Buffer.alloc(2 * 1024 * 1024, 0x41));
+      });
+      socket.on('close', () => resolve(true));
+      socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+    });
+    expect(closed).toBe(true);
+    expect(await send(message({ hr: 74 }))).toMatchObject({ code: 'AA' });
+  });
+
   it('binding: only the host or a mentor, and one live session per monitor', async () => {
     await refused(api.client(observer.cookie).sessions[':id']['vitals-source'].$post({ param: { id: sessionId }, json: { deviceId: 'X^^1' } }), 403);
     const other = await ok(

@@ -29,7 +29,7 @@ async function send(bed: string, at: Date, values: Parameters<typeof oruR01>[0][
 }
 
 describe('monitor strip', () => {
-  it('shows the monitor’s values on the mentor’s screen and a phone, with a trend, and turns red past a limit', async () => {
+  it('shows the monitor’s values on theatre, the mentor’s screen and a phone, with a trend, and turns red past a limit', async () => {
     const room = await openLiveRoom(stack, { mentor: { viewport: { width: 1920, height: 1080 } } });
     const bed = `OR-${room.session.id.slice(0, 8)}^^1`;
     const host = await stack.asPerson(room.people.host);
@@ -45,6 +45,7 @@ describe('monitor strip', () => {
     // The last message's systolic (106) is in no other.
     await expect.poll(() => room.mentor.getByTestId('vital-nibp-value').textContent(), { timeout: 10_000 }).toBe('106/76');
     await expect.poll(() => room.observer.getByTestId('vital-nibp-value').textContent(), { timeout: 10_000 }).toBe('106/76');
+    await expect.poll(() => room.theatre.getByTestId('vital-nibp-value').textContent(), { timeout: 10_000 }).toBe('106/76');
     expect(await room.mentor.getByTestId('vital-hr-value').textContent()).toBe('70');
     expect(await hr.getAttribute('data-alarm')).toBe('false');
 

@@ -13,6 +13,9 @@ import { Hl7Connection, type Hl7ErrorEvent, type Hl7MessageEvent } from '@medplu
 import type { VitalsHub } from './hub.ts';
 import { readPcd01, type Refusal } from './pcd01.ts';
 
+/** An ORU^R01 of one monitor is a few kB; a peer sending this much without a frame end is not a monitor. */
+const MAX_FRAME_BYTES = 1024 * 1024;
+
 export type Hl7Listener = { port: number; stop(): Promise<void> };
 
 /** HL7 table 0357 message error codes the answers use. */
@@ -25,6 +28,15 @@ export async function startHl7Listener(hub: VitalsHub, { host, port }: { host: s
     const connection = new Hl7Connection(socket);
     connections.add(connection);
     connection.addEventListener('close', () => connections.delete(connection));
+    // The library buffers until a frame ends; a peer that never ends one would fill memory.
+    let unframed = 0;
+    socket.on('data', (chunk: Buffer) => {
+      unframed = chunk.includes(0x1c) ? 0 : unframed + chunk.length;
+      if (unframed > MAX_FRAME_BYTES) {
+        hub.countMalformed();
+        socket.destroy();
+      }
+    });
     connection.addEventListener('message', ({ message }: Hl7MessageEvent) => void answer(hub, connection, message));
     // A frame that is not HL7 at all (no MSH) fails in the library's parser; it has no control id to answer to.
     connection.addEventListener('error', ({ error }: Hl7ErrorEvent) => {
