@@ -144,6 +144,11 @@ describe('HL7 listener', () => {
     );
     const res = await api.client(host.cookie).sessions[':id']['vitals-source'].$post({ param: { id: other.id }, json: { deviceId: bed } });
     expect(await refused(res, 409)).toMatchObject({ error: { reason: 'device_bound' } });
+    // Its bed bound here and its device there: refused, not guessed.
+    await ok(api.client(host.cookie).sessions[':id']['vitals-source'].$post({ param: { id: other.id }, json: { deviceId: '00A037009B000001' } }));
+    const both = MINDRAY_OR3.replace('PV1||I|OR3^^1', `PV1||I|${bed}`).replace('|1001|P|', `|m${++sent}|P|`);
+    expect(await send(both)).toMatchObject({ code: 'AE', reason: expect.stringContaining('bound to 2 sessions') });
+    await ok(api.client(host.cookie).sessions[':id']['vitals-source'].$delete({ param: { id: other.id } }));
     const limits = await ok(api.client(observer.cookie).sessions[':id'].vitals.$get({ param: { id: sessionId } }));
     const changed = { ...limits.limits, hr: { low: 40, high: 100 } };
     const saved = await ok(api.client(host.cookie).sessions[':id']['vitals-limits'].$put({ param: { id: sessionId }, json: changed }));

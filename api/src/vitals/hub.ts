@@ -30,11 +30,14 @@ export class VitalsHub {
 
   /** Takes a reading for its bound session, or says why not (the listener answers AE with it). */
   async take(reading: MonitorReading): Promise<Refusal | { sessionId: string }> {
-    const [bound] = await this.db
+    const rows = await this.db
       .select({ sessionId: sessionVitals.sessionId, deviceId: sessionVitals.deviceId, status: liveSessions.status })
       .from(sessionVitals)
       .innerJoin(liveSessions, eq(liveSessions.id, sessionVitals.sessionId))
       .where(inArray(sessionVitals.deviceId, reading.deviceIds));
+    // Its bed bound to one session and its EUI-64 to another: whose patient it is, only people can say.
+    if (rows.length > 1) return this.refuse('unknownDevice', `This monitor is bound to ${rows.length} sessions (${rows.map((r) => r.deviceId).join(', ')})`);
+    const [bound] = rows;
     if (!bound?.deviceId) return this.refuse('unknownDevice', `No session is bound to this monitor (${reading.deviceIds.join(', ')})`);
     if (bound.status === 'ended') return this.refuse('sessionEnded', 'The session this monitor is bound to has ended');
     const newest = this.newest.get(bound.deviceId);
