@@ -59,3 +59,14 @@ export async function inPublishedCase(db: Db, still: { sessionId: string; record
     .get();
   return !!row;
 }
+
+/** Whether a still of the exam belongs to a published, ready case: its report is then for everyone who may see that case. */
+export async function examInPublishedCase(db: Db, examId: string): Promise<boolean> {
+  const row = await db
+    .select({ id: cases.id })
+    .from(stills)
+    .innerJoin(cases, and(eq(cases.recordingId, stills.recordingId), eq(cases.sessionId, stills.sessionId)))
+    .where(and(eq(stills.examId, examId), eq(cases.published, true), eq(cases.status, 'ready')))
+    .get();
+  return !!row;
+}

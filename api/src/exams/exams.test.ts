@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { BUILT_IN_PROTOCOLS, stillFile, type Exam, type VerdictBody } from '@loupe/protocol';
 import { createTestApi, ok, refused, type TestAccount, type TestApi } from '../../test/fixture.ts';
 import { contentDigest, sectorPng } from '../../test/stills.ts';
-import { auditLog, stills } from '../db/schema.ts';
+import { auditLog, cases, recordings, stills } from '../db/schema.ts';
 
 const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
 const [firstView, secondView] = efast.views;
@@ -132,6 +132,38 @@ describe('a guided exam', () => {
     expect(report.views[1]!.comments.map((c) => c.reason)).toEqual(['gain_depth', null]);
     expect(report.views[0]!.secondsToAccept).toBeGreaterThanOrEqual(0);
     expect(report).toMatchObject({ complete: false, meanScore: 4, sonographer: 'Sonographer Wu', reviewer: 'Dr Reviewer', session: { title: 'eFAST, bed 3' } });
+  });
+});
+
+describe('an exam in a teaching case', () => {
+  it('its report is for the session until a case holding its stills is published, then for everyone', async () => {
+    const outsider = await api.account('trainee', 'Trainee of another hospital');
+    const { id } = await startExam(host);
+    const still = await ok(capture(id, firstView!.key, sectorPng(320, 240, 11)));
+    const report = () => api.client(outsider.cookie).exams[':id'].report.$get({ param: { id } });
+    await refused(report(), 404);
+
+    const at = new Date(Date.UTC(2026, 11, 6, 8));
+    const recordingId = crypto.randomUUID();
+    await api.db
+      .insert(recordings)
+      .values({
+        id: recordingId,
+        sessionId,
+        status: 'ready',
+        consentBy: host.user.id,
+        consentAt: at,
+        consentOnFile: true,
+        noIdentifiersInView: true,
+        startedAt: at,
+      });
+    await api.db.update(stills).set({ recordingId, atMs: 1000 }).where(eq(stills.id, still.id));
+    const caseRow = { id: crypto.randomUUID(), sessionId, recordingId, status: 'ready' as const, title: 'eFAST', procedure: 'eFAST', specialty: 'Emergency' };
+    await api.db.insert(cases).values({ ...caseRow, recordedAt: at, retainUntil: new Date(Date.UTC(2036, 0, 1)) });
+    await refused(report(), 404);
+
+    await api.db.update(cases).set({ published: true }).where(eq(cases.id, caseRow.id));
+    expect((await ok(report())).views[0]).toMatchObject({ stills: 1, verdict: 'pending' });
   });
 });
 

@@ -30,7 +30,8 @@ import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
 import { assertNotEnded, sessionFor } from '../sessions/access.ts';
 import { canSeePatientImages } from '../sites/access.ts';
-import { inPublishedCase } from '../cases/case-stills.ts';
+import { examInPublishedCase, inPublishedCase } from '../cases/case-stills.ts';
+import { getSessionRow } from '../sessions/queries.ts';
 import { serveStill } from './media.ts';
 import { dicomUid } from './png.ts';
 import { checkStill, recordingAt, storeStill } from './still-upload.ts';
@@ -345,7 +346,11 @@ export function examRoutes({ db, config, rooms }: AppDeps) {
     })
     .openapi(report, async (c) => {
       const { id } = c.req.valid('param');
-      const { exam, access } = await examFor(id, requireUser(c));
-      return c.json(await examReport(db, exam, access.session), 200);
+      // The report shows the stills: whoever may see them (members, and everyone once a case holding them is published).
+      const exam = await getExamRow(db, id);
+      const session = exam && (await getSessionRow(db, exam.sessionId));
+      const published = !!exam && (await examInPublishedCase(db, exam.id));
+      if (!exam || !session || !(await canSeePatientImages(db, requireUser(c), exam.sessionId, published))) throw notFound('Exam', { type: 'exam', id });
+      return c.json(await examReport(db, exam, session), 200);
     });
 }
