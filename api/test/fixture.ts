@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hc, type InferResponseType } from 'hono/client';
-import type { CreateUserBody, ExamNotice, GlobalRole, User, VitalsPacket } from '@loupe/protocol';
+import type { CreateUserBody, ExamNotice, GlobalRole, SessionRole, User, VitalsPacket } from '@loupe/protocol';
 import { createApp, type AppType } from '../src/app.ts';
 import { openDb } from '../src/db/client.ts';
 import { migrateDb } from '../src/db/migrate.ts';
@@ -104,7 +104,17 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     return { user, cookie: sessionCookie(res), password: input.password };
   }
 
+  /** A remote ultrasound session hosted by `host`, with `members` invited in their roles; its id. */
+  async function ultrasoundSession(host: TestAccount, members: readonly (readonly [TestAccount, SessionRole])[]): Promise<string> {
+    const api = client(host.cookie);
+    const json = { title: 'eFAST, bed 3', procedure: 'eFAST', specialty: 'Emergency', scheduledAt: '2026-12-06T08:00:00Z', kind: 'ultrasound' as const };
+    const { id } = await ok(api.sessions.$post({ json }));
+    for (const [who, role] of members) await ok(api.sessions[':id'].members.$post({ param: { id }, json: { email: who.user.email, role } }));
+    return id;
+  }
+
   return {
+    ultrasoundSession,
     app,
     db,
     config,

@@ -29,25 +29,10 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 beforeEach(async () => {
-  const session = await ok(
-    api.client(host.cookie).sessions.$post({
-      json: {
-        title: 'eFAST, bed 3',
-        procedure: 'eFAST',
-        specialty: 'Emergency',
-        scheduledAt: '2026-12-06T08:00:00Z',
-        kind: 'ultrasound',
-        siteId: null,
-        reviewSiteId: null,
-      },
-    }),
-  );
-  sessionId = session.id;
-  for (const [who, role] of [
+  sessionId = await api.ultrasoundSession(host, [
     [mentor, 'mentor'],
     [scanRoom, 'theatre'],
-  ] as const)
-    await ok(api.client(host.cookie).sessions[':id'].members.$post({ param: { id: sessionId }, json: { email: who.user.email, role } }));
+  ]);
   // A recording capturing since ten seconds ago (the recorder's part is recorder/test/recording.test.ts).
   recordingId = crypto.randomUUID();
   const since = new Date(Date.now() - 10_000);

@@ -26,26 +26,11 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 beforeEach(async () => {
-  const session = await ok(
-    api.client(host.cookie).sessions.$post({
-      json: {
-        title: 'eFAST, bed 3',
-        procedure: 'eFAST',
-        specialty: 'Emergency',
-        scheduledAt: '2026-12-06T08:00:00Z',
-        kind: 'ultrasound',
-        siteId: null,
-        reviewSiteId: null,
-      },
-    }),
-  );
-  sessionId = session.id;
-  for (const [who, role] of [
+  sessionId = await api.ultrasoundSession(host, [
     [mentor, 'mentor'],
     [scanRoom, 'theatre'],
     [observer, 'observer'],
-  ] as const)
-    await ok(api.client(host.cookie).sessions[':id'].members.$post({ param: { id: sessionId }, json: { email: who.user.email, role } }));
+  ]);
 });
 
 const startExam = (who: TestAccount, patient: Exam['deidentified'] extends boolean ? null : never = null) =>
@@ -145,18 +130,16 @@ describe('an exam in a teaching case', () => {
 
     const at = new Date(Date.UTC(2026, 11, 6, 8));
     const recordingId = crypto.randomUUID();
-    await api.db
-      .insert(recordings)
-      .values({
-        id: recordingId,
-        sessionId,
-        status: 'ready',
-        consentBy: host.user.id,
-        consentAt: at,
-        consentOnFile: true,
-        noIdentifiersInView: true,
-        startedAt: at,
-      });
+    await api.db.insert(recordings).values({
+      id: recordingId,
+      sessionId,
+      status: 'ready',
+      consentBy: host.user.id,
+      consentAt: at,
+      consentOnFile: true,
+      noIdentifiersInView: true,
+      startedAt: at,
+    });
     await api.db.update(stills).set({ recordingId, atMs: 1000 }).where(eq(stills.id, still.id));
     const caseRow = { id: crypto.randomUUID(), sessionId, recordingId, status: 'ready' as const, title: 'eFAST', procedure: 'eFAST', specialty: 'Emergency' };
     await api.db.insert(cases).values({ ...caseRow, recordedAt: at, retainUntil: new Date(Date.UTC(2036, 0, 1)) });
