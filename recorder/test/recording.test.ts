@@ -230,6 +230,10 @@ describe('recording a mentored session', () => {
     await until(() => state.drawn.length === 3);
     // Stopped once the recorder has logged the last drawing.
     await expect.poll(() => loggedOps(recording.id), { timeout: 10_000, interval: 100 }).toContain(`op${state.drawn[2]}`);
+    // A second of pictures after the last drawing, so that the case has the frame it lands on:
+    // stopped at once, the drawing could fall on the case's very end, past its last frame.
+    const sentAtLastOp = state.sent;
+    await until(() => state.sent >= sentAtLastOp + 30);
     await one.stop();
     await other.recording.stop();
     const wallMs = Date.now() - startedAt;
