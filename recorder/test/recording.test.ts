@@ -301,6 +301,8 @@ describe('recording a mentored session', () => {
     const logged = () => readEventLog(recordingPaths(mediaDir, recording.id).events).some((e) => e.type === 'still' && e.stillId === still.id);
     await until(logged);
     const loggedBy = state.seen;
+    // A second of pictures after it, so that the case has the frame the still lands on (as for ops above).
+    await until(() => state.seen >= loggedBy + 30);
     await rec.stop();
     await rec.finished();
     expect(await rec.status()).toBe('ready');
