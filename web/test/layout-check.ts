@@ -3,6 +3,7 @@
  * window, controls lying on top of each other, a page that scrolls sideways, tick boxes
  * squeezed by the text beside them. Read from the live DOM of a page, as it is laid out now.
  */
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
 const INTERACTIVE = 'a[href], button, input:not([type="hidden"]), select, textarea, [role="button"], [role="radio"], [tabindex]';
@@ -98,4 +99,26 @@ export function layoutProblems(page: Page): Promise<string[]> {
 /** Resolves once the page has laid out and painted what it is showing now (after a resize). */
 export function settled(page: Page): Promise<void> {
   return page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+}
+
+/** A 1080p desk monitor and a phone: the sizes the admin pages are looked at in. */
+export const DESK_AND_PHONE = [
+  { width: 1920, height: 1080 },
+  { width: 390, height: 844 },
+] as const;
+
+/**
+ * Screenshots of `page` at a desk and a phone size, as `{name}-{lang}-{width}x{height}.png` in `dir`,
+ * and the layout problems found at each; the page is back at the desk size after.
+ */
+export async function layoutAtSizes(page: Page, dir: string, name: string, lang: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const size of DESK_AND_PHONE) {
+    await page.setViewportSize(size);
+    await settled(page);
+    await page.screenshot({ path: join(dir, `${name}-${lang}-${size.width}x${size.height}.png`), fullPage: true });
+    for (const p of await layoutProblems(page)) problems.push(`${name} ${lang} ${size.width}×${size.height}: ${p}`);
+  }
+  await page.setViewportSize(DESK_AND_PHONE[0]);
+  return problems;
 }

@@ -14,12 +14,8 @@ import type { Locator, Page } from 'playwright-core';
 import { stillFile } from '@loupe/protocol';
 import { unwrap } from '../src/lib/api/client.ts';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
-import { layoutProblems, settled } from './layout-check.ts';
+import { DESK_AND_PHONE, layoutAtSizes, layoutProblems, settled } from './layout-check.ts';
 
-const SIZES = [
-  { width: 1920, height: 1080 },
-  { width: 390, height: 844 },
-] as const;
 const SHOTS = join(SCREENSHOTS, 'programme');
 
 let stack: BrowserStack;
@@ -29,19 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.stop());
 afterEach(() => expect(stack.policyViolations.splice(0)).toEqual([]));
-
-/** Screenshots of `page` at each size, in its language now; the layout problems found. */
-async function shots(page: Page, name: string, lang: string): Promise<string[]> {
-  const problems: string[] = [];
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await settled(page);
-    await page.screenshot({ path: join(SHOTS, `${name}-${lang}-${size.width}x${size.height}.png`), fullPage: true });
-    for (const p of await layoutProblems(page)) problems.push(`${name} ${lang} ${size.width}×${size.height}: ${p}`);
-  }
-  await page.setViewportSize(SIZES[0]);
-  return problems;
-}
 
 async function inLanguage(page: Page, lang: 'en' | 'zh') {
   await page.context().addCookies([{ name: 'loupe_locale', value: lang, url: stack.web.url }]);
@@ -62,13 +45,13 @@ describe('the ultrasound programme pages, in Chromium', () => {
   it('a QC lead creates a protocol, and saves version 2 once an exam ran on version 1', async () => {
     const lead = await stack.account('qc_lead', 'Dr. Chen Jing');
     const mentor = await stack.account('mentor', 'Dr. Wang Fang');
-    const page = await (await stack.contextFor(lead, { viewport: SIZES[0] })).newPage();
+    const page = await (await stack.contextFor(lead, { viewport: DESK_AND_PHONE[0] })).newPage();
     await page.goto(stack.web.url);
     await page.getByRole('link', { name: 'Protocols' }).click();
     await page.waitForURL(`${stack.web.url}/protocols`);
     // The five built-in protocols, each marked so.
     await expect(page.locator('li[data-protocol]', { hasText: 'Built in' }).count()).resolves.toBe(5);
-    const problems = await shots(page, 'protocols', 'en');
+    const problems = await layoutAtSizes(page, SHOTS, 'protocols', 'en');
 
     await page.getByRole('link', { name: 'New protocol' }).click();
     await page.waitForURL(`${stack.web.url}/protocols/new`);
@@ -97,7 +80,7 @@ describe('the ultrasound programme pages, in Chromium', () => {
     await views.nth(0).getByText('Required, up to 400 characters.').waitFor();
     await expect(page.getByRole('alert').innerText()).resolves.toBe('Some fields need attention: see the red notes above.');
     expect(page.url()).toBe(`${stack.web.url}/protocols/new`);
-    problems.push(...(await shots(page, 'protocol-new', 'en')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'protocol-new', 'en')));
     await views.nth(0).getByLabel('What the image must show (Chinese)').fill('显示颈动脉球部及颈内动脉起始段频谱多普勒');
     // The right side first.
     await page.getByRole('button', { name: 'Move Right ICA, longitudinal up' }).click();
@@ -117,7 +100,7 @@ describe('the ultrasound programme pages, in Chromium', () => {
 
     // The editor of version 1, opened before an exam runs on it…
     await page.goto(`${stack.web.url}/protocols/carotid_duplex?version=1`);
-    problems.push(...(await shots(page, 'protocol', 'en')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'protocol', 'en')));
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.waitForURL(/\/protocols\/carotid_duplex\/edit\?from=1$/);
     await page.locator('button[type="submit"]:not([disabled])').waitFor();
@@ -154,18 +137,18 @@ describe('the ultrasound programme pages, in Chromium', () => {
     await page.goto(`${stack.web.url}/protocols/carotid_duplex/edit?from=1`);
     await expect(page.getByTestId('fixed-version').innerText()).resolves.toBe('Exams ran on version 1: it cannot change. Saving makes version 3.');
     await expect(page.getByRole('button', { name: 'Save changes to version 1' }).count()).resolves.toBe(0);
-    problems.push(...(await shots(page, 'protocol-edit', 'en')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'protocol-edit', 'en')));
     await inLanguage(page, 'zh');
     await page.getByRole('button', { name: '另存为新版本（第 3 版）' }).waitFor();
-    problems.push(...(await shots(page, 'protocol-edit', 'zh')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'protocol-edit', 'zh')));
     await page.goto(`${stack.web.url}/protocols/carotid_duplex`);
     await page.getByRole('heading', { name: '颈动脉双功能超声' }).waitFor();
-    problems.push(...(await shots(page, 'protocol', 'zh')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'protocol', 'zh')));
     await page.goto(`${stack.web.url}/protocols`);
-    problems.push(...(await shots(page, 'protocols', 'zh')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'protocols', 'zh')));
 
     // A mentor reads the protocols and cannot edit them.
-    const reader = await (await stack.contextFor(mentor, { viewport: SIZES[0] })).newPage();
+    const reader = await (await stack.contextFor(mentor, { viewport: DESK_AND_PHONE[0] })).newPage();
     await reader.goto(`${stack.web.url}/protocols/carotid_duplex`);
     await reader.getByRole('heading', { name: 'Carotid duplex' }).waitFor();
     await expect(reader.getByRole('link', { name: 'Edit' }).count()).resolves.toBe(0);
@@ -190,7 +173,7 @@ describe('the ultrasound programme pages, in Chromium', () => {
     // Its picture is gone from the media folder: the queue says so instead of a broken image.
     const sent = await insertStill(exam, people, { state: 'sent', view: 'luq', attempts: 1, error: null, image: false });
 
-    const page = await (await stack.contextFor(admin, { viewport: SIZES[0] })).newPage();
+    const page = await (await stack.contextFor(admin, { viewport: DESK_AND_PHONE[0] })).newPage();
     await page.goto(stack.web.url);
     await page.getByRole('link', { name: 'PACS' }).click();
     await page.waitForURL(`${stack.web.url}/admin/pacs`);
@@ -204,7 +187,7 @@ describe('the ultrasound programme pages, in Chromium', () => {
     await sentRow.getByText('Image not shown').waitFor();
     await expect(sentRow.locator('img').count()).resolves.toBe(0);
     await expect(sentRow.getByRole('button', { name: 'Retry' }).count()).resolves.toBe(0);
-    const problems = await shots(page, 'pacs', 'en');
+    const problems = await layoutAtSizes(page, SHOTS, 'pacs', 'en');
 
     // Filters by state and by site, in the URL.
     await page.getByLabel('State').selectOption({ label: 'Failed' });
@@ -226,12 +209,12 @@ describe('the ultrasound programme pages, in Chromium', () => {
     expect(audit).toEqual({ target_id: failed });
     await inLanguage(page, 'zh');
     await page.getByRole('heading', { name: 'PACS 发送队列' }).waitFor();
-    problems.push(...(await shots(page, 'pacs', 'zh')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'pacs', 'zh')));
 
     // A QC lead sees the queue but does not retry.
     await stack.query("update stills set pacs_state = 'failed', pacs_error = ?, pacs_next_at = null where id = ?", [refusal, failed]);
     const lead = await stack.account('qc_lead', 'Dr. Chen Jing');
-    const leadPage = await (await stack.contextFor(lead, { viewport: SIZES[0] })).newPage();
+    const leadPage = await (await stack.contextFor(lead, { viewport: DESK_AND_PHONE[0] })).newPage();
     await leadPage.goto(`${stack.web.url}/admin/pacs`);
     await leadPage.locator(`li[data-still="${failed}"]`).getByText(refusal).waitFor();
     await expect(leadPage.getByRole('button', { name: 'Retry' }).count()).resolves.toBe(0);
@@ -244,7 +227,7 @@ describe('starting an exam, in Chromium', () => {
     const host = await stack.account('mentor', 'Dr. Zhou Min');
     const reviewer = await stack.account('mentor', 'Dr. Wang Fang');
     const session = await stack.liveSession(host, [{ email: reviewer.email, role: 'mentor' }], { kind: 'ultrasound' });
-    const page = await (await stack.contextFor(reviewer, { viewport: SIZES[0] })).newPage();
+    const page = await (await stack.contextFor(reviewer, { viewport: DESK_AND_PHONE[0] })).newPage();
     await page.goto(`${stack.web.url}/sessions/${session.id}/mentor`);
     const form = page.getByTestId('exam-start');
     await form.getByTestId('exam-protocol').selectOption('efast');
@@ -260,7 +243,7 @@ describe('starting an exam, in Chromium', () => {
     await form.getByLabel('Birth date').fill('1978-03-14');
     await form.getByLabel('Sex').selectOption({ label: 'Male' });
     await form.getByLabel('Accession no.').fill('ACC-7781');
-    for (const size of SIZES) {
+    for (const size of DESK_AND_PHONE) {
       await page.setViewportSize(size);
       await settled(page);
       // Checked before scrolling: the live page's bars stay put over what scrolls under them.
@@ -268,7 +251,7 @@ describe('starting an exam, in Chromium', () => {
       await form.getByRole('button', { name: 'Start exam' }).scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(SHOTS, `exam-start-en-${size.width}x${size.height}.png`) });
     }
-    await page.setViewportSize(SIZES[0]);
+    await page.setViewportSize(DESK_AND_PHONE[0]);
     await form.getByRole('button', { name: 'Start exam' }).click();
     await page.getByTestId('exam-checklist').waitFor();
     const { exams } = await unwrap((await stack.asPerson(reviewer)).sessions[':id'].exams.$get({ param: { id: session.id } }));

@@ -67,7 +67,7 @@ describe('the QC page, in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'qc-1920.png'), fullPage: true });
 
     await page.getByLabel('Sonographer', { exact: true }).selectOption({ label: 'Zhao Lei' });
-    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/sonographer=/);
     expect(await tile(page, 'exams')).toBe('1');
     expect(await tile(page, 'completion')).toBe('0%');

@@ -10,12 +10,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { SCREENSHOTS, startBrowserStack, type BrowserStack } from './stack.ts';
-import { layoutProblems, settled } from './layout-check.ts';
+import { DESK_AND_PHONE, layoutAtSizes, settled } from './layout-check.ts';
 
-const SIZES = [
-  { width: 1920, height: 1080 },
-  { width: 390, height: 844 },
-] as const;
 const SHOTS = join(SCREENSHOTS, 'sites');
 const HOSPITAL = 'Hengshan County People’s Hospital';
 const CENTRE = 'Provincial Ultrasound QC Centre';
@@ -28,18 +24,6 @@ beforeAll(async () => {
 afterAll(() => stack?.stop());
 afterEach(() => expect(stack.policyViolations.splice(0)).toEqual([]));
 
-/** Screenshots of `page` at each size, in its language now; the layout problems found. */
-async function shots(page: Page, name: string, lang: string): Promise<string[]> {
-  const problems: string[] = [];
-  for (const size of SIZES) {
-    await page.setViewportSize(size);
-    await settled(page);
-    await page.screenshot({ path: join(SHOTS, `${name}-${lang}-${size.width}x${size.height}.png`), fullPage: true });
-    for (const p of await layoutProblems(page)) problems.push(`${name} ${lang} ${size.width}×${size.height}: ${p}`);
-  }
-  return problems;
-}
-
 async function inChinese(page: Page) {
   await page.context().addCookies([{ name: 'loupe_locale', value: 'zh', url: stack.web.url }]);
   await page.reload();
@@ -50,7 +34,7 @@ describe('hospitals and centres, in Chromium', () => {
   it('an admin adds sites and puts a sonographer in one; the sonographer schedules an ultrasound scan there, reviewed by the centre', async () => {
     const admin = await stack.account('admin', 'Dr. Lin Wei');
     const sonographer = await stack.account('surgeon', 'Dr. Chen Hao');
-    const adminPage = await (await stack.contextFor(admin, { viewport: SIZES[0] })).newPage();
+    const adminPage = await (await stack.contextFor(admin, { viewport: DESK_AND_PHONE[0] })).newPage();
     await adminPage.goto(`${stack.web.url}/admin/sites`);
 
     const form = adminPage.locator('aside form');
@@ -83,12 +67,12 @@ describe('hospitals and centres, in Chromium', () => {
 
     await adminPage.getByLabel(`Site of ${sonographer.name}`).selectOption({ label: HOSPITAL });
     await expect(adminPage.getByRole('status').innerText()).resolves.toBe(`${sonographer.name} now belongs to: ${HOSPITAL}.`);
-    const problems = await shots(adminPage, 'admin-sites', 'en');
+    const problems = await layoutAtSizes(adminPage, SHOTS, 'admin-sites', 'en');
     await inChinese(adminPage);
     await adminPage.getByRole('heading', { name: '医院与中心' }).waitFor();
-    problems.push(...(await shots(adminPage, 'admin-sites', 'zh')));
+    problems.push(...(await layoutAtSizes(adminPage, SHOTS, 'admin-sites', 'zh')));
 
-    const page = await (await stack.contextFor(sonographer, { viewport: SIZES[0] })).newPage();
+    const page = await (await stack.contextFor(sonographer, { viewport: DESK_AND_PHONE[0] })).newPage();
     await page.goto(stack.web.url);
     const schedule = page.locator('aside form');
     await schedule.locator('button[type="submit"]:not([disabled])').waitFor();
@@ -96,8 +80,7 @@ describe('hospitals and centres, in Chromium', () => {
     // Their own hospital scans unless they choose another.
     await expect(schedule.getByLabel('Scanning site').locator('option:checked').innerText()).resolves.toBe(HOSPITAL);
     await schedule.getByLabel('Reviewing centre').selectOption({ label: CENTRE });
-    problems.push(...(await shots(page, 'session-form', 'en')));
-    await page.setViewportSize(SIZES[0]);
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'session-form', 'en')));
     await schedule.getByLabel('Title').fill('Thyroid nodule follow-up');
     await schedule.getByLabel('Procedure').fill('Thyroid ultrasound');
     await schedule.getByLabel('Specialty').fill('Ultrasound');
@@ -110,20 +93,20 @@ describe('hospitals and centres, in Chromium', () => {
     await page.getByText('Remote ultrasound').first().waitFor();
     await expect(page.getByRole('radio', { name: /^Scan room/ }).count()).resolves.toBe(1);
     await expect(page.getByRole('radio', { name: /^Theatre/ }).count()).resolves.toBe(0);
-    problems.push(...(await shots(page, 'ultrasound-session', 'en')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'ultrasound-session', 'en')));
     await inChinese(page);
     await page.getByText(`扫查站点：${HOSPITAL}`).waitFor();
     await expect(page.getByRole('radio', { name: /^扫查室/ }).count()).resolves.toBe(1);
-    problems.push(...(await shots(page, 'ultrasound-session', 'zh')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'ultrasound-session', 'zh')));
     await page.goto(stack.web.url);
-    problems.push(...(await shots(page, 'session-form', 'zh')));
+    problems.push(...(await layoutAtSizes(page, SHOTS, 'session-form', 'zh')));
 
     // The library and the audit log filter by site, from a menu of the sites.
     await adminPage.context().addCookies([{ name: 'loupe_locale', value: 'en', url: stack.web.url }]);
     await adminPage.goto(`${stack.web.url}/cases`);
     await adminPage.getByLabel('Site').selectOption({ label: HOSPITAL });
     await adminPage.waitForURL(/\/cases\?site=/);
-    problems.push(...(await shots(adminPage, 'library', 'en')));
+    problems.push(...(await layoutAtSizes(adminPage, SHOTS, 'library', 'en')));
     await adminPage.goto(`${stack.web.url}/admin/audit`);
     await adminPage.getByLabel('Site').selectOption({ label: HOSPITAL });
     await adminPage.getByRole('button', { name: 'Filter' }).click();
@@ -133,7 +116,7 @@ describe('hospitals and centres, in Chromium', () => {
     // The hospital's own entries and its sonographer's, not the centre's rename.
     await expect(rows.filter({ has: adminPage.getByText("Person's site changed", { exact: true }) }).count()).resolves.toBe(1);
     await expect(rows.filter({ has: adminPage.getByText('Site changed', { exact: true }) }).count()).resolves.toBe(0);
-    problems.push(...(await shots(adminPage, 'audit', 'en')));
+    problems.push(...(await layoutAtSizes(adminPage, SHOTS, 'audit', 'en')));
     expect(problems).toEqual([]);
   });
 });
