@@ -1,8 +1,13 @@
 # The two commands. Both run the idempotent setup first (scripts/setup.sh).
-.PHONY: start test test-long bench load
+.PHONY: start cluster test test-long bench load
 
 start:
 	@bash scripts/start.sh
+
+# Loupe as a cluster on this one machine: Redis, two livekit-server nodes, two api processes,
+# two recorders, the web app (docs/scaling.md).
+cluster:
+	@bash scripts/cluster.sh
 
 test:
 	@bash scripts/test.sh

@@ -7,7 +7,8 @@
 #   livekit-srv  go install github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION
 #   ffmpeg,      Debian packages, apt-get when missing
 #   chromium,
-#   iptables
+#   iptables,
+#   redis-server
 #   node_modules pnpm install --frozen-lockfile
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -79,6 +80,8 @@ ensure_debian_packages() {
   [[ -x /usr/sbin/Orthanc ]] || missing+=(orthanc)
   [[ -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so ]] || missing+=(orthanc-dicomweb)
   [[ -x /usr/bin/dciodvfy ]] || missing+=(dicom3tools)
+  # `make cluster` and its test: the livekit-server nodes share one Redis (LOUPE_REDIS_URL).
+  [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
   ((${#missing[@]} == 0)) && return
   if [[ $(id -u) -ne 0 ]]; then
     echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2

@@ -30,6 +30,7 @@ const ApiEnv = SharedEnv.pick({
   LIVEKIT_PUBLIC_URL: true,
   LIVEKIT_API_KEY: true,
   LIVEKIT_API_SECRET: true,
+  LOUPE_LIVEKIT_URLS: true,
 })
   .extend({
     // Unset: the /internal routes refuse every request (no recorder).
@@ -72,7 +73,14 @@ export type ApiConfig = {
   openSignup: boolean;
   sessionIdleMs: number;
   sessionMaxMs: number;
-  livekit: { url: string; publicUrl: string; apiKey: string; apiSecret: string };
+  livekit: {
+    url: string;
+    publicUrl: string;
+    apiKey: string;
+    apiSecret: string;
+    /** The nodes of a cluster (LOUPE_LIVEKIT_URLS), as browsers and the api reach them; null: one node at url/publicUrl. */
+    nodes: string[] | null;
+  };
   /** How often room joins are caught up from livekit-server (livekit/catch-up.ts). */
   livekitCatchUpMs: number;
   /** Bearer token the recorder worker presents on /internal routes; unset: those routes refuse. */
@@ -111,6 +119,7 @@ export function parseApiConfig(env: Readonly<Record<string, string | undefined>>
       publicUrl: e.LIVEKIT_PUBLIC_URL,
       apiKey: e.LIVEKIT_API_KEY,
       apiSecret: e.LIVEKIT_API_SECRET,
+      nodes: e.LOUPE_LIVEKIT_URLS ?? null,
     },
     livekitCatchUpMs: e.LOUPE_LIVEKIT_CATCH_UP_SECONDS * 1000,
     recorderToken: e.LOUPE_RECORDER_TOKEN,

@@ -18,7 +18,7 @@ const config = configOrExit(parseApiConfig);
 
 const { db, client } = await openDb(config.db.url, config.db.authToken);
 await migrateDb(db);
-const rooms = livekitRooms(config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
+const rooms = livekitRooms(config.livekit.nodes ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
 const vitals = new VitalsHub(db, rooms);
 const app = createApp({ db, config, rooms, vitals });
 

@@ -326,6 +326,11 @@ export const SessionToken = z
     token: z.string(),
     /** WebSocket URL of livekit-server, as the browser reaches it. */
     url: z.string(),
+    /**
+     * Another livekit-server node can take the room (a cluster, docs/scaling.md): a page whose
+     * node stops answering gives up on it within seconds and asks for a new token and node.
+     */
+    failover: z.boolean(),
     identity: z.string(),
     role: z.enum(SESSION_ROLES),
     expiresAt: z.string(),

@@ -58,6 +58,21 @@ export const SharedEnv = z.object({
   LIVEKIT_PUBLIC_URL: envUrl('ws', 'wss', 'http', 'https').default('ws://127.0.0.1:7880'),
   LIVEKIT_API_KEY: envSecret(3),
   LIVEKIT_API_SECRET: envSecret(32),
+  /**
+   * The livekit-server nodes of a cluster (docs/scaling.md), comma-separated: the api hands one
+   * that answers out with each token and reaches the room service through them; the pages' CSP
+   * allows them all. Unset: one node, LIVEKIT_URL and LIVEKIT_PUBLIC_URL.
+   */
+  LOUPE_LIVEKIT_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim().replace(/\/$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(z.array(envUrl('ws', 'wss', 'http', 'https')).min(1, 'expected a comma-separated list of ws:// or wss:// URLs'))
+    .optional(),
 });
 
 /** Names whose values are never quoted back: a configuration error must not put a secret in a log. */

@@ -16,7 +16,13 @@ export type RunningApi = RunningApp & {
  * Runs the api as its own process (`node api/src/main.ts`) on `port` (a free one when omitted:
  * pass one to point livekit-server's webhooks at it before it starts).
  */
-export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string; port?: number; env?: Record<string, string> }): Promise<RunningApi> {
+export async function startApiProcess(o: {
+  livekit: LiveKit;
+  dbUrl: string;
+  port?: number;
+  env?: Record<string, string>;
+  echo?: boolean;
+}): Promise<RunningApi> {
   const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const launch = async () => {
@@ -32,6 +38,7 @@ export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string; port
         LIVEKIT_API_SECRET: o.livekit.apiSecret,
         ...o.env,
       },
+      echo: o.echo,
     });
     await waitForHttp(`${url}/health`, 20_000).catch(async (err) => {
       await service.stop();
@@ -58,6 +65,7 @@ export async function startRecorderProcess(o: {
   recorderToken: string;
   mediaDir: string;
   env?: Record<string, string>;
+  echo?: boolean;
 }): Promise<RunningApp> {
   const service = spawnService('recorder', process.execPath, ['src/main.ts'], {
     cwd: join(ROOT, 'recorder'),
@@ -71,20 +79,28 @@ export async function startRecorderProcess(o: {
       LIVEKIT_API_SECRET: o.livekit.apiSecret,
       ...o.env,
     },
+    echo: o.echo,
   });
   return { url: o.apiUrl, service, stop: () => service.stop() };
 }
 
 /**
- * Runs the built web app (`node web/server.ts`, which serves web/build) on a free port, talking
- * to `apiUrl`; its pages may connect to `livekit` (their CSP names it).
+ * Runs the built web app (`node web/server.ts`, which serves web/build) on `port` (a free one
+ * when omitted), talking to `apiUrl`; its pages may connect to `livekit` (their CSP names it).
  */
-export async function startWebProcess(o: { apiUrl: string; livekit: Pick<LiveKit, 'wsUrl'> }): Promise<RunningApp> {
-  const port = await freePort();
+export async function startWebProcess(o: {
+  apiUrl: string;
+  livekit: Pick<LiveKit, 'wsUrl'>;
+  port?: number;
+  env?: Record<string, string>;
+  echo?: boolean;
+}): Promise<RunningApp> {
+  const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const service = spawnService('web', process.execPath, ['server.ts'], {
     cwd: join(ROOT, 'web'),
-    env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl, LIVEKIT_PUBLIC_URL: o.livekit.wsUrl },
+    env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl, LIVEKIT_PUBLIC_URL: o.livekit.wsUrl, ...o.env },
+    echo: o.echo,
   });
   await waitForHttp(url, 20_000).catch(async (err) => {
     await service.stop();

@@ -12,10 +12,17 @@ export type LiveKitOptions = {
   keys?: LiveKitKeys;
   /** Signalling/API port; a free one when omitted. */
   port?: number;
+  /** Media ports (ICE over TCP, and UDP muxed on one port); free ones when omitted. */
+  rtcTcpPort?: number;
+  rtcUdpPort?: number;
   /** Where LiveKit posts webhooks (signed with the same key). */
   webhookUrls?: string[];
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   echo?: boolean;
+  /** LOUPE_REDIS_URL: the Redis this node shares with the other nodes of a cluster. */
+  redisUrl?: string;
+  /** The prefix of its echoed output; `livekit` when omitted. */
+  name?: string;
 };
 
 export type LiveKit = LiveKitKeys & {
@@ -46,6 +53,8 @@ export function livekitConfigYaml(o: {
   webhookUrls: string[];
   logLevel: string;
   bindAddress?: string;
+  /** LOUPE_REDIS_URL: with it, the nodes sharing that Redis form one cluster (LiveKit's own routing). */
+  redisUrl?: string | undefined;
 }): string {
   const webhook = o.webhookUrls.length ? `webhook:\n  api_key: ${o.keys.apiKey}\n  urls:\n${o.webhookUrls.map((u) => `    - ${u}`).join('\n')}\n` : '';
   const bind = o.bindAddress ?? '127.0.0.1';
@@ -70,17 +79,40 @@ ${candidates}room:
   auto_create: false
 keys:
   ${o.keys.apiKey}: ${o.keys.apiSecret}
-${webhook}logging:
+${webhook}${o.redisUrl ? redisConfigYaml(o.redisUrl) : ''}logging:
   level: ${o.logLevel}
 `;
+}
+
+/**
+ * livekit-server's `redis:` block for a redis:// or rediss:// URL (user, password and database
+ * number included). Nodes that share it route rooms between them: https://docs.livekit.io/home/self-hosting/distributed/
+ */
+export function redisConfigYaml(redisUrl: string): string {
+  const url = new URL(redisUrl);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`LOUPE_REDIS_URL: expected redis:// or rediss://, got "${redisUrl}"`);
+  const db = url.pathname.replace(/^\//, '');
+  if (db && !/^\d+$/.test(db)) throw new Error(`LOUPE_REDIS_URL: the path must be a database number, got "${url.pathname}"`);
+  const quoted = (v: string) => JSON.stringify(decodeURIComponent(v));
+  return [
+    'redis:',
+    `  address: ${url.hostname}:${url.port || '6379'}`,
+    url.username ? `  username: ${quoted(url.username)}` : '',
+    url.password ? `  password: ${quoted(url.password)}` : '',
+    db ? `  db: ${db}` : '',
+    url.protocol === 'rediss:' ? '  use_tls: true' : '',
+  ]
+    .filter(Boolean)
+    .map((line) => `${line}\n`)
+    .join('');
 }
 
 /** Starts the real livekit-server on free loopback ports and waits until it answers. */
 export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKit> {
   const keys = options.keys ?? generateKeys();
   const port = options.port ?? (await freePort());
-  const rtcTcpPort = await freePort();
-  const rtcUdpPort = await freePort();
+  const rtcTcpPort = options.rtcTcpPort ?? (await freePort());
+  const rtcUdpPort = options.rtcUdpPort ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'loupe-livekit-'));
   const configPath = join(dir, 'livekit.yaml');
   const yaml = livekitConfigYaml({
@@ -90,12 +122,13 @@ export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKi
     rtcUdpPort,
     webhookUrls: options.webhookUrls ?? [],
     logLevel: options.logLevel ?? 'warn',
+    redisUrl: options.redisUrl,
   });
   await writeFile(configPath, yaml, { mode: 0o600 });
   const httpUrl = `http://127.0.0.1:${port}`;
 
   const launch = async () => {
-    const service = spawnService('livekit', LIVEKIT_BIN, ['--config', configPath], { echo: options.echo });
+    const service = spawnService(options.name ?? 'livekit', LIVEKIT_BIN, ['--config', configPath], { echo: options.echo });
     try {
       await waitForHttp(httpUrl, 20_000);
     } catch (err) {

@@ -5,13 +5,13 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SharedEnv, envFlag, envInteger, parseEnv } from '@loupe/protocol';
+import { SharedEnv, envFlag, envInteger, envUrl, parseEnv } from '@loupe/protocol';
 import { dbUrlFromRoot, fromRoot } from './paths.ts';
 
 const shared = SharedEnv.shape;
 const port = (fallback: number) => envInteger(1, 65535).default(fallback);
 
-const StartEnv = SharedEnv.pick({ LOUPE_API_HOST: true, LOUPE_API_PORT: true }).extend({
+const StartEnv = SharedEnv.pick({ LOUPE_API_HOST: true, LOUPE_API_PORT: true, LOUPE_LIVEKIT_URLS: true }).extend({
   LOUPE_DATA_DIR: z.string().default('data'),
   LOUPE_SEED_DEMO: envFlag.default(true),
   LOUPE_WEB_HOST: z.string().default('127.0.0.1'),
@@ -20,6 +20,8 @@ const StartEnv = SharedEnv.pick({ LOUPE_API_HOST: true, LOUPE_API_PORT: true }).
   LIVEKIT_PORT: port(7880),
   LIVEKIT_RTC_TCP_PORT: port(7881),
   LIVEKIT_RTC_UDP_PORT: port(7882),
+  // The Redis livekit-server nodes share to form one cluster (docs/scaling.md); unset: one node alone.
+  LOUPE_REDIS_URL: envUrl('redis', 'rediss').optional(),
   // The services' variables whose defaults here follow from the ones above (startConfig).
   LOUPE_API_URL: shared.LOUPE_API_URL.unwrap().optional(),
   LOUPE_PUBLIC_URL: shared.LOUPE_PUBLIC_URL.unwrap().optional(),
@@ -53,6 +55,8 @@ export function parseStartConfig(env: Readonly<Record<string, string | undefined
       url: e.LIVEKIT_URL ?? `http://127.0.0.1:${e.LIVEKIT_PORT}`,
       publicUrl: e.LIVEKIT_PUBLIC_URL ?? `ws://127.0.0.1:${e.LIVEKIT_PORT}`,
     },
+    redisUrl: e.LOUPE_REDIS_URL,
+    livekitUrls: e.LOUPE_LIVEKIT_URLS,
     dbUrl: dbUrlFromRoot(e.LOUPE_DB_URL ?? `file:${join(dataDir, 'loupe.db')}`),
     mediaDir: fromRoot(e.LOUPE_MEDIA_DIR ?? join(dataDir, 'media')),
     auditAnchorFile: fromRoot(e.LOUPE_AUDIT_ANCHOR_FILE ?? join(dataDir, 'audit-anchor.jsonl')),

@@ -3,12 +3,12 @@
  * livekit-server, the api, the recorder and the web app, prints where to go, and stops them
  * all on Ctrl-C. Configuration: environment and an optional .env (see .env.example).
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKeys, livekitConfigYaml } from './livekit.ts';
+import { livekitConfigYaml } from './livekit.ts';
+import { loadSecrets } from './secrets.ts';
 import { LIVEKIT_BIN, ROOT } from './paths.ts';
 import { waitForHttp } from './ports.ts';
 import { spawnService, type Service } from './service.ts';
@@ -27,32 +27,10 @@ try {
 }
 const { dataDir } = config;
 
-type Secrets = { apiKey: string; apiSecret: string; recorderToken: string };
-
-/**
- * LiveKit keys and the recorder's api token from the environment, else generated once into
- * data/secrets.env (mode 600) and read from there at every later start.
- */
-async function secrets(): Promise<Secrets> {
-  const secretsFile = join(dataDir, 'secrets.env');
-  const stored = existsSync(secretsFile) ? await readFile(secretsFile, 'utf8') : '';
-  const read = (name: string) => new RegExp(`^${name}=(.+)$`, 'm').exec(stored)?.[1];
-  let apiKey = config.secrets.apiKey ?? read('LIVEKIT_API_KEY');
-  let apiSecret = config.secrets.apiSecret ?? read('LIVEKIT_API_SECRET');
-  let recorderToken = config.secrets.recorderToken ?? read('LOUPE_RECORDER_TOKEN');
-  if (apiKey && apiSecret && recorderToken) return { apiKey, apiSecret, recorderToken };
-  if (!apiKey || !apiSecret) ({ apiKey, apiSecret } = generateKeys());
-  recorderToken ??= randomBytes(32).toString('base64url');
-  const text = `LIVEKIT_API_KEY=${apiKey}\nLIVEKIT_API_SECRET=${apiSecret}\nLOUPE_RECORDER_TOKEN=${recorderToken}\n`;
-  await writeFile(secretsFile, text, { mode: 0o600 });
-  console.log(`Generated secrets into ${secretsFile}`);
-  return { apiKey, apiSecret, recorderToken };
-}
-
 async function main() {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
-  const { recorderToken, ...keys } = await secrets();
+  const { recorderToken, ...keys } = await loadSecrets(dataDir, config.secrets);
 
   const { api, web, livekit: lk } = config;
   const publicUrl = web.publicUrl;
@@ -67,6 +45,7 @@ async function main() {
     LOUPE_MEDIA_DIR: config.mediaDir,
     LOUPE_AUDIT_ANCHOR_FILE: config.auditAnchorFile,
     LOUPE_PUBLIC_URL: publicUrl,
+    ...(config.livekitUrls ? { LOUPE_LIVEKIT_URLS: config.livekitUrls.join(',') } : {}),
   };
 
   const services: Service[] = [];
@@ -115,6 +94,8 @@ async function main() {
       bindAddress: lk.bind,
       webhookUrls: [`${api.url}/webhooks/livekit`],
       logLevel: 'warn',
+      // Other machines' nodes share this Redis: one cluster (docs/scaling.md).
+      redisUrl: config.redisUrl,
     }),
     { mode: 0o600 },
   );

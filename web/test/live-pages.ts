@@ -38,8 +38,17 @@ export async function openPage(
   contexts.push(context);
   const page = await context.newPage();
   page.on('dialog', (d) => void d.accept());
+  page.on('websocket', (ws) => sockets(page).push(ws.url()));
   await page.goto(`${stack.web.url}${url}`);
   return page;
+}
+
+const opened = new WeakMap<Page, string[]>();
+const sockets = (page: Page) => opened.get(page) ?? (opened.set(page, []), opened.get(page)!);
+
+/** The origins of the WebSockets a page opened by `openPage` has opened so far, oldest first (its livekit-server nodes). */
+export function socketOrigins(page: Page): string[] {
+  return sockets(page).map((url) => new URL(url).origin);
 }
 
 /** Waits until the picture in `selector` plays decoded frames. */

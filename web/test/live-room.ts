@@ -21,12 +21,12 @@ export type Person = Awaited<ReturnType<BrowserStack['account']>>;
  * Starts the stack a live test file runs against, once for the file (theatre's camera plays a
  * tissue-like picture ffmpeg makes), hands it to `ready`, and stops it after the file.
  */
-export function useLiveStack(ready: (stack: BrowserStack) => void): void {
+export function useLiveStack(ready: (stack: BrowserStack) => void, options: { cluster?: boolean } = {}): void {
   let dir: string;
   let stack: BrowserStack | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'loupe-live-'));
-    stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) });
+    stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) }, options);
     ready(stack);
   });
   afterAll(async () => {

@@ -15,10 +15,12 @@ import {
   freePort,
   launchChromium,
   startApiProcess,
+  startCluster,
   startLiveKit,
   startRecorderProcess,
   startWebProcess,
   type ChromiumOptions,
+  type Cluster,
   type LiveKit,
   type RunningApi,
   type RunningApp,
@@ -28,7 +30,11 @@ import { watchPolicyViolations, type PolicyViolation } from './policy-violations
 
 export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
 
-export async function startBrowserStack(chromium: ChromiumOptions = {}) {
+/**
+ * `cluster`: the stack as `make cluster` runs it (stack/src/cluster.ts): Redis, two
+ * livekit-server nodes, two api processes and two recorders; the web app talks to the first api.
+ */
+export async function startBrowserStack(chromium: ChromiumOptions = {}, options: { cluster?: boolean } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-e2e-'));
   const dbUrl = `file:${join(dir, 'loupe.db')}`;
   const { db, client } = await openDb(dbUrl);
@@ -51,14 +57,25 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
   // livekit-server or api behind to load the machine for the tests that follow.
   const stops: (() => Promise<unknown>)[] = [];
   let livekit: LiveKit, api: RunningApi, recorder: RunningApp, web: RunningApp, browser: Browser;
+  let cluster: Cluster | null = null;
   try {
-    livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
-    stops.push(() => livekit.stop());
-    api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: apiEnv });
-    stops.push(() => api.stop());
-    recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
-    stops.push(() => recorder.stop());
-    web = await startWebProcess({ apiUrl: api.url, livekit });
+    if (options.cluster) {
+      // Two api processes cannot both listen for HL7: the cluster runs without it.
+      const { LOUPE_HL7_PORT: _hl7, ...clusterEnv } = apiEnv;
+      const started = await startCluster({ dbUrl, mediaDir, recorderToken, apiEnv: clusterEnv });
+      cluster = started;
+      stops.push(() => started.stop());
+      [livekit, api, recorder] = [started.nodes[0]!, started.apis[0]!, started.recorders[0]!];
+      web = await startWebProcess({ apiUrl: api.url, livekit, env: { LOUPE_LIVEKIT_URLS: started.livekitUrls.join(',') } });
+    } else {
+      livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
+      stops.push(() => livekit.stop());
+      api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: apiEnv });
+      stops.push(() => api.stop());
+      recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
+      stops.push(() => recorder.stop());
+      web = await startWebProcess({ apiUrl: api.url, livekit });
+    }
     stops.push(() => web.stop());
     browser = await launchChromium(chromium);
   } catch (err) {
@@ -78,6 +95,8 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     api,
     web,
     browser,
+    /** With `cluster`: Redis, both nodes, both apis and recorders. */
+    cluster,
     mediaDir,
     /** The api's HL7 (MLLP) listener, on 127.0.0.1. */
     hl7Port,
@@ -180,9 +199,13 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}) {
     async stop() {
       await browser.close();
       await web.stop();
-      await recorder.stop();
-      await api.stop();
-      await livekit.stop();
+      if (cluster) {
+        await cluster.stop();
+      } else {
+        await recorder.stop();
+        await api.stop();
+        await livekit.stop();
+      }
       client.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,4 +1,5 @@
 import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient, type TrackSource } from 'livekit-server-sdk';
+import { httpUrlOf } from './nodes.ts';
 import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ExamNotice, type ResyncRequest, type RoomMetadata, type VitalsPacket } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
@@ -59,19 +60,43 @@ const ROOM_DEPARTURE_TIMEOUT_S = 20;
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
 
-export function livekitRooms(url: string, apiKey: string, apiSecret: string): RoomControl {
-  const client = new RoomServiceClient(url, apiKey, apiSecret);
+/** fetch could not reach the node at all (refused, reset, no route): another node may answer. */
+const isUnreachable = (err: unknown) => err instanceof TypeError;
+
+/**
+ * The room service of livekit-server at `urls`: one node, or the nodes of a cluster
+ * (LOUPE_LIVEKIT_URLS), where any node answers for every room (LiveKit routes the call to the
+ * room's node through Redis). A node that cannot be reached is passed over for the next.
+ */
+export function livekitRooms(urls: string | readonly string[], apiKey: string, apiSecret: string): RoomControl {
+  const nodes = (typeof urls === 'string' ? [urls] : urls).map((url) => new RoomServiceClient(httpUrlOf(url), apiKey, apiSecret));
+  let preferred = 0;
+  async function onAnyNode<T>(call: (node: RoomServiceClient) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let i = 0; i < nodes.length; i++) {
+      const index = (preferred + i) % nodes.length;
+      try {
+        const result = await call(nodes[index]!);
+        preferred = index;
+        return result;
+      } catch (err) {
+        if (!isUnreachable(err)) throw err;
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
   return {
     async closeRoom(room) {
       try {
-        await client.deleteRoom(room);
+        await onAnyNode((c) => c.deleteRoom(room));
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
     },
     async removeParticipant(room, identity) {
       try {
-        await client.removeParticipant(room, identity);
+        await onAnyNode((c) => c.removeParticipant(room, identity));
         return true;
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -80,7 +105,7 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
     },
     async setRecordingState(room, metadata) {
       try {
-        await client.updateRoomMetadata(room, formatRoomMetadata(metadata));
+        await onAnyNode((c) => c.updateRoomMetadata(room, formatRoomMetadata(metadata)));
       } catch (err) {
         // No room yet (nobody joined): clients read the state when they join.
         if (!isNotFound(err)) throw err;
@@ -88,11 +113,11 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
     },
     async openRoom(room) {
       // Idempotent: an open room is returned as it is.
-      await client.createRoom({ name: room, departureTimeout: ROOM_DEPARTURE_TIMEOUT_S });
+      await onAnyNode((c) => c.createRoom({ name: room, departureTimeout: ROOM_DEPARTURE_TIMEOUT_S }));
     },
     async updateParticipant(room, identity, attributes, permission) {
       try {
-        await client.updateParticipant(room, identity, { attributes, permission });
+        await onAnyNode((c) => c.updateParticipant(room, identity, { attributes, permission }));
         return true;
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -101,7 +126,7 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
     },
     async notifyExam(room, notice) {
       try {
-        await client.sendData(room, new TextEncoder().encode(JSON.stringify(notice)), DataPacket_Kind.RELIABLE, { topic: TOPICS.exam });
+        await onAnyNode((c) => c.sendData(room, new TextEncoder().encode(JSON.stringify(notice)), DataPacket_Kind.RELIABLE, { topic: TOPICS.exam }));
       } catch (err) {
         // Nobody in the room: each page fetches its exams when it opens.
         if (!isNotFound(err)) throw err;
@@ -110,19 +135,19 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
     async sendVitals(room, packet) {
       try {
         const kind = packet.limits ? DataPacket_Kind.RELIABLE : DataPacket_Kind.LOSSY;
-        await client.sendData(room, new TextEncoder().encode(JSON.stringify(packet)), kind, { topic: TOPICS.vitals });
+        await onAnyNode((c) => c.sendData(room, new TextEncoder().encode(JSON.stringify(packet)), kind, { topic: TOPICS.vitals }));
       } catch (err) {
         // Nobody in the room: each page fetches the values when it opens.
         if (!isNotFound(err)) throw err;
       }
     },
     async listRooms() {
-      return (await client.listRooms()).map((r) => r.name);
+      return (await onAnyNode((c) => c.listRooms())).map((r) => r.name);
     },
     async listParticipants(room) {
       let participants;
       try {
-        participants = await client.listParticipants(room);
+        participants = await onAnyNode((c) => c.listParticipants(room));
       } catch (err) {
         if (isNotFound(err)) return [];
         throw err;
@@ -135,10 +160,12 @@ export function livekitRooms(url: string, apiKey: string, apiSecret: string): Ro
     },
     async requestOverlay(room, requester, holders) {
       const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester };
-      await client.sendData(room, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
-        topic: TOPICS.resync,
-        destinationIdentities: holders,
-      });
+      await onAnyNode((c) =>
+        c.sendData(room, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
+          topic: TOPICS.resync,
+          destinationIdentities: holders,
+        }),
+      );
     },
   };
 }

@@ -8,6 +8,7 @@ import { perUserLimit } from '../http/rate-limit.ts';
 import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { liveSessions, sessionMembers, users } from '../db/schema.ts';
 import { mintRoomToken } from '../livekit/token.ts';
+import { livekitNodes } from '../livekit/nodes.ts';
 import { readmitUser } from '../livekit/admission.ts';
 import { assertNotEnded, markLive, sessionAsHost, sessionFor, startsSession } from './access.ts';
 import { listSessionsFor, loadLiveSession, overlayHolders, roleIn } from './queries.ts';
@@ -113,6 +114,7 @@ function logRoomFailure(action: string, room: string, err: unknown) {
 
 export function sessionRoutes(deps: AppDeps) {
   const { db, config, rooms } = deps;
+  const nodes = livekitNodes(config.livekit.nodes ?? [config.livekit.publicUrl]);
   const limitTokens = perUserLimit(config.rateLimits.tokens, 'token requests');
   // A page asks for the overlay when it joins and after each reconnect; each ask makes every
   // holder upload a whole snapshot, so a page asking in a loop would load them all.
@@ -215,6 +217,8 @@ export function sessionRoutes(deps: AppDeps) {
         logRoomFailure('open the room', access.session.id, err);
         throw new ApiError(503, 'internal', 'The live video server cannot be reached');
       });
+      const url = await nodes.pick();
+      if (!url) throw new ApiError(503, 'internal', 'The live video server cannot be reached');
       const { token, identity, expiresAt } = await mintRoomToken(config.livekit, access.session.id, user, access.role, {
         displayOnly,
       });
@@ -229,7 +233,8 @@ export function sessionRoutes(deps: AppDeps) {
       return c.json(
         {
           token,
-          url: config.livekit.publicUrl,
+          url,
+          failover: nodes.urls.length > 1,
           identity,
           role: access.role,
           expiresAt: expiresAt.toISOString(),

@@ -15,6 +15,7 @@ import {
 import { parseRoomMetadata, roleOf, type RecordingState, type SessionRole } from '@loupe/protocol';
 import { apiClient, ApiFailure, unwrap } from '$lib/api/client.ts';
 import { LinkWatch } from './link-watch.ts';
+import { FailoverReconnectPolicy, NODE_SILENT_MS } from './node-failover.ts';
 import { participantView, sortParticipants, type ParticipantView } from './participants.ts';
 import { SessionClock } from './session-clock.ts';
 
@@ -27,7 +28,12 @@ export type RoomProblem = 'token_refused' | 'rate_limited' | 'session_ended' | '
 export const PASSING_PROBLEMS: readonly RoomProblem[] = ['server_unreachable', 'rate_limited', 'disconnected'];
 
 export class LiveRoom {
-  readonly room = new Room({ adaptiveStream: false, dynacast: true, disconnectOnPageLeave: true });
+  readonly room = new Room({
+    adaptiveStream: false,
+    dynacast: true,
+    disconnectOnPageLeave: true,
+    reconnectPolicy: new FailoverReconnectPolicy(() => this.failover),
+  });
   readonly clock = new SessionClock();
   readonly sessionId: string;
 
@@ -47,6 +53,11 @@ export class LiveRoom {
   role = $state<SessionRole | null>(null);
 
   private readonly audioSink: HTMLElement;
+  /** Another livekit-server node can take the room (the token said so): leave ours quickly if it dies. */
+  private failover = false;
+  private silentTimer: ReturnType<typeof setTimeout> | null = null;
+  /** We are leaving a node that went silent: the disconnect is a lost room, not a goodbye. */
+  private leavingNode = false;
   // Says "reconnecting" within a second or two of the link going silent, long before
   // livekit-client notices by itself.
   private readonly link = new LinkWatch({ bytesReceived: () => this.bytesReceived(), onChange: (stalled) => this.onLinkChange(stalled) });
@@ -114,7 +125,8 @@ export class LiveRoom {
               ? 'session_ended'
               : err.code === 'rate_limited'
                 ? 'rate_limited'
-                : err.code === 'network' || err.status === 502
+                : // 503: the api reached no livekit-server node (one dying, or every one down).
+                  err.code === 'network' || err.status === 502 || err.status === 503
                   ? 'server_unreachable'
                   : 'token_refused'
           : 'token_refused',
@@ -125,6 +137,7 @@ export class LiveRoom {
     this.clock.calibrate(grant.serverTime, sentAt, Date.now());
     this.identity = grant.identity;
     this.role = grant.role;
+    this.failover = grant.failover;
     try {
       await this.room.connect(grant.url, grant.token, { autoSubscribe: true });
     } catch {
@@ -187,8 +200,11 @@ export class LiveRoom {
 
   private onDisconnected(reason?: DisconnectReason): void {
     this.link.stop();
-    this.problem =
-      reason === DisconnectReason.PARTICIPANT_REMOVED
+    const leftNode = this.leavingNode;
+    this.leavingNode = false;
+    this.problem = leftNode
+      ? 'disconnected'
+      : reason === DisconnectReason.PARTICIPANT_REMOVED
         ? 'removed'
         : reason === DisconnectReason.DUPLICATE_IDENTITY
           ? 'replaced'
@@ -204,10 +220,24 @@ export class LiveRoom {
   }
 
   private onLinkChange(stalled: boolean): void {
+    if (this.silentTimer) clearTimeout(this.silentTimer);
+    this.silentTimer = null;
     // livekit-client's own reconnecting and reconnected events rule while it is at work.
     if (this.room.state !== RoomConnectionState.Connected) return;
+    if (stalled && this.failover) this.silentTimer = setTimeout(() => this.leaveSilentNode(), NODE_SILENT_MS);
     if (stalled && this.state === 'connected') this.state = 'reconnecting';
     else if (!stalled && this.state === 'reconnecting') this.state = 'connected';
+  }
+
+  /**
+   * The media has been silent for seconds while the signalling still looks open: the node that
+   * hosts the room is probably gone. Leave; LiveSession joins again through a node that answers.
+   */
+  private leaveSilentNode(): void {
+    this.silentTimer = null;
+    if (this.room.state !== RoomConnectionState.Connected) return;
+    this.leavingNode = true;
+    void this.room.disconnect();
   }
 
   /** Bytes received so far over the connections our published and subscribed tracks use. */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SharedEnv, envInteger, envUrl, parseEnv } from '@loupe/protocol';
 
-const WebEnv = SharedEnv.pick({ LOUPE_API_URL: true, LIVEKIT_PUBLIC_URL: true });
+const WebEnv = SharedEnv.pick({ LOUPE_API_URL: true, LIVEKIT_PUBLIC_URL: true, LOUPE_LIVEKIT_URLS: true });
 
 /** adapter-node's variables: those server.ts acts on, and ORIGIN, which its handler reads. */
 const ServerEnv = WebEnv.extend({
@@ -22,10 +22,11 @@ export type WebConfig = {
   /** Where the web server finds the api (server side only; browsers go through /api). */
   apiUrl: string;
   /**
-   * The livekit-server browsers connect to: the same variable and default as the api's, which
-   * hands this URL out with every room token. The pages' CSP allows exactly its origin.
+   * The livekit-server nodes browsers connect to: the same variables and default as the api's,
+   * which hands one of them out with every room token (LOUPE_LIVEKIT_URLS in a cluster, else
+   * LIVEKIT_PUBLIC_URL). The pages' CSP allows exactly their origins.
    */
-  livekitPublicUrl: URL;
+  livekitPublicUrls: URL[];
 };
 
 export type ServerConfig = {
@@ -38,7 +39,8 @@ export type ServerConfig = {
 /** What the app's server code needs; throws naming every bad variable (parseEnv). */
 export function parseWebConfig(env: Readonly<Record<string, string | undefined>>): WebConfig {
   const e = parseEnv(WebEnv, env);
-  return { apiUrl: e.LOUPE_API_URL.replace(/\/$/, ''), livekitPublicUrl: new URL(e.LIVEKIT_PUBLIC_URL) };
+  const livekit = e.LOUPE_LIVEKIT_URLS ?? [e.LIVEKIT_PUBLIC_URL];
+  return { apiUrl: e.LOUPE_API_URL.replace(/\/$/, ''), livekitPublicUrls: livekit.map((url) => new URL(url)) };
 }
 
 /** Everything server.ts checks before it loads the app: the app's variables and adapter-node's. */

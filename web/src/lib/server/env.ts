@@ -6,5 +6,5 @@ const config = parseWebConfig(env);
 /** Where the web server finds the api (server side only; browsers go through /api). */
 export const API_URL = config.apiUrl;
 
-/** The livekit-server browsers connect to; the pages' CSP allows exactly its origin. */
-export const LIVEKIT_PUBLIC_URL = config.livekitPublicUrl;
+/** The livekit-server nodes browsers connect to; the pages' CSP allows exactly their origins. */
+export const LIVEKIT_PUBLIC_URLS = config.livekitPublicUrls;

@@ -1,4 +1,4 @@
-import { LIVEKIT_PUBLIC_URL } from './env.ts';
+import { LIVEKIT_PUBLIC_URLS } from './env.ts';
 import { RESPONSE_HEADERS } from './response-headers.ts';
 
 /**
@@ -11,7 +11,7 @@ export function livekitOrigins(url: URL): string[] {
   return [`${secure ? 'wss' : 'ws'}://${url.host}`, `${secure ? 'https' : 'http'}://${url.host}`];
 }
 
-const CONNECT_SRC = ["'self'", ...livekitOrigins(LIVEKIT_PUBLIC_URL)].join(' ');
+const CONNECT_SRC = ["'self'", ...new Set(LIVEKIT_PUBLIC_URLS.flatMap(livekitOrigins))].join(' ');
 
 // Camera, microphone and screen capture for this origin only (theatre publishes them);
 // nothing for any frame, and no features the app has no use for.
