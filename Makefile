@@ -22,6 +22,7 @@ bench:
 	@bash scripts/bench.sh
 
 # The load test (not part of `make test`, it takes minutes): SESSIONS recorded live sessions
-# for MINUTES (defaults 20 and 5), e.g. `make load SESSIONS=5 MINUTES=1`.
+# for MINUTES (defaults 20 and 5), e.g. `make load SESSIONS=5 MINUTES=1`; CLUSTER=1 against the
+# cluster of `make cluster`.
 load:
 	@bash scripts/load.sh

@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
 import { cpuSeconds, machineBusySeconds, treeCpuSeconds } from '../src/stats.ts';
 import type { Picture, SessionReport } from './load-session.ts';
 
-export type Pids = { api: number; recorder: number; livekit: number; participants: number[] };
+/** Each service's processes (two of each in a cluster, `make load CLUSTER=1`): their figures are summed. */
+export type Pids = { api: number[]; recorder: number[]; livekit: number[]; participants: number[] };
 type ServiceName = 'api' | 'recorder' | 'livekit';
 const SERVICES: ServiceName[] = ['api', 'recorder', 'livekit'];
 
@@ -17,6 +18,11 @@ const SERVICES: ServiceName[] = ['api', 'recorder', 'livekit'];
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** `read` of each process, summed. */
+async function sumOf(pids: number[], read: (pid: number) => Promise<number>): Promise<number> {
+  return (await Promise.all(pids.map(read))).reduce((a, b) => a + b, 0);
 }
 
 export type MemorySample = { s: number } & Record<ServiceName, number>;
@@ -31,7 +37,7 @@ export function sampleMemory(pids: Pids, everyMs: number, capMiB: number) {
   const series: MemorySample[] = [];
   let runaway!: (what: string) => void;
   const sample = async () => {
-    const [api, recorder, livekit] = await Promise.all([rssMiB(pids.api), rssMiB(pids.recorder), rssMiB(pids.livekit)]);
+    const [api, recorder, livekit] = await Promise.all([sumOf(pids.api, rssMiB), sumOf(pids.recorder, rssMiB), sumOf(pids.livekit, rssMiB)]);
     const s = Math.round((performance.now() - started) / 1000);
     series.push({ s, api, recorder, livekit });
     for (const [name, mib] of Object.entries({ api, recorder, livekit })) {
@@ -69,10 +75,10 @@ function drift(values: number[]): { second: number; last: number; growth: number
 export async function cpuNow(pids: Pids) {
   return {
     at: performance.now(),
-    api: await cpuSeconds(pids.api),
-    recorder: await treeCpuSeconds(pids.recorder),
-    recorderNode: await cpuSeconds(pids.recorder),
-    livekit: await cpuSeconds(pids.livekit),
+    api: await sumOf(pids.api, cpuSeconds),
+    recorder: await sumOf(pids.recorder, treeCpuSeconds),
+    recorderNode: await sumOf(pids.recorder, cpuSeconds),
+    livekit: await sumOf(pids.livekit, cpuSeconds),
     participants: (await Promise.all(pids.participants.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0),
     machine: await machineBusySeconds(),
   };
@@ -98,7 +104,7 @@ export function coresBetween(before: CpuReading, after: CpuReading) {
  * The lines a service logs as errors: anything on stderr (where the api and the recorder write
  * their errors), and rtc-node's own log lines (pino JSON on stdout) at level error or above.
  */
-export function watchErrors(child: { stdout: Readable | null; stderr: Readable | null }): { errors: string[]; warnings: string[] } {
+export function watchErrors(...children: { stdout: Readable | null; stderr: Readable | null }[]): { errors: string[]; warnings: string[] } {
   const log = { errors: [] as string[], warnings: [] as string[] };
   const lines = (stream: Readable | null, each: (line: string) => void) => {
     let rest = '';
@@ -108,12 +114,14 @@ export function watchErrors(child: { stdout: Readable | null; stderr: Readable |
       for (const line of parts) if (line.trim()) each(line);
     });
   };
-  lines(child.stderr, (line) => log.errors.push(line));
-  lines(child.stdout, (line) => {
-    const level = /^\{.*"level":(\d+)/.exec(line)?.[1];
-    if (Number(level) >= 50) log.errors.push(line);
-    else if (Number(level) === 40) log.warnings.push(line);
-  });
+  for (const child of children) {
+    lines(child.stderr, (line) => log.errors.push(line));
+    lines(child.stdout, (line) => {
+      const level = /^\{.*"level":(\d+)/.exec(line)?.[1];
+      if (Number(level) >= 50) log.errors.push(line);
+      else if (Number(level) === 40) log.warnings.push(line);
+    });
+  }
   return log;
 }
 

@@ -27,7 +27,17 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import type { GlobalRole, Recording, SessionRole } from '@loupe/protocol';
-import { freePort, startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
+import {
+  freePort,
+  startApiProcess,
+  startCluster,
+  startLiveKit,
+  startRecorderProcess,
+  type Cluster,
+  type LiveKit,
+  type RunningApi,
+  type RunningApp,
+} from '@loupe/stack';
 import { frameNumbers } from '../../recorder/test/numbered-picture.ts';
 import { childMessages, type NextMessage } from '../src/child-messages.ts';
 import { sleep } from '../src/fanout-receive.ts';
@@ -41,6 +51,8 @@ const SESSIONS = Number(process.env.LOUPE_LOAD_SESSIONS ?? 20);
 const MINUTES = Number(process.env.LOUPE_LOAD_MINUTES ?? 5);
 const PICTURE = parsePicture(process.env.LOUPE_LOAD_PICTURE ?? '1280x720@30');
 const OBSERVERS = 3;
+// `make load CLUSTER=1`: the same load on the cluster `make cluster` runs (stack/src/cluster.ts).
+const CLUSTER = process.env.LOUPE_LOAD_CLUSTER === '1';
 const SAMPLE_MS = 10_000;
 // Memory is flat when the last quarter of the run is within 15 % or 50 MiB of the second: a few
 // dozen pictures in flight (a 720p one is 1.4 MB) move the recorder's by that much.
@@ -63,9 +75,10 @@ function parsePicture(text: string): Picture {
 
 let dir: string;
 let mediaDir: string;
-let livekit: LiveKit;
-let api: RunningApi;
-let recorder: RunningApp;
+let livekits: LiveKit[];
+let apis: RunningApi[];
+let recorders: RunningApp[];
+let cluster: Cluster | null = null;
 let logs: { api: ReturnType<typeof watchErrors>; recorder: ReturnType<typeof watchErrors> };
 let admin: string;
 
@@ -81,33 +94,42 @@ beforeAll(async () => {
   // The first admin is made in the database, as an operator would; every other account through the api.
   await createUser(db, { email: 'admin@load.test', name: 'Load Admin', role: 'admin', password: PASSWORD });
   client.close();
-  // livekit-server posts its webhooks to the api, as `make start` wires them.
-  const apiPort = await freePort();
-  livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
   const recorderToken = randomBytes(32).toString('hex');
-  api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir } });
-  recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
-  logs = { api: watchErrors(api.service.child), recorder: watchErrors(recorder.service.child) };
-  admin = await signIn(api.url, 'admin@load.test', PASSWORD);
+  if (CLUSTER) {
+    cluster = await startCluster({ dbUrl, mediaDir, recorderToken });
+    ({ nodes: livekits, apis, recorders } = cluster);
+  } else {
+    // livekit-server posts its webhooks to the api, as `make start` wires them.
+    const apiPort = await freePort();
+    const livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
+    livekits = [livekit];
+    apis = [await startApiProcess({ livekit, dbUrl, port: apiPort, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: mediaDir } })];
+    recorders = [await startRecorderProcess({ livekit, apiUrl: apis[0]!.url, recorderToken, mediaDir })];
+  }
+  logs = { api: watchErrors(...apis.map((a) => a.service.child)), recorder: watchErrors(...recorders.map((r) => r.service.child)) };
+  admin = await signIn(apis[0]!.url, 'admin@load.test', PASSWORD);
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all([...running].map((child) => leave(child)));
-  await recorder?.stop();
-  await api?.stop();
-  await livekit?.stop();
+  if (cluster) await cluster.stop();
+  else for (const service of [...(recorders ?? []), ...(apis ?? []), ...(livekits ?? [])]) await service.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 120_000);
 
 /** What the services last wrote, and whether they are still running: for a failed run. */
 function servicesState(): string {
-  return [api.service, recorder.service, livekit.service]
+  return [...apis, ...recorders, ...livekits]
+    .map(({ service: s }) => s)
     .map((s) => `--- ${s.name} (${s.child.exitCode ?? s.child.signalCode ?? 'running'}):\n${s.output().slice(-3000)}`)
     .join('\n');
 }
 
-/** GET without a body, POST with one, as `cookie`. */
+let calls = 0;
+
+/** GET without a body, POST with one, as `cookie`; in a cluster, to each api in turn. */
 async function call<T>(path: string, cookie: string, body?: unknown): Promise<T> {
+  const api = apis[calls++ % apis.length]!;
   const res = await fetch(`${api.url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { cookie, 'content-type': 'application/json' },
@@ -121,7 +143,7 @@ async function call<T>(path: string, cookie: string, body?: unknown): Promise<T>
 async function person(role: GlobalRole, name: string): Promise<{ email: string; cookie: string }> {
   const email = `${name.toLowerCase().replace(/\W+/g, '.')}@load.test`;
   await call('/users', admin, { email, name, role, password: PASSWORD });
-  return { email, cookie: await signIn(api.url, email, PASSWORD) };
+  return { email, cookie: await signIn(apis[0]!.url, email, PASSWORD) };
 }
 
 type SessionProcess = {
@@ -280,9 +302,9 @@ describe('load', () => {
       // One at a time: a hundred rooms connecting at once time out on this machine.
       for (let i = 1; i <= SESSIONS; i++) opened.push(await openSession(i));
       const pids: Pids = {
-        api: api.service.child.pid!,
-        recorder: recorder.service.child.pid!,
-        livekit: livekit.service.child.pid!,
+        api: apis.map((a) => a.service.child.pid!),
+        recorder: recorders.map((r) => r.service.child.pid!),
+        livekit: livekits.map((l) => l.service.child.pid!),
         participants: opened.map((o) => o.process.child.pid!),
       };
       // Watched from the first recording asked for: the recorder's memory while it joins the sessions too.

@@ -26,7 +26,10 @@ export class FailoverReconnectPolicy implements ReconnectPolicy {
   }
 
   nextRetryDelayInMs(context: ReconnectContext): number | null {
-    if (this.failover() && context.elapsedMs >= NODE_RETRY_MS) return null;
-    return this.usual.nextRetryDelayInMs(context);
+    const delay = this.usual.nextRetryDelayInMs(context);
+    if (!this.failover() || delay === null) return delay;
+    // The last try comes at the end of the window, not a jittered 2-4 s later.
+    const left = NODE_RETRY_MS - context.elapsedMs;
+    return left > 0 ? Math.min(delay, left) : null;
   }
 }
