@@ -141,6 +141,8 @@ export type SessionOutcome = {
   inCase: { logged: number; missing: number; duplicates: number } | null;
   /** Frames of `report.captured` in the case (null: not ready, or its picture scaled down). */
   framesInCase: number | null;
+  /** What the finished recording keeps on disk (its folder), and the case video's length (null: not ready). */
+  disk: { bytes: number; seconds: number } | null;
 };
 
 export type Run = {
@@ -171,6 +173,15 @@ function frameShares({ report, framesInCase }: SessionOutcome) {
 }
 
 /** The memory series and the summary table, with the first errors the services logged. */
+/** The finished recordings' folders per hour of case video (docs/scaling.md sizes storage from it). */
+function diskPerHour(sessions: SessionOutcome[]): string {
+  const disks = sessions.flatMap((s) => (s.disk ? [s.disk] : []));
+  const seconds = sum(disks.map((d) => d.seconds));
+  if (seconds === 0) return 'no case';
+  const gb = ((sum(disks.map((d) => d.bytes)) / seconds) * 3600) / 1e9;
+  return `${round(gb, 2)} GB (${disks.length} cases, ${round(seconds / 60, 1)} min of video)`;
+}
+
 export function summary(run: Run): string {
   const { picture, observers, series, cores, logs } = run;
   const reports = run.sessions.map((s) => s.report);
@@ -205,6 +216,7 @@ export function summary(run: Run): string {
         4,
       ),
     ],
+    ['disk per recorded hour', diskPerHour(run.sessions)],
     ['frames in the cases ÷ theatre sent', `${minMean(kept, 4)}${kept.length < ready ? ` (${ready - kept.length} scaled down, not read)` : ''}`],
     [
       'errors logged',

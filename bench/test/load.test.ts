@@ -251,6 +251,14 @@ async function framesInCase(recordingId: string, [from, to]: [number, number]): 
   return new Set((await frameNumbers(video, PICTURE.width)).filter((n) => n >= from && n < to)).size;
 }
 
+/** Bytes of a finished recording's folder, and its case video's length in seconds. */
+async function diskOf(recordingId: string): Promise<{ bytes: number; seconds: number }> {
+  const folder = join(mediaDir, 'recordings', recordingId);
+  const { stdout: du } = await run('du', ['-sb', folder]);
+  const { stdout: duration } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(folder, 'case.mp4')]);
+  return { bytes: Number(du.split('\t')[0]), seconds: Number(duration.trim()) };
+}
+
 /** `promise`, or an error saying what did not happen within `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -285,6 +293,7 @@ async function finishAll(lives: Live[]): Promise<SessionOutcome[]> {
       recording,
       inCase: ready ? await opsInCase(l.recordingId, report) : null,
       framesInCase: ready ? await framesInCase(l.recordingId, report.captured) : null,
+      disk: ready ? await diskOf(l.recordingId) : null,
     });
   }
   for (const l of lives) await leave(l.process.child);
