@@ -107,6 +107,21 @@ export function redisConfigYaml(redisUrl: string): string {
     .join('');
 }
 
+/**
+ * The environment livekit-server runs in: ours without the variables it would read over its
+ * config file. It takes every `LIVEKIT_<setting>` as that setting (LIVEKIT_PORT,
+ * LIVEKIT_RTC_TCP_PORT, … are also `make start`'s own names), and NODE_IP, UDP_PORT,
+ * REDIS_HOST and REDIS_PASSWORD: with them, two nodes on one machine took the same ports.
+ */
+export function livekitServerEnv(): Record<string, undefined> {
+  const read = (name: string) => name.startsWith('LIVEKIT_') || ['NODE_IP', 'UDP_PORT', 'REDIS_HOST', 'REDIS_PASSWORD'].includes(name);
+  return Object.fromEntries(
+    Object.keys(process.env)
+      .filter(read)
+      .map((name) => [name, undefined]),
+  );
+}
+
 /** Starts the real livekit-server on free loopback ports and waits until it answers. */
 export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKit> {
   const keys = options.keys ?? generateKeys();
@@ -128,7 +143,7 @@ export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKi
   const httpUrl = `http://127.0.0.1:${port}`;
 
   const launch = async () => {
-    const service = spawnService(options.name ?? 'livekit', LIVEKIT_BIN, ['--config', configPath], { echo: options.echo });
+    const service = spawnService(options.name ?? 'livekit', LIVEKIT_BIN, ['--config', configPath], { echo: options.echo, env: livekitServerEnv() });
     try {
       await waitForHttp(httpUrl, 20_000);
     } catch (err) {

@@ -26,6 +26,17 @@ describe('make start’s environment', () => {
     expect(config.seedDemo).toBe(false);
   });
 
+  it('takes a cluster’s Redis and livekit-server nodes, and refuses what is not one', () => {
+    const config = parseStartConfig({ LOUPE_REDIS_URL: 'redis://10.0.0.9:6379', LOUPE_LIVEKIT_URLS: 'wss://lk1.example, wss://lk2.example/' });
+    expect(config).toMatchObject({ redisUrl: 'redis://10.0.0.9:6379', livekitUrls: ['wss://lk1.example', 'wss://lk2.example'] });
+    expect(() => parseStartConfig({ LOUPE_REDIS_URL: 'http://10.0.0.9:6379' })).toThrow(
+      'LOUPE_REDIS_URL: expected a URL starting with redis:// or rediss://, got "http://10.0.0.9:6379"',
+    );
+    expect(() => parseStartConfig({ LOUPE_LIVEKIT_URLS: 'wss://lk1.example,lk2.example:7880' })).toThrow(
+      'LOUPE_LIVEKIT_URLS: expected a URL starting with ws:// or wss:// or http:// or https://, got "wss://lk1.example,lk2.example:7880"',
+    );
+  });
+
   it('refuses a value a service would refuse, naming it', () => {
     expect(() => parseStartConfig({ LIVEKIT_PORT: '78 80', LIVEKIT_API_SECRET: 'short' })).toThrow(
       'invalid configuration:\n  LIVEKIT_PORT: expected a whole number from 1 to 65535, got "78 80"\n  LIVEKIT_API_SECRET: expected at least 32 characters',

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { livekitConfigYaml } from './livekit.ts';
+import { livekitConfigYaml, livekitServerEnv } from './livekit.ts';
 import { loadSecrets } from './secrets.ts';
 import { LIVEKIT_BIN, ROOT } from './paths.ts';
 import { waitForHttp } from './ports.ts';
@@ -99,7 +99,7 @@ async function main() {
     }),
     { mode: 0o600 },
   );
-  const livekit = spawnService('livekit', LIVEKIT_BIN, ['--config', livekitConfig], { echo: true });
+  const livekit = spawnService('livekit', LIVEKIT_BIN, ['--config', livekitConfig], { echo: true, env: livekitServerEnv() });
   services.push(livekit);
   await waitForHttp(shared.LIVEKIT_URL, 20_000);
 
