@@ -37,14 +37,21 @@ export default defineConfig({
         plugins: [svelte({ configFile: false })],
         test: {
           name: 'unit',
-          include: ['protocol/src/**/*.test.ts', 'api/src/**/*.test.ts', 'recorder/src/**/*.test.ts', 'web/src/**/*.test.ts', 'stack/src/**/*.test.ts'],
+          include: [
+            'protocol/src/**/*.test.ts',
+            'api/src/**/*.test.ts',
+            'recorder/src/**/*.test.ts',
+            'web/src/**/*.test.ts',
+            'stack/src/**/*.test.ts',
+            'media-store/src/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['api/test/**/*.test.ts', 'recorder/test/**/*.test.ts', 'stack/test/**/*.test.ts'],
+          include: ['api/test/**/*.test.ts', 'recorder/test/**/*.test.ts', 'stack/test/**/*.test.ts', 'media-store/test/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -5,6 +5,7 @@
 #   Node 24      npm registry package node-linux-<arch>, unpacked into .tools/node
 #   pnpm         npm registry package pnpm, unpacked into .tools/pnpm
 #   livekit-srv  go install github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION
+#   versitygw    go install github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION
 #   ffmpeg,      Debian packages, apt-get when missing
 #   chromium,
 #   iptables,
@@ -16,6 +17,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 NODE_MAJOR=24
 PNPM_VERSION=10.34.8
 LIVEKIT_VERSION=v1.13.5
+# The S3-compatible server the media store's tests run against, and `make cluster`'s bucket.
+VERSITYGW_VERSION=v1.8.0
 
 say() { printf '\033[2m[setup]\033[0m %s\n' "$*"; }
 
@@ -104,6 +107,18 @@ ensure_livekit() {
   echo "$LIVEKIT_VERSION" >"$LOUPE_TOOLS/livekit-version"
 }
 
+ensure_versitygw() {
+  if [[ -x "$LOUPE_TOOLS/bin/versitygw" ]] && [[ "$(cat "$LOUPE_TOOLS/versitygw-version" 2>/dev/null)" == "$VERSITYGW_VERSION" ]]; then
+    return
+  fi
+  command -v go >/dev/null || { echo "Go is needed to build versitygw (go install)" >&2; exit 1; }
+  say "building versitygw $VERSITYGW_VERSION with go install (a few minutes, once)"
+  mkdir -p "$LOUPE_TOOLS/bin" "$LOUPE_TOOLS/gobin"
+  GOBIN="$LOUPE_TOOLS/gobin" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  mv "$LOUPE_TOOLS/gobin/versitygw" "$LOUPE_TOOLS/bin/versitygw"
+  echo "$VERSITYGW_VERSION" >"$LOUPE_TOOLS/versitygw-version"
+}
+
 ensure_node_modules() {
   # Skip pnpm entirely when node_modules was installed from this very lockfile.
   local stamp="$LOUPE_ROOT/node_modules/.loupe-lock"
@@ -119,4 +134,5 @@ ensure_node
 ensure_pnpm
 ensure_debian_packages
 ensure_livekit
+ensure_versitygw
 ensure_node_modules

@@ -12,7 +12,7 @@ passed=0
 failed=0
 
 # Each package's typecheck counts as one test.
-for pkg in protocol api recorder stack bench web; do
+for pkg in protocol api recorder stack media-store bench web; do
   if (cd "$pkg" && pnpm run --silent typecheck); then
     passed=$((passed + 1))
   else

@@ -73,7 +73,57 @@ export const SharedEnv = z.object({
     )
     .pipe(z.array(envUrl('ws', 'wss', 'http', 'https')).min(1, 'expected a comma-separated list of ws:// or wss:// URLs'))
     .optional(),
+  /** An S3 bucket for the media (the recorder writes it, the api serves from it); unset: the media directory alone. */
+  LOUPE_S3_BUCKET: z.string().min(3).optional(),
+  /** The S3 server; unset: AWS's own endpoint for the region. */
+  LOUPE_S3_ENDPOINT: envUrl('http', 'https').optional(),
+  LOUPE_S3_REGION: z.string().min(1).default('us-east-1'),
+  LOUPE_S3_ACCESS_KEY: envSecret(3).optional(),
+  LOUPE_S3_SECRET: envSecret(8).optional(),
+  /** Bucket in the path (`endpoint/bucket/name`), as versitygw and MinIO want; unset: true when an endpoint is given. */
+  LOUPE_S3_PATH_STYLE: envFlag.optional(),
 });
+
+/** The LOUPE_S3_* variables, picked together by every process that reads or writes media. */
+export const S3_ENV_KEYS = {
+  LOUPE_S3_BUCKET: true,
+  LOUPE_S3_ENDPOINT: true,
+  LOUPE_S3_REGION: true,
+  LOUPE_S3_ACCESS_KEY: true,
+  LOUPE_S3_SECRET: true,
+  LOUPE_S3_PATH_STYLE: true,
+} as const;
+
+/** Where the media bucket is and how to sign in to it. */
+export type S3Settings = { bucket: string; endpoint: string | undefined; region: string; accessKeyId: string; secretAccessKey: string; pathStyle: boolean };
+
+/**
+ * The bucket from the parsed LOUPE_S3_* variables, or null when LOUPE_S3_BUCKET is unset. A bucket
+ * without its keys is an error in parseEnv's words, not a silent fall back to the disk.
+ */
+export function s3Settings(e: {
+  LOUPE_S3_BUCKET?: string | undefined;
+  LOUPE_S3_ENDPOINT?: string | undefined;
+  LOUPE_S3_REGION: string;
+  LOUPE_S3_ACCESS_KEY?: string | undefined;
+  LOUPE_S3_SECRET?: string | undefined;
+  LOUPE_S3_PATH_STYLE?: boolean | undefined;
+}): S3Settings | null {
+  if (!e.LOUPE_S3_BUCKET) {
+    if (e.LOUPE_S3_ENDPOINT) throw new Error('invalid configuration:\n  LOUPE_S3_BUCKET: required with LOUPE_S3_ENDPOINT, not set');
+    return null;
+  }
+  const missing = (['LOUPE_S3_ACCESS_KEY', 'LOUPE_S3_SECRET'] as const).filter((name) => !e[name]);
+  if (missing.length) throw new Error(`invalid configuration:\n${missing.map((name) => `  ${name}: required with LOUPE_S3_BUCKET, not set`).join('\n')}`);
+  return {
+    bucket: e.LOUPE_S3_BUCKET,
+    endpoint: e.LOUPE_S3_ENDPOINT,
+    region: e.LOUPE_S3_REGION,
+    accessKeyId: e.LOUPE_S3_ACCESS_KEY!,
+    secretAccessKey: e.LOUPE_S3_SECRET!,
+    pathStyle: e.LOUPE_S3_PATH_STYLE ?? e.LOUPE_S3_ENDPOINT !== undefined,
+  };
+}
 
 /** Names whose values are never quoted back: a configuration error must not put a secret in a log. */
 const SECRET_NAME = /_(KEY|SECRET|TOKEN)$/;

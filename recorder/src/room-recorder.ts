@@ -12,6 +12,7 @@
  * degraded.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import {
   AudioMixer,
   AudioStream,
@@ -32,10 +33,12 @@ import {
   TOPICS,
   parseOpPacket,
   parseRoomMetadata,
+  recordingFiles,
   roleOf,
   type AnnotationOp,
   type RecorderState,
 } from '@loupe/protocol';
+import type { MediaStore } from '@loupe/media-store';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
 import { CaptureClock, type Hold } from './media/capture-clock.ts';
@@ -81,7 +84,8 @@ export type RoomRecorderOptions = {
   sessionId: string;
   livekitWsUrl: string;
   livekitKeys: { apiKey: string; apiSecret: string };
-  mediaDir: string;
+  /** Where the files go: the media directory, and the bucket each closed segment is stored in. */
+  media: MediaStore;
   idleStopMs: number;
 };
 
@@ -129,7 +133,7 @@ export class RoomRecorder {
 
   constructor(o: RoomRecorderOptions) {
     this.o = o;
-    this.paths = recordingPaths(o.mediaDir, o.recordingId);
+    this.paths = recordingPaths(o.media.dir, o.recordingId);
   }
 
   /** Frames on disk, from the recording's start. */
@@ -271,8 +275,13 @@ export class RoomRecorder {
   /** Opens the segments, the sound and the log, after whatever a crash left of them. */
   private async openFiles(): Promise<void> {
     mkdirSync(this.paths.segments, { recursive: true });
+    // Segments another worker, or this one before its disk was lost, stored: numbering goes on
+    // after them, and none is written over.
+    await this.o.media.tryRestore(recordingFiles(this.o.recordingId).segments);
     const previous = readEventLog(this.paths.events);
     const kept = await keptSegments(this.paths.segments);
+    // Segments a restart left unstored (the bucket was away) go first.
+    for (const file of kept.files) this.storeSegment(file);
     this.baseFrames = kept.frames;
     this.baseSlots = slotOf(kept.frames, skipsIn(previous, kept.frames));
     // What a crash cost: sound written after the last whole video segment, and the time since.
@@ -365,6 +374,7 @@ export class RoomRecorder {
         ...size,
         firstSegment: this.firstSegment,
         onFailure: (err) => this.fail(err),
+        onSegment: (path) => this.storeSegment(path),
       });
       this.clock.start();
       this.soundSlots = 0;
@@ -497,6 +507,18 @@ export class RoomRecorder {
     // Before the first frame there is nothing on the timeline to mark.
     this.holdLogged = log && !!this.video;
     if (this.holdLogged) this.record({ type: 'pause', reason: reason === 'picture' ? 'no_picture' : 'person' });
+  }
+
+  /**
+   * Stores a closed segment in the bucket in the background, retried until it is there: a worker
+   * whose disk is lost loses at most the segment being written. Once capture stops, finishing
+   * the case stores whatever is left (worker.ts).
+   */
+  private storeSegment(path: string): void {
+    const name = `${recordingFiles(this.o.recordingId).segments}/${basename(path)}`;
+    this.o.media.store(name, this.abort.signal).catch((err: unknown) => {
+      if (!this.abort.signal.aborted) console.error(`recording ${this.o.recordingId}: could not store ${name}: ${String(err)}`);
+    });
   }
 
   private release(reason: Hold): void {

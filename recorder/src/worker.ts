@@ -4,7 +4,8 @@
  * and reports their outcome.
  * Several rooms at once; a crash-restart picks up every active recording where it was.
  */
-import type { RecorderState } from '@loupe/protocol';
+import { MediaStore } from '@loupe/media-store';
+import { recordingFiles, type RecorderState } from '@loupe/protocol';
 import type { RecorderApi, Work } from './api.ts';
 import type { RecorderConfig } from './env.ts';
 import { finalise } from './finalise.ts';
@@ -34,13 +35,17 @@ export class RecorderWorker {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failedPolls = 0;
   private stopped = false;
+  /** Aborted at shutdown: a case waiting for the bucket is finished by the next start instead. */
+  private readonly shuttingDown = new AbortController();
 
   private readonly config: RecorderConfig;
   private readonly api: RecorderApi;
+  readonly media: MediaStore;
 
   constructor(config: RecorderConfig, api: RecorderApi) {
     this.config = config;
     this.api = api;
+    this.media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
   }
 
   start(): void {
@@ -86,7 +91,7 @@ export class RecorderWorker {
           sessionId: item.sessionId,
           livekitWsUrl: this.config.livekitWsUrl,
           livekitKeys: this.config.livekitKeys,
-          mediaDir: this.config.mediaDir,
+          media: this.media,
           idleStopMs: this.config.idleStopMs,
         });
         this.active.set(item.id, created);
@@ -128,10 +133,19 @@ export class RecorderWorker {
       // Told before the encoding starts, which takes a while. If the api cannot be reached the
       // case is finalised all the same: it takes the outcome from `stopped` too.
       await this.api.finalising(id).catch((err) => console.log(`recording ${id}: could not tell the api it is finalising: ${describeError(err)}`));
+      const { dir, segments } = recordingFiles(id);
+      const signal = this.shuttingDown.signal;
+      // Segments this machine does not have (its disk was lost, or another worker recorded them).
+      await this.media.restore(segments, signal);
       const result = await finalise(recordingPaths(this.config.mediaDir, id));
+      // A case is ready only once every file is in the bucket; while the bucket is away it waits.
+      await this.media.storeFolder(dir, signal);
       await this.api.report(id, { status: 'ready', durationMs: result.durationMs, failure: null, chapters: result.chapters });
       console.log(`recording ${id} ready (${(result.durationMs / 1000).toFixed(1)} s)`);
+      // The bucket holds it all now; a copy left here by a failure is only disk space.
+      await this.media.releaseLocal(dir).catch((err) => console.error(`recording ${id}: its local files stay: ${describeError(err)}`));
     } catch (err) {
+      if (this.shuttingDown.signal.aborted) return;
       const reason = err instanceof Error ? err.message : String(err);
       console.error(`recording ${id} failed: ${reason}`);
       await this.api.report(id, { status: 'failed', durationMs: null, failure: reason, chapters: [] }).catch(() => undefined);
@@ -166,7 +180,9 @@ export class RecorderWorker {
   async shutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.shuttingDown.abort();
     // Capturing recorders are left for the next start to continue; segments and logs are on disk.
     await Promise.all([...this.active.values()].map((r) => r.stop().catch(() => undefined)));
+    await this.media.close();
   }
 }

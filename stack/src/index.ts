@@ -1,4 +1,4 @@
-export { ROOT, TOOLS_BIN, LIVEKIT_BIN, CHROMIUM_BIN } from './paths.ts';
+export { ROOT, TOOLS_BIN, LIVEKIT_BIN, VERSITYGW_BIN, CHROMIUM_BIN } from './paths.ts';
 export { freePort, waitForHttp } from './ports.ts';
 export { spawnService } from './service.ts';
 export type { Service, SpawnOptions } from './service.ts';
@@ -8,6 +8,8 @@ export type { Redis } from './redis.ts';
 export { startCluster } from './cluster.ts';
 export type { Cluster, ClusterOptions, ClusterPorts } from './cluster.ts';
 export type { LiveKit, LiveKitKeys, LiveKitOptions } from './livekit.ts';
+export { startVersityGw } from './versitygw.ts';
+export type { VersityGw, VersityGwOptions } from './versitygw.ts';
 export { launchChromium } from './chromium.ts';
 export type { ChromiumOptions } from './chromium.ts';
 export { startApiProcess, startRecorderProcess, startWebProcess } from './app-processes.ts';

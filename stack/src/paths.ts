@@ -7,6 +7,8 @@ import { parseEnv } from '@loupe/protocol';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const TOOLS_BIN = join(ROOT, '.tools', 'bin');
 export const LIVEKIT_BIN = join(TOOLS_BIN, 'livekit-server');
+/** The S3-compatible server of the media store's tests and `make cluster` (scripts/setup.sh builds it). */
+export const VERSITYGW_BIN = join(TOOLS_BIN, 'versitygw');
 /** The Chromium the browser tests and benchmarks drive. */
 export const CHROMIUM_BIN = parseEnv(z.object({ LOUPE_CHROMIUM: z.string().default('/usr/bin/chromium') }), process.env).LOUPE_CHROMIUM;
 

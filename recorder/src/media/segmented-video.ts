@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 export const FPS = 30;
 export const SEGMENT_SECONDS = 2;
@@ -27,8 +28,11 @@ export class SegmentedVideo {
   private ending = false;
   framesWritten = 0;
 
-  /** `onFailure`: ffmpeg stopped before it was asked to (it could not write a segment: the disk is full). */
-  constructor(o: { dir: string; width: number; height: number; firstSegment: number; onFailure?: (err: Error) => void }) {
+  /**
+   * `onFailure`: ffmpeg stopped before it was asked to (it could not write a segment: the disk is full).
+   * `onSegment`: a segment is closed, whole (its path): the media store takes it from there.
+   */
+  constructor(o: { dir: string; width: number; height: number; firstSegment: number; onFailure?: (err: Error) => void; onSegment?: (path: string) => void }) {
     this.width = o.width;
     this.height = o.height;
     // superfast rather than veryfast: on a panning 720p30 tissue-like picture, 0.17 instead of
@@ -46,9 +50,14 @@ export class SegmentedVideo {
       '-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-segment_format', 'mp4',
       '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
       '-reset_timestamps', '1', '-segment_start_number', String(o.firstSegment),
+      // Each segment's name on stdout as ffmpeg closes it, not before: the moment it is whole.
+      '-segment_list', 'pipe:1', '-segment_list_type', 'flat',
       join(o.dir, 'seg_%05d.mp4'),
     ];
-    this.ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.ffmpeg.stdout! }).on('line', (name) => {
+      if (/^seg_\d+\.mp4$/.test(name)) o.onSegment?.(join(o.dir, name));
+    });
     this.ffmpeg.stderr?.on('data', (d: Buffer) => (this.errors = (this.errors + d.toString()).slice(-4000)));
     this.ffmpeg.stdin?.on('error', () => undefined);
     this.exited = once(this.ffmpeg, 'exit').then(([code, signal]) => {

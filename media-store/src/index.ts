@@ -1,0 +1,2 @@
+export { MediaStore } from './store.ts';
+export type { MediaFile, MediaStoreOptions } from './store.ts';
