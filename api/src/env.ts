@@ -5,7 +5,18 @@
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DicomwebUrl, MAX_RETENTION_DAYS, SharedEnv, envFlag, envInteger, envSecret, parseEnv } from '@loupe/protocol';
+import {
+  DicomwebUrl,
+  MAX_RETENTION_DAYS,
+  S3_ENV_KEYS,
+  SharedEnv,
+  envFlag,
+  envInteger,
+  envSecret,
+  parseEnv,
+  s3Settings,
+  type S3Settings,
+} from '@loupe/protocol';
 import type { Rate } from './http/rate-limit.ts';
 
 const perMinute = (fallback: number) => envInteger(1, 1_000_000).default(fallback);
@@ -31,6 +42,7 @@ const ApiEnv = SharedEnv.pick({
   LIVEKIT_API_KEY: true,
   LIVEKIT_API_SECRET: true,
   LOUPE_LIVEKIT_URLS: true,
+  ...S3_ENV_KEYS,
 })
   .extend({
     // Unset: the /internal routes refuse every request (no recorder).
@@ -87,6 +99,8 @@ export type ApiConfig = {
   recorderToken: string | undefined;
   /** Where the recorder keeps recordings and cases; the api serves case media from here. */
   mediaDir: string;
+  /** The media bucket behind the media directory (docs/media-store.md); null: the directory alone. */
+  s3: S3Settings | null;
   /** Where the audit chain's head is copied every few minutes, outside the database (audit/anchor.ts). */
   auditAnchorFile: string;
   /** How long after its recording a new case is kept before it and its media are deleted. */
@@ -124,6 +138,7 @@ export function parseApiConfig(env: Readonly<Record<string, string | undefined>>
     livekitCatchUpMs: e.LOUPE_LIVEKIT_CATCH_UP_SECONDS * 1000,
     recorderToken: e.LOUPE_RECORDER_TOKEN,
     mediaDir: resolve(e.LOUPE_MEDIA_DIR),
+    s3: s3Settings(e),
     auditAnchorFile: anchorFile(e),
     caseRetentionMs: e.LOUPE_CASE_RETENTION_DAYS * 86_400_000,
     trustedProxies: e.LOUPE_TRUSTED_PROXIES,

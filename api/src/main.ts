@@ -1,5 +1,6 @@
 /** Runs the api: `node src/main.ts` (configuration from the environment, see .env.example). */
 import { serve } from '@hono/node-server';
+import { MediaStore } from '@loupe/media-store';
 import { createApp } from './app.ts';
 import { openDb } from './db/client.ts';
 import { migrateDb } from './db/migrate.ts';
@@ -20,14 +21,17 @@ const { db, client } = await openDb(config.db.url, config.db.authToken);
 await migrateDb(db);
 const rooms = livekitRooms(config.livekit.nodes ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
 const vitals = new VitalsHub(db, rooms);
-const app = createApp({ db, config, rooms, vitals });
+const media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
+// Stills a restart left on this machine before they were in the bucket.
+await media.storeLeftovers('stills');
+const app = createApp({ db, config, rooms, vitals, media });
 
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
 const purge = setInterval(() => void purgeExpiredSessions(db, policy).catch(console.error), 15 * 60_000);
-const stopRetention = startRetentionSweeper(db, config.mediaDir);
+const stopRetention = startRetentionSweeper(db, media);
 const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs);
 const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);
-const pacsOutbox = startPacsOutbox(db, { mediaDir: config.mediaDir, dicomwebUrl: config.dicomwebUrl });
+const pacsOutbox = startPacsOutbox(db, { media, dicomwebUrl: config.dicomwebUrl });
 
 const hl7 = config.hl7
   ? await startHl7Listener(vitals, config.hl7).catch((err: Error) => {
@@ -53,6 +57,7 @@ function shutdown() {
     await catchUpStopped;
     await outboxStopped;
     await hl7Stopped;
+    await media.close();
     client.close();
     process.exit(0);
   });

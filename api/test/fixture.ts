@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hc, type InferResponseType } from 'hono/client';
 import type { CreateUserBody, ExamNotice, GlobalRole, SessionRole, User, VitalsPacket } from '@loupe/protocol';
+import { MediaStore } from '@loupe/media-store';
 import { createApp, type AppType } from '../src/app.ts';
 import { openDb } from '../src/db/client.ts';
 import { migrateDb } from '../src/db/migrate.ts';
@@ -68,7 +69,8 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     listParticipants: async (room) => present.get(room) ?? [],
   };
   const vitals = new VitalsHub(db, rooms);
-  const app = createApp({ db, config, rooms, vitals });
+  const media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
+  const app = createApp({ db, config, rooms, vitals, media });
 
   /**
    * The api's typed client, answered by `app.request` (no socket), as the holder of `auth`: a
@@ -118,6 +120,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     app,
     db,
     config,
+    media,
     roomCalls,
     present,
     rooms,
@@ -126,6 +129,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     client,
     webhook,
     async close() {
+      await media.close();
       dbClient.close();
       await rm(dir, { recursive: true, force: true });
     },

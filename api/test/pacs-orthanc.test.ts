@@ -36,7 +36,7 @@ afterAll(async () => {
   await rm(mediaDir, { recursive: true, force: true });
 });
 
-const outbox = () => ({ mediaDir, dicomwebUrl: undefined });
+const outbox = () => ({ media: api.media, dicomwebUrl: undefined });
 const stillRow = (id: string) => api.db.select().from(stills).where(eq(stills.id, id)).get();
 
 /** The instance Orthanc stored under `sopInstanceUid`, as a Part 10 file, and its tags. */
@@ -184,7 +184,7 @@ describe('where a still goes', () => {
   it('to LOUPE_DICOMWEB_URL when the site names no PACS of its own', async () => {
     const exam = await examAt(api, { dicomwebUrl: null });
     const still = await acceptedStill(api, exam, 'subxiphoid', sectorPng(320, 240, 7));
-    expect(await runOutboxOnce(api.db, { mediaDir, dicomwebUrl: orthanc.dicomweb })).toEqual(['sent']);
+    expect(await runOutboxOnce(api.db, { media: api.media, dicomwebUrl: orthanc.dicomweb })).toEqual(['sent']);
     expect(await orthanc.instanceUids()).toContain(still.sopInstanceUid);
   });
 });

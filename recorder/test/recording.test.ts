@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServerType } from '@hono/node-server';
 import { Room, RoomEvent, TrackKind, VideoBufferType, VideoStream, dispose } from '@livekit/rtc-node';
+import { MediaStore } from '@loupe/media-store';
 import { createApp, createUser, livekitRooms, migrateDb, openDb, parseApiConfig } from '@loupe/api';
 import { CaseTrack, stillMoments, type GlobalRole } from '@loupe/protocol';
 import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
@@ -59,7 +60,8 @@ beforeAll(async () => {
   const { db, client } = await openDb(config.db.url);
   cleanups.push(() => client.close());
   await migrateDb(db);
-  const app = createApp({ db, config, rooms: livekitRooms(livekit.httpUrl, livekit.apiKey, livekit.apiSecret) });
+  const media = new MediaStore({ dir: config.mediaDir, s3: null });
+  const app = createApp({ db, config, media, rooms: livekitRooms(livekit.httpUrl, livekit.apiKey, livekit.apiSecret) });
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
   startApi = () => (server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }));

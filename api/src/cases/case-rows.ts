@@ -3,12 +3,11 @@
  * caller). The search index follows the row by itself: triggers on the cases table keep
  * cases_fts in step (migrations/0008_cases_fts_triggers.sql).
  */
-import { rm } from 'node:fs/promises';
 import { eq } from 'drizzle-orm';
-import type { RecordingOutcome } from '@loupe/protocol';
+import type { MediaStore } from '@loupe/media-store';
+import { recordingFolder, type RecordingOutcome } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, type liveSessions, type recordings } from '../db/schema.ts';
-import { recordingDir } from './media.ts';
 
 /**
  * A stopped recording becomes a case, processing until the recorder has finished it, kept
@@ -48,8 +47,8 @@ export async function closeCase(db: Db, recordingId: string, outcome: RecordingO
  * Deletes a case: its media first, so that if that fails the row is still there to try again,
  * then the row (its search entry goes with it). Idempotent; false when the row was already gone.
  */
-export async function removeCase(db: Db, mediaDir: string, row: Pick<typeof cases.$inferSelect, 'id' | 'recordingId'>): Promise<boolean> {
-  await rm(recordingDir(mediaDir, row.recordingId), { recursive: true, force: true });
+export async function removeCase(db: Db, media: MediaStore, row: Pick<typeof cases.$inferSelect, 'id' | 'recordingId'>): Promise<boolean> {
+  await media.remove(recordingFolder(row.recordingId));
   const deleted = await db.delete(cases).where(eq(cases.id, row.id)).returning({ id: cases.id });
   return deleted.length > 0;
 }

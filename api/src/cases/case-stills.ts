@@ -4,19 +4,17 @@
  * track when the room heard of the still; a case recorded before it did falls back on the
  * api's own guess (stills.at_ms, blind to pauses).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { CASE_FILES, CaseTrack, stillMoments, type CaseStill, type ScanProtocol } from '@loupe/protocol';
+import { CASE_FILES, CaseTrack, recordingFiles, stillMoments, type CaseStill, type ScanProtocol } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, exams, stills } from '../db/schema.ts';
 import { protocolVersion, toStill } from '../exams/queries.ts';
-import { recordingDir } from './media.ts';
+import type { MediaStore } from '@loupe/media-store';
 import type { CaseRow } from './queries.ts';
 
 /** The case's track, or null when it is missing or unreadable (the stills keep their fallback moments). */
-async function readTrack(mediaDir: string, recordingId: string): Promise<CaseTrack | null> {
-  const text = await readFile(join(recordingDir(mediaDir, recordingId), CASE_FILES.annotations), 'utf8').catch(() => null);
+async function readTrack(media: MediaStore, recordingId: string): Promise<CaseTrack | null> {
+  const text = (await media.read(recordingFiles(recordingId).caseFile(CASE_FILES.annotations)))?.toString('utf8') ?? null;
   if (text === null) return null;
   try {
     return CaseTrack.safeParse(JSON.parse(text)).data ?? null;
@@ -26,10 +24,10 @@ async function readTrack(mediaDir: string, recordingId: string): Promise<CaseTra
 }
 
 /** The case's stills in the order they sit on its timeline. */
-export async function caseStills(db: Db, mediaDir: string, row: CaseRow): Promise<CaseStill[]> {
+export async function caseStills(db: Db, media: MediaStore, row: CaseRow): Promise<CaseStill[]> {
   const rows = await db.select().from(stills).where(eq(stills.recordingId, row.recordingId)).orderBy(asc(stills.capturedAt));
   if (rows.length === 0) return [];
-  const track = await readTrack(mediaDir, row.recordingId);
+  const track = await readTrack(media, row.recordingId);
   const moments = track ? stillMoments(track) : new Map<string, number>();
   const end = track?.durationMs ?? row.durationMs ?? Infinity;
   const examIds = [...new Set(rows.flatMap((s) => (s.examId ? [s.examId] : [])))];

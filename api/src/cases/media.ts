@@ -1,29 +1,25 @@
 /**
- * Case media from the media directory, with HTTP range requests (browsers seek video with
- * them). Only ever called after the access check; paths are built from ids, never from input.
+ * Case media from the media store, with HTTP range requests (browsers seek video with them).
+ * Only ever called after the access check; names are built from ids, never from input. With a
+ * bucket the bytes come through the api too, not from a presigned URL: the same access check and
+ * audit entry for every range a player asks for, and the bucket need not be reachable from
+ * browsers (docs/media-store.md).
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { CASE_FILE_TYPES, recordingFolder, type CaseFile } from '@loupe/protocol';
+import type { MediaStore } from '@loupe/media-store';
+import { CASE_FILE_TYPES, type CaseFile } from '@loupe/protocol';
 import { ApiError, errorBody } from '../http/errors.ts';
 
-/** A recording's folder: the recorder writes its files there; the api serves and deletes them. */
-export function recordingDir(mediaDir: string, recordingId: string): string {
-  return join(mediaDir, recordingFolder(recordingId));
-}
-
-export async function serveFile(path: string, file: CaseFile, range: string | undefined): Promise<Response> {
-  const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) throw new ApiError(404, 'not_found', 'This case has no such media yet');
+export async function serveFile(media: MediaStore, name: string, file: CaseFile, range: string | undefined): Promise<Response> {
+  const found = await media.open(name);
+  if (!found) throw new ApiError(404, 'not_found', 'This case has no such media yet');
   const headers = new Headers({
     'content-type': CASE_FILE_TYPES[file],
     'accept-ranges': 'bytes',
     // Patient-adjacent media: private to this browser, never kept by shared caches.
     'cache-control': 'private, max-age=0, must-revalidate',
   });
-  const size = info.size;
+  const { size } = found;
   const match = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
   if (range && !match) return rangeNotSatisfiable(size);
   if (match) {
@@ -35,10 +31,10 @@ export async function serveFile(path: string, file: CaseFile, range: string | un
     if (start > end || start >= size) return rangeNotSatisfiable(size);
     headers.set('content-range', `bytes ${start}-${end}/${size}`);
     headers.set('content-length', String(end - start + 1));
-    return new Response(Readable.toWeb(createReadStream(path, { start, end })) as ReadableStream, { status: 206, headers });
+    return new Response(Readable.toWeb(await found.stream({ start, end })) as ReadableStream, { status: 206, headers });
   }
   headers.set('content-length', String(size));
-  return new Response(Readable.toWeb(createReadStream(path)) as ReadableStream, { status: 200, headers });
+  return new Response(Readable.toWeb(await found.stream()) as ReadableStream, { status: 200, headers });
 }
 
 function rangeNotSatisfiable(size: number): Response {

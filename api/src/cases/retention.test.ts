@@ -115,7 +115,7 @@ describe('the retention sweep', () => {
     await ok(keepUntil(kept.id, inDays(365)));
     const now = new Date(Date.parse(due.retainUntil) + 1);
 
-    expect(await sweepExpiredCases(api.db, mediaDir, now)).toBe(1);
+    expect(await sweepExpiredCases(api.db, api.media, now)).toBe(1);
     expect(await exists(due.dir)).toBe(false);
     expect(await caseStatus(due.id)).toBe(404);
     expect(await indexed(due.id)).toBe(false);
@@ -133,7 +133,7 @@ describe('the retention sweep', () => {
       detail: { title: 'Due for deletion', recordedAt: due.recordedAt, retainUntil: due.retainUntil },
     });
     // Again: nothing left to do, and no second entry.
-    expect(await sweepExpiredCases(api.db, mediaDir, now)).toBe(0);
+    expect(await sweepExpiredCases(api.db, api.media, now)).toBe(0);
     expect((await audit('case.expired')).total).toBe(1);
     expect((await ok(as(admin).audit.verify.$get())).ok).toBe(true);
   });
@@ -141,19 +141,19 @@ describe('the retention sweep', () => {
   it('never touches a case whose recording the recorder is still finishing', async () => {
     const busy = await recordedCase('Still finalising', { finished: false });
     const now = new Date(Date.parse(busy.retainUntil) + 1);
-    expect(await sweepExpiredCases(api.db, mediaDir, now)).toBe(0);
+    expect(await sweepExpiredCases(api.db, api.media, now)).toBe(0);
     expect(await readFile(join(busy.dir, 'case.mp4'), 'utf8')).toBe('media');
     expect(await caseStatus(busy.id)).toBe(200);
 
     await finish(busy.recordingId);
-    expect(await sweepExpiredCases(api.db, mediaDir, now)).toBe(1);
+    expect(await sweepExpiredCases(api.db, api.media, now)).toBe(1);
     expect(await exists(busy.dir)).toBe(false);
   });
 
   it('deletes the case even when its media directory is already gone', async () => {
     const made = await recordedCase('Media gone');
     await rm(made.dir, { recursive: true });
-    expect(await sweepExpiredCases(api.db, mediaDir, new Date(Date.parse(made.retainUntil) + 1))).toBe(1);
+    expect(await sweepExpiredCases(api.db, api.media, new Date(Date.parse(made.retainUntil) + 1))).toBe(1);
     expect(await caseStatus(made.id)).toBe(404);
   });
 });

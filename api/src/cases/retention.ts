@@ -4,6 +4,7 @@
  * every hour; a case whose recording the recorder is still working on waits for the next sweep.
  */
 import { and, asc, eq, lte, notInArray } from 'drizzle-orm';
+import type { MediaStore } from '@loupe/media-store';
 import { ACTIVE_RECORDING_STATUSES } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, recordings } from '../db/schema.ts';
@@ -19,7 +20,7 @@ const SYSTEM: Mover = { actor: { actorId: null, actorLabel: 'system', ip: null }
  * processes at once: only the one whose delete removed the row writes the audit entry. A case
  * that cannot be deleted (a media file the service may not remove) is reported and retried.
  */
-export async function sweepExpiredCases(db: Db, mediaDir: string, now = new Date()): Promise<number> {
+export async function sweepExpiredCases(db: Db, media: MediaStore, now = new Date()): Promise<number> {
   const due = await db
     .select({ row: cases })
     .from(cases)
@@ -29,7 +30,7 @@ export async function sweepExpiredCases(db: Db, mediaDir: string, now = new Date
   let deleted = 0;
   for (const { row } of due) {
     try {
-      if (await endCase(db, mediaDir, row, { type: 'expire', now }, SYSTEM)) deleted++;
+      if (await endCase(db, media, row, { type: 'expire', now }, SYSTEM)) deleted++;
     } catch (err) {
       console.error(`retention: could not delete case ${row.id}:`, err instanceof Error ? err.message : err);
     }
@@ -38,8 +39,8 @@ export async function sweepExpiredCases(db: Db, mediaDir: string, now = new Date
 }
 
 /** Sweeps now and then every hour until the returned stop() is called. */
-export function startRetentionSweeper(db: Db, mediaDir: string): () => void {
-  const sweep = () => void sweepExpiredCases(db, mediaDir).catch((err) => console.error('retention: sweep failed:', err));
+export function startRetentionSweeper(db: Db, media: MediaStore): () => void {
+  const sweep = () => void sweepExpiredCases(db, media).catch((err) => console.error('retention: sweep failed:', err));
   sweep();
   const timer = setInterval(sweep, SWEEP_EVERY_MS);
   // Never what keeps the process alive: shutdown stops it, and a sweep cut short resumes next start.

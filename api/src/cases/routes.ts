@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { CASE_FILES, CASE_FILE_NAMES, Case, CaseDetail, CaseStills, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
+import { CASE_FILES, CASE_FILE_NAMES, recordingFiles, Case, CaseDetail, CaseStills, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden } from '../http/errors.ts';
 import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
@@ -10,7 +9,7 @@ import { requireUser } from '../auth/require.ts';
 import { cases } from '../db/schema.ts';
 import { caseFor } from './access.ts';
 import { caseStills } from './case-stills.ts';
-import { recordingDir, serveFile } from './media.ts';
+import { serveFile } from './media.ts';
 import { caseById, consentRecord, listCases, toCase } from './queries.ts';
 import { endCase } from '../recordings/lifecycle.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -80,7 +79,7 @@ const stillList = createRoute({
   responses: { 200: json(CaseStills, 'Stills'), ...errors },
 });
 
-export function caseRoutes({ db, config }: AppDeps) {
+export function caseRoutes({ db, config, media: store }: AppDeps) {
   const limitSearches = perUserLimit(config.rateLimits.searches, 'searches');
   return router()
     .openapi(list, async (c) => {
@@ -121,12 +120,12 @@ export function caseRoutes({ db, config }: AppDeps) {
     .openapi(remove, async (c) => {
       const { row, canEdit } = await caseFor(db, c.req.valid('param').id, requireUser(c));
       if (!canEdit) throw forbidden('Only the session’s mentors, its host and admins delete a case', { type: 'case', id: row.id });
-      await endCase(db, config.mediaDir, row, { type: 'delete' }, { actor: requestActor(c) });
+      await endCase(db, store, row, { type: 'delete' }, { actor: requestActor(c) });
       return c.body(null, 204);
     })
     .openapi(stillList, async (c) => {
       const { row } = await caseFor(db, c.req.valid('param').id, requireUser(c));
-      return c.json({ stills: await caseStills(db, config.mediaDir, row) }, 200);
+      return c.json({ stills: await caseStills(db, store, row) }, 200);
     })
     .openapi(media, async (c) => {
       const { id, file } = c.req.valid('param');
@@ -138,6 +137,6 @@ export function caseRoutes({ db, config }: AppDeps) {
         const detail = { file, range: range ?? null };
         await recordRepeatable(db, { ...requestActor(c), action: 'case.media', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
       }
-      return serveFile(join(recordingDir(config.mediaDir, row.recordingId), file), file, range);
+      return serveFile(store, recordingFiles(row.recordingId).caseFile(file), file, range);
     });
 }

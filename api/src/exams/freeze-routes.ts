@@ -30,7 +30,7 @@ const upload = createRoute({
   responses: { 201: json(Still, 'Kept'), 413: errors[400], ...errors },
 });
 
-export function freezeRoutes({ db, config, rooms }: AppDeps) {
+export function freezeRoutes({ db, rooms, media }: AppDeps) {
   return router().openapi(upload, async (c) => {
     const user = requireUser(c);
     const { id } = c.req.valid('param');
@@ -53,7 +53,7 @@ export function freezeRoutes({ db, config, rooms }: AppDeps) {
       throw new ApiError(status, 'invalid_request', message);
     }
     const stillId = crypto.randomUUID();
-    await storeStill(config.mediaDir, stillId, bytes);
+    await storeStill(media, stillId, bytes);
     const now = new Date();
     const [row] = await db
       .insert(stills)

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import {
@@ -18,7 +17,6 @@ import {
   acceptsCapture,
   checklist,
   mayAct,
-  stillFile,
   type SessionRole,
 } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
@@ -128,7 +126,7 @@ const report = createRoute({
   responses: { 200: json(ExamReport, 'The report'), ...errors },
 });
 
-export function examRoutes({ db, config, rooms }: AppDeps) {
+export function examRoutes({ db, rooms, media }: AppDeps) {
   /** Every page in the room fetches the exam again; a room nobody is in, or a LiveKit hiccup, must not fail the request. */
   const tellRoom = (sessionId: string, examId: string, stillId?: string, captured?: true) =>
     rooms
@@ -232,7 +230,7 @@ export function examRoutes({ db, config, rooms }: AppDeps) {
       const { sha256, width, height } = checked;
 
       const stillId = crypto.randomUUID();
-      await storeStill(config.mediaDir, stillId, bytes);
+      await storeStill(media, stillId, bytes);
       const now = new Date();
       const [row] = await db
         .insert(stills)
@@ -271,7 +269,7 @@ export function examRoutes({ db, config, rooms }: AppDeps) {
       // everyone once that case is published.
       const published = !!still && (await inPublishedCase(db, still));
       if (!still || !(await canSeePatientImages(db, requireUser(c), still.sessionId, published))) throw notFound('Still', { type: 'still', id });
-      return serveStill(join(config.mediaDir, stillFile(still.id)));
+      return serveStill(media, still.id);
     })
     .openapi(verdict, async (c) => {
       const user = requireUser(c);

@@ -3,8 +3,7 @@
  * MAX_STILL_BYTES whose SHA-256 the sender stated (Content-Digest), kept whole or not at all, and
  * placed on the session's recording if one is running.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import type { MediaStore } from '@loupe/media-store';
 import { CAPTURING_RECORDING_STATUSES, MAX_STILL_BYTES, stillFile } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { latestRecording } from '../recordings/queries.ts';
@@ -26,12 +25,14 @@ export function checkStill(bytes: Buffer, digestHeader: string | undefined): Che
   return { width: size.width, height: size.height, sha256 };
 }
 
-/** Writes the still under the media directory; a crash mid-write leaves a temporary file, never a half still. */
-export async function storeStill(mediaDir: string, stillId: string, bytes: Buffer): Promise<void> {
-  const path = join(mediaDir, stillFile(stillId));
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.part`, bytes);
-  await rename(`${path}.part`, path);
+/**
+ * Writes the still under the media directory (a crash mid-write leaves a temporary file, never a
+ * half still) and, with a bucket, stores it there in the background: the scan room is answered
+ * at once, and a bucket that is away costs a wait, never the still.
+ */
+export async function storeStill(media: MediaStore, stillId: string, bytes: Buffer): Promise<void> {
+  await media.writeLocal(stillFile(stillId), bytes);
+  media.storeInBackground(stillFile(stillId));
 }
 
 /**

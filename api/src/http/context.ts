@@ -1,3 +1,4 @@
+import type { MediaStore } from '@loupe/media-store';
 import type { Db } from '../db/client.ts';
 import type { ApiConfig } from '../env.ts';
 import type { User } from '@loupe/protocol';
@@ -9,6 +10,8 @@ export type AppDeps = {
   db: Db;
   config: ApiConfig;
   rooms: RoomControl;
+  /** Case media and stills: the media directory, and the bucket behind it when LOUPE_S3_* names one. */
+  media: MediaStore;
   /** The monitor readings the HL7 listener takes; absent, the app makes its own (no listener feeds it). */
   vitals?: VitalsHub;
 };

@@ -17,8 +17,7 @@
  * row says so, it is sent again; the PACS keeps one copy (same SOP Instance UID) and answers
  * that it has it.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { MediaStore } from '@loupe/media-store';
 import { and, asc, count, eq, inArray, isNull, lte, or } from 'drizzle-orm';
 import { stillFile } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
@@ -43,7 +42,8 @@ export function retryDelay(attempts: number): number {
 }
 
 export type OutboxOptions = {
-  mediaDir: string;
+  /** Where the stills' PNGs are. */
+  media: MediaStore;
   /** LOUPE_DICOMWEB_URL: for sites without a PACS of their own. */
   dicomwebUrl: string | undefined;
   signal?: AbortSignal;
@@ -93,7 +93,7 @@ async function sendStill(db: Db, o: OutboxOptions, still: StillRow, now: Date): 
         .where(eq(stills.id, still.id));
       return 'waiting';
     }
-    const file = await dicomFile(o.mediaDir, still.id, target.instance);
+    const file = await dicomFile(o.media, still.id, target.instance);
     await storeInstance(url, still.sopInstanceUid, file, o.signal);
     const attempts = still.pacsAttempts + 1;
     await db
@@ -114,10 +114,12 @@ async function sendStill(db: Db, o: OutboxOptions, still: StillRow, now: Date): 
 }
 
 /** The still as a DICOM file. A file gone or not a PNG is a refusal that no retry mends. */
-async function dicomFile(mediaDir: string, stillId: string, instance: StillInstance): Promise<Buffer> {
-  const png = await readFile(join(mediaDir, stillFile(stillId))).catch((err: NodeJS.ErrnoException) => {
-    throw new StoreError(err.code === 'ENOENT' ? 'the still’s image file is missing' : `the still’s image file cannot be read: ${err.message}`, true);
+async function dicomFile(media: MediaStore, stillId: string, instance: StillInstance): Promise<Buffer> {
+  // A bucket away is not the still's fault: that error is retried like a PACS away.
+  const png = await media.read(stillFile(stillId)).catch((err: NodeJS.ErrnoException) => {
+    throw new StoreError(`the still’s image file cannot be read: ${err.message}`, false);
   });
+  if (!png) throw new StoreError('the still’s image file is missing', true);
   try {
     return stillToDicom(png, instance);
   } catch (err) {

@@ -45,7 +45,7 @@ describe('the PACS outbox', () => {
     const still = await acceptedStill(api, exam, 'ruq', sectorPng());
     const now = new Date();
 
-    expect(await runOutboxOnce(api.db, { mediaDir, dicomwebUrl: undefined }, now)).toContain('waiting');
+    expect(await runOutboxOnce(api.db, { media: api.media, dicomwebUrl: undefined }, now)).toContain('waiting');
 
     expect(await stillRow(still.id)).toMatchObject({
       pacsState: 'queued',
@@ -63,7 +63,7 @@ describe('the PACS outbox', () => {
     const still = await acceptedStill(api, exam, 'luq', sectorPng());
     await writeFile(join(mediaDir, stillFile(still.id)), 'not a PNG');
 
-    expect(await runOutboxOnce(api.db, { mediaDir, dicomwebUrl: undefined })).toContain('failed');
+    expect(await runOutboxOnce(api.db, { media: api.media, dicomwebUrl: undefined })).toContain('failed');
     const failed = await stillRow(still.id);
     expect(failed).toMatchObject({ pacsState: 'failed', pacsAttempts: 1, pacsNextAt: null });
     expect(failed?.pacsError).toMatch(/^the still is not a readable PNG: /);

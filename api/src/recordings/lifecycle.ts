@@ -11,6 +11,7 @@
  * into its case; `ready` or `failed` at the end. Its case is deleted by a person or expires.
  */
 import { eq } from 'drizzle-orm';
+import type { MediaStore } from '@loupe/media-store';
 import type { RecordingOutcome, RecordingStatus, RoomMetadata } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { conflict, type ApiError } from '../http/errors.ts';
@@ -203,7 +204,7 @@ export function caseTransition(recording: RecordingStatus, retainUntil: Date, ev
  * row (its search entry goes with the row) and audits who did it. Returns false, auditing
  * nothing, when another request or sweep deleted it first.
  */
-export async function endCase(db: Db, mediaDir: string, row: CaseRow, event: CaseEvent, mover: Mover): Promise<boolean> {
+export async function endCase(db: Db, media: MediaStore, row: CaseRow, event: CaseEvent, mover: Mover): Promise<boolean> {
   const recording = await db.select({ status: recordings.status }).from(recordings).where(eq(recordings.id, row.recordingId)).get();
   // A case's recording is never deleted while the case exists (cases.recording_id cascades).
   const to = caseTransition(recording!.status, row.retainUntil, event);
@@ -212,7 +213,7 @@ export async function endCase(db: Db, mediaDir: string, row: CaseRow, event: Cas
   }
   // Only retention expires a case, and it asks for those due: one not due is its mistake.
   if (!to) throw new Error(`case ${row.id} is not due to expire until ${row.retainUntil.toISOString()}`);
-  if (!(await removeCase(db, mediaDir, row))) return false;
+  if (!(await removeCase(db, media, row))) return false;
   const detail =
     to === 'deleted' ? { title: row.title } : { title: row.title, recordedAt: row.recordedAt.toISOString(), retainUntil: row.retainUntil.toISOString() };
   await recordAudit(db, {
