@@ -22,8 +22,8 @@ export function openBucket(s: S3Settings) {
     // The store retries on its own, for as long as it takes (store.ts); the SDK's three quick
     // attempts would only hide how long the bucket has been away.
     maxAttempts: 1,
-    // The SDK's own warnings repeat each failed try; the store logs the outage once (store.ts).
-    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error },
+    // The SDK's own lines repeat each failed try, with the whole request; the store logs the outage (store.ts).
+    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     requestHandler: { connectionTimeout: 2000, requestTimeout: REQUEST_TIMEOUT_MS },
   });
   const Bucket = s.bucket;

@@ -4,6 +4,7 @@
  * and reports their outcome.
  * Several rooms at once; a crash-restart picks up every active recording where it was.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { MediaStore } from '@loupe/media-store';
 import { recordingFiles, type RecorderState } from '@loupe/protocol';
 import type { RecorderApi, Work } from './api.ts';
@@ -20,6 +21,10 @@ export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = err.cause as (Error & { code?: string }) | undefined;
   return cause ? `${err.message} (${[cause.code, cause.message].filter(Boolean).join(': ')})` : err.message;
+}
+
+function hasSegments(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).some((name) => /^seg_\d+\.mp4$/.test(name));
 }
 
 export class RecorderWorker {
@@ -136,8 +141,10 @@ export class RecorderWorker {
       const { dir, segments } = recordingFiles(id);
       const signal = this.shuttingDown.signal;
       // Segments this machine does not have (its disk was lost, or another worker recorded them).
-      await this.media.restore(segments, signal);
-      const result = await finalise(recordingPaths(this.config.mediaDir, id));
+      // With the bucket away, what is here is finalised; with nothing here, the bucket is waited for.
+      const paths = recordingPaths(this.config.mediaDir, id);
+      if (!(await this.media.tryRestore(segments)) && !hasSegments(paths.segments)) await this.media.restore(segments, signal);
+      const result = await finalise(paths);
       // A case is ready only once every file is in the bucket; while the bucket is away it waits.
       await this.media.storeFolder(dir, signal);
       await this.api.report(id, { status: 'ready', durationMs: result.durationMs, failure: null, chapters: result.chapters });

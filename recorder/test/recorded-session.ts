@@ -42,6 +42,8 @@ export type RecordedSession = {
   stopRecording(): Promise<void>;
   /** What everyone in the room is told about recording (the REC badge), from room metadata. */
   recState(): string;
+  /** Someone signed in who is not in the session. */
+  outsider(): Promise<Person>;
   /** The recorder's and the api's output, for a failed test. */
   logs(): string;
   stop(): Promise<void>;
@@ -60,6 +62,8 @@ export async function startRecordedSession(o: {
   tone?: boolean;
   /** More of the recorder's environment. */
   recorderEnv?: Record<string, string>;
+  /** More of the api's environment (after LOUPE_MEDIA_DIR: it may give the api a media directory of its own). */
+  apiEnv?: Record<string, string>;
 }): Promise<RecordedSession> {
   const recorderToken = randomBytes(32).toString('hex');
   const dbUrl = `file:${join(o.dir, 'loupe.db')}`;
@@ -71,7 +75,7 @@ export async function startRecordedSession(o: {
   try {
     livekit = await startLiveKit();
     stops.push(() => livekit.stop());
-    api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir } });
+    api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir, ...o.apiEnv } });
     stops.push(() => api.stop());
     recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
   } catch (err) {
@@ -138,6 +142,7 @@ export async function startRecordedSession(o: {
     startRecording: () => ok(as(theatre.cookie).sessions[':id'].recording.$post({ param, json: CONSENT })),
     stopRecording: async () => void (await ok(as(theatre.cookie).sessions[':id'].recording.stop.$post({ param }))),
     recState: () => parseRoomMetadata(sending.room.metadata).recording,
+    outsider: () => person(`outsider-${randomBytes(4).toString('hex')}`),
     logs: () => `recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`,
     /** Every step runs even if one before it fails: a failed test must not leave a livekit-server behind. */
     async stop() {

@@ -1,0 +1,122 @@
+/**
+ * Recording with the media store on S3, all real processes: livekit-server, versitygw, the api and
+ * the recorder, each with its own media directory as on two machines, so that the api can only
+ * serve what is in the bucket. Segments reach the bucket while the recording runs; the case plays
+ * through the api from the bucket, with ranges and its access check; with the bucket away the
+ * case waits, unready, its files kept, and becomes ready once the bucket is back.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dispose } from '@livekit/rtc-node';
+import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { CASE_FILES, recordingFiles } from '@loupe/protocol';
+import { startVersityGw, type VersityGw } from '@loupe/stack';
+import { ok } from './api-client.ts';
+import { NumberedPicture } from './numbered-picture.ts';
+import { startRecordedSession, type RecordedSession } from './recorded-session.ts';
+
+const running: { live: RecordedSession; gw: VersityGw; dir: string }[] = [];
+
+afterEach(async () => {
+  for (const { live, gw, dir } of running.splice(0)) {
+    await live.stop().catch(() => undefined);
+    await gw.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+afterAll(() => dispose());
+
+async function recordedSession(title: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'loupe-bucket-'));
+  const gw = await startVersityGw({ dir: join(dir, 's3') });
+  const recorderMedia = join(dir, 'recorder-media');
+  const live = await startRecordedSession({
+    dir,
+    mediaDir: recorderMedia,
+    title,
+    picture: new NumberedPicture(640, 360),
+    recorderEnv: gw.env,
+    apiEnv: { ...gw.env, LOUPE_MEDIA_DIR: join(dir, 'api-media') },
+  });
+  running.push({ live, gw, dir });
+  onTestFailed(() => console.log(`${live.logs()}\nversitygw:\n${gw.service.output()}`));
+  const recording = await live.startRecording();
+  await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');
+  const files = recordingFiles(recording.id);
+  const caseOf = async () => {
+    const { cases } = await ok(live.as(live.host.cookie).cases.$get({ query: {} }));
+    return cases.find((c) => c.sessionId === live.sessionId);
+  };
+  return {
+    live,
+    gw,
+    recording,
+    caseOf,
+    inBucket: (name: string) => join(gw.bucketDir, name),
+    onRecorder: (name: string) => join(recorderMedia, name),
+    bucketSegments: () => (existsSync(join(gw.bucketDir, files.segments)) ? readdirSync(join(gw.bucketDir, files.segments)) : []),
+    files,
+  };
+}
+
+/** Until theatre has sent `frames` more pictures (30 a second) than it had when called. */
+async function picturesSent(live: RecordedSession, frames: number) {
+  const from = live.publisher.sent;
+  await expect.poll(() => live.publisher.sent, { timeout: 30_000 }).toBeGreaterThanOrEqual(from + frames);
+}
+
+describe('recording into a bucket', () => {
+  it('stores each segment while it records; the ready case plays from the bucket through the api, with ranges, to the session only', async () => {
+    const { live, caseOf, inBucket, onRecorder, bucketSegments, files } = await recordedSession('Recorded into a bucket');
+    // Two segments (two seconds each) in the bucket while the recording still runs.
+    await expect.poll(() => bucketSegments().length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(2);
+    expect((await live.recording()).status).toBe('recording');
+    const [first] = bucketSegments().sort();
+    expect(await readFile(inBucket(`${files.segments}/${first}`))).toEqual(await readFile(onRecorder(`${files.segments}/${first}`)));
+
+    await live.stopRecording();
+    await expect.poll(async () => (await caseOf())?.status, { timeout: 60_000, interval: 250 }).toBe('ready');
+    // Every file of the case is in the bucket; the recorder's copies are gone.
+    for (const file of Object.values(CASE_FILES)) expect(existsSync(inBucket(files.caseFile(file)))).toBe(true);
+    expect(existsSync(onRecorder(files.dir))).toBe(false);
+
+    const item = (await caseOf())!;
+    const video = await readFile(inBucket(files.caseFile(CASE_FILES.video)));
+    const media = (cookie: string, range?: string) =>
+      live.as(cookie).cases[':id'].media[':file'].$get({ param: { id: item.id, file: CASE_FILES.video } }, range ? { headers: { range } } : {});
+    const part = await media(live.host.cookie, 'bytes=1000-4999');
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 1000-4999/${video.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(video.subarray(1000, 5000));
+    const tail = await media(live.host.cookie, 'bytes=-100');
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(video.subarray(video.length - 100));
+    const whole = await media(live.host.cookie);
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer())).toEqual(video);
+
+    const outsider = await live.outsider();
+    expect((await media(outsider.cookie, 'bytes=0-99')).status).toBe(404);
+  });
+
+  it('with the bucket away, the case waits unready and the recorder keeps its files; with the bucket back, the case becomes ready', async () => {
+    const { live, gw, caseOf, inBucket, onRecorder, files } = await recordedSession('Recorded while the bucket was away');
+    await picturesSent(live, 90);
+    await gw.pause();
+    await live.stopRecording();
+    // The recorder has finalised the case and failed to store it (a line about a file of the case,
+    // not a segment): the case is not ready, its files stay.
+    const storingCase = new RegExp(`storing ${files.dir}/(?!segments/)\\S+ failed`);
+    await expect.poll(() => storingCase.test(live.recorder.service.output()), { timeout: 60_000, interval: 250 }).toBe(true);
+    expect((await caseOf())?.status).toBe('processing');
+    expect(existsSync(onRecorder(files.caseFile(CASE_FILES.video)))).toBe(true);
+    expect(readdirSync(onRecorder(files.segments)).length).toBeGreaterThan(0);
+
+    await gw.resume();
+    await expect.poll(async () => (await caseOf())?.status, { timeout: 60_000, interval: 250 }).toBe('ready');
+    for (const file of Object.values(CASE_FILES)) expect(existsSync(inBucket(files.caseFile(file)))).toBe(true);
+    expect(existsSync(onRecorder(files.dir))).toBe(false);
+  });
+});
