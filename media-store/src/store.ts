@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Settings } from '@loupe/protocol';
-import { openBucket, type Bucket } from './bucket.ts';
+import type { Bucket } from './bucket.ts';
 
 /** A file's size, and its bytes from `start` to `end` (inclusive) or all of them. */
 export type MediaFile = { size: number; stream(range?: { start: number; end: number }): Promise<Readable> };
@@ -31,7 +31,8 @@ const FIRST_BACKOFF_MS = 250;
 
 export class MediaStore {
   readonly dir: string;
-  private readonly bucket: Bucket | null;
+  /** Loaded only with a bucket: the one-machine default never pays for the S3 client's start. */
+  private readonly bucket: Promise<Bucket> | null;
   private readonly maxBackoffMs: number;
   private readonly log: (line: string) => void;
   /** Names this process has stored and not changed since: not sent again. */
@@ -42,7 +43,8 @@ export class MediaStore {
 
   constructor(o: MediaStoreOptions) {
     this.dir = o.dir;
-    this.bucket = o.s3 ? openBucket(o.s3) : null;
+    const s3 = o.s3;
+    this.bucket = s3 ? import('./bucket.ts').then((m) => m.openBucket(s3)) : null;
     this.maxBackoffMs = o.maxBackoffMs ?? 5000;
     this.log = o.log ?? ((line) => console.log(line));
   }
@@ -69,7 +71,7 @@ export class MediaStore {
       }
       await handle.close();
     }
-    const bucket = this.bucket;
+    const bucket = await this.bucket;
     if (!bucket) return null;
     const size = await bucket.size(name);
     if (size === null) return null;
@@ -106,7 +108,7 @@ export class MediaStore {
    * `signal` aborts. Keeps the local copy. Without a bucket, the file already is where it stays.
    */
   async store(name: string, signal?: AbortSignal): Promise<void> {
-    const bucket = this.bucket;
+    const bucket = await this.bucket;
     if (!bucket || this.stored.has(name)) return;
     await this.untilDone(`storing ${name}`, () => bucket.put(name, this.localPath(name)), signal);
     this.stored.add(name);
@@ -170,7 +172,7 @@ export class MediaStore {
   }
 
   private async fetchMissing(folder: string): Promise<void> {
-    const bucket = this.bucket;
+    const bucket = await this.bucket;
     if (!bucket) return;
     {
       const have = new Set(await this.localFiles(folder));
@@ -191,15 +193,16 @@ export class MediaStore {
   async remove(name: string): Promise<void> {
     await rm(this.localPath(name), { recursive: true, force: true });
     for (const stored of this.stored) if (stored === name || stored.startsWith(`${name}/`)) this.stored.delete(stored);
-    if (!this.bucket) return;
-    await this.bucket.removeAll(name);
+    const bucket = await this.bucket;
+    if (!bucket) return;
+    await bucket.removeAll(name);
   }
 
   /** Stops the background uploads (their local copies stay, for the next start) and closes the client. */
   async close(): Promise<void> {
     this.closing.abort();
     await Promise.all(this.background);
-    this.bucket?.close();
+    (await this.bucket)?.close();
   }
 
   /** The local files under `name` (a folder, or the file itself), as media names. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { envFlag, envInteger, envNumber, parseEnv, SharedEnv } from './env.ts';
+import { envFlag, envInteger, envNumber, parseEnv, S3_ENV_KEYS, s3Settings, SharedEnv } from './env.ts';
 
 const Env = SharedEnv.pick({ LIVEKIT_URL: true, LIVEKIT_API_SECRET: true, LOUPE_API_PORT: true }).extend({
   IDLE_MINUTES: envNumber(0.05, 1440).default(15),
@@ -71,5 +71,32 @@ describe('parseEnv', () => {
     });
     expect(parseEnv(Range, { LOW: '2', HIGH: '3' })).toEqual({ LOW: 2, HIGH: 3 });
     expect(() => parseEnv(Range, { LOW: '5', HIGH: '3' })).toThrow('HIGH: must not be below LOW, got "3"');
+  });
+});
+
+describe('the media bucket (LOUPE_S3_*)', () => {
+  const S3Env = SharedEnv.pick(S3_ENV_KEYS);
+  const bucket = (env: Record<string, string>) => s3Settings(parseEnv(S3Env, env));
+
+  it('is off unless a bucket is named', () => {
+    expect(bucket({})).toBeNull();
+    expect(() => bucket({ LOUPE_S3_ENDPOINT: 'http://127.0.0.1:7070' })).toThrow('LOUPE_S3_BUCKET: required with LOUPE_S3_ENDPOINT, not set');
+  });
+
+  it('needs its keys, and never quotes them back', () => {
+    expect(() => bucket({ LOUPE_S3_BUCKET: 'loupe-media' })).toThrow(/LOUPE_S3_ACCESS_KEY: required[^]*LOUPE_S3_SECRET: required/);
+    expect(() => bucket({ LOUPE_S3_BUCKET: 'loupe-media', LOUPE_S3_ACCESS_KEY: 'ak', LOUPE_S3_SECRET: 'tiny' })).toThrow(
+      /^(?![^]*tiny)[^]*LOUPE_S3_SECRET: expected at least 8/,
+    );
+  });
+
+  it('addresses a bucket by path on a server of its own, by host on AWS', () => {
+    const keys = { LOUPE_S3_BUCKET: 'loupe-media', LOUPE_S3_ACCESS_KEY: 'access', LOUPE_S3_SECRET: 'secret-key' };
+    expect(bucket({ ...keys, LOUPE_S3_ENDPOINT: 'http://127.0.0.1:7070' })).toMatchObject({
+      endpoint: 'http://127.0.0.1:7070',
+      pathStyle: true,
+      region: 'us-east-1',
+    });
+    expect(bucket({ ...keys, LOUPE_S3_REGION: 'eu-west-1' })).toMatchObject({ endpoint: undefined, pathStyle: false, region: 'eu-west-1' });
   });
 });

@@ -5,7 +5,7 @@
  * through the api from the bucket, with ranges and its access check; with the bucket away the
  * case waits, unready, its files kept, and becomes ready once the bucket is back.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +84,13 @@ describe('recording into a bucket', () => {
     expect(existsSync(onRecorder(files.dir))).toBe(false);
 
     const item = (await caseOf())!;
+    const stored = readdirSync(inBucket(files.dir), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const bytes = (name: string) => stored.filter((e) => e.name.startsWith(name)).reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+    const perHour = (n: number) => ((n / item.durationMs!) * 3_600_000) / 1e6;
+    console.log(
+      `bucket per recorded hour (640x360 test picture): ${perHour(bytes('')).toFixed(0)} MB in all, segments ${perHour(bytes('seg_')).toFixed(0)} MB, ` +
+        `case video ${perHour(bytes('case.mp4')).toFixed(0)} MB, sound ${perHour(bytes('audio.pcm')).toFixed(0)} MB`,
+    );
     const video = await readFile(inBucket(files.caseFile(CASE_FILES.video)));
     const media = (cookie: string, range?: string) =>
       live.as(cookie).cases[':id'].media[':file'].$get({ param: { id: item.id, file: CASE_FILES.video } }, range ? { headers: { range } } : {});
