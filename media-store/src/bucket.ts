@@ -29,10 +29,14 @@ export function openBucket(s: S3Settings) {
   const Bucket = s.bucket;
   return {
     name: Bucket,
-    /** Puts the local file at `path` as `name`, its length stated so the SDK streams it. */
+    /**
+     * Puts the local file at `path` as `name`, its length stated so the SDK streams it. A file that
+     * grows meanwhile (the event log) is sent as it was when this began.
+     */
     async put(name: string, path: string): Promise<void> {
       const { size } = await stat(path);
-      await client.send(new PutObjectCommand({ Bucket, Key: name, Body: createReadStream(path), ContentLength: size }));
+      const Body = size > 0 ? createReadStream(path, { end: size - 1 }) : Buffer.alloc(0);
+      await client.send(new PutObjectCommand({ Bucket, Key: name, Body, ContentLength: size }));
     },
     /** The object's size, or null when there is none. */
     async size(name: string): Promise<number | null> {

@@ -6,7 +6,7 @@
  * Names are protocol's media paths (protocol/src/case-media.ts), never anything from a request.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,8 +35,8 @@ export class MediaStore {
   private readonly bucket: Promise<Bucket> | null;
   private readonly maxBackoffMs: number;
   private readonly log: (line: string) => void;
-  /** Names this process has stored and not changed since: not sent again. */
-  private readonly stored = new Set<string>();
+  /** What this process stored of each name (its size and time): a file unchanged since is not sent again. */
+  private readonly stored = new Map<string, string>();
   /** Uploads running in the background (stills), to be stopped at close. */
   private readonly background = new Set<Promise<void>>();
   private readonly closing = new AbortController();
@@ -100,7 +100,6 @@ export class MediaStore {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(`${path}.part`, bytes);
     await rename(`${path}.part`, path);
-    this.stored.delete(name);
   }
 
   /**
@@ -109,9 +108,17 @@ export class MediaStore {
    */
   async store(name: string, signal?: AbortSignal): Promise<void> {
     const bucket = await this.bucket;
-    if (!bucket || this.stored.has(name)) return;
+    if (!bucket) return;
+    const version = await this.version(name);
+    if (this.stored.get(name) === version) return;
     await this.untilDone(`storing ${name}`, () => bucket.put(name, this.localPath(name)), signal);
-    this.stored.add(name);
+    this.stored.set(name, version);
+  }
+
+  /** The local file's size and modification time: what tells a file that grew (the event log) from one stored. */
+  private async version(name: string): Promise<string> {
+    const info = await stat(this.localPath(name));
+    return `${info.size}:${info.mtimeMs}`;
   }
 
   /** Stores every local file under the folder `folder` (store). */
@@ -147,7 +154,7 @@ export class MediaStore {
   async releaseLocal(name: string): Promise<void> {
     if (!this.bucket) return;
     for (const file of await this.localFiles(name)) {
-      if (!this.stored.has(file)) throw new Error(`${file} is not in the bucket yet: its local copy stays`);
+      if (this.stored.get(file) !== (await this.version(file))) throw new Error(`${file} is not in the bucket yet: its local copy stays`);
     }
     await rm(this.localPath(name), { recursive: true, force: true });
   }
@@ -184,7 +191,7 @@ export class MediaStore {
         await mkdir(dirname(path), { recursive: true });
         await pipeline(body, createWriteStream(`${path}.part`));
         await rename(`${path}.part`, path);
-        this.stored.add(name);
+        this.stored.set(name, await this.version(name));
       }
     }
   }
@@ -192,7 +199,7 @@ export class MediaStore {
   /** Deletes `name` (a file or a folder) here and in the bucket. */
   async remove(name: string): Promise<void> {
     await rm(this.localPath(name), { recursive: true, force: true });
-    for (const stored of this.stored) if (stored === name || stored.startsWith(`${name}/`)) this.stored.delete(stored);
+    for (const stored of this.stored.keys()) if (stored === name || stored.startsWith(`${name}/`)) this.stored.delete(stored);
     const bucket = await this.bucket;
     if (!bucket) return;
     await bucket.removeAll(name);

@@ -275,9 +275,9 @@ export class RoomRecorder {
   /** Opens the segments, the sound and the log, after whatever a crash left of them. */
   private async openFiles(): Promise<void> {
     mkdirSync(this.paths.segments, { recursive: true });
-    // Segments another worker, or this one before its disk was lost, stored: numbering goes on
-    // after them, and none is written over.
-    await this.o.media.tryRestore(recordingFiles(this.o.recordingId).segments);
+    // Segments and the event log another worker, or this one before its disk was lost, stored:
+    // numbering goes on after them, none is written over, and the gap is marked.
+    await this.o.media.tryRestore(recordingFiles(this.o.recordingId).dir);
     const previous = readEventLog(this.paths.events);
     const kept = await keptSegments(this.paths.segments);
     // Segments a restart left unstored (the bucket was away) go first.
@@ -515,9 +515,12 @@ export class RoomRecorder {
    * the case stores whatever is left (worker.ts).
    */
   private storeSegment(path: string): void {
-    const name = `${recordingFiles(this.o.recordingId).segments}/${basename(path)}`;
-    this.o.media.store(name, this.abort.signal).catch((err: unknown) => {
-      if (!this.abort.signal.aborted) console.error(`recording ${this.o.recordingId}: could not store ${name}: ${String(err)}`);
+    const files = recordingFiles(this.o.recordingId);
+    const segment = `${files.segments}/${basename(path)}`;
+    // The event log (small) with it, as it stands: the ops up to this segment survive with it.
+    const stored = this.o.media.store(segment, this.abort.signal).then(() => this.o.media.store(files.events, this.abort.signal));
+    stored.catch((err: unknown) => {
+      if (!this.abort.signal.aborted) console.error(`recording ${this.o.recordingId}: could not store ${segment}: ${String(err)}`);
     });
   }
 

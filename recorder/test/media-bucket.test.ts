@@ -126,4 +126,25 @@ describe('recording into a bucket', () => {
     for (const file of Object.values(CASE_FILES)) expect(existsSync(inBucket(files.caseFile(file)))).toBe(true);
     expect(existsSync(onRecorder(files.dir))).toBe(false);
   });
+
+  it("loses at most a segment with the recorder's disk: a new recorder fetches the stored segments and log, numbers on after them, and the case holds them", async () => {
+    const { live, caseOf, inBucket, onRecorder, bucketSegments, files } = await recordedSession('Recorded through a lost disk');
+    await expect.poll(() => bucketSegments().length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(3);
+    const before = bucketSegments().sort();
+    const kept = await Promise.all(before.map((name) => readFile(inBucket(`${files.segments}/${name}`))));
+    // The worker and its disk are gone; another process, with an empty disk, takes over.
+    await live.replaceRecorder(() => rm(onRecorder(''), { recursive: true, force: true }));
+    await expect.poll(() => bucketSegments().length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(before.length + 2);
+    await live.stopRecording();
+    await expect.poll(async () => (await caseOf())?.status, { timeout: 60_000, interval: 250 }).toBe('ready');
+
+    // What was stored is there as it was, and what came after is numbered after it.
+    const after = bucketSegments().sort();
+    expect(after.slice(0, before.length)).toEqual(before);
+    for (const [i, name] of before.entries()) expect(await readFile(inBucket(`${files.segments}/${name}`))).toEqual(kept[i]);
+    // The case holds every stored segment (two seconds each), and marks where the recorder changed.
+    const track = JSON.parse(await readFile(inBucket(files.caseFile(CASE_FILES.annotations)), 'utf8')) as { durationMs: number; events: { type: string }[] };
+    expect(track.durationMs).toBeGreaterThanOrEqual((after.length - 1) * 2000);
+    expect(track.events.some((e) => e.type === 'gap')).toBe(true);
+  });
 });

@@ -21,7 +21,9 @@ const currentRecording = (url: string, cookie: string, id: string) => ok(apiAs(u
 
 export type RecordedSession = {
   api: RunningApi;
-  recorder: RunningApp;
+  readonly recorder: RunningApp;
+  /** kill -9 of the recorder, `meanwhile` (its disk lost, say), and a new recorder process in its place. */
+  replaceRecorder(meanwhile?: () => Promise<void>): Promise<void>;
   sessionId: string;
   host: Person;
   theatre: Person;
@@ -115,9 +117,17 @@ export async function startRecordedSession(o: {
   let sending = await joinRoom();
   let present = true;
 
+  const startRecorder = () => startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
   return {
     api,
-    recorder,
+    get recorder() {
+      return recorder;
+    },
+    async replaceRecorder(meanwhile) {
+      await recorder.service.kill();
+      await meanwhile?.();
+      recorder = await startRecorder();
+    },
     sessionId: session.id,
     host,
     theatre,
