@@ -138,12 +138,13 @@ export class RecorderWorker {
       // Told before the encoding starts, which takes a while. If the api cannot be reached the
       // case is finalised all the same: it takes the outcome from `stopped` too.
       await this.api.finalising(id).catch((err) => console.log(`recording ${id}: could not tell the api it is finalising: ${describeError(err)}`));
-      const { dir, segments } = recordingFiles(id);
+      const { dir } = recordingFiles(id);
       const signal = this.shuttingDown.signal;
-      // Segments this machine does not have (its disk was lost, or another worker recorded them).
-      // With the bucket away, what is here is finalised; with nothing here, the bucket is waited for.
+      // Segments and the event log this machine does not have (its disk was lost, or another worker
+      // recorded them). With the bucket away, what is here is finalised; with nothing here, the
+      // bucket is waited for.
       const paths = recordingPaths(this.config.mediaDir, id);
-      if (!(await this.media.tryRestore(segments)) && !hasSegments(paths.segments)) await this.media.restore(segments, signal);
+      if (!(await this.media.tryRestore(dir)) && !hasSegments(paths.segments)) await this.media.restore(dir, signal);
       const result = await finalise(paths);
       // A case is ready only once every file is in the bucket; while the bucket is away it waits.
       await this.media.storeFolder(dir, signal);
