@@ -1,6 +1,6 @@
 /** The one definition of Loupe's tables. Migrations in ../../../migrations are generated from it. */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import {
   AUDIT_ACTIONS,
   AUDIT_TARGET_TYPES,
@@ -331,4 +331,31 @@ export const sessionVitals = sqliteTable('session_vitals', {
   boundAt: integer('bound_at', { mode: 'timestamp_ms' }),
   /** Null: the adult defaults (DEFAULT_VITALS_LIMITS). */
   limits: text('limits', { mode: 'json' }).$type<VitalsLimits>(),
+});
+
+/**
+ * Who holds a piece of work that must run in one place at a time (api/src/leases/lease.ts): a
+ * recording (`recording:<id>`, held by a recorder worker) or a periodic job (`job:<name>`, held
+ * by one api process). `epoch` grows each time the lease changes hands: a write carrying an
+ * older epoch is from a holder that lost it.
+ */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  owner: text('owner').notNull(),
+  epoch: integer('epoch').notNull(),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * Rate limits and sign-in lockouts, shared by every api process (api/src/http/rate-limit.ts):
+ * a token bucket (`tokens`, `updatedAt`) or a failure count with its lockout, by key.
+ */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text('key').primaryKey(),
+  tokens: real('tokens').notNull().default(0),
+  failures: integer('failures').notNull().default(0),
+  inFlight: integer('in_flight').notNull().default(0),
+  lastAt: integer('last_at').notNull().default(0),
+  lockedUntil: integer('locked_until').notNull().default(0),
+  updatedAt: integer('updated_at').notNull().default(0),
 });
