@@ -12,6 +12,7 @@ import {
   SharedEnv,
   envFlag,
   envInteger,
+  envNumber,
   envSecret,
   parseEnv,
   s3Settings,
@@ -53,6 +54,8 @@ const ApiEnv = SharedEnv.pick({
     LOUPE_SESSION_MAX_HOURS: envInteger(1, 24 * 7).default(12),
     // How often the api asks livekit-server who is in each room, to record joins whose webhook was lost.
     LOUPE_LIVEKIT_CATCH_UP_SECONDS: envInteger(5, 3600).default(30),
+    // How long a recorder worker holds a recording without renewing it: another worker takes it over after this.
+    LOUPE_RECORDING_LEASE_SECONDS: envNumber(0.5, 600).default(10),
     // Unset: the default, as for the other optional paths in .env.example.
     LOUPE_AUDIT_ANCHOR_FILE: z
       .string()
@@ -95,6 +98,8 @@ export type ApiConfig = {
   };
   /** How often room joins are caught up from livekit-server (livekit/catch-up.ts). */
   livekitCatchUpMs: number;
+  /** A recorder worker's lease on a recording lasts this long from its last poll. */
+  recordingLeaseMs: number;
   /** Bearer token the recorder worker presents on /internal routes; unset: those routes refuse. */
   recorderToken: string | undefined;
   /** Where the recorder keeps recordings and cases; the api serves case media from here. */
@@ -136,6 +141,7 @@ export function parseApiConfig(env: Readonly<Record<string, string | undefined>>
       nodes: e.LOUPE_LIVEKIT_URLS ?? null,
     },
     livekitCatchUpMs: e.LOUPE_LIVEKIT_CATCH_UP_SECONDS * 1000,
+    recordingLeaseMs: Math.round(e.LOUPE_RECORDING_LEASE_SECONDS * 1000),
     recorderToken: e.LOUPE_RECORDER_TOKEN,
     mediaDir: resolve(e.LOUPE_MEDIA_DIR),
     s3: s3Settings(e),

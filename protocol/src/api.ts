@@ -31,6 +31,7 @@ export const CONFLICT_REASONS = [
   'site_name_taken',
   'site_cycle',
   'device_bound',
+  'lease_lost',
 ] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 
@@ -200,13 +201,46 @@ export type Chapter = z.infer<typeof Chapter>;
  * What the recorder says about a recording it captures, whenever it changes: whether theatre's
  * picture is there to record, and whether it keeps up with it.
  */
-/** What the recorder has work on: recordings not yet finished, with the status the api holds. */
+/** A recorder worker's name: unique among the workers of one cluster (default: host and pid). */
+export const RecorderWorkerId = z.string().regex(/^[\w.:@-]{1,200}$/, 'letters, digits and . : @ - _ only, at most 200');
+
+/**
+ * A recorder worker asks for work: it renews the leases it holds and takes recordings nobody
+ * holds while it has room for `slots` recordings in all (its CPU budget over a stream's cost).
+ */
+export const RecorderPoll = z.object({ worker: RecorderWorkerId, slots: z.number().int().min(1).max(1000) }).meta({ id: 'RecorderPoll' });
+export type RecorderPoll = z.infer<typeof RecorderPoll>;
+
+/**
+ * What this worker has work on: recordings not yet finished whose lease it holds, with the
+ * status the api holds and the lease's epoch. Each lease lasts `leaseMs` from the poll: the
+ * worker stops writing a recording whose lease it could not renew in that time, since another
+ * worker may have taken it over.
+ */
 export const RecorderWork = z
   .object({
-    recordings: z.array(z.object({ id: Id, sessionId: Id, status: z.enum(ACTIVE_RECORDING_STATUSES) })),
+    leaseMs: z.number().int().min(1),
+    recordings: z.array(z.object({ id: Id, sessionId: Id, status: z.enum(ACTIVE_RECORDING_STATUSES), epoch: z.number().int().min(1) })),
   })
   .meta({ id: 'RecorderWork' });
 export type RecorderWork = z.infer<typeof RecorderWork>;
+
+/**
+ * The header on each report a worker makes about a recording: `<epoch> <worker>`, its lease. The
+ * api refuses (409 `lease_lost`) a report under a lease that has since changed hands.
+ */
+export const RECORDER_LEASE_HEADER = 'loupe-lease';
+
+export function recorderLeaseHeader(worker: string, epoch: number): string {
+  return `${epoch} ${worker}`;
+}
+
+/** The worker and epoch a lease header names, or null if it is not one. */
+export function parseRecorderLeaseHeader(value: string): { worker: string; epoch: number } | null {
+  const match = /^(\d{1,15}) (\S+)$/.exec(value);
+  if (!match || !RecorderWorkerId.safeParse(match[2]).success) return null;
+  return { epoch: Number(match[1]), worker: match[2]! };
+}
 
 export const RecorderState = z
   .object({

@@ -14,9 +14,9 @@ try {
 }
 
 keepMediaPrivate(config.mediaDir);
-const worker = new RecorderWorker(config, recorderApi(config.apiUrl, config.recorderToken));
+const worker = new RecorderWorker(config, recorderApi(config.apiUrl, config.recorderToken, config.workerId));
 worker.start();
-console.log(`recorder: media in ${config.mediaDir}, asking ${config.apiUrl} for work`);
+console.log(`recorder ${config.workerId}: media in ${config.mediaDir}, room for ${config.slots} recording(s), asking ${config.apiUrl} for work`);
 
 let stopping = false;
 async function shutdown() {

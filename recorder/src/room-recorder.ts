@@ -80,6 +80,16 @@ export type RoomRecorderOptions = {
   onIdle?: () => void;
   /** Called once if writing fails (the disk is full): capture has stopped, the room is left. */
   onFailed?: (reason: string) => void;
+  /**
+   * Whether this worker still holds the recording's lease: asked before every write. Once it
+   * says no (the worker was paused or cut off past its lease, and another may have taken the
+   * recording over), nothing more is written: capture stops, the files are closed as they are.
+   */
+  mayWrite?: () => boolean;
+  /** Called once when `mayWrite` said no. */
+  onFenced?: () => void;
+  /** Who writes the recording now, written into its log: the worker and its lease's epoch. */
+  writer?: { worker: string; epoch: number };
   recordingId: string;
   sessionId: string;
   livekitWsUrl: string;
@@ -127,6 +137,8 @@ export class RoomRecorder {
   private ticker: ReturnType<typeof setInterval> | undefined;
   /** Why capture stopped on its own, once it has. */
   private failure: string | null = null;
+  /** The lease was lost: nothing more may be written. */
+  private fenced = false;
   private stopping = false;
 
   private readonly o: RoomRecorderOptions;
@@ -171,7 +183,8 @@ export class RoomRecorder {
 
   /** Runs a write; if it fails, capture stops (see `fail`) and nothing more is written. */
   private safely(write: () => void): void {
-    if (this.failure) return;
+    if (this.failure || this.fenced) return;
+    if (this.o.mayWrite && !this.o.mayWrite()) return this.fence();
     try {
       write();
     } catch (err) {
@@ -193,6 +206,35 @@ export class RoomRecorder {
     this.video?.kill();
     void this.room?.disconnect().catch(() => undefined);
     this.o.onFailed?.(this.failure);
+  }
+
+  /**
+   * The lease is gone: stop at once without writing another byte. ffmpeg is killed, not asked to
+   * finish its segment (the next holder has already dropped that partial segment and writes its
+   * own); the logs are closed as they are. Nothing is reported: the api would refuse it.
+   */
+  private fence(): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    console.error(`recording ${this.o.recordingId}: lease lost; stopped writing it (another worker may hold it now)`);
+    this.relinquish();
+    this.o.onFenced?.();
+  }
+
+  /** Leaves the recording to another worker: capture stops and the files close, nothing more written. */
+  relinquish(): void {
+    this.fenced = true;
+    this.halt();
+    this.video?.kill();
+    void this.room?.disconnect().catch(() => undefined);
+    void this.mixer.aclose().catch(() => undefined);
+    for (const file of [this.audio, this.log]) {
+      try {
+        file?.close();
+      } catch {
+        // Closed already, or the disk failed: either way nothing more is written through it.
+      }
+    }
   }
 
   private halt(): void {
@@ -291,10 +333,11 @@ export class RoomRecorder {
     this.firstSegment = kept.files.length ? Number(/seg_(\d+)/.exec(kept.files.at(-1)!)![1]) + 1 : 0;
     this.audio = new AudioTimeline(this.paths.audio, this.baseSlots);
     this.log = new EventLog(this.paths.events);
+    const writer = this.o.writer ? { writer: this.o.writer } : {};
     if (previous.length > 0) {
-      this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: 'recorder restarted' });
+      this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: 'recorder restarted or taken over', ...writer });
     } else {
-      this.record({ type: 'start' });
+      this.record({ type: 'start', ...writer });
     }
   }
 
@@ -532,6 +575,7 @@ export class RoomRecorder {
 
   /** Stops capturing: the last segment is finished, the logs closed, the room left. */
   async stop(): Promise<void> {
+    if (this.fenced) return;
     const running = !this.clock.held;
     this.halt();
     if (running) this.safely(() => this.writeWaiting());
@@ -542,6 +586,8 @@ export class RoomRecorder {
       picturesShedForClock: this.pictures.shedForClock,
       skipped: this.skipped,
     });
+    // The lease was found lost on the way: everything is closed already.
+    if (this.fenced) return;
     await this.room?.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
     if (!this.failure) await this.video?.close();

@@ -2,12 +2,18 @@
  * The recorder worker: asks the api what to record, keeps one RoomRecorder per recording in
  * step with its status (recording, paused, stopped), finalises stopped ones (saying so first)
  * and reports their outcome.
- * Several rooms at once; a crash-restart picks up every active recording where it was.
+ *
+ * Several workers share the work through leases (api/src/leases/lease.ts): each poll renews the
+ * leases this worker holds and takes recordings nobody holds while it has room (`slots`, its
+ * CPU budget over a stream's cost). A recording whose worker died is taken over by another once
+ * its lease lapses, and continues from what is on disk with the gap marked, as after a restart.
+ * A worker that cannot renew in time (paused, cut off) stops writing before its lease can lapse
+ * at the api: its own clock, started before the poll the api counts from, runs out first.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { MediaStore } from '@loupe/media-store';
 import { recordingFiles, type RecorderState } from '@loupe/protocol';
-import type { RecorderApi, Work } from './api.ts';
+import { LeaseLost, type RecorderApi, type Work } from './api.ts';
 import type { RecorderConfig } from './env.ts';
 import { finalise } from './finalise.ts';
 import { recordingPaths } from './media/recording-files.ts';
@@ -15,6 +21,11 @@ import { RoomRecorder } from './room-recorder.ts';
 
 /** Polls failing in a row before it is logged as an error. */
 const POLLS_BEFORE_ERROR = 3;
+/**
+ * The share of a lease this worker writes under after the poll that renewed it: the rest covers
+ * the clocks of two machines running at slightly different rates and a write already under way.
+ */
+const LEASE_SHARE = 0.75;
 
 /** An error and what caused it: fetch's own message is only "fetch failed". */
 export function describeError(err: unknown): string {
@@ -28,7 +39,11 @@ function hasSegments(dir: string): boolean {
 }
 
 export class RecorderWorker {
-  private readonly active = new Map<string, RoomRecorder>();
+  private readonly active = new Map<string, { recorder: RoomRecorder; epoch: number }>();
+  /** The epoch of each recording this worker held at its last poll. */
+  private held = new Map<string, number>();
+  /** Until when (performance.now()) this worker may write what it holds: its last renewal's deadline. */
+  private leaseUntil = -Infinity;
   private readonly finishing = new Set<string>();
   /**
    * Recordings that failed while capturing, with why and whether the api knows: never started
@@ -69,29 +84,49 @@ export class RecorderWorker {
     void loop();
   }
 
-  /** One pass: bring every recorder in line with the api. */
+  /** Whether this worker's leases still stand by its own clock (monotonic: it runs on through a SIGSTOP). */
+  private holdsLeases(): boolean {
+    return performance.now() < this.leaseUntil;
+  }
+
+  /** One pass: renew the leases, then bring every recorder in line with the api. */
   async poll(): Promise<void> {
-    const work = await this.api.work();
+    // The api counts the lease from when the poll reaches it, later than now.
+    const sentAt = performance.now();
+    const { leaseMs, recordings: work } = await this.api.work(this.config.slots);
+    this.leaseUntil = sentAt + leaseMs * LEASE_SHARE;
+    this.held = new Map(work.map((w) => [w.id, w.epoch]));
+    // Finished, or held by another worker (under a newer epoch, even if it is this worker's again):
+    // left without another write.
+    for (const [id, { recorder, epoch }] of this.active) {
+      if (this.held.get(id) !== epoch) this.leave(id, recorder);
+    }
     for (const [id, state] of this.unsent) await this.sendState(id, state);
     for (const item of work) await this.handle(item);
-    for (const [id, recorder] of this.active) {
-      if (!work.some((w) => w.id === id)) {
-        this.active.delete(id);
-        await recorder.stop().catch(() => undefined);
-      }
-    }
+  }
+
+  /** This worker no longer holds the recording: its recorder stops without writing anything more. */
+  private leave(id: string, recorder: RoomRecorder): void {
+    if (this.active.get(id)?.recorder !== recorder) return;
+    this.active.delete(id);
+    this.unsent.delete(id);
+    recorder.relinquish();
+    console.log(`recording ${id}: no longer this worker's (${this.config.workerId}); left it`);
   }
 
   private async handle(item: Work): Promise<void> {
     const failure = this.failed.get(item.id);
     if (failure) return failure.reported ? undefined : this.reportFailure(item.id);
-    const recorder = this.active.get(item.id);
+    const recorder = this.active.get(item.id)?.recorder;
     if (item.status === 'recording' || item.status === 'waiting' || item.status === 'paused') {
       if (!recorder) {
-        const created = new RoomRecorder({
+        const created: RoomRecorder = new RoomRecorder({
           onState: (state) => void this.sendState(item.id, state),
           onIdle: () => void this.stopIdle(item.id),
           onFailed: (reason) => void this.abandon(item.id, reason),
+          mayWrite: () => this.holdsLeases(),
+          onFenced: () => this.leave(item.id, created),
+          writer: { worker: this.config.workerId, epoch: item.epoch },
           recordingId: item.id,
           sessionId: item.sessionId,
           livekitWsUrl: this.config.livekitWsUrl,
@@ -99,25 +134,41 @@ export class RecorderWorker {
           media: this.media,
           idleStopMs: this.config.idleStopMs,
         });
-        this.active.set(item.id, created);
+        this.active.set(item.id, { recorder: created, epoch: item.epoch });
         await created.start(item.status === 'paused');
-        if (this.active.has(item.id)) console.log(`recording ${item.id} (session ${item.sessionId}) started`);
+        if (this.active.get(item.id)?.recorder === created) {
+          console.log(`recording ${item.id} (session ${item.sessionId}) started by ${this.config.workerId} (lease epoch ${item.epoch})`);
+        }
       } else if (item.status === 'paused') recorder.pause();
       else recorder.resume();
       return;
     }
     if (this.finishing.has(item.id)) return;
     this.finishing.add(item.id);
-    void this.finish(item.id, recorder).finally(() => this.finishing.delete(item.id));
+    void this.finish(item.id, item.epoch, recorder).finally(() => this.finishing.delete(item.id));
+  }
+
+  /** A report under this worker's lease; one the api refuses as from a lost lease leaves the recording. */
+  private async leased(id: string, send: (epoch: number) => Promise<void>): Promise<void> {
+    const epoch = this.held.get(id);
+    if (epoch === undefined) throw new LeaseLost(`this worker no longer holds recording ${id}`);
+    try {
+      await send(epoch);
+    } catch (err) {
+      const active = this.active.get(id);
+      if (err instanceof LeaseLost && active) this.leave(id, active.recorder);
+      throw err;
+    }
   }
 
   /** Tells the api what a recorder says; kept to send again if the api cannot be reached. */
   private async sendState(id: string, state: RecorderState): Promise<void> {
     this.unsent.set(id, state);
     try {
-      await this.api.state(id, state);
+      await this.leased(id, (epoch) => this.api.state(id, epoch, state));
       if (this.unsent.get(id) === state) this.unsent.delete(id);
     } catch (err) {
+      if (err instanceof LeaseLost) return void this.unsent.delete(id);
       console.log(`recording ${id}: could not tell the api it is ${state.capture}${state.degraded ? ', degraded' : ''}: ${describeError(err)}`);
     }
   }
@@ -125,19 +176,27 @@ export class RecorderWorker {
   /** The picture stayed away too long: the api stops the recording, the next poll finishes it. */
   private async stopIdle(id: string): Promise<void> {
     console.log(`recording ${id}: theatre's picture away for ${Math.round(this.config.idleStopMs / 60_000)} min; stopping`);
-    await this.api.stop(id, { reason: 'no_picture' }).catch((err) => console.error(`recording ${id}: could not stop it:`, describeError(err)));
+    await this.leased(id, (epoch) => this.api.stop(id, epoch, { reason: 'no_picture' })).catch((err) => console.error(`recording ${id}: could not stop it:`, describeError(err)));
   }
 
-  private async finish(id: string, recorder: RoomRecorder | undefined): Promise<void> {
+  /**
+   * Finishes a stopped recording under lease `epoch`. The report is refused if the lease changed
+   * hands meanwhile; a worker whose lease lapsed by its own clock does not start encoding.
+   */
+  private async finish(id: string, epoch: number, recorder: RoomRecorder | undefined): Promise<void> {
     this.unsent.delete(id);
     try {
       if (recorder) {
         this.active.delete(id);
         await recorder.stop();
       }
+      if (!this.holdsLeases()) throw new LeaseLost(`lease on ${id} lapsed before it was finalised`);
       // Told before the encoding starts, which takes a while. If the api cannot be reached the
       // case is finalised all the same: it takes the outcome from `stopped` too.
-      await this.api.finalising(id).catch((err) => console.log(`recording ${id}: could not tell the api it is finalising: ${describeError(err)}`));
+      await this.api.finalising(id, epoch).catch((err: unknown) => {
+        if (err instanceof LeaseLost) throw err;
+        console.log(`recording ${id}: could not tell the api it is finalising: ${describeError(err)}`);
+      });
       const { dir } = recordingFiles(id);
       const signal = this.shuttingDown.signal;
       // Segments and the event log this machine does not have (its disk was lost, or another worker
@@ -148,15 +207,16 @@ export class RecorderWorker {
       const result = await finalise(paths);
       // A case is ready only once every file is in the bucket; while the bucket is away it waits.
       await this.media.storeFolder(dir, signal);
-      await this.api.report(id, { status: 'ready', durationMs: result.durationMs, failure: null, chapters: result.chapters });
+      await this.api.report(id, epoch, { status: 'ready', durationMs: result.durationMs, failure: null, chapters: result.chapters });
       console.log(`recording ${id} ready (${(result.durationMs / 1000).toFixed(1)} s)`);
       // The bucket holds it all now; a copy left here by a failure is only disk space.
       await this.media.releaseLocal(dir).catch((err) => console.error(`recording ${id}: its local files stay: ${describeError(err)}`));
     } catch (err) {
       if (this.shuttingDown.signal.aborted) return;
+      if (err instanceof LeaseLost) return void console.log(`recording ${id}: ${err.message}; left to the worker that holds it`);
       const reason = err instanceof Error ? err.message : String(err);
       console.error(`recording ${id} failed: ${reason}`);
-      await this.api.report(id, { status: 'failed', durationMs: null, failure: reason, chapters: [] }).catch(() => undefined);
+      await this.api.report(id, epoch, { status: 'failed', durationMs: null, failure: reason, chapters: [] }).catch(() => undefined);
     }
   }
 
@@ -168,7 +228,7 @@ export class RecorderWorker {
   private async abandon(id: string, reason: string): Promise<void> {
     console.error(`recording ${id} failed: ${reason}`);
     this.failed.set(id, { reason, reported: false });
-    const recorder = this.active.get(id);
+    const recorder = this.active.get(id)?.recorder;
     this.active.delete(id);
     await recorder?.stop().catch(() => undefined);
     await this.reportFailure(id);
@@ -178,7 +238,7 @@ export class RecorderWorker {
   private async reportFailure(id: string): Promise<void> {
     const failure = this.failed.get(id)!;
     try {
-      await this.api.report(id, { status: 'failed', durationMs: null, failure: failure.reason, chapters: [] });
+      await this.leased(id, (epoch) => this.api.report(id, epoch, { status: 'failed', durationMs: null, failure: failure.reason, chapters: [] }));
       failure.reported = true;
     } catch (err) {
       console.error(`recording ${id}: could not report its failure:`, err instanceof Error ? err.message : err);
@@ -190,7 +250,7 @@ export class RecorderWorker {
     clearTimeout(this.timer);
     this.shuttingDown.abort();
     // Capturing recorders are left for the next start to continue; segments and logs are on disk.
-    await Promise.all([...this.active.values()].map((r) => r.stop().catch(() => undefined)));
+    await Promise.all([...this.active.values()].map(({ recorder }) => recorder.stop().catch(() => undefined)));
     await this.media.close();
   }
 }

@@ -24,6 +24,11 @@ export type RecordedSession = {
   readonly recorder: RunningApp;
   /** kill -9 of the recorder, `meanwhile` (its disk lost, say), and a new recorder process in its place. */
   replaceRecorder(meanwhile?: () => Promise<void>): Promise<void>;
+  livekit: LiveKit;
+  /** Another recorder worker against the same api and media directory, stopped with the session. */
+  startWorker(env: Record<string, string>): Promise<RunningApp>;
+  /** A mentor in the room (with `mentor: true`): draws, and holds the overlay. */
+  mentor: (Person & { id: string; room: Room }) | null;
   sessionId: string;
   host: Person;
   theatre: Person;
@@ -66,6 +71,8 @@ export async function startRecordedSession(o: {
   recorderEnv?: Record<string, string>;
   /** More of the api's environment (after LOUPE_MEDIA_DIR: it may give the api a media directory of its own). */
   apiEnv?: Record<string, string>;
+  /** A mentor joins the room too. */
+  mentor?: boolean;
 }): Promise<RecordedSession> {
   const recorderToken = randomBytes(32).toString('hex');
   const dbUrl = `file:${join(o.dir, 'loupe.db')}`;
@@ -87,15 +94,16 @@ export async function startRecordedSession(o: {
   }
 
   const as = (cookie: string) => apiAs(api.url, cookie);
-  const person = async (name: string): Promise<Person> => {
+  const workers: RunningApp[] = [];
+  const person = async (name: string, role: 'surgeon' | 'mentor' = 'surgeon'): Promise<Person & { id: string }> => {
     const email = `${name}@hospital.test`;
-    await createUser(db, { email, name, role: 'surgeon', password: 'a long enough passphrase' });
+    const user = await createUser(db, { email, name, role, password: 'a long enough passphrase' });
     const res = await fetch(`${api.url}/auth/sign-in`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: 'a long enough passphrase' }),
     });
-    return { email, cookie: /loupe_session=[^;]+/.exec(res.headers.get('set-cookie')!)![0] };
+    return { id: user.id, email, cookie: /loupe_session=[^;]+/.exec(res.headers.get('set-cookie')!)![0] };
   };
 
   const host = await person('host');
@@ -116,6 +124,15 @@ export async function startRecordedSession(o: {
   };
   let sending = await joinRoom();
   let present = true;
+  let mentor: RecordedSession['mentor'] = null;
+  if (o.mentor) {
+    const m = await person('mentor', 'mentor');
+    await ok(as(host.cookie).sessions[':id'].members.$post({ param, json: { email: m.email, role: 'mentor' } }));
+    const { token, url } = await ok(as(m.cookie).sessions[':id'].token.$post({ param, query: {} }));
+    const room = new Room();
+    await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+    mentor = { ...m, room };
+  }
 
   const startRecorder = () => startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
   return {
@@ -127,6 +144,13 @@ export async function startRecordedSession(o: {
       await recorder.service.kill();
       await meanwhile?.();
       recorder = await startRecorder();
+    },
+    livekit,
+    mentor,
+    async startWorker(env) {
+      const worker = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env });
+      workers.push(worker);
+      return worker;
     },
     sessionId: session.id,
     host,
@@ -153,7 +177,7 @@ export async function startRecordedSession(o: {
     stopRecording: async () => void (await ok(as(theatre.cookie).sessions[':id'].recording.stop.$post({ param }))),
     recState: () => parseRoomMetadata(sending.room.metadata).recording,
     outsider: () => person(`outsider-${randomBytes(4).toString('hex')}`),
-    logs: () => `recorder:\n${recorder.service.output()}\napi:\n${api.service.output()}`,
+    logs: () => [recorder, ...workers].map((r, i) => `recorder ${i}:\n${r.service.output()}\n`).join('') + `api:\n${api.service.output()}`,
     /** Every step runs even if one before it fails: a failed test must not leave a livekit-server behind. */
     async stop() {
       const gone = async () => undefined;
@@ -161,7 +185,9 @@ export async function startRecordedSession(o: {
         async () => (present ? sending.tone?.stop() : undefined),
         () => (present ? sending.publisher.stop() : gone()),
         () => (present ? sending.room.disconnect() : gone()),
+        async () => mentor?.room.disconnect(),
         () => recorder.stop(),
+        ...workers.map((w) => () => w.stop()),
         () => api.stop(),
         () => livekit.stop(),
         async () => client.close(),

@@ -77,6 +77,9 @@ beforeAll(async () => {
     LIVEKIT_API_SECRET: livekit.apiSecret,
     LOUPE_MEDIA_DIR: mediaDir,
     LOUPE_RECORDER_POLL_MS: '200',
+    // A supervised restart under the same name: it renews its leases and carries on at once,
+    // rather than waiting for them to lapse as another worker would (recorder/test/takeover.test.ts).
+    LOUPE_RECORDER_ID: 'recording-test-worker',
   };
   recorder = startRecorder();
 });

@@ -2,22 +2,33 @@ import { timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { eq } from 'drizzle-orm';
-import { Id, RecorderState, RecorderStop, RecorderWork, RecordingOutcome } from '@loupe/protocol';
+import {
+  Id,
+  RECORDER_LEASE_HEADER,
+  RecorderPoll,
+  RecorderState,
+  RecorderStop,
+  RecorderWork,
+  RecordingOutcome,
+  parseRecorderLeaseHeader,
+} from '@loupe/protocol';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { ApiError, notFound } from '../http/errors.ts';
+import { ApiError, conflict, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
 import { recordings } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
+import { currentLease, releaseLease, takeLease } from '../leases/lease.ts';
 import { activeRecordings } from './queries.ts';
 import { isCapturing, moveRecording, type Mover } from './lifecycle.ts';
 
 const RecordingParam = z.object({ id: Id });
 
 const work = createRoute({
-  method: 'get',
-  path: '/recordings/active',
+  method: 'post',
+  path: '/recordings/work',
   tags: ['recorder'],
-  summary: 'Recordings the recorder has work on (recorder service only)',
+  summary: 'A recorder worker renews its leases and takes recordings nobody holds while it has room; answers what it holds (recorder service only)',
+  request: jsonBody(RecorderPoll),
   responses: { 200: json(RecorderWork, 'Work'), 401: errors[401] },
 });
 
@@ -70,10 +81,43 @@ function recorderOnly(token: string | undefined) {
   });
 }
 
-async function recordingRow(db: Db, id: string) {
+/** The lease on a recording, one per recording (api/src/leases/lease.ts). */
+export const recordingLease = (id: string) => `recording:${id}`;
+
+/**
+ * The recording a worker reports on, if the report may change it: refused with a 409
+ * `lease_lost` when the worker's lease (its header) has changed hands since: it was paused or
+ * cut off past its lease and another worker took the recording over. A report without a lease
+ * (a recorder from before leases) is taken only while no worker holds the recording.
+ */
+async function recordingRow(db: Db, id: string, leaseHeader: string | undefined) {
   const row = await db.select().from(recordings).where(eq(recordings.id, id)).get();
   if (!row) throw notFound('Recording');
+  const lease = await currentLease(db, recordingLease(id));
+  if (!lease) return row;
+  const claimed = leaseHeader ? parseRecorderLeaseHeader(leaseHeader) : null;
+  const held = claimed ? claimed.worker === lease.owner && claimed.epoch === lease.epoch : lease.expiresAt.getTime() <= Date.now();
+  if (!held) throw conflict('lease_lost', `Recording ${id} is held by recorder ${lease.owner} (epoch ${lease.epoch}); this report is refused`);
   return row;
+}
+
+/**
+ * Renews the leases `worker` holds on active recordings and takes those nobody holds (new, or
+ * whose holder stopped renewing) while it has room for `slots`: its own first, then the oldest.
+ */
+async function leaseWork(db: Db, { worker, slots }: RecorderPoll, leaseMs: number) {
+  const rows = await activeRecordings(db);
+  const leases = new Map<string, Awaited<ReturnType<typeof currentLease>>>();
+  for (const row of rows) leases.set(row.id, await currentLease(db, recordingLease(row.id)));
+  const mine = (id: string) => leases.get(id)?.owner === worker;
+  const ordered = [...rows.filter((r) => mine(r.id)), ...rows.filter((r) => !mine(r.id))];
+  const held: RecorderWork['recordings'] = [];
+  for (const r of ordered) {
+    if (held.length >= slots) break;
+    const lease = await takeLease(db, recordingLease(r.id), worker, leaseMs);
+    if (lease) held.push({ id: r.id, sessionId: r.sessionId, status: r.status, epoch: lease.epoch });
+  }
+  return held;
 }
 
 /** In the audit log, what the recorder did is the recorder's. */
@@ -88,11 +132,11 @@ export function internalRoutes(deps: AppDeps) {
   app.use('*', recorderOnly(config.recorderToken));
   return app
     .openapi(work, async (c) => {
-      const rows = await activeRecordings(db);
-      return c.json({ recordings: rows.map((r) => ({ id: r.id, sessionId: r.sessionId, status: r.status })) }, 200);
+      const held = await leaseWork(db, c.req.valid('json'), config.recordingLeaseMs);
+      return c.json({ leaseMs: config.recordingLeaseMs, recordings: held }, 200);
     })
     .openapi(state, async (c) => {
-      const row = await recordingRow(db, c.req.valid('param').id);
+      const row = await recordingRow(db, c.req.valid('param').id, c.req.header(RECORDER_LEASE_HEADER));
       const { capture, degraded } = c.req.valid('json');
       // A report about a recording already stopped changes nothing: the stop came first.
       if (!isCapturing(row.status)) return c.body(null, 204);
@@ -101,24 +145,26 @@ export function internalRoutes(deps: AppDeps) {
       return c.body(null, 204);
     })
     .openapi(stop, async (c) => {
-      const row = await recordingRow(db, c.req.valid('param').id);
+      const row = await recordingRow(db, c.req.valid('param').id, c.req.header(RECORDER_LEASE_HEADER));
       const { reason } = c.req.valid('json');
       await moveRecording(deps, row, { type: 'stop' }, { actor: RECORDER, because: STOPPED_BECAUSE[reason] });
       return c.body(null, 204);
     })
     .openapi(finalising, async (c) => {
-      const row = await recordingRow(db, c.req.valid('param').id);
+      const row = await recordingRow(db, c.req.valid('param').id, c.req.header(RECORDER_LEASE_HEADER));
       // A recorder that restarts while finalising begins again and says so again.
       if (row.status === 'finalising') return c.body(null, 204);
       await moveRecording(deps, row, { type: 'finalising' }, { actor: RECORDER });
       return c.body(null, 204);
     })
     .openapi(finished, async (c) => {
-      const row = await recordingRow(db, c.req.valid('param').id);
+      const row = await recordingRow(db, c.req.valid('param').id, c.req.header(RECORDER_LEASE_HEADER));
       const outcome = c.req.valid('json');
       // Reported twice (the first answer was lost): the same outcome again changes nothing.
       if (row.status === outcome.status) return c.body(null, 204);
       await moveRecording(deps, row, { type: 'finished', outcome }, { actor: RECORDER });
+      // Finished: no worker has work on it any more.
+      await releaseLease(db, recordingLease(row.id));
       return c.body(null, 204);
     });
 }

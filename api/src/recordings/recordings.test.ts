@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { auditLog } from '../db/schema.ts';
-import type { LiveSession, RecorderState, SessionRole, StartRecordingBody } from '@loupe/protocol';
+import { RECORDER_LEASE_HEADER, recorderLeaseHeader, type LiveSession, type RecorderState, type SessionRole, type StartRecordingBody } from '@loupe/protocol';
 import { TEST_RECORDER_TOKEN, createTestApi, ok, postJson, refused, type TestAccount, type TestApi } from '../../test/fixture.ts';
 
 let api: TestApi;
@@ -31,8 +31,14 @@ async function member(role: SessionRole) {
   return person;
 }
 
-/** The recorder's internal routes, with its token. */
-const recorder = () => api.client({ authorization: `Bearer ${TEST_RECORDER_TOKEN}` }).internal.recordings;
+/** The recorder's internal routes, with its token (and, for a worker's reports, its lease). */
+const recorder = (lease?: { worker: string; epoch: number }) =>
+  api.client({
+    authorization: `Bearer ${TEST_RECORDER_TOKEN}`,
+    ...(lease ? { [RECORDER_LEASE_HEADER]: recorderLeaseHeader(lease.worker, lease.epoch) } : {}),
+  }).internal.recordings;
+/** A worker's poll: what it holds after renewing and taking work. */
+const poll = async (worker = 'worker-a', slots = 4) => (await ok(recorder().work.$post({ json: { worker, slots } }))).recordings;
 const capturing: RecorderState = { capture: 'capturing', degraded: false };
 
 describe('recording controls', () => {
@@ -102,20 +108,22 @@ describe('recording controls', () => {
 describe('the recorder’s internal api', () => {
   it('needs the recorder token, lists the work, and takes the outcome', async () => {
     const as = (auth: Record<string, string> | string) => api.client(auth).internal.recordings;
-    expect((await as({}).active.$get()).status).toBe(401);
-    expect((await as({ authorization: 'Bearer wrong' }).active.$get()).status).toBe(401);
-    expect((await as(host.cookie).active.$get()).status).toBe(401);
+    const work = { json: { worker: 'worker-a', slots: 1 } };
+    expect((await as({}).work.$post(work)).status).toBe(401);
+    expect((await as({ authorization: 'Bearer wrong' }).work.$post(work)).status).toBe(401);
+    expect((await as(host.cookie).work.$post(work)).status).toBe(401);
     const started = await ok(start(host.cookie));
     const param = { param: { id: started.id } };
-    expect((await ok(recorder().active.$get())).recordings).toEqual([{ id: started.id, sessionId: session.id, status: 'recording' }]);
+    expect(await poll()).toEqual([{ id: started.id, sessionId: session.id, status: 'recording', epoch: 1 }]);
+    const lease = { worker: 'worker-a', epoch: 1 };
     // REC turns from "starting" to "recording" when the recorder says it is capturing.
     expect((await as({})[':id'].state.$post({ ...param, json: capturing })).status).toBe(401);
-    expect((await recorder()[':id'].state.$post({ ...param, json: capturing })).status).toBe(204);
+    expect((await recorder(lease)[':id'].state.$post({ ...param, json: capturing })).status).toBe(204);
     expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'recording']);
     await ok(sessionAs(host.cookie).recording.stop.$post(here()));
-    const outcome = await recorder()[':id'].outcome.$post({ ...param, json: { status: 'ready', durationMs: 61_000, failure: null } });
+    const outcome = await recorder(lease)[':id'].outcome.$post({ ...param, json: { status: 'ready', durationMs: 61_000, failure: null } });
     expect(outcome.status).toBe(204);
-    expect((await ok(recorder().active.$get())).recordings).toEqual([]);
+    expect(await poll()).toEqual([]);
     expect(await current()).toMatchObject({ status: 'ready', durationMs: 61_000 });
   });
 
@@ -130,10 +138,11 @@ describe('the recorder’s internal api', () => {
     expect((await finalising()).status).toBe(204);
     expect(await current()).toMatchObject({ status: 'finalising' });
     // Still the recorder's work after a restart: it finalises it again.
-    expect((await ok(recorder().active.$get())).recordings).toEqual([{ id: started.id, sessionId: session.id, status: 'finalising' }]);
-    expect((await recorder()[':id'].outcome.$post({ ...param, json: { status: 'ready', durationMs: 5_000, failure: null } })).status).toBe(204);
+    expect(await poll()).toEqual([{ id: started.id, sessionId: session.id, status: 'finalising', epoch: 1 }]);
+    const ready = { ...param, json: { status: 'ready', durationMs: 5_000, failure: null } } as const;
+    expect((await recorder({ worker: 'worker-a', epoch: 1 })[':id'].outcome.$post(ready)).status).toBe(204);
     expect(await current()).toMatchObject({ status: 'ready', durationMs: 5_000 });
-    expect((await finalising()).status).toBe(409);
+    expect((await refused(finalising(), 409)).error.reason).toBe('recording_state');
   });
 
   it('a failure reported while capturing (the disk is full) ends the recording: REC off, a failed case with the reason', async () => {
@@ -143,10 +152,48 @@ describe('the recorder’s internal api', () => {
     expect(outcome.status).toBe(204);
     expect(await current()).toMatchObject({ status: 'failed', failure, stoppedAt: expect.any(String) });
     expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting', 'off']);
-    expect((await ok(recorder().active.$get())).recordings).toEqual([]);
+    expect(await poll()).toEqual([]);
     expect(await cases()).toMatchObject([{ sessionId: session.id, status: 'failed', failure }]);
     // The recording can be started again once the disk has room.
     expect((await start(host.cookie)).status).toBe(201);
+  });
+});
+
+describe('recorder workers with leases', () => {
+  it('a worker takes recordings while it has room; another takes none it holds, and its reports are refused', async () => {
+    const other = await ok(api.client(host.cookie).sessions.$post({ json: { title: 'Second', procedure: 'Appendectomy', specialty: 'General', scheduledAt: '2026-12-01T09:00:00Z' } }));
+    await ok(api.client(host.cookie).sessions[':id'].start.$post({ param: { id: other.id } }));
+    const first = await ok(start(host.cookie));
+    const second = await ok(api.client(host.cookie).sessions[':id'].recording.$post({ param: { id: other.id }, json: consent }));
+    // Room for one: worker-a takes the oldest; worker-b the other; neither gets one twice.
+    expect((await poll('worker-a', 1)).map((r) => r.id)).toEqual([first.id]);
+    expect((await poll('worker-b', 4)).map((r) => r.id)).toEqual([second.id]);
+    expect((await poll('worker-a', 4)).map((r) => r.id)).toEqual([first.id]);
+    // A report on a recording held by another worker, or with no lease, is refused and names the holder.
+    const report = (lease?: { worker: string; epoch: number }) => recorder(lease)[':id'].state.$post({ param: { id: second.id }, json: capturing });
+    const refusedReport = await refused(report({ worker: 'worker-a', epoch: 1 }), 409);
+    expect(refusedReport.error).toMatchObject({ reason: 'lease_lost', message: expect.stringMatching(/worker-b \(epoch 1\)/) });
+    expect((await refused(report(), 409)).error.reason).toBe('lease_lost');
+    expect((await report({ worker: 'worker-b', epoch: 1 })).status).toBe(204);
+    expect(await current()).toMatchObject({ status: 'recording' });
+  });
+
+  it('a recording whose worker stops renewing is taken over with the next epoch; the old worker’s reports are refused', async () => {
+    await api.close();
+    api = await createTestApi({ LOUPE_RECORDING_LEASE_SECONDS: '0.5' });
+    host = await api.account('surgeon', 'Dr. Host');
+    session = await ok(api.client(host.cookie).sessions.$post({ json: { title: 'Short leases', procedure: 'Hernia', specialty: 'General', scheduledAt: '2026-12-01T08:00:00Z' } }));
+    await ok(sessionAs(host.cookie).start.$post(here()));
+    const started = await ok(start(host.cookie));
+    expect(await poll('worker-a')).toEqual([expect.objectContaining({ id: started.id, epoch: 1 })]);
+    // worker-a goes quiet (paused, or dead): worker-b gets the recording once the lease lapses.
+    await expect.poll(async () => (await poll('worker-b')).map((r) => r.epoch), { timeout: 5000, interval: 100 }).toEqual([2]);
+    // worker-a comes back: it holds nothing, and what it says about the recording is refused.
+    expect(await poll('worker-a')).toEqual([]);
+    const late = recorder({ worker: 'worker-a', epoch: 1 })[':id'].state.$post({ param: { id: started.id }, json: capturing });
+    expect((await refused(late, 409)).error.reason).toBe('lease_lost');
+    // The room still shows REC as starting: the refused report changed nothing.
+    expect(api.roomCalls.filter((c) => c.action === 'recording').map((c) => c.state)).toEqual(['starting']);
   });
 });
 

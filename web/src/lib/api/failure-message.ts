@@ -22,6 +22,7 @@ const CONFLICT = {
   site_name_taken: m.sites_conflictNameTaken,
   site_cycle: m.sites_conflictCycle,
   device_bound: m.vitals_conflict_device_bound,
+  lease_lost: m.conflict_lease_lost,
 } satisfies Record<ConflictReason, () => string>;
 
 /** "in 30 seconds", "2分钟后": when to try again after a 429, from its Retry-After. */
