@@ -16,7 +16,13 @@ export function recorderApi(apiUrl: string, token: string, worker: string) {
   const leased = (epoch: number) => ({ headers: { [RECORDER_LEASE_HEADER]: recorderLeaseHeader(worker, epoch) } });
   /** The api's reason for a 409, and its words. */
   const refusal = async (res: Response) => {
-    const body = res.status === 409 ? ((await res.clone().json().catch(() => null)) as { error?: { reason?: string; message?: string } } | null) : null;
+    const body =
+      res.status === 409
+        ? ((await res
+            .clone()
+            .json()
+            .catch(() => null)) as { error?: { reason?: string; message?: string } } | null)
+        : null;
     return body?.error ?? null;
   };
   const check = async (res: Response, what: string, id: string) => {

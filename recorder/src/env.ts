@@ -51,7 +51,9 @@ export function parseRecorderConfig(env: Readonly<Record<string, string | undefi
   const budget = e.LOUPE_RECORDER_CPU_BUDGET ?? CPU_SHARE * availableParallelism();
   const slots = Math.floor(budget / e.LOUPE_RECORDER_STREAM_CPU + 1e-9);
   if (slots < 1) {
-    throw new Error(`LOUPE_RECORDER_CPU_BUDGET (${budget} cores) is less than one stream's cost (LOUPE_RECORDER_STREAM_CPU, ${e.LOUPE_RECORDER_STREAM_CPU}): this worker would record nothing`);
+    throw new Error(
+      `LOUPE_RECORDER_CPU_BUDGET (${budget} cores) is less than one stream's cost (LOUPE_RECORDER_STREAM_CPU, ${e.LOUPE_RECORDER_STREAM_CPU}): this worker would record nothing`,
+    );
   }
   return {
     apiUrl: e.LOUPE_API_URL.replace(/\/$/, ''),

@@ -176,7 +176,9 @@ export class RecorderWorker {
   /** The picture stayed away too long: the api stops the recording, the next poll finishes it. */
   private async stopIdle(id: string): Promise<void> {
     console.log(`recording ${id}: theatre's picture away for ${Math.round(this.config.idleStopMs / 60_000)} min; stopping`);
-    await this.leased(id, (epoch) => this.api.stop(id, epoch, { reason: 'no_picture' })).catch((err) => console.error(`recording ${id}: could not stop it:`, describeError(err)));
+    await this.leased(id, (epoch) => this.api.stop(id, epoch, { reason: 'no_picture' })).catch((err) =>
+      console.error(`recording ${id}: could not stop it:`, describeError(err)),
+    );
   }
 
   /**

@@ -161,7 +161,11 @@ describe('the recorder’s internal api', () => {
 
 describe('recorder workers with leases', () => {
   it('a worker takes recordings while it has room; another takes none it holds, and its reports are refused', async () => {
-    const other = await ok(api.client(host.cookie).sessions.$post({ json: { title: 'Second', procedure: 'Appendectomy', specialty: 'General', scheduledAt: '2026-12-01T09:00:00Z' } }));
+    const other = await ok(
+      api
+        .client(host.cookie)
+        .sessions.$post({ json: { title: 'Second', procedure: 'Appendectomy', specialty: 'General', scheduledAt: '2026-12-01T09:00:00Z' } }),
+    );
     await ok(api.client(host.cookie).sessions[':id'].start.$post({ param: { id: other.id } }));
     const first = await ok(start(host.cookie));
     const second = await ok(api.client(host.cookie).sessions[':id'].recording.$post({ param: { id: other.id }, json: consent }));
@@ -182,7 +186,11 @@ describe('recorder workers with leases', () => {
     await api.close();
     api = await createTestApi({ LOUPE_RECORDING_LEASE_SECONDS: '0.5' });
     host = await api.account('surgeon', 'Dr. Host');
-    session = await ok(api.client(host.cookie).sessions.$post({ json: { title: 'Short leases', procedure: 'Hernia', specialty: 'General', scheduledAt: '2026-12-01T08:00:00Z' } }));
+    session = await ok(
+      api
+        .client(host.cookie)
+        .sessions.$post({ json: { title: 'Short leases', procedure: 'Hernia', specialty: 'General', scheduledAt: '2026-12-01T08:00:00Z' } }),
+    );
     await ok(sessionAs(host.cookie).start.$post(here()));
     const started = await ok(start(host.cookie));
     expect(await poll('worker-a')).toEqual([expect.objectContaining({ id: started.id, epoch: 1 })]);
