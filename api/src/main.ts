@@ -1,4 +1,5 @@
 /** Runs the api: `node src/main.ts` (configuration from the environment, see .env.example). */
+import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { MediaStore } from '@loupe/media-store';
 import { createApp } from './app.ts';
@@ -10,6 +11,7 @@ import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
 import { startRetentionSweeper } from './cases/retention.ts';
 import { startJoinCatchUp } from './livekit/catch-up.ts';
 import { startAuditAnchoring } from './audit/anchor.ts';
+import { runOncePerCluster } from './leases/lease.ts';
 import { flushRepeats } from './audit/repeats.ts';
 import { startPacsOutbox } from './pacs/outbox.ts';
 import { VitalsHub } from './vitals/hub.ts';
@@ -26,10 +28,12 @@ const media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
 await media.storeLeftovers('stills');
 const app = createApp({ db, config, rooms, vitals, media });
 
+// This process's name as the holder of periodic jobs' leases: each runs in one api process of a cluster.
+const owner = `api-${hostname()}-${process.pid}`;
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
-const purge = setInterval(() => void purgeExpiredSessions(db, policy).catch(console.error), 15 * 60_000);
-const stopRetention = startRetentionSweeper(db, media);
-const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs);
+const stopPurge = runOncePerCluster(db, { name: 'session-purge', owner, everyMs: 15 * 60_000, job: () => purgeExpiredSessions(db, policy) });
+const stopRetention = startRetentionSweeper(db, media, owner);
+const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs, owner);
 const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);
 const pacsOutbox = startPacsOutbox(db, { media, dicomwebUrl: config.dicomwebUrl });
 
@@ -46,8 +50,7 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
 });
 
 function shutdown() {
-  clearInterval(purge);
-  stopRetention();
+  const jobsStopped = Promise.all([stopPurge(), stopRetention()]);
   const catchUpStopped = stopCatchUp();
   const outboxStopped = pacsOutbox.stop();
   const hl7Stopped = hl7?.stop();
@@ -55,6 +58,7 @@ function shutdown() {
     await flushRepeats(db);
     await stopAnchoring();
     await catchUpStopped;
+    await jobsStopped;
     await outboxStopped;
     await hl7Stopped;
     await media.close();

@@ -1,7 +1,7 @@
 /**
  * Retention: a case whose keep-until date has passed expires (recordings/lifecycle.ts: media
  * first, then its row and search entry, and an audit entry). The api sweeps at start and
- * every hour; a case whose recording the recorder is still working on waits for the next sweep.
+ * every hour (one api process of a cluster does); a case whose recording the recorder is still working on waits for the next sweep.
  */
 import { and, asc, eq, lte, notInArray } from 'drizzle-orm';
 import type { MediaStore } from '@loupe/media-store';
@@ -9,6 +9,7 @@ import { ACTIVE_RECORDING_STATUSES } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { cases, recordings } from '../db/schema.ts';
 import { endCase, type Mover } from '../recordings/lifecycle.ts';
+import { runOncePerCluster } from '../leases/lease.ts';
 
 const SWEEP_EVERY_MS = 3_600_000;
 
@@ -38,12 +39,10 @@ export async function sweepExpiredCases(db: Db, media: MediaStore, now = new Dat
   return deleted;
 }
 
-/** Sweeps now and then every hour until the returned stop() is called. */
-export function startRetentionSweeper(db: Db, media: MediaStore): () => void {
-  const sweep = () => void sweepExpiredCases(db, media).catch((err) => console.error('retention: sweep failed:', err));
-  sweep();
-  const timer = setInterval(sweep, SWEEP_EVERY_MS);
-  // Never what keeps the process alive: shutdown stops it, and a sweep cut short resumes next start.
-  timer.unref();
-  return () => clearInterval(timer);
+/**
+ * Sweeps now and then every hour until the returned stop() is called, in one api process of
+ * the cluster at a time (`owner` is this one's name; api/src/leases/lease.ts).
+ */
+export function startRetentionSweeper(db: Db, media: MediaStore, owner: string): () => Promise<void> {
+  return runOncePerCluster(db, { name: 'retention', owner, everyMs: SWEEP_EVERY_MS, job: () => sweepExpiredCases(db, media) });
 }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '@libsql/client';
 import { openDb, type Db } from '../db/client.ts';
 import { migrateDb } from '../db/migrate.ts';
-import { currentLease, releaseLease, takeLease } from './lease.ts';
+import { currentLease, releaseLease, runOncePerCluster, takeLease } from './lease.ts';
 
 let dir: string;
 let a: { db: Db; client: Client };
@@ -58,5 +58,26 @@ describe('a lease', () => {
     expect(await takeLease(b.db, 'recording:3', 'worker-b', 60_000)).toBeNull();
     await releaseLease(a.db, 'recording:3', 'worker-a');
     expect(await takeLease(b.db, 'recording:3', 'worker-b', 60_000)).toMatchObject({ owner: 'worker-b' });
+  });
+});
+
+describe('a periodic job', () => {
+  it('runs in one of two processes each round; when that one stops, the other takes it over', async () => {
+    const runs: string[] = [];
+    // A second between rounds: the holder renews half a second before its lease would lapse.
+    const job = (owner: string, db: Db) => runOncePerCluster(db, { name: 'sweep', owner, everyMs: 1000, job: async () => void runs.push(owner) });
+    const stops = { 'api-a': job('api-a', a.db), 'api-b': job('api-b', b.db) };
+    try {
+      await expect.poll(() => runs.length, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(3);
+      const holder = runs[0] as keyof typeof stops;
+      const other = holder === 'api-a' ? 'api-b' : 'api-a';
+      expect(new Set(runs)).toEqual(new Set([holder]));
+      await stops[holder]();
+      const before = runs.length;
+      await expect.poll(() => runs.slice(before), { timeout: 10_000, interval: 50 }).toContain(other);
+      expect(new Set(runs.slice(before))).toEqual(new Set([other]));
+    } finally {
+      await Promise.all(Object.values(stops).map((stop) => stop()));
+    }
   });
 });

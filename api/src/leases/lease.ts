@@ -46,17 +46,28 @@ export async function releaseLease(db: Db, name: string, owner?: string): Promis
 }
 
 /**
- * Runs `job` every `everyMs` in whichever process holds the lease `job:<name>`: once per
- * cluster, however many api processes run it. The lease lasts one and a half periods, so the
- * holder renews it before it lapses, and another process takes the job over within about two
- * periods of the holder's death. Returns stop(), which ends the timer and gives the lease up.
+ * Whether this process runs periodic job `name` this round: it takes (or renews) the lease
+ * `job:<name>` for one and a half periods, so that however many api processes run the job it
+ * runs in one of them, and another takes it over within about two periods of that one's death.
+ */
+export async function holdsJob(db: Db, name: string, owner: string, everyMs: number): Promise<boolean> {
+  return (await takeLease(db, `job:${name}`, owner, Math.round(everyMs * 1.5))) !== null;
+}
+
+/** Gives up job `name` (the process is stopping): another process takes it at its next round. */
+export async function releaseJob(db: Db, name: string, owner: string): Promise<void> {
+  await releaseLease(db, `job:${name}`, owner);
+}
+
+/**
+ * Runs `job` now and every `everyMs` in whichever api process holds its lease (`holdsJob`).
+ * Returns stop(), which ends the timer, waits for a round under way and gives the lease up.
  */
 export function runOncePerCluster(db: Db, o: { name: string; owner: string; everyMs: number; job: () => Promise<unknown> }): () => Promise<void> {
-  const lease = `job:${o.name}`;
   let running: Promise<void> | null = null;
   const round = async () => {
     try {
-      if (await takeLease(db, lease, o.owner, Math.round(o.everyMs * 1.5))) await o.job();
+      if (await holdsJob(db, o.name, o.owner, o.everyMs)) await o.job();
     } catch (err) {
       console.error(`${o.name} failed:`, err instanceof Error ? err.message : err);
     }
@@ -70,6 +81,6 @@ export function runOncePerCluster(db: Db, o: { name: string; owner: string; ever
   return async () => {
     clearInterval(timer);
     await running;
-    await releaseLease(db, lease, o.owner).catch(() => undefined);
+    await releaseJob(db, o.name, o.owner).catch(() => undefined);
   };
 }

@@ -145,7 +145,7 @@ describe('catching up on joins the webhooks missed', () => {
       },
     };
     inRoom(participant(nowSeconds() - 90));
-    const stop = startJoinCatchUp(api.db, rooms, 5);
+    const stop = startJoinCatchUp(api.db, rooms, 5, 'api-test');
     let logged: unknown[][];
     try {
       await thrice;

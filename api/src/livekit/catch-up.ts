@@ -13,6 +13,7 @@
  * only says who is there now, and keeps no history the api could ask for.
  */
 import type { Db } from '../db/client.ts';
+import { holdsJob, releaseJob } from '../leases/lease.ts';
 import { catchUpEventId, joinKey, recordJoin, storedJoins } from './joins.ts';
 import type { RoomControl } from './rooms.ts';
 import { admit } from './admission.ts';
@@ -55,12 +56,14 @@ export async function catchUpJoins(db: Db, rooms: RoomControl, signal?: AbortSig
  * once a round under way has stopped. A failed round (livekit-server unreachable) is logged
  * once until a round succeeds again, and retried at the next one.
  */
-export function startJoinCatchUp(db: Db, rooms: RoomControl, everyMs: number): () => Promise<void> {
+export function startJoinCatchUp(db: Db, rooms: RoomControl, everyMs: number, owner: string): () => Promise<void> {
   const stopping = new AbortController();
   let failing = false;
   let running: Promise<void> | null = null;
   const round = async () => {
     try {
+      // One api process of a cluster catches up each round (api/src/leases/lease.ts).
+      if (!(await holdsJob(db, 'livekit-catch-up', owner, everyMs))) return;
       const recorded = await catchUpJoins(db, rooms, stopping.signal);
       if (failing) console.log('livekit catch-up: livekit-server answers again');
       failing = false;
@@ -83,6 +86,7 @@ export function startJoinCatchUp(db: Db, rooms: RoomControl, everyMs: number): (
     clearInterval(timer);
     stopping.abort();
     await running;
+    await releaseJob(db, 'livekit-catch-up', owner).catch(() => undefined);
   };
 }
 
