@@ -12,6 +12,7 @@ import { startRetentionSweeper } from './cases/retention.ts';
 import { startJoinCatchUp } from './livekit/catch-up.ts';
 import { startAuditAnchoring } from './audit/anchor.ts';
 import { runOncePerCluster } from './leases/lease.ts';
+import { pruneRateLimits } from './http/rate-limit.ts';
 import { flushRepeats } from './audit/repeats.ts';
 import { startPacsOutbox } from './pacs/outbox.ts';
 import { VitalsHub } from './vitals/hub.ts';
@@ -31,7 +32,11 @@ const app = createApp({ db, config, rooms, vitals, media });
 // This process's name as the holder of periodic jobs' leases: each runs in one api process of a cluster.
 const owner = `api-${hostname()}-${process.pid}`;
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
-const stopPurge = runOncePerCluster(db, { name: 'session-purge', owner, everyMs: 15 * 60_000, job: () => purgeExpiredSessions(db, policy) });
+const purge = async () => {
+  await purgeExpiredSessions(db, policy);
+  await pruneRateLimits(db);
+};
+const stopPurge = runOncePerCluster(db, { name: 'session-purge', owner, everyMs: 15 * 60_000, job: purge });
 const stopRetention = startRetentionSweeper(db, media, owner);
 const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs, owner);
 const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);

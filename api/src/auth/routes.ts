@@ -59,7 +59,7 @@ export function authRoutes(deps: AppDeps) {
     path: '/',
     maxAge: Math.floor(config.sessionMaxMs / 1000),
   } as const;
-  const limit = signInLimit();
+  const limit = signInLimit(db);
 
   return router()
     .openapi(signIn, async (c) => {

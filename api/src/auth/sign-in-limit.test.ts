@@ -2,6 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEntry } from '@loupe/protocol';
 import { createTestApi, ok, postJson, refused, type TestAccount, type TestApi } from '../../test/fixture.ts';
 
+// Each test signs in twenty times or more (argon2, and the limits' writes to the database):
+// seconds on a busy machine, more than the default 5.
+vi.setConfig({ testTimeout: 30_000 });
+
 let api: TestApi;
 let victim: TestAccount;
 

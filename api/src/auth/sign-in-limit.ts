@@ -15,6 +15,7 @@
  * day at one account (10 per lockout cycle of 90 minutes), against passwords of 12 characters
  * or more that are not common ones.
  */
+import type { Db } from '../db/client.ts';
 import { FailureBackoff, formatWait, tooManyRequests, type BackoffPolicy, type Clock } from '../http/rate-limit.ts';
 
 const MINUTE = 60_000;
@@ -26,9 +27,10 @@ export type SignInLimit = ReturnType<typeof signInLimit>;
 /** A lockout an attempt's failure started: of the account (the email typed) or the address. */
 export type SignInLock = { scope: 'account' | 'address'; ms: number };
 
-export function signInLimit(now?: Clock) {
-  const accounts = new FailureBackoff(ACCOUNT, now);
-  const addresses = new FailureBackoff(ADDRESS, now);
+/** Kept in the database: every api process of a cluster counts the same failures (http/rate-limit.ts). */
+export function signInLimit(db: Db, now?: Clock) {
+  const accounts = new FailureBackoff(db, 'sign-in-account', ACCOUNT, now);
+  const addresses = new FailureBackoff(db, 'sign-in-address', ADDRESS, now);
   return {
     /**
      * Runs one sign-in attempt for `email` from `address` under both limits: a 429 with
@@ -37,13 +39,13 @@ export function signInLimit(now?: Clock) {
      * locked account or address is hammered).
      */
     async attempt(email: string, address: string, verify: () => Promise<boolean>): Promise<{ ok: boolean; locks: SignInLock[] }> {
-      const accountWait = accounts.begin(email);
+      const accountWait = await accounts.begin(email);
       if (accountWait > 0) {
         throw tooManyRequests(accountWait, `Too many failed sign-ins for this account; try again in ${formatWait(accountWait)}`);
       }
-      const addressWait = addresses.begin(address);
+      const addressWait = await addresses.begin(address);
       if (addressWait > 0) {
-        accounts.end(email, 'done');
+        await accounts.end(email, 'done');
         throw tooManyRequests(addressWait, `Too many failed sign-ins from this network; try again in ${formatWait(addressWait)}`);
       }
       let ok = false;
@@ -51,8 +53,8 @@ export function signInLimit(now?: Clock) {
       try {
         ok = await verify();
       } finally {
-        const account = accounts.end(email, ok ? 'reset' : 'failed');
-        const network = addresses.end(address, ok ? 'done' : 'failed');
+        const account = await accounts.end(email, ok ? 'reset' : 'failed');
+        const network = await addresses.end(address, ok ? 'done' : 'failed');
         if (account) locks.push({ scope: 'account', ms: account });
         if (network) locks.push({ scope: 'address', ms: network });
       }

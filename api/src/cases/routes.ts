@@ -80,11 +80,11 @@ const stillList = createRoute({
 });
 
 export function caseRoutes({ db, config, media: store }: AppDeps) {
-  const limitSearches = perUserLimit(config.rateLimits.searches, 'searches');
+  const limitSearches = perUserLimit(db, config.rateLimits.searches, 'searches');
   return router()
     .openapi(list, async (c) => {
       const user = requireUser(c);
-      limitSearches(user);
+      await limitSearches(user);
       const query = c.req.valid('query');
       const { rows, total, capped, editable } = await listCases(db, user, query);
       const list = rows.map((r) => toCase(r, editable.has(r.id)));

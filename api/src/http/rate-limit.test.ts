@@ -1,61 +1,80 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestApi, ok, refused, type Answer, type TestApi } from '../../test/fixture.ts';
-import { FailureBackoff } from './rate-limit.ts';
+import { rateLimits } from '../db/schema.ts';
+import { FailureBackoff, pruneRateLimits } from './rate-limit.ts';
 
 const MINUTE = 60_000;
 const policy = { threshold: 3, baseMs: 10_000, maxMs: 60_000, forgetMs: 10 * MINUTE };
 
-function backoff(maxKeys?: number) {
-  let now = 0;
-  const limiter = new FailureBackoff(policy, () => now, maxKeys);
-  const fail = (key = 'a') => {
-    const wait = limiter.begin(key);
-    if (wait === 0) limiter.end(key, 'failed');
-    return wait;
-  };
-  return { limiter, fail, later: (ms: number) => void (now += ms) };
-}
-
 describe('FailureBackoff', () => {
-  it('locks after the threshold, doubling each time up to the cap, and refusals do not count', () => {
+  let api: TestApi;
+  let now: number;
+  beforeEach(async () => {
+    api = await createTestApi();
+    now = 1_000_000;
+  });
+  afterEach(() => api.close());
+
+  function backoff() {
+    const limiter = new FailureBackoff(api.db, 'test', policy, () => now);
+    const fail = async (key = 'a') => {
+      const wait = await limiter.begin(key);
+      if (wait === 0) await limiter.end(key, 'failed');
+      return wait;
+    };
+    return { limiter, fail, later: (ms: number) => void (now += ms) };
+  }
+
+  it('locks after the threshold, doubling each time up to the cap, and refusals do not count', async () => {
     const { fail, later, limiter } = backoff();
-    expect([fail(), fail(), fail()]).toEqual([0, 0, 0]);
+    expect([await fail(), await fail(), await fail()]).toEqual([0, 0, 0]);
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const wait = limiter.begin('a');
-      expect(limiter.begin('a')).toBe(wait);
+      const wait = await limiter.begin('a');
+      expect(await limiter.begin('a')).toBe(wait);
       waits.push(wait);
       later(wait);
-      expect(fail()).toBe(0);
+      expect(await fail()).toBe(0);
     }
     expect(waits).toEqual([10_000, 20_000, 40_000, 60_000, 60_000]);
   });
 
-  it('forgets failures after a quiet period past the last lockout, and on reset', () => {
+  it('forgets failures after a quiet period past the last lockout, and on reset', async () => {
     const { fail, later, limiter } = backoff();
-    fail();
-    fail();
+    await fail();
+    await fail();
     later(10 * MINUTE + 1);
-    expect([fail(), fail()]).toEqual([0, 0]);
-    expect(limiter.begin('a')).toBe(0);
-    limiter.end('a', 'reset');
-    expect([fail(), fail(), fail()]).toEqual([0, 0, 0]);
-    expect(limiter.begin('a')).toBe(10_000);
-    expect(limiter.begin('b')).toBe(0);
+    expect([await fail(), await fail()]).toEqual([0, 0]);
+    expect(await limiter.begin('a')).toBe(0);
+    await limiter.end('a', 'reset');
+    expect([await fail(), await fail(), await fail()]).toEqual([0, 0, 0]);
+    expect(await limiter.begin('a')).toBe(10_000);
+    expect(await limiter.begin('b')).toBe(0);
   });
 
-  it('counts attempts still running, so parallel guesses get no more tries than sequential ones', () => {
+  it('counts attempts still running, so parallel guesses get no more tries than sequential ones', async () => {
     const { limiter } = backoff();
-    const begun = Array.from({ length: 10 }, () => limiter.begin('a'));
+    const begun = await Promise.all(Array.from({ length: 10 }, () => limiter.begin('a')));
     expect(begun.filter((w) => w === 0)).toHaveLength(3);
-    limiter.end('a', 'done');
-    expect(limiter.begin('a')).toBe(0);
+    await limiter.end('a', 'done');
+    expect(await limiter.begin('a')).toBe(0);
   });
 
-  it('keeps at most maxKeys keys, forgetting the least recently used, so made-up keys cannot exhaust memory', () => {
-    const { fail, limiter } = backoff(2);
-    for (const key of ['a', 'a', 'a', 'b', 'c']) fail(key);
-    expect(limiter.begin('a')).toBe(0);
+  it('stops counting an attempt whose process died before it ended, after a minute', async () => {
+    const { limiter, later } = backoff();
+    for (let i = 0; i < 3; i++) expect(await limiter.begin('a')).toBe(0);
+    expect(await limiter.begin('a')).toBe(1000);
+    later(MINUTE + 1);
+    expect(await limiter.begin('a')).toBe(0);
+  });
+
+  it('prunes keys nobody touched for an hour, so made-up keys do not grow the table for good', async () => {
+    const { fail, later } = backoff();
+    for (const key of ['a', 'b', 'c']) await fail(key);
+    later(30 * MINUTE);
+    await fail('d');
+    await pruneRateLimits(api.db, now + 31 * MINUTE);
+    expect((await api.db.select().from(rateLimits)).map((r) => r.key)).toEqual(['test:d']);
   });
 });
 

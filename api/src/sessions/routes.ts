@@ -115,10 +115,10 @@ function logRoomFailure(action: string, room: string, err: unknown) {
 export function sessionRoutes(deps: AppDeps) {
   const { db, config, rooms } = deps;
   const nodes = livekitNodes(config.livekit.nodes ?? [config.livekit.publicUrl]);
-  const limitTokens = perUserLimit(config.rateLimits.tokens, 'token requests');
+  const limitTokens = perUserLimit(db, config.rateLimits.tokens, 'token requests');
   // A page asks for the overlay when it joins and after each reconnect; each ask makes every
   // holder upload a whole snapshot, so a page asking in a loop would load them all.
-  const limitOverlayRequests = perUserLimit(OVERLAY_REQUESTS, 'overlay requests');
+  const limitOverlayRequests = perUserLimit(db, OVERLAY_REQUESTS, 'overlay requests');
   return router()
     .openapi(list, async (c) => c.json({ sessions: await listSessionsFor(db, requireUser(c)) }, 200))
     .openapi(create, async (c) => {
@@ -205,7 +205,7 @@ export function sessionRoutes(deps: AppDeps) {
     })
     .openapi(token, async (c) => {
       const user = requireUser(c);
-      limitTokens(user);
+      await limitTokens(user);
       const access = await sessionFor(db, c.req.valid('param').id, user);
       if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
       assertNotEnded(access);
@@ -245,7 +245,7 @@ export function sessionRoutes(deps: AppDeps) {
     })
     .openapi(resync, async (c) => {
       const user = requireUser(c);
-      limitOverlayRequests(user);
+      await limitOverlayRequests(user);
       const access = await sessionFor(db, c.req.valid('param').id, user);
       if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
       assertNotEnded(access);
