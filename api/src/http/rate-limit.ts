@@ -24,8 +24,6 @@ export type BackoffPolicy = {
   forgetMs: number;
 };
 
-type Failures = { failures: number; inFlight: number; lastAt: number; lockedUntil: number };
-
 /**
  * An attempt begun this long ago is no longer counted as running: its process died before it
  * ended (an attempt's password check takes well under a second).
