@@ -19,8 +19,9 @@ import { brokenObjectOf, oddString, queryValueOf, segmentOf, valueOf, type JsonS
 import { createSession } from './auth/cookie-sessions.ts';
 import { cases } from './db/schema.ts';
 
-// Bookkeeping that a refused request may rightly write: who is signed in, and the audit log.
-const UNWATCHED_TABLES = ['auth_sessions', 'audit_log'];
+// Bookkeeping that a refused request may rightly write: who is signed in, the audit log, and
+// the rate limits it counts against (a refused sign-in is a failure; a token request is counted first).
+const UNWATCHED_TABLES = ['auth_sessions', 'audit_log', 'rate_limits'];
 const RUNS_PER_ROUTE = 30;
 
 const mediaDir = await mkdtemp(join(tmpdir(), 'loupe-fuzz-media-'));
