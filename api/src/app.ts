@@ -25,6 +25,8 @@ import { pacsRoutes } from './pacs/routes.ts';
 import { siteRoutes } from './sites/routes.ts';
 import { vitalsRoutes } from './vitals/routes.ts';
 import { VitalsHub } from './vitals/hub.ts';
+import { patientRoutes } from './patient/routes.ts';
+import { priorsRoutes } from './priors/routes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -101,6 +103,8 @@ export function createApp(deps: AppDeps) {
       .route('/', examRoutes(deps))
       .route('/sessions', freezeRoutes(deps))
       .route('/', vitalsRoutes({ db: deps.db, rooms: deps.rooms, vitals }))
+      .route('/', patientRoutes(deps))
+      .route('/', priorsRoutes({ db: deps.db, dicomwebUrl: deps.config.dicomwebUrl, timeoutMs: deps.priorsTimeoutMs }))
       .route('/qc', qcRoutes(deps))
       .route('/pacs', pacsRoutes(deps))
       .route('/sites', siteRoutes(deps))

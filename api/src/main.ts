@@ -17,6 +17,7 @@ import { flushRepeats } from './audit/repeats.ts';
 import { startPacsOutbox } from './pacs/outbox.ts';
 import { VitalsHub } from './vitals/hub.ts';
 import { startHl7Listener } from './vitals/listener.ts';
+import { PatientBanners } from './patient/banners.ts';
 
 const config = configOrExit(parseApiConfig);
 
@@ -43,7 +44,7 @@ const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);
 const pacsOutbox = startPacsOutbox(db, { media, dicomwebUrl: config.dicomwebUrl });
 
 const hl7 = config.hl7
-  ? await startHl7Listener(vitals, config.hl7).catch((err: Error) => {
+  ? await startHl7Listener(vitals, config.hl7, new PatientBanners(db, rooms)).catch((err: Error) => {
       console.error(`api: the HL7 listener cannot listen on ${config.hl7!.host}:${config.hl7!.port}: ${err.message}`);
       process.exit(1);
     })

@@ -21,7 +21,7 @@ export const TEST_RECORDER_TOKEN = 'recorder-token-for-tests-0123456789abcdef';
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
 
 export type RoomCall = {
-  action: 'close' | 'remove' | 'overlay' | 'recording' | 'open' | 'update' | 'exam' | 'vitals';
+  action: 'close' | 'remove' | 'overlay' | 'recording' | 'open' | 'update' | 'exam' | 'vitals' | 'patient';
   room: string;
   identity?: string;
   holders?: string[];
@@ -65,6 +65,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
       }),
     notifyExam: async (room, notice) => void roomCalls.push({ action: 'exam', room, state: notice.examId ?? undefined, notice }),
     sendVitals: async (room, packet) => void roomCalls.push({ action: 'vitals', room, packet }),
+    notifyPatient: async (room) => void roomCalls.push({ action: 'patient', room }),
     listRooms: async () => [...present.keys()],
     listParticipants: async (room) => present.get(room) ?? [],
   };

@@ -32,6 +32,8 @@ export const TOPICS = {
   exam: 'loupe.exam',
   /** Sent by the api, lossy: the bound monitor's latest values (VitalsPacket, vitals.ts). */
   vitals: 'loupe.vitals',
+  /** Sent by the api, reliable: the session's patient banner changed; pages fetch it (PatientNotice, patient.ts). */
+  patient: 'loupe.patient',
   /**
    * Reliable, to one participant whose ops came in an older version than the receiver's: its
    * page is out of date and says "please reload" (its ops are refused, not silently lost).

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { GLOBAL_ROLES, SESSION_ROLES } from './roles.ts';
 import { isCommonPassword, isPersonalPassword } from './password-policy.ts';
 
-export const ERROR_CODES = ['invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'internal'] as const;
+export const ERROR_CODES = ['invalid_request', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'rate_limited', 'internal', 'unavailable'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
@@ -32,6 +32,8 @@ export const CONFLICT_REASONS = [
   'site_cycle',
   'device_bound',
   'lease_lost',
+  'no_pacs',
+  'no_patient',
 ] as const;
 export type ConflictReason = (typeof CONFLICT_REASONS)[number];
 

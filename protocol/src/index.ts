@@ -186,3 +186,21 @@ export { SharedEnv, S3_ENV_KEYS, s3Settings, parseEnv, envInteger, envNumber, en
 export type { S3Settings } from './env.ts';
 
 export { MAX_BODY_BYTES, LARGEST_BODY_BYTES, maxBodyBytes, isStillUpload } from './body-limits.ts';
+export {
+  PATIENT_VERSION,
+  PATIENT_SEXES,
+  PatientBanner,
+  SessionPatient,
+  PatientNotice,
+  DicomUid,
+  PriorStudy,
+  PriorSeries,
+  PriorStudies,
+  PriorSeriesList,
+  PriorInstances,
+  WINDOW_PRESETS,
+  WINDOW_PRESET_NAMES,
+  RenderedQuery,
+  PRIORS_TIMEOUT_MS,
+} from './patient.ts';
+export type { WindowPreset } from './patient.ts';

@@ -12,6 +12,7 @@ import {
   EXAM_STATUSES,
   EXAM_TYPES,
   PACS_STATES,
+  PATIENT_SEXES,
   RETAKE_REASONS,
   SESSION_KINDS,
   SITE_KINDS,
@@ -358,4 +359,22 @@ export const rateLimits = sqliteTable('rate_limits', {
   lastAt: integer('last_at').notNull().default(0),
   lockedUntil: integer('locked_until').notNull().default(0),
   updatedAt: integer('updated_at').notNull().default(0),
+});
+
+/**
+ * The patient banner of a session, from the last HL7 ADT (A01/A08) for its bed (protocol/src/patient.ts).
+ * Members only; no case, export or room packet carries it.
+ */
+export const sessionPatients = sqliteTable('session_patients', {
+  sessionId: text('session_id')
+    .primaryKey()
+    .references(() => liveSessions.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  sex: text('sex', { enum: PATIENT_SEXES }),
+  birthDate: text('birth_date'),
+  mrn: text('mrn').notNull(),
+  allergies: text('allergies', { mode: 'json' }).$type<string[]>().notNull(),
+  /** MSH-10 of the ADT that set it, for the audit trail back to the sending system. */
+  controlId: text('control_id').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 });

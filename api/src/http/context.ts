@@ -14,6 +14,8 @@ export type AppDeps = {
   media: MediaStore;
   /** The monitor readings the HL7 listener takes; absent, the app makes its own (no listener feeds it). */
   vitals?: VitalsHub;
+  /** How long prior-imaging requests wait for the PACS; PRIORS_TIMEOUT_MS unless a test shortens it. */
+  priorsTimeoutMs?: number;
 };
 
 export type AppEnv = {

@@ -1,6 +1,6 @@
 import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient, type TrackSource } from 'livekit-server-sdk';
 import { httpUrlOf } from './nodes.ts';
-import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ExamNotice, type ResyncRequest, type RoomMetadata, type VitalsPacket } from '@loupe/protocol';
+import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ExamNotice, type PatientNotice, type ResyncRequest, type RoomMetadata, type VitalsPacket } from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
@@ -30,6 +30,8 @@ export type RoomControl = {
   notifyExam(room: string, notice: ExamNotice): Promise<void>;
   /** Sends the bound monitor's values (lossy) or new limits (reliable) to everyone in the room; a room nobody is in is fine. */
   sendVitals(room: string, packet: VitalsPacket): Promise<void>;
+  /** Tells everyone in the room that the patient banner changed (they fetch it); the notice holds no patient data. */
+  notifyPatient(room: string, notice: PatientNotice): Promise<void>;
   /** The names of the rooms open now (a room is a session id). */
   listRooms(): Promise<string[]>;
   /** Who is in the room now, connected and active; a room that does not exist has nobody. */
@@ -138,6 +140,14 @@ export function livekitRooms(urls: string | readonly string[], apiKey: string, a
         await onAnyNode((c) => c.sendData(room, new TextEncoder().encode(JSON.stringify(packet)), kind, { topic: TOPICS.vitals }));
       } catch (err) {
         // Nobody in the room: each page fetches the values when it opens.
+        if (!isNotFound(err)) throw err;
+      }
+    },
+    async notifyPatient(room, notice) {
+      try {
+        await client.sendData(room, new TextEncoder().encode(JSON.stringify(notice)), DataPacket_Kind.RELIABLE, { topic: TOPICS.patient });
+      } catch (err) {
+        // Nobody in the room: each page fetches the banner when it opens.
         if (!isNotFound(err)) throw err;
       }
     },

@@ -2,6 +2,7 @@
  * The HL7 v2 listener monitor gateways send IHE PCD-01 ORU^R01 to, over MLLP (HL7 v2 Transport
  * Specification: each message framed VT … FS CR). Every message is answered: AA, AE with the
  * reason (malformed values, unknown monitor, out of order) or AR (not an ORU^R01, not HL7).
+ * ADT^A01/A08 on the same port set the patient banner of the session bound to the bed (patient/adt.ts).
  *
  * @medplum/hl7's Hl7Server listens on every interface and retries a busy port forever; the
  * listener opens its own socket on LOUPE_HL7_HOST and hands each connection to the library's
@@ -12,6 +13,8 @@ import { Hl7Message, Hl7Segment } from '@medplum/core';
 import { Hl7Connection, type Hl7ErrorEvent, type Hl7MessageEvent } from '@medplum/hl7';
 import type { VitalsHub } from './hub.ts';
 import { readPcd01, type Refusal } from './pcd01.ts';
+import { isAdt, readAdt } from '../patient/adt.ts';
+import type { PatientBanners } from '../patient/banners.ts';
 
 /** An ORU^R01 of one monitor is a few kB; a peer sending this much without a frame end is not a monitor. */
 const MAX_FRAME_BYTES = 1024 * 1024;
@@ -22,7 +25,7 @@ export type Hl7Listener = { port: number; stop(): Promise<void> };
 const ERROR_CODES = { AE: '207^Application internal error', AR: '200^Unsupported message type' } as const;
 
 /** Starts listening; rejects when the port cannot be had (in use, not allowed). */
-export async function startHl7Listener(hub: VitalsHub, { host, port }: { host: string; port: number }): Promise<Hl7Listener> {
+export async function startHl7Listener(hub: VitalsHub, { host, port }: { host: string; port: number }, patients?: PatientBanners): Promise<Hl7Listener> {
   const connections = new Set<Hl7Connection>();
   const server: Server = createServer((socket) => {
     const connection = new Hl7Connection(socket);
@@ -37,7 +40,7 @@ export async function startHl7Listener(hub: VitalsHub, { host, port }: { host: s
         socket.destroy();
       }
     });
-    connection.addEventListener('message', ({ message }: Hl7MessageEvent) => void answer(hub, connection, message));
+    connection.addEventListener('message', ({ message }: Hl7MessageEvent) => void answer(hub, patients, connection, message));
     // A frame that is not HL7 at all (no MSH) fails in the library's parser; it has no control id to answer to.
     connection.addEventListener('error', ({ error }: Hl7ErrorEvent) => {
       if ((error as Error & { type?: string }).type !== 'entity.parse.failed' || connection.isClosed()) return;
@@ -62,14 +65,20 @@ export async function startHl7Listener(hub: VitalsHub, { host, port }: { host: s
   };
 }
 
-async function answer(hub: VitalsHub, connection: Hl7Connection, message: Hl7Message) {
+async function answer(hub: VitalsHub, patients: PatientBanners | undefined, connection: Hl7Connection, message: Hl7Message) {
   // An ACK sent to us (a confused peer) is not answered: answering ACKs with ACKs loops.
   if (message.getSegment('MSA')) return;
   let outcome: Refusal | { sessionId: string };
   try {
-    const reading = readPcd01(message, Date.now());
-    if ('reason' in reading) hub.countMalformed();
-    outcome = 'reason' in reading ? reading : await hub.take(reading);
+    if (patients && isAdt(message)) {
+      const patient = readAdt(message);
+      if ('reason' in patient) patients.countMalformed();
+      outcome = 'reason' in patient ? patient : await patients.take(patient);
+    } else {
+      const reading = readPcd01(message, Date.now());
+      if ('reason' in reading) hub.countMalformed();
+      outcome = 'reason' in reading ? reading : await hub.take(reading);
+    }
   } catch (err) {
     console.error('hl7 listener: message failed:', err);
     outcome = { ack: 'AE', reason: 'The message could not be taken; see the api log' };
