@@ -143,6 +143,17 @@ const ROWS: Row[] = [
                                                                                               statuses: [200, 200, 200, 403, 403, 404, 401, 401] },
   { method: 'DELETE', path: '/sessions/{id}/vitals-source',                                   statuses: [200, 200, 200, 403, 403, 404, 401, 401] },
   { method: 'PUT', path: '/sessions/{id}/vitals-limits', body: () => DEFAULT_VITALS_LIMITS,    statuses: [200, 200, 200, 403, 403, 404, 401, 401] },
+  // The patient's banner and prior imaging: members only, admins of no membership included (patient-banner, priors-orthanc tests).
+  // The world's session has no PACS: a member gets the 409 that says so.
+  { method: 'GET', path: '/sessions/{id}/patient',                                            statuses: [403, 200, 200, 200, 200, 404, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}/priors',                                             statuses: [403, 409, 409, 409, 409, 404, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}/priors/{study}/series', url: (w) => `/sessions/${w.sessionId}/priors/1.2.3/series`,
+                                                                                              statuses: [403, 409, 409, 409, 409, 404, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}/priors/{study}/series/{series}/instances', url: (w) => `/sessions/${w.sessionId}/priors/1.2.3/series/1.2.4/instances`,
+                                                                                              statuses: [403, 409, 409, 409, 409, 404, 401, 401] },
+  { method: 'GET', path: '/sessions/{id}/priors/{study}/series/{series}/instances/{sop}/rendered',
+    url: (w) => `/sessions/${w.sessionId}/priors/1.2.3/series/1.2.4/instances/1.2.5/rendered?window=lung`,
+                                                                                              statuses: [403, 409, 409, 409, 409, 404, 401, 401] },
   { method: 'GET', path: '/sites',                                                            statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'POST', path: '/sites', body: () => ({ name: `Site ${++unique}`, kind: 'hospital' }), statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
   { method: 'PATCH', path: '/sites/{id}', url: () => `/sites/${siteId}`, body: () => ({ name: `Site ${++unique}` }),

@@ -34,8 +34,11 @@ export type RoomCall = {
   packet?: VitalsPacket;
 };
 
-/** `rooms`: the real livekit-server's (livekitRooms) instead of recording what would be asked of it. */
-export async function createTestApi(env: Record<string, string> = {}, o: { rooms?: RoomControl } = {}) {
+/**
+ * `rooms`: the real livekit-server's (livekitRooms) instead of recording what would be asked of it.
+ * `priorsTimeoutMs`: how long prior-imaging requests wait for the PACS.
+ */
+export async function createTestApi(env: Record<string, string> = {}, o: { rooms?: RoomControl; priorsTimeoutMs?: number } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-api-'));
   const config = parseApiConfig({
     LOUPE_DB_URL: `file:${join(dir, 'loupe.db')}`,
@@ -71,7 +74,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
   };
   const vitals = new VitalsHub(db, rooms);
   const media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
-  const app = createApp({ db, config, rooms, vitals, media });
+  const app = createApp({ db, config, rooms, vitals, media, priorsTimeoutMs: o.priorsTimeoutMs });
 
   /**
    * The api's typed client, answered by `app.request` (no socket), as the holder of `auth`: a

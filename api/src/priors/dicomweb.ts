@@ -75,7 +75,11 @@ async function askJson(pacs: Pacs, path: string): Promise<DicomJson[]> {
 
 /** The patient's studies, newest first. */
 export async function findStudies(pacs: Pacs, patientId: string): Promise<PriorStudy[]> {
-  const query = new URLSearchParams({ PatientID: patientId, includefield: `${TAG.studyDescription},${TAG.studySeriesCount},${TAG.studyInstanceCount}` });
+  // One includefield per attribute: Orthanc does not split a comma-separated list.
+  const query = new URLSearchParams([
+    ['PatientID', patientId],
+    ...[TAG.studyDescription, TAG.studySeriesCount, TAG.studyInstanceCount].map((t) => ['includefield', t]),
+  ]);
   const found = await askJson(pacs, `/studies?${query}`);
   const studies = found.flatMap((d) => {
     const studyUid = uid(d, TAG.studyUid);
@@ -103,7 +107,7 @@ export async function studyOfPatient(pacs: Pacs, patientId: string, studyUid: st
 }
 
 export async function findSeries(pacs: Pacs, studyUid: string): Promise<PriorSeries[]> {
-  const query = new URLSearchParams({ includefield: `${TAG.seriesDescription},${TAG.seriesInstanceCount}` });
+  const query = new URLSearchParams([TAG.seriesDescription, TAG.seriesInstanceCount].map((t) => ['includefield', t]));
   const found = await askJson(pacs, `/studies/${studyUid}/series?${query}`);
   const series = found.flatMap((d) => {
     const seriesUid = uid(d, TAG.seriesUid);
