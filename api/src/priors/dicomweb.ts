@@ -78,7 +78,7 @@ export async function findStudies(pacs: Pacs, patientId: string): Promise<PriorS
   // One includefield per attribute: Orthanc does not split a comma-separated list.
   const query = new URLSearchParams([
     ['PatientID', patientId],
-    ...[TAG.studyDescription, TAG.studySeriesCount, TAG.studyInstanceCount].map((t) => ['includefield', t]),
+    ...[TAG.studyDescription, TAG.studySeriesCount, TAG.studyInstanceCount].map((t): [string, string] => ['includefield', t]),
   ]);
   const found = await askJson(pacs, `/studies?${query}`);
   const studies = found.flatMap((d) => {
@@ -107,7 +107,7 @@ export async function studyOfPatient(pacs: Pacs, patientId: string, studyUid: st
 }
 
 export async function findSeries(pacs: Pacs, studyUid: string): Promise<PriorSeries[]> {
-  const query = new URLSearchParams([TAG.seriesDescription, TAG.seriesInstanceCount].map((t) => ['includefield', t]));
+  const query = new URLSearchParams([TAG.seriesDescription, TAG.seriesInstanceCount].map((t): [string, string] => ['includefield', t]));
   const found = await askJson(pacs, `/studies/${studyUid}/series?${query}`);
   const series = found.flatMap((d) => {
     const seriesUid = uid(d, TAG.seriesUid);
