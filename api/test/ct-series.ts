@@ -7,6 +7,9 @@
  * - the number of the slice (1…n) is written as `n` white bars (HU 3000) across the bottom rows,
  *   so a rendered frame says which slice it is.
  */
+// The api declares the part of dcmjs it uses; the web tests that import this file see it through here.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="../src/pacs/dcmjs.d.ts" />
 import dcmjs from 'dcmjs';
 import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLEMENTATION_CLASS_UID } from '../src/pacs/dicom.ts';
 import { dicomUid } from '../src/exams/png.ts';

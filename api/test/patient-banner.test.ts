@@ -99,33 +99,29 @@ describe('patient banner over MLLP', () => {
     expect(await send(patient(bed, { family: 'Zhangsan', mrn: 'MRN-SECRET-99' }))).toMatchObject({ code: 'AA' });
     const recordingId = crypto.randomUUID();
     const at = new Date(Date.UTC(2026, 11, 6, 9));
-    await api.db
-      .insert(recordings)
-      .values({
-        id: recordingId,
-        sessionId: id,
-        status: 'ready',
-        consentBy: host.user.id,
-        consentAt: at,
-        consentOnFile: true,
-        noIdentifiersInView: true,
-        startedAt: at,
-      });
+    await api.db.insert(recordings).values({
+      id: recordingId,
+      sessionId: id,
+      status: 'ready',
+      consentBy: host.user.id,
+      consentAt: at,
+      consentOnFile: true,
+      noIdentifiersInView: true,
+      startedAt: at,
+    });
     const caseId = crypto.randomUUID();
-    await api.db
-      .insert(cases)
-      .values({
-        id: caseId,
-        sessionId: id,
-        recordingId,
-        status: 'ready',
-        title: 'Published',
-        procedure: 'Laparotomy',
-        specialty: 'Emergency',
-        published: true,
-        recordedAt: at,
-        retainUntil: new Date(Date.UTC(2036, 0, 1)),
-      });
+    await api.db.insert(cases).values({
+      id: caseId,
+      sessionId: id,
+      recordingId,
+      status: 'ready',
+      title: 'Published',
+      procedure: 'Laparotomy',
+      specialty: 'Emergency',
+      published: true,
+      recordedAt: at,
+      retainUntil: new Date(Date.UTC(2036, 0, 1)),
+    });
 
     // An outsider sees the published case; a member sees the case and the session. Neither sees the patient in them.
     for (const who of [outsider, host]) {

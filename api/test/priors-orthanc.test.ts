@@ -85,7 +85,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-const priors = (who: TestAccount, id = sessionId) => api.client(who.cookie).sessions[':id'].priors;
+const priors = (who: TestAccount) => api.client(who.cookie).sessions[':id'].priors;
 const rendered = (who: TestAccount, slice: number, window: keyof typeof WINDOW_PRESETS, series = ct) =>
   priors(who)[':study'].series[':series'].instances[':sop'].rendered.$get({
     param: { id: sessionId, study: series.studyUid, series: series.seriesUid, sop: series.sopUids[slice - 1]! },

@@ -23,6 +23,8 @@ const CONFLICT = {
   site_cycle: m.sites_conflictCycle,
   device_bound: m.vitals_conflict_device_bound,
   lease_lost: m.conflict_lease_lost,
+  no_pacs: m.conflict_no_pacs,
+  no_patient: m.conflict_no_patient,
 } satisfies Record<ConflictReason, () => string>;
 
 /** "in 30 seconds", "2分钟后": when to try again after a 429, from its Retry-After. */
@@ -47,6 +49,9 @@ export function failureMessage(err: unknown): string {
       return err.reason ? CONFLICT[err.reason]() : m.error_conflict();
     case 'rate_limited':
       return m.error_rateLimited({ when: retryWhen(err) });
+    case 'unavailable':
+      // Only the site's PACS answers so today (api/src/priors/dicomweb.ts).
+      return m.error_pacsUnavailable();
     default:
       return err.status === 502 ? m.error_network() : m.error_unknown();
   }

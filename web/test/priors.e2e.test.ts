@@ -1,0 +1,184 @@
+/**
+ * The patient banner and prior imaging in a live session, end to end: an ADT^A01 over a real
+ * MLLP socket puts the patient on every member's screen; the mentor opens the patient's prior CT
+ * from a real Orthanc (DICOMweb), scrolls to a slice and sees its pixels, changes the window and
+ * zooms; the PACS killed mid-look gives a clear message and the live picture carries on.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { Hl7Message } from '@medplum/core';
+import { Hl7Client } from '@medplum/hl7';
+import { adt } from '../../api/test/adt-messages.ts';
+import { barColumn, barRows, ctSeries, type CtSeries } from '../../api/test/ct-series.ts';
+import { startOrthanc, type Orthanc } from '../../api/test/orthanc.ts';
+import { unwrap } from '../src/lib/api/client.ts';
+import { openLiveRoom, useLiveStack } from './live-room.ts';
+import { waitForPicture } from './live-pages.ts';
+import { SCREENSHOTS, type BrowserStack } from './stack.ts';
+
+let stack: BrowserStack;
+useLiveStack((s) => (stack = s));
+
+const MRN = 'MRN-E2E-4711';
+const SIZE = 64;
+let orthanc: Orthanc, ct: CtSeries, hl7: Hl7Client;
+beforeAll(async () => {
+  orthanc = await startOrthanc();
+  ct = ctSeries({ patientId: MRN, slices: 10, size: SIZE });
+  for (const file of ct.files) {
+    const res = await fetch(`${orthanc.url}/instances`, { method: 'POST', body: new Uint8Array(file) });
+    if (!res.ok) throw new Error(`Orthanc refused a slice: ${res.status}`);
+  }
+  hl7 = new Hl7Client({ host: '127.0.0.1', port: stack.hl7Port });
+});
+afterAll(async () => {
+  await hl7?.close();
+  await orthanc?.stop();
+});
+
+/** The slice number the shown image says (its count of marker bars), read from the pixels the page has drawn. */
+function sliceShown(page: Page): Promise<number> {
+  const [top] = barRows(SIZE);
+  const columns = Array.from({ length: 12 }, (_, k) => barColumn(k));
+  return page.getByTestId('prior-image').evaluate(
+    (img: HTMLImageElement, { y, columns }) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const g = canvas.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const grey = (x: number) => g.getImageData(x, y, 1, 1).data[0]!;
+      let count = 0;
+      while (count < columns.length && grey(columns[count]!) === 255 && grey(columns[count]! + 1) === 255) count++;
+      return count;
+    },
+    { y: top + 1, columns },
+  );
+}
+
+/** The grey level of the shown image at (x, y) of the slice. */
+const greyAt = (page: Page, x: number, y: number) =>
+  page.getByTestId('prior-image').evaluate(
+    (img: HTMLImageElement, [x, y]) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = img.naturalWidth;
+      canvas.height = img.naturalHeight;
+      const g = canvas.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      return g.getImageData(x!, y!, 1, 1).data[0]!;
+    },
+    [x, y],
+  );
+
+describe('patient banner and prior imaging', () => {
+  it('shows the ADT patient to every member, and the mentor scrolls the prior CT to a slice, windows and zooms it; a PACS that dies says so', async () => {
+    const room = await openLiveRoom(stack, { mentor: { viewport: { width: 1440, height: 900 } } });
+    const host = await stack.asPerson(room.people.host);
+    const site = await unwrap(
+      host.sites.$post({ json: { name: `County Hospital ${room.session.id.slice(0, 6)}`, kind: 'hospital', parentId: null, dicomwebUrl: orthanc.dicomweb } }),
+    );
+    await stack.query('UPDATE live_sessions SET site_id = ? WHERE id = ?', [site.id, room.session.id]);
+    const bed = `ED-${room.session.id.slice(0, 8)}^^3`;
+    await unwrap(host.sessions[':id']['vitals-source'].$post({ param: { id: room.session.id }, json: { deviceId: bed } }));
+
+    const message = adt({ controlId: 'e2e-adt-1', bed, mrn: MRN, family: 'Wang', given: 'Li', birth: '19700315', sex: 'F', allergies: [['Penicillin', 'SV']] });
+    const ack = await hl7.sendAndWait(Hl7Message.parse(message), { timeoutMs: 10_000 });
+    expect(ack.getSegment('MSA')!.getField(1).toString()).toBe('AA');
+    for (const page of [room.mentor, room.theatre, room.observer]) {
+      await expect
+        .poll(
+          () =>
+            page
+              .getByTestId('patient-banner')
+              .textContent()
+              .catch(() => ''),
+          { timeout: 10_000 },
+        )
+        .toContain('WANG, Li');
+      expect(await page.getByTestId('patient-allergies').textContent()).toContain('Penicillin (SV)');
+    }
+    expect(await room.mentor.getByTestId('patient-banner').textContent()).toContain(MRN);
+
+    // The mentor looks the patient up on the PACS and opens the series.
+    await room.mentor.getByTestId('priors-open').click();
+    await room.mentor.getByTestId('prior-study').click();
+    await room.mentor.getByTestId('prior-series').click();
+    await expect
+      .poll(
+        () =>
+          room.mentor
+            .getByTestId('prior-image')
+            .getAttribute('data-slice')
+            .catch(() => null),
+        { timeout: 15_000 },
+      )
+      .toBe('1');
+    await expect.poll(() => sliceShown(room.mentor), { timeout: 10_000 }).toBe(1);
+
+    // Five turns of the wheel and two arrow keys: slice 8, whose pixels say 8.
+    const picture = room.mentor.getByRole('slider', { name: /CT/ });
+    await picture.hover();
+    for (let i = 0; i < 5; i++) await room.mentor.mouse.wheel(0, 100);
+    await picture.focus();
+    await room.mentor.keyboard.press('ArrowDown');
+    await room.mentor.keyboard.press('ArrowDown');
+    await expect.poll(() => room.mentor.getByTestId('prior-slice').textContent(), { timeout: 10_000 }).toBe('Slice 8 of 10');
+    await expect.poll(() => sliceShown(room.mentor), { timeout: 10_000 }).toBe(8);
+
+    // The lung window: lung (HU -700, the right half) goes from black to grey.
+    const lungBefore = await greyAt(room.mentor, 50, 30);
+    await room.mentor.getByTestId('prior-window-lung').click();
+    await expect.poll(() => room.mentor.getByTestId('prior-image').getAttribute('data-window'), { timeout: 10_000 }).toBe('lung');
+    await expect.poll(() => greyAt(room.mentor, 50, 30), { timeout: 10_000 }).toBeGreaterThan(lungBefore + 90);
+    expect(await sliceShown(room.mentor)).toBe(8);
+
+    // The slider goes straight to a slice; zoom doubles the picture's size on screen.
+    await room.mentor.getByTestId('prior-slider').fill('3');
+    await expect.poll(() => sliceShown(room.mentor), { timeout: 10_000 }).toBe(3);
+    const width = async () => (await room.mentor.getByTestId('prior-image').boundingBox())!.width;
+    const before = await width();
+    await room.mentor.getByRole('button', { name: 'Zoom in' }).click();
+    await room.mentor.getByRole('button', { name: 'Zoom in' }).click();
+    await room.mentor.getByRole('button', { name: 'Zoom in' }).click();
+    expect(await width()).toBeCloseTo(before * 1.95, 0);
+    await room.mentor.getByRole('button', { name: 'Zoom out' }).click();
+    await room.mentor.getByRole('button', { name: 'Zoom out' }).click();
+    await room.mentor.getByRole('button', { name: 'Zoom out' }).click();
+    await room.mentor.screenshot({ path: join(SCREENSHOTS, 'priors-viewer-1440.png') });
+    await room.observer.screenshot({ path: join(SCREENSHOTS, 'patient-banner-phone-390.png') });
+    await room.theatre.screenshot({ path: join(SCREENSHOTS, 'patient-banner-theatre.png') });
+
+    // The PACS dies: a slice not seen yet says so clearly; the live picture goes on underneath.
+    await orthanc.kill();
+    try {
+      await room.mentor.getByTestId('prior-window-bone').click();
+      await expect
+        .poll(
+          () =>
+            room.mentor
+              .getByTestId('prior-error')
+              .textContent()
+              .catch(() => ''),
+          { timeout: 15_000 },
+        )
+        .toContain('PACS is not answering');
+      await room.mentor.screenshot({ path: join(SCREENSHOTS, 'priors-pacs-down-1440.png') });
+      await room.mentor.getByTestId('priors-close').click();
+      await waitForPicture(room.mentor);
+      await expect
+        .poll(
+          () =>
+            room.mentor
+              .locator('video')
+              .first()
+              .evaluate((v: HTMLVideoElement) => !v.paused && v.readyState >= 2),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      expect(await room.mentor.getByTestId('patient-banner').textContent()).toContain('WANG, Li');
+    } finally {
+      await orthanc.start();
+    }
+  });
+});
