@@ -180,5 +180,22 @@ describe('patient banner and prior imaging', () => {
     } finally {
       await orthanc.start();
     }
+
+    // The PACS back, the mentor goes on from a phone (the same person: the desktop page leaves the room)
+    // and drags a finger down the picture: a slice per 16 px (PriorViewerPane).
+    const phone = await room.openMentor(room.people.mentor, { viewport: { width: 390, height: 844 }, mobile: true });
+    await phone.getByTestId('priors-open').click();
+    await phone.getByTestId('prior-study').click();
+    await phone.getByTestId('prior-series').click();
+    await expect.poll(() => sliceShown(phone), { timeout: 15_000 }).toBe(1);
+    const box = (await phone.getByRole('slider', { name: /CT/ }).boundingBox())!;
+    const cdp = await phone.context().newCDPSession(phone);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y: number) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + box.width / 2, y: box.y + y }] });
+    await touch('touchStart', 20);
+    for (let y = 30; y <= 20 + 16 * 5; y += 10) await touch('touchMove', y);
+    await touch('touchEnd', 0);
+    await expect.poll(() => sliceShown(phone), { timeout: 10_000 }).toBe(6);
+    await phone.screenshot({ path: join(SCREENSHOTS, 'priors-viewer-phone-390.png') });
   });
 });
