@@ -1,6 +1,15 @@
 import { DataPacket_Kind, ParticipantInfo_State, RoomServiceClient, type TrackSource } from 'livekit-server-sdk';
 import { httpUrlOf } from './nodes.ts';
-import { ANNOTATION_VERSION, TOPICS, formatRoomMetadata, type ExamNotice, type PatientNotice, type ResyncRequest, type RoomMetadata, type VitalsPacket } from '@loupe/protocol';
+import {
+  ANNOTATION_VERSION,
+  TOPICS,
+  formatRoomMetadata,
+  type ExamNotice,
+  type PatientNotice,
+  type ResyncRequest,
+  type RoomMetadata,
+  type VitalsPacket,
+} from '@loupe/protocol';
 
 /** What the api asks of livekit-server about live rooms. */
 export type RoomControl = {
@@ -88,6 +97,14 @@ export function livekitRooms(urls: string | readonly string[], apiKey: string, a
     }
     throw lastError;
   }
+  /** A packet from the server to everyone in the room; none is there to hear it when the room does not exist. */
+  async function sendToRoom(room: string, topic: string, payload: unknown, kind: DataPacket_Kind): Promise<void> {
+    try {
+      await onAnyNode((c) => c.sendData(room, new TextEncoder().encode(JSON.stringify(payload)), kind, { topic }));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
   return {
     async closeRoom(room) {
       try {
@@ -126,31 +143,10 @@ export function livekitRooms(urls: string | readonly string[], apiKey: string, a
         return false;
       }
     },
-    async notifyExam(room, notice) {
-      try {
-        await onAnyNode((c) => c.sendData(room, new TextEncoder().encode(JSON.stringify(notice)), DataPacket_Kind.RELIABLE, { topic: TOPICS.exam }));
-      } catch (err) {
-        // Nobody in the room: each page fetches its exams when it opens.
-        if (!isNotFound(err)) throw err;
-      }
-    },
-    async sendVitals(room, packet) {
-      try {
-        const kind = packet.limits ? DataPacket_Kind.RELIABLE : DataPacket_Kind.LOSSY;
-        await onAnyNode((c) => c.sendData(room, new TextEncoder().encode(JSON.stringify(packet)), kind, { topic: TOPICS.vitals }));
-      } catch (err) {
-        // Nobody in the room: each page fetches the values when it opens.
-        if (!isNotFound(err)) throw err;
-      }
-    },
-    async notifyPatient(room, notice) {
-      try {
-        await client.sendData(room, new TextEncoder().encode(JSON.stringify(notice)), DataPacket_Kind.RELIABLE, { topic: TOPICS.patient });
-      } catch (err) {
-        // Nobody in the room: each page fetches the banner when it opens.
-        if (!isNotFound(err)) throw err;
-      }
-    },
+    // Nobody in the room: each page fetches the exam, the values or the banner when it opens.
+    notifyExam: (room, notice) => sendToRoom(room, TOPICS.exam, notice, DataPacket_Kind.RELIABLE),
+    sendVitals: (room, packet) => sendToRoom(room, TOPICS.vitals, packet, packet.limits ? DataPacket_Kind.RELIABLE : DataPacket_Kind.LOSSY),
+    notifyPatient: (room, notice) => sendToRoom(room, TOPICS.patient, notice, DataPacket_Kind.RELIABLE),
     async listRooms() {
       return (await onAnyNode((c) => c.listRooms())).map((r) => r.name);
     },
