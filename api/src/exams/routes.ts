@@ -78,7 +78,7 @@ const capture = createRoute({
     headers: z.object({ 'content-digest': z.string().max(200).optional() }),
     body: { content: { [STILL_TYPE]: { schema: z.string().meta({ format: 'binary' }) } }, required: true },
   },
-  responses: { 201: json(Still, 'Kept'), 413: errors[400], ...errors },
+  responses: { 200: json(Still, 'Kept already: the same image sent again for the view'), 201: json(Still, 'Kept'), 413: errors[400], ...errors },
 });
 
 const image = createRoute({
@@ -217,17 +217,23 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
           sessionId: exam.sessionId,
           detail: { view: viewKey, reason },
         });
-        return status === 409 ? conflict(reason as 'exam_closed' | 'view_closed', message) : new ApiError(status, 'invalid_request', message);
+        return status === 409 ? conflict(reason as 'exam_closed' | 'view_closed' | 'duplicate_still', message) : new ApiError(status, 'invalid_request', message);
       };
+      const bytes = Buffer.from(await c.req.arrayBuffer());
+      const checked = checkStill(bytes, c.req.header('content-digest'));
+      if ('refused' in checked) throw await refuse(checked.refused.status, checked.refused.reason, checked.refused.message);
+      const { sha256, width, height } = checked;
+      // A page that retries an upload whose answer it lost sends the same bytes again: that is the
+      // still already kept, not a second image of the view (issue 15). Checked before the view's
+      // state, which the first upload may have closed.
+      const [kept] = await db.select().from(stills).where(and(eq(stills.examId, id), eq(stills.sha256, sha256)));
+      if (kept && kept.viewKey === viewKey) return c.json(toStill(kept), 200);
+      if (kept) throw await refuse(409, 'duplicate_still', `This image was kept already, for the view "${kept.viewKey}"`);
       if (exam.status !== 'running') throw await refuse(409, 'exam_closed', 'This exam is closed');
       const protocol = (await protocolVersion(db, exam.protocolKey, exam.protocolVersion))!;
       const progress = checklist(protocol, (await loadExam(db, exam)).stills).views.find((p) => p.view.key === viewKey);
       if (!progress) throw await refuse(400, 'unknown_view', `The protocol has no view "${viewKey}"`);
       if (!acceptsCapture(progress)) throw await refuse(409, 'view_closed', 'This view has all the images it takes');
-      const bytes = Buffer.from(await c.req.arrayBuffer());
-      const checked = checkStill(bytes, c.req.header('content-digest'));
-      if ('refused' in checked) throw await refuse(checked.refused.status, checked.refused.reason, checked.refused.message);
-      const { sha256, width, height } = checked;
 
       const stillId = crypto.randomUUID();
       await storeStill(media, stillId, bytes);
