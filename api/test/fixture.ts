@@ -14,6 +14,7 @@ import { migrateDb } from '../src/db/migrate.ts';
 import { parseApiConfig } from '../src/env.ts';
 import { createUser } from '../src/users/create-user.ts';
 import { ok } from './answers.ts';
+import { sites } from '../src/db/schema.ts';
 import type { RoomControl, RoomParticipant } from '../src/livekit/rooms.ts';
 import { VitalsHub } from '../src/vitals/hub.ts';
 
@@ -110,10 +111,31 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     return { user, cookie: sessionCookie(res), password: input.password };
   }
 
+  let ultrasoundSites: Promise<{ siteId: string; reviewSiteId: string }> | undefined;
+  /** A scanning hospital and a reviewing centre, made once, for the ultrasound sessions that need them. */
+  function sitesForUltrasound() {
+    ultrasoundSites ??= (async () => {
+      const [siteId, reviewSiteId] = [crypto.randomUUID(), crypto.randomUUID()];
+      await db.insert(sites).values([
+        { id: siteId, name: 'Fixture county hospital', kind: 'hospital' },
+        { id: reviewSiteId, name: 'Fixture ultrasound centre', kind: 'centre' },
+      ]);
+      return { siteId, reviewSiteId };
+    })();
+    return ultrasoundSites;
+  }
+
   /** A remote ultrasound session hosted by `host`, with `members` invited in their roles; its id. */
   async function ultrasoundSession(host: TestAccount, members: readonly (readonly [TestAccount, SessionRole])[]): Promise<string> {
     const api = client(host.cookie);
-    const json = { title: 'eFAST, bed 3', procedure: 'eFAST', specialty: 'Emergency', scheduledAt: '2026-12-06T08:00:00Z', kind: 'ultrasound' as const };
+    const json = {
+      title: 'eFAST, bed 3',
+      procedure: 'eFAST',
+      specialty: 'Emergency',
+      scheduledAt: '2026-12-06T08:00:00Z',
+      kind: 'ultrasound' as const,
+      ...(await sitesForUltrasound()),
+    };
     const { id } = await ok(api.sessions.$post({ json }));
     for (const [who, role] of members) await ok(api.sessions[':id'].members.$post({ param: { id }, json: { email: who.user.email, role } }));
     return id;
@@ -121,6 +143,7 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
 
   return {
     ultrasoundSession,
+    sitesForUltrasound,
     app,
     db,
     config,

@@ -112,6 +112,13 @@ export const CreateSessionBody = z
     siteId: Id.nullable().default(null),
     reviewSiteId: Id.nullable().default(null),
   })
+  // An ultrasound scan's stills go to the scanning site's PACS and its statistics to both sites:
+  // without them the exam has nowhere to go (issue 15).
+  .superRefine((body, ctx) => {
+    if (body.kind !== 'ultrasound') return;
+    if (!body.siteId) ctx.addIssue({ code: 'custom', path: ['siteId'], message: 'An ultrasound scan needs the site that scans' });
+    if (!body.reviewSiteId) ctx.addIssue({ code: 'custom', path: ['reviewSiteId'], message: 'An ultrasound scan needs the centre that reviews' });
+  })
   .meta({ id: 'CreateSessionBody' });
 export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 

@@ -156,7 +156,7 @@ export {
   acceptsCapture,
 } from './exams.ts';
 export type { ExamStatus, StillKind, Verdict, RetakeReason, PacsState, ViewProgress, Checklist } from './exams.ts';
-export { SITE_KINDS, DicomwebUrl, Site, SiteBody, SiteEdit, SiteList } from './sites.ts';
+export { SITE_KINDS, DicomwebUrl, isMetadataHost, Site, SiteBody, SiteEdit, SiteList } from './sites.ts';
 export type { SiteKind } from './sites.ts';
 export { PACS_QUEUE_ROLES, PACS_RETRY_ROLES, PACS_QUEUE_LIMIT, PacsQueueQuery, PacsQueueItem, PacsQueue } from './pacs.ts';
 export type { ExamType } from './scan-protocols.ts';

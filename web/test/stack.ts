@@ -89,6 +89,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}, options:
   let counter = 0;
   /** The host's cookie for each session made by `liveSession`, for `invite`. */
   const hostCookies = new Map<string, string>();
+  let ultrasoundSites: Promise<{ siteId: string; reviewSiteId: string }> | undefined;
   const policyViolations: PolicyViolation[] = [];
   return {
     livekit,
@@ -146,6 +147,15 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}, options:
       await context.addCookies([{ name: 'loupe_session', value: await this.cookieFor(who), url: web.url }]);
       return context;
     },
+    /** A scanning hospital and a reviewing centre, made once by an admin, for the ultrasound sessions that need them. */
+    sitesForUltrasound() {
+      ultrasoundSites ??= (async () => {
+        const admin = await this.asPerson(await this.account('admin', 'Stack admin'));
+        const site = (name: string, kind: 'hospital' | 'centre') => unwrap(admin.sites.$post({ json: { name, kind, parentId: null, dicomwebUrl: null } }));
+        return { siteId: (await site('Stack county hospital', 'hospital')).id, reviewSiteId: (await site('Stack ultrasound centre', 'centre')).id };
+      })();
+      return ultrasoundSites;
+    },
     /** A live session hosted by `host`, with `members` invited in their roles, started unless `start` is false. */
     async liveSession(
       host: { email: string; password: string },
@@ -158,7 +168,14 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}, options:
         sessions.$post({
           json:
             kind === 'ultrasound'
-              ? { title: 'Trauma scan, bay 2', procedure: 'eFAST', specialty: 'Emergency ultrasound', scheduledAt: new Date().toISOString(), kind }
+              ? {
+                  title: 'Trauma scan, bay 2',
+                  procedure: 'eFAST',
+                  specialty: 'Emergency ultrasound',
+                  scheduledAt: new Date().toISOString(),
+                  kind,
+                  ...(await this.sitesForUltrasound()),
+                }
               : { title: 'Laparoscopic cholecystectomy', procedure: 'Cholecystectomy', specialty: 'General surgery', scheduledAt: new Date().toISOString() },
         }),
       );

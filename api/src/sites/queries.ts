@@ -36,6 +36,24 @@ export async function assertNameFree(db: Db, name: string, except?: string): Pro
 }
 
 /**
+ * `write` (an insert or update of a site's name), with a clash on the unique name that another
+ * request won since assertNameFree looked answered as a 409, not as the database's error.
+ */
+export async function withNameFree<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (isNameClash(err)) throw conflict('site_name_taken', 'Another site already has this name');
+    throw err;
+  }
+}
+
+function isNameClash(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (/UNIQUE constraint failed: sites\.name/.test(e.message)) return true;
+  return false;
+}
+
+/**
  * A parent must exist, and a site may not end up inside itself: walking up from the new
  * parent must never reach the site. The walk is bounded by the number of sites, so a cycle
  * already in the table cannot make it loop.

@@ -8,7 +8,7 @@ import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { sites } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
-import { assertNameFree, assertParentFits, changedFields, listSites, siteById, toSite } from './queries.ts';
+import { assertNameFree, assertParentFits, changedFields, listSites, siteById, toSite, withNameFree } from './queries.ts';
 
 const SiteParam = z.object({ id: Id });
 const tags = ['sites'];
@@ -51,10 +51,12 @@ export function siteRoutes({ db }: AppDeps) {
       const id = crypto.randomUUID();
       await assertNameFree(db, body.name);
       await assertParentFits(db, id, body.parentId);
-      const [row] = await db
-        .insert(sites)
-        .values({ id, ...body })
-        .returning();
+      const [row] = await withNameFree(
+        db
+          .insert(sites)
+          .values({ id, ...body })
+          .returning(),
+      );
       await recordAudit(db, { ...requestActor(c), action: 'site.created', targetType: 'site', targetId: id, detail: { ...body } });
       return c.json(toSite(row!, user), 201);
     })
@@ -67,7 +69,7 @@ export function siteRoutes({ db }: AppDeps) {
       if (Object.keys(changes).length === 0) return c.json(toSite(row, user), 200);
       if (changes.name) await assertNameFree(db, body.name!, row.id);
       if (changes.parentId) await assertParentFits(db, row.id, body.parentId!);
-      const [updated] = await db.update(sites).set(body).where(eq(sites.id, row.id)).returning();
+      const [updated] = await withNameFree(db.update(sites).set(body).where(eq(sites.id, row.id)).returning());
       await recordAudit(db, { ...requestActor(c), action: 'site.updated', targetType: 'site', targetId: row.id, detail: changes });
       return c.json(toSite(updated!, user), 200);
     });

@@ -70,10 +70,58 @@ describe('sites', () => {
     expect(await errorOf(client.sites.$post({ json: { ...body, name: 'PACS', dicomwebUrl: 'ftp://pacs.test/' } }))).toMatchObject({ status: 400 });
     expect(await errorOf(client.sites[':id'].$patch({ param: { id: crypto.randomUUID() }, json: { name: 'Ghost' } }))).toMatchObject({ status: 404 });
 
+    const metadata = await errorOf(client.sites.$post({ json: { ...body, name: 'Cloud', dicomwebUrl: 'http://169.254.169.254/latest/meta-data/' } }));
+    expect(metadata).toMatchObject({ status: 400, message: expect.stringMatching(/link-local or cloud metadata/) });
+    expect(await errorOf(client.sites[':id'].$patch({ param: { id: ward.id }, json: { dicomwebUrl: 'http://[fe80::1]:8042/dicom-web' } }))).toMatchObject({
+      status: 400,
+    });
+
     const mentor = await api.account('mentor');
     expect(await errorOf(api.client(mentor.cookie).sites.$post({ json: { ...body, name: 'Mine' } }))).toMatchObject({ status: 403 });
     expect(await errorOf(api.client(mentor.cookie).sites[':id'].$patch({ param: { id: ward.id }, json: { name: 'Mine' } }))).toMatchObject({ status: 403 });
     expect((await ok(client.sites.$get())).sites.map((s) => s.name)).toEqual(['Hospital', 'Region', 'Ward']);
+  });
+});
+
+describe('one name, two admins at once', () => {
+  it('adds the site once and tells the other the name is taken (409), not a server error', async () => {
+    const body = { name: 'Xiangtan Central Hospital', kind: 'hospital' as const, parentId: null, dicomwebUrl: null };
+    // Each request checks the name before the other inserts, then both insert: the database decides.
+    const answers = await Promise.all(Array.from({ length: 4 }, () => api.client(admin.cookie).sites.$post({ json: body })));
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409]);
+    for (const refused of answers.filter((a) => a.status === 409)) expect(await errorOf(Promise.resolve(refused))).toMatchObject({ reason: 'site_name_taken' });
+    expect((await ok(api.client(admin.cookie).sites.$get())).sites.filter((s) => s.name === body.name)).toHaveLength(1);
+  });
+});
+
+describe('an ultrasound session', () => {
+  it('needs the site that scans and the centre that reviews', async () => {
+    const hospital = await addSite('Hengshan County People’s Hospital');
+    const centre = await addSite('Hunan ultrasound QC centre', { kind: 'centre' });
+    const scan = {
+      title: 'Thyroid',
+      procedure: 'Thyroid ultrasound',
+      specialty: 'Ultrasound',
+      scheduledAt: '2026-12-01T08:00:00Z',
+      kind: 'ultrasound' as const,
+    };
+    const sessions = api.client(admin.cookie).sessions;
+    const none = await errorOf(sessions.$post({ json: scan }));
+    expect(none).toMatchObject({ status: 400, message: expect.stringMatching(/site that scans/) });
+    expect(await errorOf(sessions.$post({ json: { ...scan, siteId: hospital.id } }))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/centre that reviews/),
+    });
+    expect(await errorOf(sessions.$post({ json: { ...scan, reviewSiteId: centre.id } }))).toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/site that scans/),
+    });
+    expect(await ok(sessions.$post({ json: { ...scan, siteId: hospital.id, reviewSiteId: centre.id } }), 201)).toMatchObject({
+      siteId: hospital.id,
+      reviewSiteId: centre.id,
+    });
+    // A surgical session needs neither.
+    await ok(sessions.$post({ json: { ...scan, kind: 'surgery' } }), 201);
   });
 });
 
@@ -247,7 +295,7 @@ describe('filters by site', () => {
     const scheduled = { procedure: 'Thyroid ultrasound', specialty: 'Ultrasound', scheduledAt: '2026-12-01T08:00:00Z', kind: 'ultrasound' as const };
     const shared = await ok(client(ofC).sessions.$post({ json: { ...scheduled, title: 'C scans, B reviews', siteId: c, reviewSiteId: b } }));
     await ok(client(ofC).sessions[':id'].start.$post({ param: { id: shared.id } }));
-    await ok(client(ofA).sessions.$post({ json: { ...scheduled, title: 'A alone', siteId: a } }));
+    await ok(client(ofA).sessions.$post({ json: { ...scheduled, title: 'A alone', siteId: a, reviewSiteId: a } }));
     const alone = (await ok(client(ofA).sessions.$get())).sessions[0]!;
     await ok(client(ofA).sessions[':id'].start.$post({ param: { id: alone.id } }));
 
