@@ -96,6 +96,8 @@ describe('a guided ultrasound exam', () => {
       await mentor.getByTestId('score-4').click();
       await mentor.getByTestId('accept-still').click();
       await poll(() => checklistRow(scanRoom, view.key).getAttribute('data-state')).toBe('accepted');
+      // The verdict and the still's way to the PACS, with a space each side of the dot.
+      if (i === 0) await poll(() => mentor.getByTestId('still-verdict').innerText()).toMatch(/^Accepted · (PACS: \w+|Not for PACS)$/);
     }
     await poll(() => scanRoom.getByTestId('exam-summary').innerText()).toBe('All required views accepted');
     await scanRoom.screenshot({ path: join(SCREENSHOTS, 'exam-scan-room.png') });

@@ -5,7 +5,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QcStats } from '@loupe/protocol';
-import { createTestApi, json, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import { createTestApi, json, sessionCookie, type TestAccount, type TestApi } from '../../test/fixture.ts';
+import { hashPassword } from '../auth/password.ts';
 import { joinSession, seedQcSample, type QcSample } from '../../test/qc-sample.ts';
 import { auditLog, users } from '../db/schema.ts';
 
@@ -231,10 +232,7 @@ describe('who sees which exams', () => {
     expect(own.totals).toMatchObject({ exams: 3, completed: 2 });
     expect(own.sites.map((s) => s.id)).toEqual([sample.site.north]);
     expect(own.choices.sites).toEqual([{ id: sample.site.north, name: 'North Hospital' }]);
-    expect(own.choices.sonographers.map((s) => s.name)).toEqual(['Li Hua', 'Wang Fang']);
     expect((await statsAs(northMentor, { site: sample.site.north })).totals.exams).toBe(3);
-    // Filtering by someone of another site finds nothing of theirs.
-    expect((await statsAs(northMentor, { sonographer: sample.sonographer.zhao })).totals.exams).toBe(0);
 
     for (const path of ['/qc/stats', '/qc/stats.csv']) {
       const res = await api.app.request(`${path}?site=${sample.site.south}`, { headers: { cookie: northMentor.cookie } });
@@ -243,6 +241,42 @@ describe('who sees which exams', () => {
     }
     const denied = await api.db.select().from(auditLog).where(eq(auditLog.targetId, sample.site.south));
     expect(denied.map((d) => [d.action, d.actorId, d.targetType])).toContainEqual(['access.denied', northMentor.user.id, 'site']);
+  });
+
+  it('per sonographer, a colleague or trainee of the site sees nobody’s figures and the sonographer their own; QC leads everyone’s', async () => {
+    const trainee = await api.account('trainee');
+    await api.db.update(users).set({ siteId: sample.site.north }).where(eq(users.id, trainee.user.id));
+    // Wang Fang, a sonographer of North, signs in (the sample's people have no password of their own).
+    const password = 'wang-fang-signs-in-for-this-test';
+    await api.db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password) })
+      .where(eq(users.id, sample.sonographer.wang));
+    const [wangRow] = await api.db.select().from(users).where(eq(users.id, sample.sonographer.wang));
+    const wang = { cookie: sessionCookie(await api.client().auth['sign-in'].$post({ json: { email: wangRow!.email, password } })) } as TestAccount;
+
+    for (const who of [trainee, northMentor]) {
+      const seen = await statsAs(who);
+      // The site's own figures stay: the exams, completion, and the site's row.
+      expect(seen.totals).toMatchObject({ exams: 3, completed: 2 });
+      expect(seen.sites.map((s) => s.id)).toEqual([sample.site.north]);
+      expect(seen.sonographers).toEqual([]);
+      expect(seen.choices.sonographers).toEqual([]);
+      for (const path of ['/qc/stats', '/qc/stats.csv']) {
+        const res = await api.app.request(`${path}?sonographer=${sample.sonographer.li}`, { headers: { cookie: who.cookie } });
+        expect(res.status).toBe(403);
+      }
+      const csv = await (await api.app.request('/qc/stats.csv', { headers: { cookie: who.cookie } })).text();
+      expect(csv).not.toMatch(/Li Hua|Wang Fang/);
+    }
+    const denied = await api.db.select().from(auditLog).where(eq(auditLog.targetId, sample.sonographer.li));
+    expect(denied.filter((d) => d.action === 'access.denied').map((d) => d.actorId)).toEqual(expect.arrayContaining([trainee.user.id, northMentor.user.id]));
+
+    const own = await statsAs(wang);
+    expect(own.sonographers.map((s) => s.name)).toEqual(['Wang Fang']);
+    expect(own.choices.sonographers.map((s) => s.name)).toEqual(['Wang Fang']);
+    expect((await statsAs(wang, { sonographer: sample.sonographer.wang })).totals.exams).toBeGreaterThan(0);
+    expect((await statsAs(qcLead)).sonographers.map((s) => s.name).sort()).toEqual(['Li Hua', 'Wang Fang', 'Zhao Lei']);
   });
 
   it('someone of no site sees the exams of their own sessions only, and no site filter', async () => {

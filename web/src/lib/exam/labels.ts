@@ -1,6 +1,6 @@
-import type { PacsState, RetakeReason, Verdict, ViewProgress, Words } from '@loupe/protocol';
-import { m } from '$lib/paraglide/messages.js';
-import { getLocale } from '$lib/paraglide/runtime.js';
+import type { PacsState, RetakeReason, Still, Verdict, ViewProgress, Words } from '@loupe/protocol';
+import { m } from '../paraglide/messages.js';
+import { getLocale } from '../paraglide/runtime.js';
 
 /** A protocol's words (view names, acceptance texts) in the reader's language. */
 export const words = (w: Words): string => (getLocale() === 'zh' ? w.zh : w.en);
@@ -33,6 +33,13 @@ export const PACS = {
   sent: m.exam_pacs_sent,
   failed: m.exam_pacs_failed,
 } satisfies Record<PacsState, () => string>;
+
+/**
+ * A still's verdict and, once it has one, where it is on its way to the PACS: "Accepted · PACS: sent".
+ * Joined here, not in markup: Svelte trims the space at the start of an `{#if}` block ("Accepted· PACS").
+ */
+export const stillStatus = (still: Pick<Still, 'verdict' | 'pacs'>): string =>
+  still.verdict === 'pending' ? VERDICT.pending() : `${VERDICT[still.verdict]()} · ${PACS[still.pacs.state]()}`;
 
 /** Where a view stands, in words: accepted once it has its images, else waiting for review, else to take. */
 export function viewState(p: ViewProgress): string {
