@@ -2,15 +2,15 @@
  * The demo seed run by `make start`: two sites (a county hospital and the provincial ultrasound
  * QC centre that reviews its scans), five accounts (admin, mentor, surgeon, trainee, QC lead) in
  * them, a scheduled surgery session and a scheduled remote ultrasound session with them invited
- * in their roles. Demo passwords are generated afresh at every run and printed, never stored in
+ * in their roles; the surgery session has the demo patient monitor's bed (DEMO_MONITOR_BED) bound. Demo passwords are generated afresh at every run and printed, never stored in
  * source. Idempotent otherwise.
  */
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { GlobalRole, SessionKind, SessionRole, SiteKind } from '@loupe/protocol';
+import { DEMO_MONITOR_BED, type GlobalRole, type SessionKind, type SessionRole, type SiteKind } from '@loupe/protocol';
 import { openDb, type Db } from './db/client.ts';
 import { migrateDb } from './db/migrate.ts';
-import { liveSessions, sessionMembers, sites, users } from './db/schema.ts';
+import { liveSessions, sessionMembers, sessionVitals, sites, users } from './db/schema.ts';
 import { hashPassword } from './auth/password.ts';
 
 const DEMO_DOMAIN = 'demo.loupe.local';
@@ -37,6 +37,8 @@ type DemoSession = {
   kind: SessionKind;
   inMinutes: number;
   sites?: { scans: DemoSite; reviews: DemoSite };
+  /** The bed whose monitor feeds the session (`make start` runs the simulator as it). */
+  monitor?: string;
   /** Session role of each person invited, by their key in DEMO_PEOPLE. */
   members: Record<string, SessionRole>;
 };
@@ -48,6 +50,7 @@ const DEMO_SESSIONS: DemoSession[] = [
     specialty: 'General surgery',
     kind: 'surgery',
     inMinutes: 60,
+    monitor: DEMO_MONITOR_BED,
     members: { admin: 'host', mentor: 'mentor', surgeon: 'theatre', trainee: 'observer' },
   },
   {
@@ -98,6 +101,9 @@ async function seedSession(db: Db, session: DemoSession, people: Map<string, str
       createdBy: adminId,
     });
   }
+  // Bound unless someone has since bound the bed elsewhere or another monitor here.
+  if (session.monitor)
+    await db.insert(sessionVitals).values({ sessionId, deviceId: session.monitor, boundBy: adminId, boundAt: new Date() }).onConflictDoNothing();
   for (const [key, role] of Object.entries(session.members)) {
     await db
       .insert(sessionMembers)

@@ -170,6 +170,7 @@ export {
   VITALS_STALE_MS,
   VITALS_HISTORY_MS,
   DEFAULT_VITALS_LIMITS,
+  DEMO_MONITOR_BED,
   DeviceId,
   VitalSample,
   VitalValues,

@@ -24,6 +24,12 @@ export const VITAL_UNITS: Record<VitalParameter, string> = {
   etco2: 'mmHg',
 };
 
+/**
+ * The bed of the demo's patient monitor: the demo seed binds it to the surgery demo session, and
+ * `make start` runs the monitor simulator (stack/src/monitor-cli.ts) as that bed.
+ */
+export const DEMO_MONITOR_BED = 'DEMO-OR1^^1';
+
 /** Session roles that bind a monitor and set the alarm limits (admins too, as everywhere). */
 export const VITALS_ROLES: readonly SessionRole[] = ['host', 'mentor'];
 

@@ -15,4 +15,6 @@ export type { ChromiumOptions } from './chromium.ts';
 export { startApiProcess, startRecorderProcess, startWebProcess } from './app-processes.ts';
 export type { RunningApp, RunningApi } from './app-processes.ts';
 export { buildWebIfStale } from './web-build.ts';
+export { MonitorSimulator, simulatedValues, oruR01 } from './monitor-simulator.ts';
+export type { SimulatedValues, SentMessage, Episode } from './monitor-simulator.ts';
 export { makeTissueVideo, makeUltrasoundVideo, firstFrameRgb } from './fake-video.ts';

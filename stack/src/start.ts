@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEMO_MONITOR_BED } from '@loupe/protocol';
 import { livekitConfigYaml, livekitServerEnv } from './livekit.ts';
 import { loadSecrets } from './secrets.ts';
 import { LIVEKIT_BIN, ROOT } from './paths.ts';
@@ -103,8 +104,12 @@ async function main() {
   services.push(livekit);
   await waitForHttp(shared.LIVEKIT_URL, 20_000);
 
-  start('api', ['src/main.ts'], { LOUPE_API_HOST: api.host, LOUPE_API_PORT: String(api.port) }, join(ROOT, 'api'));
+  // Monitors send vital signs to the api over HL7 MLLP; 2575 is the port HL7 registered for it.
+  const hl7Port = process.env.LOUPE_HL7_PORT || '2575';
+  start('api', ['src/main.ts'], { LOUPE_API_HOST: api.host, LOUPE_API_PORT: String(api.port), LOUPE_HL7_PORT: hl7Port }, join(ROOT, 'api'));
   await waitForHttp(`${api.url}/health`, 20_000);
+  // The demo surgery session's patient monitor (bound by the seed): drifting values and an SpO₂ dip every 3 minutes.
+  if (seedDemo) start('monitor', ['stack/src/monitor-cli.ts', '--bed', DEMO_MONITOR_BED, '--port', hl7Port, '--interval', '2000']);
   start('recorder', ['src/main.ts'], { LOUPE_API_URL: api.url }, join(ROOT, 'recorder'));
   start('web', ['server.ts'], { HOST: web.host, PORT: String(web.port), ORIGIN: publicUrl, LOUPE_API_URL: api.url }, join(ROOT, 'web'));
   await waitForHttp(publicUrl, 20_000);
@@ -115,6 +120,7 @@ async function main() {
     Open            ${publicUrl}
     api             ${api.url}   (OpenAPI: ${api.url}/openapi.json)
     livekit-server  ${shared.LIVEKIT_PUBLIC_URL}
+    HL7 (MLLP)      127.0.0.1:${hl7Port}${seedDemo ? `   (monitor simulator: bed ${DEMO_MONITOR_BED} → the surgery demo session)` : ''}
 
 ${seedDemo ? prepare.output().replace(/^/gm, '  ') : ''}
   Ctrl-C stops everything.
