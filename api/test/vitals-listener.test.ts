@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
-import { TOPICS } from '@loupe/protocol';
+import { DEFAULT_VITALS_LIMITS, TOPICS } from '@loupe/protocol';
 import { createTestApi, ok, refused, type TestAccount, type TestApi } from './fixture.ts';
 import { startHl7Listener, type Hl7Listener } from '../src/vitals/listener.ts';
 import { MINDRAY_OR3, oruR01 } from './pcd01-messages.ts';
@@ -73,7 +73,7 @@ describe('HL7 listener', () => {
       etco2: [{ t: at.getTime(), value: 38 }],
     });
     expect(api.roomCalls.filter((c) => c.action === 'vitals' && c.room === sessionId)).toEqual([
-      { action: 'vitals', room: sessionId, packet: { v: 1, t: at.getTime(), values: { hr: 72, spo2: 98, nibpSys: 118, etco2: 38 } } },
+      { action: 'vitals', room: sessionId, packet: { v: 1, t: at.getTime(), values: { hr: 72, spo2: 98, nibpSys: 118, etco2: 38 }, limits: DEFAULT_VITALS_LIMITS } },
     ]);
     expect(TOPICS.vitals).toBe('loupe.vitals');
   });

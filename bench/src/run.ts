@@ -19,6 +19,7 @@ import { measureGlassToGlass } from './glass-to-glass.ts';
 import { measureFanout } from './fanout.ts';
 import { measureRecorder } from './recorder.ts';
 import { measureStillCapture } from './still-capture.ts';
+import { measureVitalsLatency } from './vitals-latency.ts';
 import { machineCpu } from './stats.ts';
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -131,6 +132,7 @@ async function main() {
     canvas: NOT_YET,
     canvas_flood: NOT_YET,
     still_capture: NOT_YET,
+    vitals_latency: NOT_YET,
     api: NOT_YET,
     ...previous,
   };
@@ -171,6 +173,7 @@ async function main() {
     'still: 1920×1080 capture at the scan room → shown at the reviewer, and the same PNG up and down over plain HTTP…',
     measureStillCapture,
   );
+  await measure('vitals_latency', 'vitals: monitor ORU^R01 over MLLP → heart rate shown on theatre…', measureVitalsLatency);
   await measure('search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes));
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const ran = Object.keys(results).filter(want);

@@ -30,7 +30,7 @@ export const TOPICS = {
   drawn: 'loupe.drawn',
   /** Sent by the api: an exam of the session changed; pages fetch it again (ExamNotice, exams.ts). */
   exam: 'loupe.exam',
-  /** Sent by the api, lossy: the bound monitor's latest values (VitalsPacket, vitals.ts). */
+  /** Sent by the api, reliable: the bound monitor's values and the session's limits (VitalsPacket, vitals.ts). */
   vitals: 'loupe.vitals',
   /** Sent by the api, reliable: the session's patient banner changed; pages fetch it (PatientNotice, patient.ts). */
   patient: 'loupe.patient',

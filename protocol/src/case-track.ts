@@ -5,23 +5,29 @@
  */
 import { z } from 'zod';
 import { AnnotationOp } from './annotation.ts';
+import { VitalValues, VitalsLimits } from './vitals.ts';
 
 export const CASE_TRACK_VERSION = 1;
 
 /**
  * One moment of the case: an op (with who sent it; `snapshot` when it came from a late catch-up
- * rather than live), a still that arrived (`still`, with its `stillId`), or a pause, resume, gap
- * or stop the recorder logged, on the case's timeline.
+ * rather than live), a still that arrived (`still`, with its `stillId`), the patient monitor's
+ * values as the room got them (`vitals`: `values`, observed at `t`, and `limits` when the
+ * session changed its alarm limits), or a pause, resume, gap or stop the recorder logged, on the
+ * case's timeline.
  *
- * Still events came after version 1 and leave it as it was: a reader skips event types it does
- * not know, so an older player plays a newer track whole; a track recorded before them has none
- * (the api places those stills by its own clock instead).
+ * Still and vitals events came after version 1 and leave it as it was: a reader skips event
+ * types it does not know, so an older player plays a newer track whole; a track recorded before
+ * them has none (the api places those stills by its own clock instead).
  */
 export const TrackEvent = z.looseObject({
   mediaMs: z.number().min(0),
   type: z.string().min(1),
   op: AnnotationOp.optional(),
   stillId: z.uuid().optional(),
+  t: z.number().optional(),
+  values: VitalValues.optional(),
+  limits: VitalsLimits.optional(),
 });
 export type TrackEvent = z.infer<typeof TrackEvent>;
 
@@ -42,6 +48,16 @@ export const CaseTrack = z.object({
   gaps: z.array(Gap).default([]),
 });
 export type CaseTrack = z.infer<typeof CaseTrack>;
+
+/** A `vitals` event of the track: where it sits on the case's timeline and what the monitor said. */
+export type VitalsMoment = { mediaMs: number; values: VitalValues; limits?: VitalsLimits };
+
+/** The track's monitor values in timeline order (empty: the session had no monitor). */
+export function vitalsMoments(track: CaseTrack): VitalsMoment[] {
+  return track.events
+    .flatMap((e) => (e.type === 'vitals' && (e.values || e.limits) ? [{ mediaMs: e.mediaMs, values: e.values ?? {}, ...(e.limits ? { limits: e.limits } : {}) }] : []))
+    .sort((a, b) => a.mediaMs - b.mediaMs);
+}
 
 /** Where each still that arrived during the recording sits on the case's timeline, by still id. */
 export function stillMoments(track: CaseTrack): Map<string, number> {

@@ -85,8 +85,9 @@ export const DEFAULT_VITALS_LIMITS: VitalsLimits = {
 export const outOfLimits = (value: number, limit: VitalLimit) => value < limit.low || value > limit.high;
 
 /**
- * Sent by the api (server-originated) on TOPICS.vitals: lossy for each message of the bound
- * monitor; reliable, with `limits` and no values, when the session's limits change.
+ * Sent by the api (server-originated, reliable) on TOPICS.vitals: each message of the bound
+ * monitor with the session's limits, and the limits alone (no values) when the session changes them.
+ * The recorder writes them into the case's track (case-track.ts, `vitals` events).
  */
 export const VitalsPacket = z.object({
   v: z.literal(VITALS_VERSION),

@@ -15,7 +15,7 @@ export type LoggedEvent = {
   mediaMs: number;
   /** Wall clock when the recorder received it (epoch ms). */
   at: number;
-  type: 'op' | 'still' | 'join' | 'leave' | 'pause' | 'resume' | 'gap' | 'skip' | 'start' | 'stop';
+  type: 'op' | 'still' | 'vitals' | 'join' | 'leave' | 'pause' | 'resume' | 'gap' | 'skip' | 'start' | 'stop';
   [key: string]: unknown;
 };
 

@@ -30,6 +30,7 @@ import {
   DropCounter,
   ExamNotice,
   SenderRateLimit,
+  VitalsPacket,
   TOPICS,
   parseOpPacket,
   parseRoomMetadata,
@@ -486,6 +487,7 @@ export class RoomRecorder {
 
   private onData(payload: Uint8Array, participant: RemoteParticipant | undefined, topic: string | undefined): void {
     if (topic === TOPICS.exam) return this.onExamNotice(payload, participant);
+    if (topic === TOPICS.vitals) return this.onVitals(payload, participant);
     if (topic !== TOPICS.ops) return;
     if (!participant) {
       // livekit-server announces a participant who publishes nothing up to 3 s late, but
@@ -518,6 +520,29 @@ export class RoomRecorder {
       return;
     }
     if (notice?.captured && notice.stillId) this.record({ type: 'still', stillId: notice.stillId }, this.pictureMs);
+  }
+
+  /**
+   * The patient monitor's values (or the session's new alarm limits), from the api only: they go
+   * on the timeline where the picture is now, so that the case's strip shows what the room saw then.
+   */
+  /** The alarm limits last put on the timeline, as JSON. */
+  private vitalsLimits = '';
+
+  private onVitals(payload: Uint8Array, participant: RemoteParticipant | undefined): void {
+    if (participant) return;
+    let packet: VitalsPacket | undefined;
+    try {
+      packet = VitalsPacket.safeParse(JSON.parse(new TextDecoder().decode(payload))).data;
+    } catch {
+      return;
+    }
+    if (!packet) return;
+    // The api sends the limits with every message: the track keeps them where they change.
+    const limits = packet.limits && JSON.stringify(packet.limits) !== this.vitalsLimits ? packet.limits : undefined;
+    if (limits) this.vitalsLimits = JSON.stringify(limits);
+    if (!limits && Object.keys(packet.values).length === 0) return;
+    this.record({ type: 'vitals', t: packet.t, values: packet.values, ...(limits ? { limits } : {}) }, this.pictureMs);
   }
 
   private onRecordingState(metadata: string): void {

@@ -3,11 +3,15 @@
  * api's HL7 listener, the monitor strip on the mentor's desktop and an observer's phone, its
  * alarm colour past the session's limits.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
+import { MonitorSimulator } from '@loupe/stack';
+import { CaseTrack, vitalsMoments } from '@loupe/protocol';
 import { oruR01 } from '../../api/test/pcd01-messages.ts';
+import { startRecording } from './live-pages.ts';
 import { unwrap } from '../src/lib/api/client.ts';
 import { openLiveRoom, useLiveStack } from './live-room.ts';
 import { SCREENSHOTS, type BrowserStack } from './stack.ts';
@@ -98,5 +102,84 @@ describe('monitor strip', () => {
     expect(await room.mentor.getByTestId('vital-hr').getAttribute('data-stale')).toBe('true');
     expect(await room.mentor.getByTestId('vital-hr').textContent()).toContain('no data since');
     expect(await room.mentor.getByTestId('vital-spo2').count()).toBe(0);
+  });
+
+  it('puts the monitor’s values into the recorded case, and the case player shows each at its moment', async () => {
+    const room = await openLiveRoom(stack, { observer: false });
+    const bed = `OR-${room.session.id.slice(0, 8)}^^2`;
+    // The host binds the bed and sets this patient's HR limit on the session's page.
+    const context = await stack.contextFor(room.people.host, { viewport: { width: 1280, height: 900 } });
+    onTestFinished(() => context.close());
+    const hostPage = await context.newPage();
+    await hostPage.goto(`${stack.web.url}/sessions/${room.session.id}`);
+    const settings = hostPage.getByTestId('monitor-settings');
+    await expect(settings.getByTestId('monitor-bound').innerText()).resolves.toBe('No monitor is bound to this session.');
+    await settings.getByLabel('Bed or device id').fill(bed);
+    await settings.getByRole('button', { name: 'Bind monitor' }).click();
+    await expect.poll(() => settings.getByTestId('monitor-bound').innerText(), { timeout: 10_000 }).toBe(`Bound: ${bed}`);
+    await settings.getByLabel('HR High').fill('20');
+    await settings.getByRole('button', { name: 'Save limits' }).click();
+    await settings.getByText('Each low limit must be below its high limit.').waitFor();
+    await settings.getByLabel('HR High').fill('130');
+    await settings.getByRole('button', { name: 'Save limits' }).click();
+    await settings.getByText('Alarm limits saved; every screen uses them now.').waitFor();
+    await hostPage.screenshot({ path: join(SCREENSHOTS, 'vitals-monitor-settings.png'), fullPage: true });
+    const host = await stack.asPerson(room.people.host);
+    const saved = await unwrap(host.sessions[':id'].vitals.$get({ param: { id: room.session.id } }));
+    expect(saved).toMatchObject({ deviceId: bed, limits: { hr: { low: 50, high: 130 } } });
+    // The monitor simulator, over a real MLLP connection to the api's listener.
+    const simulator = new MonitorSimulator({ host: '127.0.0.1', port: stack.hl7Port, bed });
+    onTestFinished(() => simulator.stop());
+    await startRecording(room.theatre, [room.theatre, room.mentor]);
+
+    const hr = (page: typeof room.mentor) => page.getByTestId('vital-hr-value').textContent();
+    const calm = await simulator.send({ hr: 71, spo2: 97 });
+    expect(calm.ack).toBe('AA');
+    await expect.poll(() => hr(room.mentor), { timeout: 10_000 }).toBe('71');
+    // A second of the recording passes (theatre's own picture says so), then the desaturation.
+    const video = room.mentor.locator('[data-picture-rect] video').first();
+    const shownAt = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(shownAt + 1.5);
+    expect((await simulator.send({ hr: 139, spo2: 85 })).ack).toBe('AA');
+    await expect.poll(() => hr(room.mentor), { timeout: 10_000 }).toBe('139');
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(shownAt + 3);
+    await room.theatre.getByRole('button', { name: /Stop recording/ }).click();
+
+    // The case's track holds both messages, in order, a second or more apart, with the session's limits.
+    const recording = await stack.recordingOf(room.session.id, room.people.surgeon);
+    expect(recording.status).toBe('ready');
+    const track = CaseTrack.parse(JSON.parse(await readFile(join(stack.mediaDir, 'recordings', recording.id, 'annotations.json'), 'utf8')));
+    const moments = vitalsMoments(track);
+    expect(moments.map((m) => [m.values.hr, m.values.spo2])).toEqual([
+      [71, 97],
+      [139, 85],
+    ]);
+    const [first, second] = moments as [(typeof moments)[0], (typeof moments)[0]];
+    expect(first.limits?.hr).toEqual({ low: 50, high: 130 });
+    expect(second.mediaMs - first.mediaMs).toBeGreaterThanOrEqual(1000);
+    expect(second.mediaMs).toBeLessThanOrEqual(track.durationMs);
+
+    // The case player: the strip follows the playhead, the alarm colour with it.
+    const listed = await (await room.mentor.request.get(`${stack.web.url}/api/cases`)).json();
+    const made = listed.cases.find((c: { sessionId: string }) => c.sessionId === room.session.id);
+    await room.mentor.goto(`${stack.web.url}/cases/${made.id}`);
+    const player = room.mentor.locator('[data-testid="case-player"] video');
+    await player.waitFor();
+    const seek = (ms: number) =>
+      player.evaluate((v: HTMLVideoElement, s) => {
+        v.pause();
+        v.currentTime = s;
+      }, ms / 1000);
+    await seek(first.mediaMs + 300);
+    await expect.poll(() => hr(room.mentor), { timeout: 10_000 }).toBe('71');
+    expect(await room.mentor.getByTestId('vital-hr').getAttribute('data-alarm')).toBe('false');
+    await seek(second.mediaMs + 300);
+    await expect.poll(() => hr(room.mentor), { timeout: 10_000 }).toBe('139');
+    expect(await room.mentor.getByTestId('vital-hr').getAttribute('data-alarm')).toBe('true');
+    expect(await room.mentor.getByTestId('vital-spo2-value').textContent()).toBe('85');
+    await room.mentor.screenshot({ path: join(SCREENSHOTS, 'vitals-case-player.png') });
+    // Back before the desaturation: the calm values again.
+    await seek(first.mediaMs + 300);
+    await expect.poll(() => hr(room.mentor), { timeout: 10_000 }).toBe('71');
   });
 });

@@ -37,7 +37,7 @@ export type RoomControl = {
   updateParticipant(room: string, identity: string, attributes: Record<string, string>, permission: RoomPermission): Promise<boolean>;
   /** Tells everyone in the room that an exam changed (they fetch it again); a room nobody is in is fine. */
   notifyExam(room: string, notice: ExamNotice): Promise<void>;
-  /** Sends the bound monitor's values (lossy) or new limits (reliable) to everyone in the room; a room nobody is in is fine. */
+  /** Sends the bound monitor's values or new limits (reliable) to everyone in the room, the recorder too; a room nobody is in is fine. */
   sendVitals(room: string, packet: VitalsPacket): Promise<void>;
   /** Tells everyone in the room that the patient banner changed (they fetch it); the notice holds no patient data. */
   notifyPatient(room: string, notice: PatientNotice): Promise<void>;
@@ -145,7 +145,8 @@ export function livekitRooms(urls: string | readonly string[], apiKey: string, a
     },
     // Nobody in the room: each page fetches the exam, the values or the banner when it opens.
     notifyExam: (room, notice) => sendToRoom(room, TOPICS.exam, notice, DataPacket_Kind.RELIABLE),
-    sendVitals: (room, packet) => sendToRoom(room, TOPICS.vitals, packet, packet.limits ? DataPacket_Kind.RELIABLE : DataPacket_Kind.LOSSY),
+    // Vitals reliable too: a packet a few seconds apart costs nothing to resend, and the recorder writes each one into the case.
+    sendVitals: (room, packet) => sendToRoom(room, TOPICS.vitals, packet, DataPacket_Kind.RELIABLE),
     notifyPatient: (room, notice) => sendToRoom(room, TOPICS.patient, notice, DataPacket_Kind.RELIABLE),
     async listRooms() {
       return (await onAnyNode((c) => c.listRooms())).map((r) => r.name);

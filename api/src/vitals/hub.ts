@@ -5,7 +5,7 @@
  * seconds) fills the strip again.
  */
 import { eq, inArray } from 'drizzle-orm';
-import { VITALS_HISTORY_MS, VITALS_VERSION, VITAL_PARAMETERS, type SessionVitals, type VitalParameter, type VitalSample } from '@loupe/protocol';
+import { DEFAULT_VITALS_LIMITS, VITALS_HISTORY_MS, VITALS_VERSION, VITAL_PARAMETERS, type SessionVitals, type VitalParameter, type VitalSample } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { liveSessions, sessionVitals } from '../db/schema.ts';
 import type { RoomControl } from '../livekit/rooms.ts';
@@ -31,7 +31,7 @@ export class VitalsHub {
   /** Takes a reading for its bound session, or says why not (the listener answers AE with it). */
   async take(reading: MonitorReading): Promise<Refusal | { sessionId: string }> {
     const rows = await this.db
-      .select({ sessionId: sessionVitals.sessionId, deviceId: sessionVitals.deviceId, status: liveSessions.status })
+      .select({ sessionId: sessionVitals.sessionId, deviceId: sessionVitals.deviceId, limits: sessionVitals.limits, status: liveSessions.status })
       .from(sessionVitals)
       .innerJoin(liveSessions, eq(liveSessions.id, sessionVitals.sessionId))
       .where(inArray(sessionVitals.deviceId, reading.deviceIds));
@@ -46,9 +46,10 @@ export class VitalsHub {
     this.newest.set(bound.deviceId, reading.t);
     this.keep(bound.sessionId, reading);
     this.counts.accepted++;
-    // Lossy and not awaited: the ACK does not wait for LiveKit, and a lost packet is replaced by the next.
+    // Not awaited: the ACK does not wait for LiveKit. The limits go with the values, so that the
+    // recorder's case has the colours the room saw whenever its recording began.
     this.rooms
-      .sendVitals(bound.sessionId, { v: VITALS_VERSION, t: reading.t, values: reading.values })
+      .sendVitals(bound.sessionId, { v: VITALS_VERSION, t: reading.t, values: reading.values, limits: bound.limits ?? DEFAULT_VITALS_LIMITS })
       .catch((err) => console.error(`vitals to room ${bound.sessionId} failed:`, err));
     return { sessionId: bound.sessionId };
   }

@@ -11,8 +11,7 @@ import {
 } from '@loupe/protocol';
 import { apiClient, unwrap } from '$lib/api/client.ts';
 
-/** A parameter's newest value and when this page learnt of it. */
-export type Latest = { value: number; t: number; seenAt: number };
+import type { Latest, VitalsView } from './vitals-view.ts';
 
 /**
  * A session's patient monitor as a live page sees it: the history from the api when the page
@@ -20,7 +19,7 @@ export type Latest = { value: number; t: number; seenAt: number };
  * Staleness is measured on the page's own clock from when a value arrived, so a monitor whose
  * clock is off does not grey a live feed; values loaded with the page count from their observation.
  */
-export class VitalsRoom {
+export class VitalsRoom implements VitalsView {
   deviceId = $state<string | null>(null);
   limits = $state<VitalsLimits>(DEFAULT_VITALS_LIMITS);
   history = $state<Partial<Record<VitalParameter, VitalSample[]>>>({});

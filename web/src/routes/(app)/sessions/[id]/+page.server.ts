@@ -1,3 +1,4 @@
+import { VITALS_ROLES, mayAct } from '@loupe/protocol';
 import type { PageServerLoad } from './$types';
 import { unwrap } from '$lib/api/client.ts';
 import { serverApi } from '$lib/server/api.ts';
@@ -12,5 +13,16 @@ export const load: PageServerLoad = async (event) => {
   );
   const canManage = session.myRole === 'host' || user.role === 'admin';
   const siteName = (id: string | null) => sites.find((s) => s.id === id)?.name ?? null;
-  return { session, canManage, scanningSite: siteName(session.siteId), reviewingSite: siteName(session.reviewSiteId) };
+  // The host and mentors bind the session's monitor and set its alarm limits.
+  const canSetMonitor = session.status !== 'ended' && mayAct(user.role, session.myRole, VITALS_ROLES);
+  const vitals = canSetMonitor
+    ? await unwrap(api.sessions[':id'].vitals.$get({ param: { id: session.id } })).catch((err) => loadFailure(err, event.url))
+    : null;
+  return {
+    session,
+    canManage,
+    scanningSite: siteName(session.siteId),
+    reviewingSite: siteName(session.reviewSiteId),
+    vitals: vitals && { deviceId: vitals.deviceId, limits: vitals.limits },
+  };
 };
