@@ -36,21 +36,24 @@ function bareProbe() {
   };
 }
 
-/** Resolves with the wall time the strip's heart rate first reads `value`. */
-function shownAt(page: Page, value: string): Promise<number> {
-  return page.evaluate(
-    (want) =>
-      new Promise<number>((resolve) => {
-        const read = () => document.querySelector('[data-testid="vital-hr-value"]')?.textContent;
-        const observer = new MutationObserver(() => {
-          if (read() !== want) return;
-          observer.disconnect();
-          resolve(performance.timeOrigin + performance.now());
-        });
-        observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-      }),
-    value,
-  );
+/**
+ * Starts watching for the strip's heart rate to read `value`, and resolves once the watch is in
+ * place (before the message is sent: a watch installed after a fast answer would wait forever);
+ * `window.__shown` then resolves with the wall time it first reads so.
+ */
+async function watchShown(page: Page, value: string): Promise<void> {
+  await page.evaluate((want) => {
+    const w = window as unknown as { __shown: Promise<number> };
+    w.__shown = new Promise<number>((resolve) => {
+      const read = () => document.querySelector('[data-testid="vital-hr-value"]')?.textContent;
+      const observer = new MutationObserver(() => {
+        if (read() !== want) return;
+        observer.disconnect();
+        resolve(performance.timeOrigin + performance.now());
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+  }, value);
 }
 
 export async function measureVitalsLatency() {
@@ -67,15 +70,18 @@ export async function measureVitalsLatency() {
       const bare: number[] = [];
       for (let i = 0; i < SAMPLES; i++) {
         const hr = 60 + (i % 2 ? 40 : 0) + (i % 20); // never the previous value
-        const seen = shownAt(theatre, String(hr));
+        await watchShown(theatre, String(hr));
         const sent = Date.now();
         const answer = await monitor.send({ hr });
         if (answer.ack !== 'AA') throw new Error(`the api answered ${answer.ack}: ${answer.reason}`);
-        shown.push((await seen) - sent);
+        shown.push((await theatre.evaluate(() => (window as unknown as { __shown: Promise<number> }).__shown)) - sent);
 
-        // The same bytes' worth of packet, bare, from Node through livekit-server to the page.
+        // The same bytes' worth of packet, bare, from Node through livekit-server to the page. It
+        // carries the message's own observation time (HL7 gives whole seconds): a later one would
+        // make the page take the next message as arriving out of order, and keep this number.
         const bareSent = Date.now();
-        await rooms.sendVitals(sessionId, { v: VITALS_VERSION, t: bareSent, values: answer.values, bench: i } as never);
+        const t = Math.floor(answer.at.getTime() / 1000) * 1000;
+        await rooms.sendVitals(sessionId, { v: VITALS_VERSION, t, values: answer.values, bench: i } as never);
         await theatre.waitForFunction((id) => id in (window as unknown as { __bare: Record<string, number> }).__bare, String(i), {
           timeout: 10_000,
           polling: 20,
