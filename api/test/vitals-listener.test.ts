@@ -73,7 +73,11 @@ describe('HL7 listener', () => {
       etco2: [{ t: at.getTime(), value: 38 }],
     });
     expect(api.roomCalls.filter((c) => c.action === 'vitals' && c.room === sessionId)).toEqual([
-      { action: 'vitals', room: sessionId, packet: { v: 1, t: at.getTime(), values: { hr: 72, spo2: 98, nibpSys: 118, etco2: 38 }, limits: DEFAULT_VITALS_LIMITS } },
+      {
+        action: 'vitals',
+        room: sessionId,
+        packet: { v: 1, t: at.getTime(), values: { hr: 72, spo2: 98, nibpSys: 118, etco2: 38 }, limits: DEFAULT_VITALS_LIMITS },
+      },
     ]);
     expect(TOPICS.vitals).toBe('loupe.vitals');
   });

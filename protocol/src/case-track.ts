@@ -55,7 +55,9 @@ export type VitalsMoment = { mediaMs: number; values: VitalValues; limits?: Vita
 /** The track's monitor values in timeline order (empty: the session had no monitor). */
 export function vitalsMoments(track: CaseTrack): VitalsMoment[] {
   return track.events
-    .flatMap((e) => (e.type === 'vitals' && (e.values || e.limits) ? [{ mediaMs: e.mediaMs, values: e.values ?? {}, ...(e.limits ? { limits: e.limits } : {}) }] : []))
+    .flatMap((e) =>
+      e.type === 'vitals' && (e.values || e.limits) ? [{ mediaMs: e.mediaMs, values: e.values ?? {}, ...(e.limits ? { limits: e.limits } : {}) }] : [],
+    )
     .sort((a, b) => a.mediaMs - b.mediaMs);
 }
 

@@ -217,7 +217,9 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
           sessionId: exam.sessionId,
           detail: { view: viewKey, reason },
         });
-        return status === 409 ? conflict(reason as 'exam_closed' | 'view_closed' | 'duplicate_still', message) : new ApiError(status, 'invalid_request', message);
+        return status === 409
+          ? conflict(reason as 'exam_closed' | 'view_closed' | 'duplicate_still', message)
+          : new ApiError(status, 'invalid_request', message);
       };
       const bytes = Buffer.from(await c.req.arrayBuffer());
       const checked = checkStill(bytes, c.req.header('content-digest'));
@@ -226,7 +228,10 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       // A page that retries an upload whose answer it lost sends the same bytes again: that is the
       // still already kept, not a second image of the view (issue 15). Checked before the view's
       // state, which the first upload may have closed.
-      const [kept] = await db.select().from(stills).where(and(eq(stills.examId, id), eq(stills.sha256, sha256)));
+      const [kept] = await db
+        .select()
+        .from(stills)
+        .where(and(eq(stills.examId, id), eq(stills.sha256, sha256)));
       if (kept && kept.viewKey === viewKey) return c.json(toStill(kept), 200);
       if (kept) throw await refuse(409, 'duplicate_still', `This image was kept already, for the view "${kept.viewKey}"`);
       if (exam.status !== 'running') throw await refuse(409, 'exam_closed', 'This exam is closed');

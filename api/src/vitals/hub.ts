@@ -5,7 +5,15 @@
  * seconds) fills the strip again.
  */
 import { eq, inArray } from 'drizzle-orm';
-import { DEFAULT_VITALS_LIMITS, VITALS_HISTORY_MS, VITALS_VERSION, VITAL_PARAMETERS, type SessionVitals, type VitalParameter, type VitalSample } from '@loupe/protocol';
+import {
+  DEFAULT_VITALS_LIMITS,
+  VITALS_HISTORY_MS,
+  VITALS_VERSION,
+  VITAL_PARAMETERS,
+  type SessionVitals,
+  type VitalParameter,
+  type VitalSample,
+} from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { liveSessions, sessionVitals } from '../db/schema.ts';
 import type { RoomControl } from '../livekit/rooms.ts';
