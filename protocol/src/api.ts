@@ -28,7 +28,6 @@ export const CONFLICT_REASONS = [
   'exam_closed',
   'view_closed',
   'still_reviewed',
-  'duplicate_still',
   'site_name_taken',
   'site_cycle',
   'device_bound',

@@ -217,9 +217,7 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
           sessionId: exam.sessionId,
           detail: { view: viewKey, reason },
         });
-        return status === 409
-          ? conflict(reason as 'exam_closed' | 'view_closed' | 'duplicate_still', message)
-          : new ApiError(status, 'invalid_request', message);
+        return status === 409 ? conflict(reason as 'exam_closed' | 'view_closed', message) : new ApiError(status, 'invalid_request', message);
       };
       const bytes = Buffer.from(await c.req.arrayBuffer());
       const checked = checkStill(bytes, c.req.header('content-digest'));
@@ -231,9 +229,8 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       const [kept] = await db
         .select()
         .from(stills)
-        .where(and(eq(stills.examId, id), eq(stills.sha256, sha256)));
-      if (kept && kept.viewKey === viewKey) return c.json(toStill(kept), 200);
-      if (kept) throw await refuse(409, 'duplicate_still', `This image was kept already, for the view "${kept.viewKey}"`);
+        .where(and(eq(stills.examId, id), eq(stills.viewKey, viewKey), eq(stills.sha256, sha256)));
+      if (kept) return c.json(toStill(kept), 200);
       if (exam.status !== 'running') throw await refuse(409, 'exam_closed', 'This exam is closed');
       const protocol = (await protocolVersion(db, exam.protocolKey, exam.protocolVersion))!;
       const progress = checklist(protocol, (await loadExam(db, exam)).stills).views.find((p) => p.view.key === viewKey);

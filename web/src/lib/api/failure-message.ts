@@ -19,7 +19,6 @@ const CONFLICT = {
   exam_closed: m.conflict_exam_closed,
   view_closed: m.conflict_view_closed,
   still_reviewed: m.conflict_still_reviewed,
-  duplicate_still: m.conflict_duplicate_still,
   site_name_taken: m.sites_conflictNameTaken,
   site_cycle: m.sites_conflictCycle,
   device_bound: m.vitals_conflict_device_bound,
