@@ -177,8 +177,12 @@ describe('bad input to an exam', () => {
     expect(again).toMatchObject({ id: first.id, verdict: 'accepted' });
     expect(await api.db.select().from(stills).where(eq(stills.examId, id))).toHaveLength(1);
     expect(await refusals(id)).toEqual([]);
-    // The same pixels for another view are that view's image (a frozen picture captured twice), not a replay.
-    expect(await ok(capture(id, secondView!.key, png), 201)).toMatchObject({ viewKey: secondView!.key, verdict: 'pending' });
+    // The same pixels for another view are that view's image (a frozen picture captured twice), not a replay;
+    // and after a retake, a capture of the same pixels is a new still for the reviewer to judge again.
+    const other = await ok(capture(id, secondView!.key, png), 201);
+    expect(other).toMatchObject({ viewKey: secondView!.key, verdict: 'pending' });
+    expect((await verdict(other.id, { verdict: 'retake', reason: 'wrong_plane' })).status).toBe(200);
+    expect((await ok(capture(id, secondView!.key, png), 201)).id).not.toBe(other.id);
   });
 
   it('refuses a still too large for the api before reading it, and audits who sent it', async () => {

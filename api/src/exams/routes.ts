@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import {
   CAPTURE_ROLES,
   EXAM_START_ROLES,
@@ -225,11 +225,12 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       const { sha256, width, height } = checked;
       // A page that retries an upload whose answer it lost sends the same bytes again: that is the
       // still already kept, not a second image of the view (issue 15). Checked before the view's
-      // state, which the first upload may have closed.
+      // state, which the first upload may have closed. A still sent back for a retake takes a new
+      // capture even of the same pixels: the reviewer asked for another image and judges it again.
       const [kept] = await db
         .select()
         .from(stills)
-        .where(and(eq(stills.examId, id), eq(stills.viewKey, viewKey), eq(stills.sha256, sha256)));
+        .where(and(eq(stills.examId, id), eq(stills.viewKey, viewKey), eq(stills.sha256, sha256), ne(stills.verdict, 'retake')));
       if (kept) return c.json(toStill(kept), 200);
       if (exam.status !== 'running') throw await refuse(409, 'exam_closed', 'This exam is closed');
       const protocol = (await protocolVersion(db, exam.protocolKey, exam.protocolVersion))!;
