@@ -11,8 +11,15 @@
  * - Applying ops is idempotent and order-tolerant (see overlay.ts).
  */
 import { z } from 'zod';
+import { SourceId } from './sources.ts';
 
-export const ANNOTATION_VERSION = 1 as const;
+/**
+ * Version 2 (issue 16): an annotation, the laser and a freeze name the source (theatre's picture)
+ * they belong to. A version-1 page would draw every source's marks on its one picture, so the
+ * versions do not mix live (receive.ts); a version-1 op is still a valid op (on the main source),
+ * as cases recorded before keep them.
+ */
+export const ANNOTATION_VERSION = 2 as const;
 
 /** LiveKit data topics. */
 export const TOPICS = {
@@ -40,6 +47,8 @@ export const TOPICS = {
    * The one message every version keeps as it is.
    */
   version: 'loupe.version',
+  /** Reliable, from a mentor: the source they are looking at now (FocusNotice); theatre shows it. */
+  focus: 'loupe.focus',
 } as const;
 
 /** A packet larger than this is dropped unread. LiveKit's own limit is 15 KiB. */
@@ -107,7 +116,8 @@ export const Style = z.object({
 export type Style = z.infer<typeof Style>;
 
 const header = {
-  v: z.literal(ANNOTATION_VERSION),
+  /** Live, only ANNOTATION_VERSION is obeyed (receive.ts); a stored case keeps older ops. */
+  v: z.number().int().min(1).max(ANNOTATION_VERSION),
   /** The annotation this op is about (for erase/restore: the op's own id). */
   id: AnnotationId,
   /** Identity of the author; receivers drop ops whose author is not the sender. */
@@ -122,15 +132,21 @@ const header = {
 const Target = z.object({ author: z.string().min(1).max(128), id: AnnotationId });
 
 /**
+ * The source (theatre's picture, sources.ts) an annotation, a laser or a freeze is on, normalised
+ * to that picture; absent, the main source (ops of version 1, a single-source theatre).
+ */
+const OnSource = { source: SourceId.optional() };
+
+/**
  * The freeze-frame an annotation was drawn on (the freeze's id); absent, the live picture.
  * A mark drawn on a still belongs to it: it leaves with the still, and never lands on the live
  * picture, where it would point at whatever has moved into its place since.
  */
-const OnStill = { still: AnnotationId.optional() };
+const OnPicture = { still: AnnotationId.optional(), ...OnSource };
 export type Target = z.infer<typeof Target>;
 
 export const AnnotationOp = z.discriminatedUnion('kind', [
-  z.object({ ...header, ...OnStill, kind: z.literal('stroke.begin'), style: Style, fade: z.boolean(), points: Points(0) }),
+  z.object({ ...header, ...OnPicture, kind: z.literal('stroke.begin'), style: Style, fade: z.boolean(), points: Points(0) }),
   z.object({
     ...header,
     kind: z.literal('stroke.points'),
@@ -141,7 +157,7 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
   z.object({ ...header, kind: z.literal('stroke.end'), count: z.number().int().min(0).max(MAX_STROKE_POINTS) }),
   z.object({
     ...header,
-    ...OnStill,
+    ...OnPicture,
     kind: z.literal('shape'),
     shape: z.enum(['arrow', 'ellipse']),
     from: Point,
@@ -151,7 +167,7 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
   }),
   z.object({
     ...header,
-    ...OnStill,
+    ...OnPicture,
     kind: z.literal('text'),
     at: Point,
     text: z.string().min(1).max(MAX_TEXT_LENGTH),
@@ -165,9 +181,9 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
   /** Removes every annotation created before this op's time. */
   z.object({ ...header, kind: z.literal('clear') }),
   /** Freeze-frame on (the still follows as a byte stream) or off. `id` names the freeze. */
-  z.object({ ...header, kind: z.literal('freeze'), frozen: z.boolean() }),
+  z.object({ ...header, ...OnSource, kind: z.literal('freeze'), frozen: z.boolean() }),
   /** Laser pointer: the recent trail, lossy and ephemeral. */
-  z.object({ ...header, kind: z.literal('laser'), points: Points(0) }),
+  z.object({ ...header, ...OnSource, kind: z.literal('laser'), points: Points(0) }),
   /** A titled moment of the session ("critical view of safety"); a chapter of the recorded case. */
   z.object({ ...header, kind: z.literal('bookmark'), title: z.string().trim().min(1).max(MAX_BOOKMARK_TITLE) }),
 ]);
@@ -207,3 +223,15 @@ export type ResyncRequest = z.infer<typeof ResyncRequest>;
  */
 export const VersionNotice = z.object({ kind: z.literal('outdated'), v: z.number().int().min(1) });
 export type VersionNotice = z.infer<typeof VersionNotice>;
+
+/**
+ * A mentor's word of the source they are looking at now (their large picture, or the one they
+ * draw on): theatre's display marks it so the surgeon knows where to look. Sent on change and
+ * again when someone joins; null when they look at none.
+ */
+export const FocusNotice = z.object({
+  v: z.literal(ANNOTATION_VERSION),
+  kind: z.literal('focus'),
+  source: SourceId.nullable(),
+});
+export type FocusNotice = z.infer<typeof FocusNotice>;

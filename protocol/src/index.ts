@@ -101,10 +101,24 @@ export {
   ResyncRequest,
   DrawnReceipt,
   VersionNotice,
+  FocusNotice,
 } from './annotation.ts';
 export type { AnnotationColor, AnnotationWidth, AnnotationOpKind, Target } from './annotation.ts';
+export {
+  MAX_SOURCES,
+  MAX_SOURCE_LABEL,
+  MAIN_SOURCE_KEY,
+  LAYOUTS,
+  SourceId,
+  sourceId,
+  sourceOwner,
+  sourceKey,
+  sourceTrackName,
+  parseSourceTrackName,
+} from './sources.ts';
+export type { Layout } from './sources.ts';
 
-export { OverlayState, annotationKey, isOnPicture, MAX_ANNOTATIONS, MAX_ANNOTATIONS_PER_AUTHOR } from './overlay.ts';
+export { OverlayState, annotationKey, isOnPicture, isOnSource, MAX_ANNOTATIONS, MAX_ANNOTATIONS_PER_AUTHOR } from './overlay.ts';
 export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, FreezeState } from './overlay.ts';
 
 export { contentRect, toNormalised, toPixels } from './frame.ts';

@@ -13,6 +13,7 @@
  */
 import { ANNOTATION_VERSION, MAX_POINTS_PER_OP, MAX_STROKE_POINTS } from './annotation.ts';
 import type { AnnotationOp, FrameRef, OverlaySnapshot, Point, Style, Target } from './annotation.ts';
+import { MAIN_SOURCE_KEY } from './sources.ts';
 
 type Stamp = { t: number; author: string; seq: number };
 
@@ -26,6 +27,8 @@ type Base = {
   frame: FrameRef | null;
   /** The freeze-frame it was drawn on, or null for the live picture. */
   still: string | null;
+  /** The source it was drawn on, or null for the main source (an op of version 1). */
+  source: string | null;
   style: Style;
   fade: boolean;
 };
@@ -42,7 +45,7 @@ export type ShapeAnnotation = Base & { kind: 'arrow' | 'ellipse'; from: Point; t
 export type TextAnnotation = Base & { kind: 'text'; at: Point; text: string };
 export type Annotation = StrokeAnnotation | ShapeAnnotation | TextAnnotation;
 
-export type FreezeState = { id: string; by: string; frozen: boolean; stamp: Stamp; frame: FrameRef | null };
+export type FreezeState = { id: string; by: string; frozen: boolean; stamp: Stamp; frame: FrameRef | null; source: string | null };
 
 export const annotationKey = (target: Target) => `${target.author}/${target.id}`;
 
@@ -106,7 +109,7 @@ export class OverlayState {
           this.annotations.delete(key);
           return false;
         }
-        Object.assign(stroke, { began: true, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, style: op.style, fade: op.fade });
+        Object.assign(stroke, { began: true, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, source: op.source ?? null, style: op.style, fade: op.fade });
         this.addPoints(stroke, 0, op.points);
         return true;
       }
@@ -125,7 +128,18 @@ export class OverlayState {
       case 'text': {
         const key = annotationKey(op);
         if (this.annotations.has(key) || !this.hasRoomFor(op.author)) return false;
-        const base = { key, author: op.author, id: op.id, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, style: op.style, fade: op.fade };
+        const base = {
+          key,
+          author: op.author,
+          id: op.id,
+          t: op.t,
+          seq: op.seq,
+          frame: op.frame,
+          still: op.still ?? null,
+          source: op.source ?? null,
+          style: op.style,
+          fade: op.fade,
+        };
         this.annotations.set(
           key,
           op.kind === 'shape' ? { ...base, kind: op.shape, from: op.from, to: op.to } : { ...base, kind: 'text', at: op.at, text: op.text },
@@ -148,7 +162,7 @@ export class OverlayState {
       }
       case 'freeze': {
         if (this.freeze && !later(stamp, this.freeze.stamp)) return false;
-        this.freeze = { id: op.id, by: op.author, frozen: op.frozen, stamp, frame: op.frame };
+        this.freeze = { id: op.id, by: op.author, frozen: op.frozen, stamp, frame: op.frame, source: op.source ?? null };
         return true;
       }
       case 'laser':
@@ -209,6 +223,7 @@ export class OverlayState {
       seq: 0,
       frame: null,
       still: null,
+      source: null,
       style: PLACEHOLDER_STYLE,
       fade: false,
       points: [],
@@ -309,8 +324,8 @@ export class OverlayState {
     }
     ops.push(...this.clearOps.values());
     if (this.freeze) {
-      const { id, by, frozen, stamp, frame } = this.freeze;
-      ops.push({ v: ANNOTATION_VERSION, id, author: by, seq: stamp.seq, t: stamp.t, frame, kind: 'freeze', frozen });
+      const { id, by, frozen, stamp, frame, source } = this.freeze;
+      ops.push({ v: ANNOTATION_VERSION, id, author: by, seq: stamp.seq, t: stamp.t, frame, kind: 'freeze', frozen, ...(source === null ? {} : { source }) });
     }
     return { v: ANNOTATION_VERSION, kind: 'snapshot', ops };
   }
@@ -323,7 +338,7 @@ export class OverlayState {
   }
 }
 
-const onStill = (a: Annotation) => (a.still === null ? {} : { still: a.still });
+const onStill = (a: Annotation) => ({ ...(a.still === null ? {} : { still: a.still }), ...(a.source === null ? {} : { source: a.source }) });
 
 /**
  * Whether an annotation shows on a picture: the live picture (`still` null) shows the marks drawn
@@ -331,6 +346,14 @@ const onStill = (a: Annotation) => (a.still === null ? {} : { still: a.still });
  */
 export function isOnPicture(a: Annotation, still: string | null): boolean {
   return a.still === null || a.still === still;
+}
+
+/**
+ * Whether a mark (an annotation, a laser, a freeze) with `markSource` belongs to the source `id`:
+ * its own marks, and on a main source those that name none (ops of version 1).
+ */
+export function isOnSource(markSource: string | null | undefined, id: string): boolean {
+  return markSource ? markSource === id : id.endsWith(`#${MAIN_SOURCE_KEY}`);
 }
 
 /** Runs of consecutive defined points, each at most one op's worth. */

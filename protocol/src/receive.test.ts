@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_OP_BYTES } from './annotation.ts';
+import { ANNOTATION_VERSION, MAX_OP_BYTES } from './annotation.ts';
 import { DropCounter, outdatedSide, parseOpPacket, SenderRateLimit } from './receive.ts';
 
 const encode = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 const mentor = { identity: 'u-mentor', role: 'mentor' };
 const NOW = 1_795_000_000_500;
 const op = {
-  v: 1,
+  v: ANNOTATION_VERSION,
+  source: 'u-theatre#laparoscope',
   id: 'x1',
   author: 'u-mentor',
   seq: 3,
@@ -35,7 +36,7 @@ describe('receiving an annotation packet', () => {
     ['a NaN coordinate (null in JSON)', { ...op, from: [null, 0.2] }, 'invalid'],
     [
       'an infinite coordinate',
-      '{"v":1,"id":"x","author":"u-mentor","seq":1,"t":1,"frame":null,"kind":"shape","shape":"arrow","from":[1e999,0],"to":[0,0],"style":{"color":"#00e5ff","width":"thin"},"fade":false}',
+      '{"v":2,"id":"x","author":"u-mentor","seq":1,"t":1,"frame":null,"kind":"shape","shape":"arrow","from":[1e999,0],"to":[0,0],"style":{"color":"#00e5ff","width":"thin"},"fade":false}',
       'invalid',
     ],
     ['a colour not in the palette', { ...op, style: { color: '#ff0000', width: 'thin' } }, 'invalid'],
@@ -47,9 +48,24 @@ describe('receiving an annotation packet', () => {
   });
 
   it('refuses an op of another version, saying which, and who must reload', () => {
-    expect(parseOpPacket(encode({ ...op, v: 2 }), mentor, NOW)).toEqual({ ok: false, reason: 'unknown_version', version: 2 });
-    expect(outdatedSide(2)).toBe('receiver');
+    expect(parseOpPacket(encode({ ...op, v: 3 }), mentor, NOW)).toEqual({ ok: false, reason: 'unknown_version', version: 3 });
+    expect(outdatedSide(3)).toBe('receiver');
     expect(outdatedSide(0)).toBe('sender');
+  });
+
+  it('refuses a version-1 op live (its page draws every source on one picture): the sender must reload', () => {
+    const { source: _, ...v1 } = op;
+    expect(parseOpPacket(encode({ ...v1, v: 1 }), mentor, NOW)).toEqual({ ok: false, reason: 'unknown_version', version: 1 });
+    expect(outdatedSide(1)).toBe('sender');
+  });
+
+  it.each([
+    ['no owner', '#laparoscope'],
+    ['no key', 'u-theatre#'],
+    ['a key with capitals', 'u-theatre#Room'],
+    ['no separator', 'u-theatre'],
+  ])('refuses an op whose source has %s', (_, source) => {
+    expect(parseOpPacket(encode({ ...op, source }), mentor, NOW)).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it.each([15 * 1024, 16 * 1024, 64 * 1024, 1024 * 1024])('drops a %i-byte packet unread', (size) => {
@@ -74,7 +90,7 @@ describe('receiving an annotation packet', () => {
   });
 
   it('takes bookmarks from theatre, mentors and the host, but not from observers', () => {
-    const bookmark = { v: 1, id: 'b1', author: 'u-theatre', seq: 1, t: NOW, frame: null, kind: 'bookmark', title: 'Critical view of safety' };
+    const bookmark = { v: ANNOTATION_VERSION, id: 'b1', author: 'u-theatre', seq: 1, t: NOW, frame: null, kind: 'bookmark', title: 'Critical view of safety' };
     expect(parseOpPacket(encode(bookmark), { identity: 'u-theatre', role: 'theatre' }, NOW).ok).toBe(true);
     expect(parseOpPacket(encode({ ...bookmark, author: 'u-host' }), { identity: 'u-host', role: 'host' }, NOW).ok).toBe(true);
     expect(parseOpPacket(encode({ ...bookmark, author: 'u-obs' }), { identity: 'u-obs', role: 'observer' }, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
@@ -102,7 +118,7 @@ describe('receiving an annotation packet', () => {
 
 describe('an op’s time', () => {
   it('is refused when far from the receiver’s session clock: a clear dated ahead would hide every later drawing', () => {
-    const clear = { v: 1, id: 'c1', author: 'u-mentor', seq: 4, t: 1e14, frame: null, kind: 'clear' };
+    const clear = { v: ANNOTATION_VERSION, id: 'c1', author: 'u-mentor', seq: 4, t: 1e14, frame: null, kind: 'clear' };
     expect(parseOpPacket(encode(clear), mentor, NOW)).toEqual({ ok: false, reason: 'out_of_time' });
     expect(parseOpPacket(encode({ ...clear, t: NOW - 61_000 }), mentor, NOW)).toEqual({ ok: false, reason: 'out_of_time' });
     expect(parseOpPacket(encode({ ...clear, t: NOW + 30_000 }), mentor, NOW).ok).toBe(true);
