@@ -4,6 +4,7 @@
  * drawn (the page counts the points it draws). The 1 000 annotations and
  * the stroke come from a mentor connected with @livekit/rtc-node through the real stack.
  */
+import { ANNOTATION_VERSION } from '@loupe/protocol';
 import { Room } from '@livekit/rtc-node';
 import type { Page } from 'playwright-core';
 import { LIVE, withLiveTheatre, type LiveScene } from './live-scene.ts';
@@ -46,10 +47,13 @@ export async function connectMentor(stack: LiveScene['stack'], sessionId: string
   await room.connect(url, token, { autoSubscribe: false, dynacast: false });
   let seq = 0;
   const send = (op: Record<string, unknown>) =>
-    room.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify({ v: 1, author: mentor.id, seq: seq++, t: Date.now(), frame: null, ...op })), {
-      reliable: true,
-      topic: 'loupe.ops',
-    });
+    room.localParticipant!.publishData(
+      new TextEncoder().encode(JSON.stringify({ v: ANNOTATION_VERSION, author: mentor.id, seq: seq++, t: Date.now(), frame: null, ...op })),
+      {
+        reliable: true,
+        topic: 'loupe.ops',
+      },
+    );
   return { room, send };
 }
 

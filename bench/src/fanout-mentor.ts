@@ -47,6 +47,7 @@ export async function draw(mentor: Room, sentAt: Map<number, number>, seconds: n
     now,
     frame,
     still: () => null,
+    source: () => null,
     applyOwn: (op) => sentAt.set(op.seq, now()),
   });
   try {

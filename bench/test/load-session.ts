@@ -175,6 +175,7 @@ async function main() {
     // The mentor's view of the picture is not read here (it would cost a decode per frame).
     frame: () => null,
     still: () => null,
+    source: () => null,
     applyOwn: (op) => sent.push(op.seq),
   });
   const before = {

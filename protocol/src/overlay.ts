@@ -109,7 +109,16 @@ export class OverlayState {
           this.annotations.delete(key);
           return false;
         }
-        Object.assign(stroke, { began: true, t: op.t, seq: op.seq, frame: op.frame, still: op.still ?? null, source: op.source ?? null, style: op.style, fade: op.fade });
+        Object.assign(stroke, {
+          began: true,
+          t: op.t,
+          seq: op.seq,
+          frame: op.frame,
+          still: op.still ?? null,
+          source: op.source ?? null,
+          style: op.style,
+          fade: op.fade,
+        });
         this.addPoints(stroke, 0, op.points);
         return true;
       }

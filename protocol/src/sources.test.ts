@@ -34,7 +34,11 @@ describe('sources', () => {
     state.apply({ ...h('f', 3), kind: 'freeze', frozen: true, source: ROOM });
     const late = new OverlayState();
     late.merge(state.snapshot());
-    const on = (id: string) => late.visible().filter((a) => isOnSource(a.source, id)).map((a) => a.id);
+    const on = (id: string) =>
+      late
+        .visible()
+        .filter((a) => isOnSource(a.source, id))
+        .map((a) => a.id);
     expect(on(LAP)).toEqual(['a']);
     expect(on(ROOM)).toEqual(['b']);
     expect(late.freeze?.source).toBe(ROOM);
@@ -48,7 +52,20 @@ describe('sources', () => {
   });
 
   it('still reads a case track recorded with version-1 ops', () => {
-    const op: AnnotationOp = { v: 1, id: 'x', author: 'm', seq: 1, t: 1, frame: null, kind: 'shape', shape: 'arrow', from: [0, 0], to: [1, 1], style, fade: false };
+    const op: AnnotationOp = {
+      v: 1,
+      id: 'x',
+      author: 'm',
+      seq: 1,
+      t: 1,
+      frame: null,
+      kind: 'shape',
+      shape: 'arrow',
+      from: [0, 0],
+      to: [1, 1],
+      style,
+      fade: false,
+    };
     expect(CaseTrack.parse({ v: 1, durationMs: 10, events: [{ mediaMs: 1, type: 'op', op }] }).events[0]?.op).toEqual(op);
   });
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { parseRoomMetadata } from '@loupe/protocol';
+import { ANNOTATION_VERSION, parseRoomMetadata } from '@loupe/protocol';
 import { readEventLog } from '../src/event-log.ts';
 import { durationMs } from '../src/media/probe.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
@@ -88,7 +88,7 @@ describe('the recorder’s encoder stalls for ten seconds', () => {
         if (!bookmarkAt && Date.now() - stalledAt > STALL_MS / 2) {
           bookmarkAt = Date.now();
           const op = {
-            v: 1,
+            v: ANNOTATION_VERSION,
             id: 'midstall',
             author: live.theatreRoom.localParticipant!.identity,
             seq: 1,

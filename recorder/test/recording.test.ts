@@ -15,7 +15,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Room, RoomEvent, TrackKind, VideoBufferType, VideoStream, dispose } from '@livekit/rtc-node';
 import { MediaStore } from '@loupe/media-store';
 import { createApp, createUser, livekitRooms, migrateDb, openDb, parseApiConfig } from '@loupe/api';
-import { CaseTrack, stillMoments, type GlobalRole } from '@loupe/protocol';
+import { ANNOTATION_VERSION, CaseTrack, stillMoments, type GlobalRole } from '@loupe/protocol';
 import { ROOT, freePort, spawnService, startLiveKit, type LiveKit, type Service } from '@loupe/stack';
 import { finalise } from '../src/finalise.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
@@ -162,7 +162,7 @@ async function mentoredSession(tag: string) {
         if (state.armedAt === null || state.drawn.length >= state.max) continue;
         if (n < state.armedAt + state.every * (state.drawn.length + 1)) continue;
         const op = {
-          v: 1,
+          v: ANNOTATION_VERSION,
           id: `op${n}`,
           author: mentor.id,
           seq: state.drawn.length,
@@ -356,7 +356,7 @@ describe('recording a mentored session', () => {
     const send = (data: Uint8Array) => mentorRoom.localParticipant!.publishData(data, { reliable: true, topic: 'loupe.ops' });
     const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
     const erase = (i: number) => ({
-      v: 1,
+      v: ANNOTATION_VERSION,
       id: `flood${i}`,
       author: mentor.id,
       seq: 1000 + i,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { Room } from '@livekit/rtc-node';
-import { MAX_ANNOTATIONS_PER_AUTHOR } from '@loupe/protocol';
+import { ANNOTATION_VERSION, MAX_ANNOTATIONS_PER_AUTHOR } from '@loupe/protocol';
 import type { BrowserStack } from './stack.ts';
 import { colourBox, waitForColour, type Box } from './pixels.ts';
 import { BLUE, CYAN, LIVE, WHITE, drag, waitForPicture } from './live-pages.ts';
@@ -94,7 +94,7 @@ describe('members of a live session, in Chromium', () => {
     try {
       const mentorId = room.people.mentor.id;
       const forged = {
-        v: 1,
+        v: ANNOTATION_VERSION,
         id: 'forged1',
         author: mentorId,
         seq: 1,
@@ -146,7 +146,7 @@ describe('members of a live session, in Chromium', () => {
     const participant = await connectAs(room, rogue);
     try {
       const arrow = (i: number) => ({
-        v: 1,
+        v: ANNOTATION_VERSION,
         id: `big${i}`,
         author: rogue.id,
         seq: i,
@@ -185,7 +185,7 @@ describe('members of a live session, in Chromium', () => {
       let seq = MAX_ANNOTATIONS_PER_AUTHOR + 200;
       const send = (op: object) =>
         participant.localParticipant!.publishData(
-          new TextEncoder().encode(JSON.stringify({ v: 1, author: rogue.id, seq: seq++, t: Date.now(), frame: null, ...op })),
+          new TextEncoder().encode(JSON.stringify({ v: ANNOTATION_VERSION, author: rogue.id, seq: seq++, t: Date.now(), frame: null, ...op })),
           {
             reliable: true,
             topic: 'loupe.ops',
@@ -220,7 +220,7 @@ describe('members of a live session, in Chromium', () => {
     const participant = await connectAs(room, rogue);
     try {
       const forged = {
-        v: 1,
+        v: ANNOTATION_VERSION,
         id: 'forged-snap',
         author: people.mentor.id,
         seq: 77,
@@ -233,9 +233,20 @@ describe('members of a live session, in Chromium', () => {
         style: { color: '#448aff', width: 'thick' },
         fade: false,
       };
-      const bookmark = { v: 1, id: 'forged-mark', author: rogue.id, seq: 78, t: Date.now(), frame: null, kind: 'bookmark', title: 'Forged chapter' };
+      const bookmark = {
+        v: ANNOTATION_VERSION,
+        id: 'forged-mark',
+        author: rogue.id,
+        seq: 78,
+        t: Date.now(),
+        frame: null,
+        kind: 'bookmark',
+        title: 'Forged chapter',
+      };
       const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
-      await participant.localParticipant!.sendText(JSON.stringify({ v: 1, kind: 'snapshot', ops: [forged, bookmark] }), { topic: 'loupe.snapshot' });
+      await participant.localParticipant!.sendText(JSON.stringify({ v: ANNOTATION_VERSION, kind: 'snapshot', ops: [forged, bookmark] }), {
+        topic: 'loupe.snapshot',
+      });
       await observer.waitForFunction((n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n, before + 2, {
         timeout: 10_000,
       });
@@ -259,7 +270,7 @@ describe('members of a live session, in Chromium', () => {
       // Valid ops that change nothing anyone can see (erasing drawings that do not exist), so
       // only the rate limit stands between them and the pages.
       const op = (i: number) => ({
-        v: 1,
+        v: ANNOTATION_VERSION,
         id: `flood${i}`,
         author: flooder.id,
         seq: i,

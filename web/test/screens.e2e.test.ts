@@ -5,6 +5,7 @@
  * sideways, and leaves a screenshot in test-results/screenshots/matrix/ to look at.
  * Live pages are opened once and resized through the sizes, as a rotated phone would be.
  */
+import { ANNOTATION_VERSION } from '@loupe/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,7 +96,16 @@ async function recordCase(theatre: Page): Promise<string> {
   // recorder drops data from anyone not announced yet: wait until theatre's list has the mentor.
   await theatre.getByRole('button', { name: /^People \(\d+\)$/ }).click();
   await theatre.locator(`li[data-identity="${identity}"]`).waitFor({ timeout: 10_000 });
-  const bookmark = { v: 1, id: 'chapter1', author: identity, seq: 1, t: Date.now(), frame: null, kind: 'bookmark', title: 'Critical view of safety' };
+  const bookmark = {
+    v: ANNOTATION_VERSION,
+    id: 'chapter1',
+    author: identity,
+    seq: 1,
+    t: Date.now(),
+    frame: null,
+    kind: 'bookmark',
+    title: 'Critical view of safety',
+  };
   await room.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(bookmark)), { reliable: true, topic: 'loupe.ops' });
   // Not a wait for anything: the case is to go on for a while after its chapter, so that the
   // chapter can be played from.

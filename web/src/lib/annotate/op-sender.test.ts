@@ -4,10 +4,10 @@ import { OpSender } from './op-sender.ts';
 import { fakeFrames, quietRoom } from './test-room.ts';
 
 /** A mentor's sender whose packets land in `packets`, as the room would publish them. */
-function mentorSender() {
+function mentorSender(source: () => string | null = () => null) {
   const { room, packets } = quietRoom('mentor-1', 'mentor');
   const applied: AnnotationOp[] = [];
-  const sender = new OpSender({ room, author: 'mentor-1', now: () => 1_000, frame: () => null, still: () => null, applyOwn: (op) => applied.push(op) });
+  const sender = new OpSender({ room, author: 'mentor-1', now: () => 1_000, frame: () => null, still: () => null, source, applyOwn: (op) => applied.push(op) });
   return { sender, packets, applied, kinds: () => packets.map((p) => p.op.kind) };
 }
 
@@ -100,5 +100,28 @@ describe('the laser pointer', () => {
     sender.dispose();
     frames.paint();
     expect(packets).toHaveLength(0);
+  });
+});
+
+describe('the source an op is on', () => {
+  it('a new annotation, the laser and a freeze name the picture drawn on; the rest of a stroke and an erase do not need to', () => {
+    let on = 'u-theatre#laparoscope';
+    const { sender, packets } = mentorSender(() => on);
+    sender.beginStroke([0.1, 0.1], style, false);
+    sender.addPoints(line(3));
+    sender.endStroke();
+    on = 'u-theatre#room';
+    sender.send({ kind: 'shape', id: 'a1', shape: 'arrow', from: [0.1, 0.1], to: [0.2, 0.2], style, fade: false });
+    sender.laser([[0.5, 0.5]]);
+    frames.paint();
+    sender.erase({ author: 'mentor-1', id: 'a1' });
+    expect(packets.map((p) => [p.op.kind, (p.op as { source?: string }).source])).toEqual([
+      ['stroke.begin', 'u-theatre#laparoscope'],
+      ['stroke.points', undefined],
+      ['stroke.end', undefined],
+      ['shape', 'u-theatre#room'],
+      ['laser', 'u-theatre#room'],
+      ['erase', undefined],
+    ]);
   });
 });

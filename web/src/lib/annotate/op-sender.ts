@@ -16,13 +16,15 @@ import {
   type Target,
 } from '@loupe/protocol';
 
-type Draft = AnnotationOp extends infer O ? (O extends AnnotationOp ? Omit<O, 'v' | 'author' | 'seq' | 't' | 'frame' | 'still'> : never) : never;
+type Draft = AnnotationOp extends infer O ? (O extends AnnotationOp ? Omit<O, 'v' | 'author' | 'seq' | 't' | 'frame' | 'still' | 'source'> : never) : never;
 
 /** How many annotations' send times are kept for the delay readout. */
 const SENT_AT_KEPT = 64;
 
 /** Ops that create an annotation: they say which picture it was drawn on. */
 const CREATING: readonly AnnotationOp['kind'][] = ['stroke.begin', 'shape', 'text'];
+/** Ops that say which of theatre's sources (pictures) they are on. */
+const ON_SOURCE: readonly AnnotationOp['kind'][] = [...CREATING, 'laser', 'freeze'];
 
 export type SenderDeps = {
   room: Room;
@@ -32,6 +34,8 @@ export type SenderDeps = {
   frame(): FrameRef | null;
   /** The freeze-frame the author is drawing on now (its id), or null on the live picture. */
   still(): string | null;
+  /** The source (theatre's picture, by id) the author is drawing on now, or null when there is none yet. */
+  source(): string | null;
   /** Applies our own op to our own overlay, before it goes out. */
   applyOwn(op: AnnotationOp): void;
 };
@@ -148,9 +152,11 @@ export class OpSender {
 
   private emit(draft: Draft, reliable = true): void {
     const still = CREATING.includes(draft.kind) ? this.deps.still() : null;
+    const source = ON_SOURCE.includes(draft.kind) ? this.deps.source() : null;
     const op = {
       ...draft,
       ...(still ? { still } : {}),
+      ...(source ? { source } : {}),
       v: ANNOTATION_VERSION,
       author: this.deps.author,
       seq: this.seq++,

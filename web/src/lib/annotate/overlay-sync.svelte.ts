@@ -31,7 +31,7 @@ import {
   type Point,
 } from '@loupe/protocol';
 
-export type LaserTrail = { author: string; points: { p: Point; at: number }[] };
+export type LaserTrail = { author: string; source: string | null; points: { p: Point; at: number }[] };
 
 /** What the Konva canvas draws from: the live overlay, or a case's overlay being replayed. */
 export interface OverlaySource {
@@ -343,7 +343,7 @@ export class OverlaySync implements OverlaySource {
 
   private applyOp(op: AnnotationOp): void {
     if (op.kind === 'laser') {
-      this.addLaser(op.author, op.points);
+      this.addLaser(op.author, op.points, op.source ?? null);
       return;
     }
     if (!this.state.apply(op)) return;
@@ -358,11 +358,12 @@ export class OverlaySync implements OverlaySource {
     if (a?.fade && !this.fadeAt.has(a.key)) this.fadeAt.set(a.key, performance.now() + FADE_MS);
   }
 
-  private addLaser(author: string, points: Point[]): void {
+  private addLaser(author: string, points: Point[], source: string | null): void {
     const now = performance.now();
-    const trail = this.lasers[author] ?? { author, points: [] };
-    const kept = trail.points.filter((x) => now - x.at < LASER_TRAIL_MS);
-    this.lasers = { ...this.lasers, [author]: { author, points: [...kept, ...points.map((p) => ({ p, at: now }))] } };
+    const trail = this.lasers[author];
+    // A laser moved to another picture leaves its trail on the one before.
+    const kept = trail && trail.source === source ? trail.points.filter((x) => now - x.at < LASER_TRAIL_MS) : [];
+    this.lasers = { ...this.lasers, [author]: { author, source, points: [...kept, ...points.map((p) => ({ p, at: now }))] } };
   }
 
   private expire(): void {
@@ -374,7 +375,7 @@ export class OverlaySync implements OverlaySource {
       const next: Record<string, LaserTrail> = {};
       for (const l of lasers) {
         const points = l.points.filter((x) => now - x.at < LASER_TRAIL_MS);
-        if (points.length) next[l.author] = { author: l.author, points };
+        if (points.length) next[l.author] = { ...l, points };
       }
       this.lasers = next;
     }

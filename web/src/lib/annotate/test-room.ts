@@ -64,7 +64,7 @@ export function mentorPage(author = 'mentor-1') {
   let t = Date.now();
   const now = () => ++t;
   const sync = new OverlaySync(room, now);
-  const sender = new OpSender({ room, author, now, frame: () => null, still: () => null, applyOwn: (op) => sync.applyOwn(op) });
+  const sender = new OpSender({ room, author, now, frame: () => null, still: () => null, source: () => null, applyOwn: (op) => sync.applyOwn(op) });
   const drawing = new MentorDrawing({ room, sync, sender, author });
   return {
     drawing,

@@ -19,7 +19,7 @@ export class ReplayOverlay implements OverlaySource {
     this.replay.seek(ms);
     const now = performance.now();
     this.lasers = Object.fromEntries(
-      this.replay.lasers().map((l) => [l.author, { author: l.author, points: l.points.map(({ p, ageMs }) => ({ p, at: now - ageMs })) }]),
+      this.replay.lasers().map((l) => [l.author, { author: l.author, source: null, points: l.points.map(({ p, ageMs }) => ({ p, at: now - ageMs })) }]),
     );
     this.version++;
   }

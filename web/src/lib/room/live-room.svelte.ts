@@ -8,11 +8,14 @@ import {
   Room,
   RoomEvent,
   Track,
+  type Participant,
   type RemoteTrack,
   type RemoteTrackPublication,
+  type TrackPublication,
   type VideoTrack,
 } from 'livekit-client';
 import { parseRoomMetadata, roleOf, type RecordingState, type SessionRole } from '@loupe/protocol';
+import { listSources, sourceOfPublication, type LostSource, type SourceView } from './sources.ts';
 import { apiClient, ApiFailure, unwrap } from '$lib/api/client.ts';
 import { LinkWatch } from './link-watch.ts';
 import { FailoverReconnectPolicy, NODE_SILENT_MS } from './node-failover.ts';
@@ -51,6 +54,12 @@ export class LiveRoom {
   /** Why the recorder stopped the last recording itself (the disk is full), until another starts. */
   recordingFailure = $state<string | null>(null);
   role = $state<SessionRole | null>(null);
+  /** Every theatre's pictures (sources.ts), theatre by theatre, each in the order it was added. */
+  sources = $state<SourceView[]>([]);
+  /** Pictures that went away while their theatre stayed (a cable pulled, a share stopped), until they come back or are dismissed. */
+  lost = $state<LostSource[]>([]);
+  /** The source `picture` is (its id), for the single-picture view's marks. */
+  pictureSource = $derived<string | null>(this.sources.find((s) => s.track === this.picture)?.id ?? this.sources[0]?.id ?? null);
 
   private readonly audioSink: HTMLElement;
   /** Another livekit-server node can take the room (the token said so): leave ours quickly if it dies. */
@@ -74,7 +83,10 @@ export class LiveRoom {
       .on(RoomEvent.TrackMuted, refresh)
       .on(RoomEvent.TrackUnmuted, refresh)
       .on(RoomEvent.TrackPublished, refresh)
-      .on(RoomEvent.TrackUnpublished, refresh)
+      .on(RoomEvent.TrackUnpublished, (publication, participant) => {
+        this.onUnpublished(publication, participant);
+        refresh();
+      })
       .on(RoomEvent.LocalTrackPublished, refresh)
       .on(RoomEvent.LocalTrackUnpublished, refresh)
       .on(RoomEvent.ParticipantAttributesChanged, (_changed, participant) => {
@@ -172,6 +184,22 @@ export class LiveRoom {
       .catch(() => undefined);
   }
 
+  /** Marks a picture as lost (theatre's own, whose capture ended); it shows until it comes back or is dismissed. */
+  markLost(source: LostSource): void {
+    if (!this.lost.some((l) => l.id === source.id)) this.lost = [...this.lost, source];
+  }
+
+  dismissLost(id: string): void {
+    this.lost = this.lost.filter((l) => l.id !== id);
+  }
+
+  private onUnpublished(publication: TrackPublication, participant: Participant): void {
+    // A theatre that leaves takes its pictures with it: the page says it waits for theatre.
+    if (!this.room.remoteParticipants.has(participant.identity)) return;
+    const source = sourceOfPublication(participant, publication);
+    if (source) this.markLost({ id: source.id, label: source.label, ownerName: source.ownerName });
+  }
+
   /** Sets the theatre's own published picture (theatre view). */
   showLocalPicture(track: VideoTrack | null): void {
     this.picture = track;
@@ -261,6 +289,9 @@ export class LiveRoom {
     const r = this.room;
     const everyone = [r.localParticipant, ...r.remoteParticipants.values()].filter((p) => p.identity);
     this.participants = sortParticipants(everyone.map(participantView));
+    this.sources = listSources(everyone);
+    // A picture that comes back (the same theatre and key) is no longer lost.
+    if (this.lost.some((l) => this.sources.some((s) => s.id === l.id))) this.lost = this.lost.filter((l) => !this.sources.some((s) => s.id === l.id));
     if (this.role !== 'theatre' || this.picture === null || !this.picture.isLocal) {
       this.picture = this.findTheatrePicture();
     }

@@ -48,9 +48,10 @@ export class LiveSession {
       room: this.room.room,
       author: this.room.identity,
       now: () => this.room.clock.now(),
-      // While frozen, everyone draws on the still: its frame is the one they look at.
-      frame: () => (this.sync.state.freeze?.frozen ? this.sync.state.freeze.frame : this.frame),
-      still: () => (this.sync.state.freeze?.frozen ? this.sync.state.freeze.id : null),
+      // While a source is frozen, everyone draws on its still: its frame is the one they look at.
+      frame: () => (this.onFrozenSource() ? this.sync.state.freeze!.frame : (this.frames[this.drawingOn() ?? ''] ?? this.frame)),
+      still: () => (this.onFrozenSource() ? this.sync.state.freeze!.id : null),
+      source: () => this.drawingOn(),
       applyOwn: (op) => this.sync.applyOwn(op),
     });
     await this.catchUp(rejoining);
@@ -82,6 +83,19 @@ export class LiveSession {
 
   /** The frame on this screen now, for the ops we send (set by the picture stage). */
   frame: FrameRef | null = null;
+  /** With several pictures: the frame on screen of each (by source id), and the one drawn on last. */
+  frames: Record<string, FrameRef> = {};
+  drawingSource: string | null = null;
+
+  /** The source we draw on: the one chosen on a page of several pictures, else the one picture. */
+  drawingOn(): string | null {
+    return this.drawingSource ?? this.room.pictureSource;
+  }
+
+  private onFrozenSource(): boolean {
+    const freeze = this.sync.state.freeze;
+    return !!freeze?.frozen && (freeze.source ?? this.room.pictureSource) === this.drawingOn();
+  }
 
   async leave(): Promise<void> {
     this.left = true;

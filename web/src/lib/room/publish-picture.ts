@@ -39,7 +39,8 @@ export function simulcastLayers(height: number | undefined): VideoPreset[] {
 
 export type PublishedPicture = { track: LocalVideoTrack; stop(): Promise<void> };
 
-export async function publishPicture(room: Room, source: PictureSource): Promise<PublishedPicture> {
+/** `name`: the track's name, which says which of theatre's sources it is (sourceTrackName). */
+export async function publishPicture(room: Room, source: PictureSource, name?: string): Promise<PublishedPicture> {
   let track: LocalVideoTrack;
   let cleanup = () => {};
   if (source.kind === 'camera') {
@@ -55,6 +56,7 @@ export async function publishPicture(room: Room, source: PictureSource): Promise
   track.mediaStreamTrack.contentHint = 'detail';
   await room.localParticipant.publishTrack(track, {
     ...PUBLISH_OPTIONS,
+    ...(name ? { name } : {}),
     videoSimulcastLayers: simulcastLayers(track.mediaStreamTrack.getSettings().height),
     source: source.kind === 'screen' ? Track.Source.ScreenShare : Track.Source.Camera,
   });
