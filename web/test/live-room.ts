@@ -13,6 +13,7 @@ import { makeTissueVideo } from '@loupe/stack';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LiveSession, SessionKind, SessionRole } from '@loupe/protocol';
 import { startBrowserStack, type BrowserStack } from './stack.ts';
+import type { ChromiumOptions } from '@loupe/stack';
 import { openPage, waitForPicture, type Viewport } from './live-pages.ts';
 
 export type Person = Awaited<ReturnType<BrowserStack['account']>>;
@@ -21,12 +22,12 @@ export type Person = Awaited<ReturnType<BrowserStack['account']>>;
  * Starts the stack a live test file runs against, once for the file (theatre's camera plays a
  * tissue-like picture ffmpeg makes), hands it to `ready`, and stops it after the file.
  */
-export function useLiveStack(ready: (stack: BrowserStack) => void, options: { cluster?: boolean } = {}): void {
+export function useLiveStack(ready: (stack: BrowserStack) => void, options: { cluster?: boolean; chromium?: Omit<ChromiumOptions, 'fakeVideo'> } = {}): void {
   let dir: string;
   let stack: BrowserStack | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'loupe-live-'));
-    stack = await startBrowserStack({ fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) }, options);
+    stack = await startBrowserStack({ ...options.chromium, fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) }, { cluster: options.cluster });
     ready(stack);
   });
   afterAll(async () => {

@@ -1,0 +1,117 @@
+/**
+ * Several pictures at once (issue 16), end to end: real livekit-server, api and web; theatre's
+ * Chromium sends its fake camera, the demo picture (a canvas) and a screen share
+ * (--auto-select-desktop-capture-source), each labelled. A mark drawn on one picture must land on
+ * that picture, on every screen, and on no other.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { SCREENSHOTS, type BrowserStack } from './stack.ts';
+import { waitForColour, type Box } from './pixels.ts';
+import { CYAN, drag } from './live-pages.ts';
+import { openLiveRoom, useLiveStack } from './live-room.ts';
+
+let stack: BrowserStack;
+useLiveStack((s) => (stack = s), { chromium: { extraArgs: ['--auto-select-desktop-capture-source=Entire screen'] } });
+
+const PHONE = { viewport: { width: 390, height: 844 }, mobile: true };
+const tile = (id: string) => `[data-source-tile="${id}"] [data-picture-rect]`;
+
+/** Theatre adds a picture: its label (one of the usual ones), then what it shows. */
+async function addPicture(theatre: Page, label: string, choice: RegExp): Promise<void> {
+  await theatre.getByTestId('add-source').click();
+  await theatre.getByRole('radio', { name: label }).click();
+  await theatre.getByRole('button', { name: choice }).click();
+  await theatre.locator(`[data-source-tile][data-label="${label}"]`).waitFor({ timeout: 30_000 });
+}
+
+/** Waits until the tile of `id` on `page` plays decoded frames. */
+async function waitForTile(page: Page, id: string): Promise<void> {
+  await page.waitForFunction(
+    (sel) => {
+      const video = document.querySelector(`${sel} video`) as HTMLVideoElement | null;
+      return !!video && video.videoWidth > 0 && video.readyState >= 2;
+    },
+    tile(id),
+    { timeout: 30_000 },
+  );
+}
+
+/** How many annotations each picture's canvas draws on `page`, by source id. */
+async function marksBySource(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll<HTMLElement>('[data-source-tile]')].map((t) => [
+        t.dataset.sourceTile!,
+        Number(t.querySelector<HTMLElement>('.canvas')?.dataset.annotations ?? 0),
+      ]),
+    ),
+  );
+}
+
+/** Frames presented so far by the picture of `id` (it carries on while it grows). */
+async function framesOf(page: Page, id: string): Promise<number> {
+  return page.locator(`${tile(id)} video`).evaluate((v: HTMLVideoElement) => v.getVideoPlaybackQuality().totalVideoFrames);
+}
+
+describe('several pictures from theatre', () => {
+  it('a mark drawn on the second picture lands on it on theatre and phones, within 1 % of its width, and on no other; a picture removed leaves the others going', async () => {
+    const room = await openLiveRoom(stack, { observer: PHONE, invite: [{ name: 'Dr. Phone Mentor', role: 'mentor' }] });
+    const { theatre, mentor, observer } = room;
+    const errors: string[] = [];
+    for (const page of [theatre, mentor, observer]) page.on('pageerror', (err) => errors.push(err.message));
+    const phoneMentor = await room.openMentor(room.people.others[0]!, PHONE);
+    // The first picture is the laparoscope unless theatre says otherwise.
+    await addPicture(theatre, 'Room', /Demo picture/);
+    await theatre.locator('[data-source-tile][data-label="Laparoscope"]').waitFor();
+    await addPicture(theatre, 'Ultrasound', /Screen or window/);
+
+    const owner = room.people.surgeon.id;
+    const [lap, rm, us] = ['main', 'room', 'ultrasound'].map((key) => `${owner}#${key}`) as [string, string, string];
+    const pages = [theatre, mentor, observer];
+    for (const page of [...pages, phoneMentor]) for (const id of [lap, rm, us]) await waitForTile(page, id);
+
+    // One tap on a thumbnail makes it the large picture: the mentor draws on "Room".
+    await mentor.getByRole('button', { name: 'Show Room large' }).click();
+    await mentor.locator(`[data-source-tile="${rm}"].large`).waitFor();
+    await drag(mentor, [0.3, 0.4], [0.6, 0.4], 12, true, tile(rm));
+    const atMentor = await waitForColour(mentor, tile(rm), CYAN, (b) => !!b && b.maxX > 0.58);
+
+    // Theatre sees where the mentor looks, and swaps "Room" large with one tap; so does the phone.
+    await theatre.getByTestId('source-lookers').filter({ hasText: 'Prof. Zhang Min' }).waitFor({ timeout: 10_000 });
+    expect(await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).count()).toBe(1);
+    for (const page of [theatre, observer]) {
+      await page.getByRole('button', { name: 'Show Room large' }).click();
+      await page.locator(`[data-source-tile="${rm}"].large`).waitFor();
+    }
+    const seen: Box[] = [];
+    for (const page of [theatre, observer]) {
+      const box = await waitForColour(page, tile(rm), CYAN, (b) => !!b && b.maxX > 0.58);
+      for (const k of ['minX', 'maxX', 'minY', 'maxY'] as const) expect(Math.abs(box![k] - atMentor![k]), `${page.url()} ${k}`).toBeLessThanOrEqual(0.01);
+      seen.push(box!);
+      await expect.poll(() => marksBySource(page), { timeout: 10_000 }).toEqual({ [lap]: 0, [rm]: 1, [us]: 0 });
+    }
+    await expect.poll(() => marksBySource(phoneMentor), { timeout: 10_000 }).toEqual({ [lap]: 0, [rm]: 1, [us]: 0 });
+
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'sources-theatre.png') });
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'sources-mentor.png') });
+    await observer.screenshot({ path: join(SCREENSHOTS, 'sources-observer-phone.png') });
+    await phoneMentor.screenshot({ path: join(SCREENSHOTS, 'sources-mentor-phone.png') });
+
+    // Theatre takes "Ultrasound" off: every screen says so, the other two carry on with their marks.
+    await theatre.getByRole('button', { name: /^People/ }).click();
+    await theatre.getByRole('button', { name: 'Remove Ultrasound' }).click();
+    for (const page of [mentor, observer, phoneMentor]) {
+      await page.getByTestId('source-lost').filter({ hasText: 'Ultrasound' }).waitFor({ timeout: 10_000 });
+      await page.locator(`[data-source-tile="${us}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+      for (const id of [lap, rm]) {
+        const before = await framesOf(page, id);
+        await expect.poll(() => framesOf(page, id), { timeout: 10_000 }).toBeGreaterThan(before + 5);
+      }
+      await expect.poll(() => marksBySource(page), { timeout: 10_000 }).toEqual({ [lap]: 0, [rm]: 1 });
+    }
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'sources-mentor-lost.png') });
+    expect(errors, 'pages threw').toEqual([]);
+  });
+});
