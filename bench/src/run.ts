@@ -20,6 +20,7 @@ import { measureFanout } from './fanout.ts';
 import { measureRecorder } from './recorder.ts';
 import { measureStillCapture } from './still-capture.ts';
 import { measureVitalsLatency } from './vitals-latency.ts';
+import { measureSourcesDownload } from './sources-download.ts';
 import { machineCpu } from './stats.ts';
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -133,6 +134,7 @@ async function main() {
     canvas_flood: NOT_YET,
     still_capture: NOT_YET,
     vitals_latency: NOT_YET,
+    sources_download: NOT_YET,
     api: NOT_YET,
     ...previous,
   };
@@ -165,6 +167,7 @@ async function main() {
   );
   await measure('fanout', 'fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…', measureFanout);
   await measure('recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams));
+  await measure('sources_download', 'sources: what a mentor downloads with four pictures against one…', measureSourcesDownload);
   await measure('api', 'api: token issuance, 50 clients…', measureApi);
   await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);
   await measure('canvas_flood', 'canvas: two mentors flood theatre with full-picture arrows, then toggle them…', measureCanvasFlood);

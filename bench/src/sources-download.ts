@@ -1,0 +1,107 @@
+/**
+ * Measure — sources_download (issue 16): what a mentor's page downloads with theatre sending four
+ * pictures against one. Theatre (Chromium) sends the moving demo picture (1280×720, 30 fps);
+ * the mentor's page (Chromium, 1280×720, layout "one large") receives it for a window, then
+ * theatre adds three more moving pictures and the mentor receives again. Bytes are the video
+ * `inbound-rtp` bytes of every peer connection of the mentor's page, read from outside the app
+ * (a wrapper of RTCPeerConnection put in before the app loads), with the frame size each picture
+ * arrives at: the large one on the top simulcast layer, the thumbnails on the lowest.
+ */
+import type { Page } from 'playwright-core';
+import { withLiveTheatre } from './live-scene.ts';
+
+const SETTLE_MS = 6_000;
+const WINDOW_MS = 10_000;
+
+/** Keeps every RTCPeerConnection the page makes, for reading their stats. */
+const KEEP_CONNECTIONS = `{
+  const Original = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) { super(...args); window.__pcs.push(this); }
+  };
+}`;
+
+type Inbound = { bytes: number; sizes: string[] };
+
+async function inbound(page: Page): Promise<Inbound> {
+  return page.evaluate(async () => {
+    let bytes = 0;
+    const sizes: string[] = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: RTCInboundRtpStreamStats) => {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+        bytes += s.bytesReceived ?? 0;
+        if (s.frameWidth) sizes.push(`${s.frameWidth}x${s.frameHeight}`);
+      });
+    }
+    return { bytes, sizes: sizes.sort() };
+  });
+}
+
+/**
+ * What theatre's encoders send now, layer by layer (`rid frame size`), and why a layer is held
+ * back (`cpu`, `bandwidth`): a busy box drops theatre's top layers before any mentor asks.
+ */
+async function outbound(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: RTCOutboundRtpStreamStats & { qualityLimitationReason?: string }) => {
+        if (s.type !== 'outbound-rtp' || s.kind !== 'video' || !s.frameWidth) return;
+        out.push(
+          `${s.rid ?? '-'}:${s.frameWidth}x${s.frameHeight}${s.qualityLimitationReason && s.qualityLimitationReason !== 'none' ? `(${s.qualityLimitationReason})` : ''}`,
+        );
+      });
+    }
+    return out.sort();
+  });
+}
+
+/** Bits per second the page receives over WINDOW_MS, after SETTLE_MS for the layers to settle. */
+async function rate(page: Page): Promise<{ kbps: number; sizes: string[] }> {
+  await page.waitForTimeout(SETTLE_MS);
+  const before = await inbound(page);
+  await page.waitForTimeout(WINDOW_MS);
+  const after = await inbound(page);
+  return { kbps: Math.round(((after.bytes - before.bytes) * 8) / WINDOW_MS), sizes: after.sizes };
+}
+
+async function addPicture(theatre: Page, label: string): Promise<void> {
+  await theatre.getByTestId('add-source').click();
+  await theatre.getByTestId('source-label-input').fill(label);
+  await theatre.getByRole('button', { name: /Demo picture/ }).click();
+  await theatre.locator(`[data-source-tile][data-label="${label}"]`).waitFor({ timeout: 30_000 });
+}
+
+export function measureSourcesDownload() {
+  return withLiveTheatre({ viewport: { width: 1280, height: 720 }, beforeLoad: KEEP_CONNECTIONS }, async ({ stack, sessionId, theatre, mentor }) => {
+    // The fake camera's picture is still; every picture here moves, as a laparoscope's does.
+    await theatre.getByRole('button', { name: /Change source/ }).click();
+    await theatre.getByRole('button', { name: /Demo picture/ }).click();
+    const context = await stack.contextFor(mentor, { viewport: { width: 1280, height: 720 } });
+    await context.addInitScript(KEEP_CONNECTIONS);
+    const page = await context.newPage();
+    await page.goto(`${stack.web.url}/sessions/${sessionId}/mentor`);
+    await page.waitForFunction(() => (document.querySelector('[data-testid="live"] video') as HTMLVideoElement | null)?.videoWidth);
+    const one = await rate(page);
+    const sentOne = await outbound(theatre);
+    for (const label of ['Room', 'Ultrasound', 'Monitor']) await addPicture(theatre, label);
+    await page.waitForFunction(() => document.querySelectorAll('[data-source-tile] video').length === 4);
+    const four = await rate(page);
+    const sentFour = await outbound(theatre);
+    await context.close();
+    return {
+      one_source_kbps: one.kbps,
+      four_sources_kbps: four.kbps,
+      ratio: Math.round((four.kbps / Math.max(1, one.kbps)) * 100) / 100,
+      one_source_frames: one.sizes.join(' '),
+      four_sources_frames: four.sizes.join(' '),
+      theatre_layers_one: sentOne.join(' '),
+      theatre_layers_four: sentFour.join(' '),
+      n: 1,
+    };
+  });
+}
