@@ -68,6 +68,6 @@ export function parseSourceTrackName(name: string): { key: string; label: string
   return { key, label: colon < 0 ? '' : rest.slice(colon + 1, colon + 1 + MAX_SOURCE_LABEL) };
 }
 
-/** Where a viewer looks: the large picture, or the one they last drew on. */
+/** How a viewer lays out several pictures: one large with thumbnails (`focus`), 2×2, side by side. */
 export const LAYOUTS = ['focus', 'grid', 'side'] as const;
 export type Layout = (typeof LAYOUTS)[number];
