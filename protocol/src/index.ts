@@ -118,7 +118,7 @@ export {
 } from './sources.ts';
 export type { Layout } from './sources.ts';
 
-export { OverlayState, annotationKey, isOnPicture, isOnSource, MAX_ANNOTATIONS, MAX_ANNOTATIONS_PER_AUTHOR } from './overlay.ts';
+export { OverlayState, annotationKey, isOnPicture, isOnSource, isMainSource, MAX_ANNOTATIONS, MAX_ANNOTATIONS_PER_AUTHOR } from './overlay.ts';
 export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, FreezeState } from './overlay.ts';
 
 export { contentRect, toNormalised, toPixels } from './frame.ts';

@@ -362,7 +362,16 @@ export function isOnPicture(a: Annotation, still: string | null): boolean {
  * its own marks, and on a main source those that name none (ops of version 1).
  */
 export function isOnSource(markSource: string | null | undefined, id: string): boolean {
-  return markSource ? markSource === id : id.endsWith(`#${MAIN_SOURCE_KEY}`);
+  return markSource ? markSource === id : isMainSource(id);
+}
+
+/**
+ * Whether a mark belongs to a theatre's main source (or names none). A case holds theatre's main
+ * picture only, until the recorder keeps every source: the marks on the others stay in its track
+ * with their source, and are not drawn on the main picture.
+ */
+export function isMainSource(markSource: string | null | undefined): boolean {
+  return !markSource || markSource.endsWith(`#${MAIN_SOURCE_KEY}`);
 }
 
 /** Runs of consecutive defined points, each at most one op's worth. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_VERSION, type AnnotationOp } from './annotation.ts';
 import { CaseTrack } from './case-track.ts';
-import { isOnSource, OverlayState } from './overlay.ts';
+import { isMainSource, isOnSource, OverlayState } from './overlay.ts';
 import { parseSourceTrackName, sourceId, sourceKey, sourceOwner, sourceTrackName } from './sources.ts';
 
 const style = { color: '#00e5ff', width: 'medium' } as const;
@@ -49,6 +49,7 @@ describe('sources', () => {
     expect(isOnSource(null, ROOM)).toBe(false);
     expect(isOnSource(ROOM, ROOM)).toBe(true);
     expect(isOnSource(LAP, ROOM)).toBe(false);
+    expect([null, sourceId('u-theatre', 'main'), ROOM].map(isMainSource)).toEqual([true, true, false]);
   });
 
   it('still reads a case track recorded with version-1 ops', () => {

@@ -29,11 +29,13 @@ import {
 import {
   DropCounter,
   ExamNotice,
+  MAIN_SOURCE_KEY,
   SenderRateLimit,
   VitalsPacket,
   TOPICS,
   parseOpPacket,
   parseRoomMetadata,
+  parseSourceTrackName,
   recordingFiles,
   roleOf,
   type AnnotationOp,
@@ -348,6 +350,9 @@ export class RoomRecorder {
       return;
     }
     if (track.kind !== TrackKind.KIND_VIDEO || participant.attributes.role !== 'theatre') return;
+    // With several pictures, the case is theatre's main one until every source is kept (issue 16).
+    const named = parseSourceTrackName(publication.name ?? '');
+    if (named && named.key !== MAIN_SOURCE_KEY) return;
     // The newest theatre picture is the one recorded (theatre changed source, or came back).
     const sid = publication.sid;
     this.pictureSid = sid ?? null;

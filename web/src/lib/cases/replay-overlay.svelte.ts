@@ -1,4 +1,4 @@
-import type { Annotation } from '@loupe/protocol';
+import { isMainSource, type Annotation } from '@loupe/protocol';
 import type { LaserTrail, OverlaySource } from '$lib/annotate/overlay-sync.svelte.ts';
 import type { TrackEvent } from '@loupe/protocol';
 import { OverlayReplay } from './replay.ts';
@@ -24,8 +24,9 @@ export class ReplayOverlay implements OverlaySource {
     this.version++;
   }
 
+  /** A case shows theatre's main picture: the marks on it (marks on another source stay in the track). */
   visible(): Annotation[] {
-    return this.replay.visible();
+    return this.replay.visible().filter((a) => isMainSource(a.source));
   }
 
   opacity(a: Annotation): number {
