@@ -13,7 +13,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { RoomEvent, dispose } from '@livekit/rtc-node';
 import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { CaseTrack, TOPICS } from '@loupe/protocol';
+import { ANNOTATION_VERSION, CaseTrack, TOPICS } from '@loupe/protocol';
 import type { RunningApp } from '@loupe/stack';
 import { readEventLog } from '../src/event-log.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
@@ -88,7 +88,7 @@ async function takeoverSession(title: string) {
   const drawn: string[] = [];
   const draw = async (name: string) => {
     const op = {
-      v: 1,
+      v: ANNOTATION_VERSION,
       id: name,
       author: mentor.id,
       seq: drawn.length,
@@ -110,7 +110,7 @@ async function takeoverSession(title: string) {
   mentor.room.on(RoomEvent.DataReceived, (payload, participant, _kind, topic) => {
     if (topic !== TOPICS.resync || participant) return;
     const { requester } = JSON.parse(new TextDecoder().decode(payload)) as { requester: string };
-    const snapshot = JSON.stringify({ v: 1, kind: 'snapshot', ops });
+    const snapshot = JSON.stringify({ v: ANNOTATION_VERSION, kind: 'snapshot', ops });
     void mentor.room.localParticipant!.sendText(snapshot, { topic: TOPICS.snapshot, destinationIdentities: [requester] });
   });
 
