@@ -367,7 +367,6 @@ describe('recording a mentored session', () => {
     });
     const floodStarted = Date.now();
     await Promise.all(Array.from({ length: 10_000 }, (_, i) => send(bytes(erase(i)))));
-    const floodSeconds = (Date.now() - floodStarted) / 1000;
     await send(bytes('{"v":1,"kind":'));
     await send(bytes({ ...erase(0), v: 9 }));
     await send(new Uint8Array(12 * 1024).fill(0x7b));
@@ -379,6 +378,9 @@ describe('recording a mentored session', () => {
       return loggedOps(recording.id).some((id) => id.startsWith('flood') && Number(id.slice('flood'.length)) >= 10_000);
     };
     await expect.poll(marked, { timeout: 10_000, interval: 250 }).toBe(true);
+    // The recorder had every flood packet by now: its rate limit let at most this long's worth
+    // through. Not the time to send them: on a loaded machine they arrive spread over longer.
+    const floodSeconds = (Date.now() - floodStarted) / 1000;
     await rec.stop();
     await rec.finished();
     expect(await rec.status()).toBe('ready');
@@ -393,7 +395,7 @@ describe('recording a mentored session', () => {
     expect(ids).toContain(`op${state.drawn.at(-1)}`);
     const { dropped } = track$.events.findLast((e: { type: string }) => e.type === 'stop');
     console.log(`flood of 10 000 ops in ${floodSeconds} s: recorder dropped ${JSON.stringify(dropped)}`);
-    expect(dropped.rate_limited).toBeGreaterThanOrEqual(Math.floor(10_000 - 480 - 240 * (floodSeconds + 2)));
+    expect(dropped.rate_limited).toBeGreaterThanOrEqual(Math.floor(10_000 - 480 - 240 * floodSeconds));
     expect(dropped).toMatchObject({ malformed: 1, unknown_version: 1, oversized: 1 });
     const gap = track$.events.find((e: { type: string }) => e.type === 'gap');
     expect(gap).toBeDefined();
@@ -405,5 +407,6 @@ describe('recording a mentored session', () => {
     const firstAfter = await frameNumberAt(video, gap.mediaMs + 40);
     expect(firstAfter).toBeGreaterThanOrEqual(resumedAtFrame);
     expect(gap.lostMs).toBeGreaterThanOrEqual(((firstAfter - lastBefore) / 30) * 1000 * 0.5);
-  });
+    // A hang guard, not a speed goal: a kill, a restart and a 10 000-op flood take a minute on a loaded 2-core box.
+  }, 150_000);
 });
