@@ -394,8 +394,12 @@ describe('recording a mentored session', () => {
     for (const n of beforeKill) expect(ids).toContain(`op${n}`);
     expect(ids).toContain(`op${state.drawn.at(-1)}`);
     const { dropped } = track$.events.findLast((e: { type: string }) => e.type === 'stop');
-    console.log(`flood of 10 000 ops in ${floodSeconds} s: recorder dropped ${JSON.stringify(dropped)}`);
-    expect(dropped.rate_limited).toBeGreaterThanOrEqual(Math.floor(10_000 - 480 - 240 * floodSeconds));
+    // What reaches the case is at most the sender's rate over the flood (livekit-server may shed
+    // some of a flood on its own before the recorder sees it, so what was dropped is not a count
+    // to compare with the 10 000).
+    const floodLogged = ids.filter((id: string) => id.startsWith('flood')).length;
+    console.log(`flood of 10 000 ops over ${floodSeconds} s: ${floodLogged} in the case, recorder dropped ${JSON.stringify(dropped)}`);
+    expect(floodLogged).toBeLessThanOrEqual(480 + 240 * floodSeconds);
     expect(dropped).toMatchObject({ malformed: 1, unknown_version: 1, oversized: 1 });
     const gap = track$.events.find((e: { type: string }) => e.type === 'gap');
     expect(gap).toBeDefined();
