@@ -28,6 +28,8 @@ export type ClusterOptions = {
   redisUrl?: string;
   /** More environment for both api processes (audit anchor file, HL7 port…). */
   apiEnv?: Record<string, string>;
+  /** The media store's bucket (LOUPE_S3_*) for every api and recorder; unset: the media directory alone. */
+  mediaEnv?: Record<string, string>;
   echo?: boolean;
 };
 
@@ -82,13 +84,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         livekit: nodes[i]!,
         dbUrl: o.dbUrl,
         port: apiPorts[i],
-        env: { LOUPE_LIVEKIT_URLS: livekitUrls.join(','), LOUPE_RECORDER_TOKEN: o.recorderToken, LOUPE_MEDIA_DIR: o.mediaDir, ...o.apiEnv },
+        env: { LOUPE_LIVEKIT_URLS: livekitUrls.join(','), LOUPE_RECORDER_TOKEN: o.recorderToken, LOUPE_MEDIA_DIR: o.mediaDir, ...o.mediaEnv, ...o.apiEnv },
         echo: o.echo,
       });
       stops.push(() => api.stop());
       apis.push(api);
     }
-    // The media store: the local directory both recorders and apis share. (LOUPE_S3_* goes here.)
+    // The media store: the local directory both recorders and apis share, and the bucket behind it when given.
     const recorders: RunningApp[] = [];
     for (let i = 0; i < NODES; i++) {
       const recorder = await startRecorderProcess({
@@ -96,6 +98,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         apiUrl: apis[i]!.url,
         recorderToken: o.recorderToken,
         mediaDir: o.mediaDir,
+        env: o.mediaEnv,
         echo: o.echo,
       });
       stops.push(() => recorder.stop());
