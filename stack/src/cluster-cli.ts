@@ -8,7 +8,6 @@
  * restarted: that is what the cluster is for (kill one and watch the rooms move).
  */
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWebProcess } from './app-processes.ts';
@@ -16,7 +15,7 @@ import { startCluster, type Cluster, type ClusterPorts } from './cluster.ts';
 import { ROOT } from './paths.ts';
 import { loadSecrets } from './secrets.ts';
 import { spawnService, type Service } from './service.ts';
-import { parseStartConfig, type StartConfig } from './start-env.ts';
+import { loadStartConfig } from './start-env.ts';
 import { startVersityGw, type VersityGw } from './versitygw.ts';
 import { buildWebIfStale } from './web-build.ts';
 
@@ -27,16 +26,7 @@ const BUCKET_PORT = 7990;
 /** How far the second node's and api's ports are from the first's. */
 const NEXT_NODE = 10;
 
-const envFile = join(ROOT, '.env');
-if (existsSync(envFile)) process.loadEnvFile(envFile);
-
-let config: StartConfig;
-try {
-  config = parseStartConfig(process.env);
-} catch (err) {
-  console.error(`make cluster: ${(err as Error).message}`);
-  process.exit(1);
-}
+const config = loadStartConfig('make cluster');
 
 function ports(): ClusterPorts {
   const lk = config.livekit;

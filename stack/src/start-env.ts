@@ -3,10 +3,11 @@
  * their own rules (protocol's SharedEnv), so a bad value stops it before anything is built or
  * started. Relative paths are read from the repository root (paths.ts).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { SharedEnv, envFlag, envInteger, envUrl, parseEnv } from '@loupe/protocol';
-import { dbUrlFromRoot, fromRoot } from './paths.ts';
+import { ROOT, dbUrlFromRoot, fromRoot } from './paths.ts';
 
 const shared = SharedEnv.shape;
 const port = (fallback: number) => envInteger(1, 65535).default(fallback);
@@ -62,4 +63,19 @@ export function parseStartConfig(env: Readonly<Record<string, string | undefined
     auditAnchorFile: fromRoot(e.LOUPE_AUDIT_ANCHOR_FILE ?? join(dataDir, 'audit-anchor.jsonl')),
     secrets: { apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET, recorderToken: e.LOUPE_RECORDER_TOKEN },
   };
+}
+
+/**
+ * The configuration of `make start` or `make cluster` (`command`): .env, then the environment
+ * over it; a wrong value ends the process with parseStartConfig's words.
+ */
+export function loadStartConfig(command: string): StartConfig {
+  const envFile = join(ROOT, '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  try {
+    return parseStartConfig(process.env);
+  } catch (err) {
+    console.error(`${command}: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }

@@ -4,7 +4,6 @@
  * all on Ctrl-C. Configuration: environment and an optional .env (see .env.example).
  */
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEMO_MONITOR_BED } from '@loupe/protocol';
@@ -13,19 +12,10 @@ import { loadSecrets } from './secrets.ts';
 import { LIVEKIT_BIN, ROOT } from './paths.ts';
 import { waitForHttp } from './ports.ts';
 import { spawnService, type Service } from './service.ts';
-import { parseStartConfig, type StartConfig } from './start-env.ts';
+import { loadStartConfig } from './start-env.ts';
 import { buildWebIfStale } from './web-build.ts';
 
-const envFile = join(ROOT, '.env');
-if (existsSync(envFile)) process.loadEnvFile(envFile);
-
-let config: StartConfig;
-try {
-  config = parseStartConfig(process.env);
-} catch (err) {
-  console.error(`make start: ${(err as Error).message}`);
-  process.exit(1);
-}
+const config = loadStartConfig('make start');
 const { dataDir } = config;
 
 async function main() {

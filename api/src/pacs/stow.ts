@@ -54,7 +54,7 @@ function failureText(code: number): string {
  * one it holds: an earlier attempt whose answer was lost); throws StoreError otherwise.
  */
 export async function storeInstance(dicomwebBase: string, sopInstanceUid: string, file: Uint8Array, signal?: AbortSignal): Promise<void> {
-  const { url, authorization } = studiesUrl(dicomwebBase);
+  const { url, authorization } = pacsUrl(dicomwebBase, '/studies');
   const boundary = `loupe-${randomUUID()}`;
   const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), file, Buffer.from(`\r\n--${boundary}--\r\n`)]);
   let res: Response;
@@ -87,12 +87,12 @@ export async function storeInstance(dicomwebBase: string, sopInstanceUid: string
 }
 
 /**
- * `<base>/studies`, without credentials (it is shown in messages). A user and password in the
- * base URL (LOUPE_DICOMWEB_URL, from the environment) become HTTP Basic authentication: fetch
- * refuses a URL that carries them.
+ * `<base><path>` of a DICOMweb server, without credentials (it is shown in messages). A user and
+ * password in the base URL (LOUPE_DICOMWEB_URL, from the environment) become HTTP Basic
+ * authentication: fetch refuses a URL that carries them.
  */
-function studiesUrl(base: string): { url: string; authorization: string | null } {
-  const parsed = new URL(`${base.replace(/\/+$/, '')}/studies`);
+export function pacsUrl(base: string, path: string): { url: string; authorization: string | null } {
+  const parsed = new URL(`${base.replace(/\/+$/, '')}${path}`);
   const user = decodeURIComponent(parsed.username);
   const password = decodeURIComponent(parsed.password);
   parsed.username = '';

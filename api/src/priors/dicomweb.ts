@@ -7,6 +7,7 @@
  */
 import { DicomUid, WINDOW_PRESETS, type PriorInstances, type PriorSeries, type PriorStudy, type WindowPreset } from '@loupe/protocol';
 import { ApiError } from '../http/errors.ts';
+import { pacsUrl } from '../pacs/stow.ts';
 
 /** A DICOM JSON dataset (PS3.18 F.2), as far as it is read. */
 type DicomJson = Record<string, { vr: string; Value?: unknown[] } | undefined>;
@@ -146,20 +147,6 @@ export async function renderInstance(pacs: Pacs, ids: { studyUid: string; series
   const answer = await ask(pacs, `/studies/${ids.studyUid}/series/${ids.seriesUid}/instances/${ids.sopUid}/rendered${query}`, 'image/png');
   if (answer.contentType !== 'image/png') throw unavailable(502, 'it did not render the image as PNG');
   return answer.body;
-}
-
-/**
- * `<base><path>` without credentials; a user and password in the base URL become HTTP Basic
- * authentication, as for STOW-RS (pacs/stow.ts): fetch refuses a URL that carries them.
- */
-function pacsUrl(base: string, path: string): { url: string; authorization: string | null } {
-  const parsed = new URL(`${base.replace(/\/+$/, '')}${path}`);
-  const user = decodeURIComponent(parsed.username);
-  const password = decodeURIComponent(parsed.password);
-  parsed.username = '';
-  parsed.password = '';
-  const authorization = user || password ? `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` : null;
-  return { url: parsed.href, authorization };
 }
 
 const text = (d: DicomJson, tag: string) => {
