@@ -82,8 +82,11 @@ describe('an accepted still in the site’s PACS', () => {
   it('is stored as a Secondary Capture that dciodvfy finds no error in, with the exam’s patient, study and site', async () => {
     // As the scan room and the reviewer make it: an exam on a site with a PACS, a still, a verdict.
     const [host, mentor, scanRoom] = [await api.account('surgeon'), await api.account('mentor'), await api.account('surgeon')];
-    const siteId = crypto.randomUUID();
-    await api.db.insert(sites).values({ id: siteId, name: 'Dali County People’s Hospital', kind: 'hospital', dicomwebUrl: orthanc.dicomweb });
+    const [siteId, reviewSiteId] = [crypto.randomUUID(), crypto.randomUUID()];
+    await api.db.insert(sites).values([
+      { id: siteId, name: 'Dali County People’s Hospital', kind: 'hospital', dicomwebUrl: orthanc.dicomweb },
+      { id: reviewSiteId, name: 'Yunnan Ultrasound QC Centre', kind: 'centre' },
+    ]);
     const session = await ok(
       api.client(host.cookie).sessions.$post({
         json: {
@@ -93,7 +96,7 @@ describe('an accepted still in the site’s PACS', () => {
           scheduledAt: '2026-12-06T08:00:00Z',
           kind: 'ultrasound',
           siteId,
-          reviewSiteId: null,
+          reviewSiteId,
         },
       }),
     );
