@@ -51,6 +51,17 @@ export const annotationKey = (target: Target) => `${target.author}/${target.id}`
 
 const later = (a: Stamp, b: Stamp | undefined) => !b || a.t > b.t || (a.t === b.t && (a.author > b.author || (a.author === b.author && a.seq > b.seq)));
 
+/** Where and how an annotation is drawn, as the op that creates it says: the same for a stroke, a shape and a text. */
+const placement = (op: AnnotationOp & { kind: 'stroke.begin' | 'shape' | 'text' }): Omit<Base, 'key' | 'author' | 'id'> => ({
+  t: op.t,
+  seq: op.seq,
+  frame: op.frame,
+  still: op.still ?? null,
+  source: op.source ?? null,
+  style: op.style,
+  fade: op.fade,
+});
+
 const PLACEHOLDER_STYLE: Style = { color: '#ffffff', width: 'medium' };
 
 /**
@@ -109,16 +120,7 @@ export class OverlayState {
           this.annotations.delete(key);
           return false;
         }
-        Object.assign(stroke, {
-          began: true,
-          t: op.t,
-          seq: op.seq,
-          frame: op.frame,
-          still: op.still ?? null,
-          source: op.source ?? null,
-          style: op.style,
-          fade: op.fade,
-        });
+        Object.assign(stroke, { began: true, ...placement(op) });
         this.addPoints(stroke, 0, op.points);
         return true;
       }
@@ -137,18 +139,7 @@ export class OverlayState {
       case 'text': {
         const key = annotationKey(op);
         if (this.annotations.has(key) || !this.hasRoomFor(op.author)) return false;
-        const base = {
-          key,
-          author: op.author,
-          id: op.id,
-          t: op.t,
-          seq: op.seq,
-          frame: op.frame,
-          still: op.still ?? null,
-          source: op.source ?? null,
-          style: op.style,
-          fade: op.fade,
-        };
+        const base = { key, author: op.author, id: op.id, ...placement(op) };
         this.annotations.set(
           key,
           op.kind === 'shape' ? { ...base, kind: op.shape, from: op.from, to: op.to } : { ...base, kind: 'text', at: op.at, text: op.text },
