@@ -95,28 +95,18 @@ ensure_debian_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-ensure_livekit() {
-  if [[ -x "$LOUPE_TOOLS/bin/livekit-server" ]] && [[ "$(cat "$LOUPE_TOOLS/livekit-version" 2>/dev/null)" == "$LIVEKIT_VERSION" ]]; then
+# A Go program built once with go install, at its pinned version, into .tools/bin.
+ensure_go_tool() {
+  local name=$1 package=$2 version=$3 built=$4
+  if [[ -x "$LOUPE_TOOLS/bin/$name" ]] && [[ "$(cat "$LOUPE_TOOLS/$name-version" 2>/dev/null)" == "$version" ]]; then
     return
   fi
-  command -v go >/dev/null || { echo "Go is needed to build livekit-server (go install)" >&2; exit 1; }
-  say "building livekit-server $LIVEKIT_VERSION with go install (a few minutes, once)"
+  command -v go >/dev/null || { echo "Go is needed to build $name (go install)" >&2; exit 1; }
+  say "building $name $version with go install (a few minutes, once)"
   mkdir -p "$LOUPE_TOOLS/bin" "$LOUPE_TOOLS/gobin"
-  GOBIN="$LOUPE_TOOLS/gobin" go install "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_VERSION"
-  mv "$LOUPE_TOOLS/gobin/server" "$LOUPE_TOOLS/bin/livekit-server"
-  echo "$LIVEKIT_VERSION" >"$LOUPE_TOOLS/livekit-version"
-}
-
-ensure_versitygw() {
-  if [[ -x "$LOUPE_TOOLS/bin/versitygw" ]] && [[ "$(cat "$LOUPE_TOOLS/versitygw-version" 2>/dev/null)" == "$VERSITYGW_VERSION" ]]; then
-    return
-  fi
-  command -v go >/dev/null || { echo "Go is needed to build versitygw (go install)" >&2; exit 1; }
-  say "building versitygw $VERSITYGW_VERSION with go install (a few minutes, once)"
-  mkdir -p "$LOUPE_TOOLS/bin" "$LOUPE_TOOLS/gobin"
-  GOBIN="$LOUPE_TOOLS/gobin" go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
-  mv "$LOUPE_TOOLS/gobin/versitygw" "$LOUPE_TOOLS/bin/versitygw"
-  echo "$VERSITYGW_VERSION" >"$LOUPE_TOOLS/versitygw-version"
+  GOBIN="$LOUPE_TOOLS/gobin" go install "$package@$version"
+  mv "$LOUPE_TOOLS/gobin/$built" "$LOUPE_TOOLS/bin/$name"
+  echo "$version" >"$LOUPE_TOOLS/$name-version"
 }
 
 ensure_node_modules() {
@@ -133,6 +123,6 @@ ensure_node_modules() {
 ensure_node
 ensure_pnpm
 ensure_debian_packages
-ensure_livekit
-ensure_versitygw
+ensure_go_tool livekit-server github.com/livekit/livekit-server/cmd/server "$LIVEKIT_VERSION" server
+ensure_go_tool versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_VERSION" versitygw
 ensure_node_modules
