@@ -158,6 +158,27 @@ describe('signing in and scheduling, in Chromium', () => {
     await context.close();
   });
 
+  it('a search typed before the page’s code has loaded still runs once it has', async () => {
+    const trainee = await stack.account('trainee', 'Li Wei');
+    const context = await stack.contextFor(trainee, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    // A slow link: the page is on screen, its code is not there yet.
+    let release!: () => void;
+    const loaded = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/_app/immutable/**', async (route) => {
+      await loaded;
+      await route.continue();
+    });
+    await page.goto(`${stack.web.url}/cases`, { waitUntil: 'commit' });
+    const search = page.getByRole('searchbox', { name: 'Search cases' });
+    await search.pressSequentially('adhesions');
+    await expect(page.evaluate(() => location.search)).resolves.toBe('');
+    release();
+    await page.waitForURL(`${stack.web.url}/cases?q=adhesions`);
+    await expect(search.inputValue()).resolves.toBe('adhesions');
+    await context.close();
+  });
+
   it('a host invites a mentor, who then sees the session with a join button', async () => {
     const host = await stack.account('surgeon', 'Dr. Host');
     const mentor = await stack.account('mentor', 'Prof. Expert');
