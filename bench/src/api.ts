@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUser, migrateDb, openDb } from '@loupe/api';
+import { startLiveKit } from '@loupe/stack';
 import { signIn, startLocalApi } from './local-api.ts';
 import { peakMemoryMiB, percentiles } from './stats.ts';
 
@@ -39,7 +40,9 @@ export async function measureApi() {
   const host = await createUser(db, { email: 'host@bench.test', name: 'Host', role: 'surgeon', password });
   client.close();
 
-  const { url, service: api } = await startLocalApi(dbUrl);
+  // A token opens the session's room on livekit-server first (auto_create is off): part of the cost.
+  const livekit = await startLiveKit();
+  const { url, service: api } = await startLocalApi(dbUrl, livekit);
   const cookie = await signIn(url, host.email, password);
   const session = (await (
     await fetch(`${url}/sessions`, {
@@ -57,6 +60,7 @@ export async function measureApi() {
   });
   const memory = await peakMemoryMiB(api.child.pid!);
   await api.stop();
+  await livekit.stop();
   await rm(dir, { recursive: true, force: true });
   const t = percentiles(tokens.latencies);
   const h = percentiles(health.latencies);

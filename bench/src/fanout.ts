@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join as joinPath } from 'node:path';
 import type { Room } from '@livekit/rtc-node';
-import { mintRoomToken } from '@loupe/api';
+import { livekitRooms, mintRoomToken } from '@loupe/api';
 import type { SessionRole } from '@loupe/protocol';
 import { startLiveKit, type LiveKit } from '@loupe/stack';
 import { childMessages, type NextMessage } from './child-messages.ts';
@@ -57,6 +57,8 @@ async function stopObservers({ child }: Observers): Promise<void> {
 /** Mentor, theatre and `observers` observers connected, and each knowing the mentor. */
 async function gather(lk: LiveKit, observers: number, rooms: Room[], processes: Observers[]) {
   const room = `fanout-${observers}`;
+  // livekit-server opens no room for a token (auto_create off): the api opens a session's room.
+  await livekitRooms(lk.httpUrl, lk.apiKey, lk.apiSecret).openRoom(room);
   // Identities are user ids (UUIDs), as in Loupe: they travel in every op.
   const token = async (role: SessionRole) => (await mintRoomToken(lk, room, { id: randomUUID(), name: role }, role)).token;
   const mentor = await join(lk.wsUrl, await token('mentor'));

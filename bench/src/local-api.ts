@@ -1,16 +1,21 @@
 import { join } from 'node:path';
-import { ROOT, freePort, spawnService, waitForHttp, type Service } from '@loupe/stack';
+import { ROOT, freePort, spawnService, waitForHttp, type LiveKit, type Service } from '@loupe/stack';
 
-/** The api as its own process on `dbUrl`, for measures that need no LiveKit. */
-export async function startLocalApi(dbUrl: string): Promise<{ url: string; service: Service }> {
+/**
+ * The api as its own process on `dbUrl`; with `livekit` it opens rooms and issues tokens on that
+ * server, as it does in Loupe (without one, what needs a room answers 503).
+ */
+export async function startLocalApi(dbUrl: string, livekit?: LiveKit): Promise<{ url: string; service: Service }> {
   const port = await freePort();
+  const keys = livekit
+    ? { LIVEKIT_URL: livekit.wsUrl, LIVEKIT_API_KEY: livekit.apiKey, LIVEKIT_API_SECRET: livekit.apiSecret }
+    : { LIVEKIT_API_KEY: 'APIbench', LIVEKIT_API_SECRET: 'bench-secret-that-is-long-enough-0000000' };
   const service = spawnService('api', process.execPath, ['src/main.ts'], {
     cwd: join(ROOT, 'api'),
     env: {
       LOUPE_DB_URL: dbUrl,
       LOUPE_API_PORT: String(port),
-      LIVEKIT_API_KEY: 'APIbench',
-      LIVEKIT_API_SECRET: 'bench-secret-that-is-long-enough-0000000',
+      ...keys,
       // The measures load the api as one user from many clients (5000 tokens, thousands of
       // searches): far past the per-user limits that stop abuse, which would measure 429s.
       LOUPE_TOKENS_PER_MINUTE: '1000000',
