@@ -86,8 +86,11 @@ describe('a recording while the room is empty', () => {
     expect(after.length).toBeGreaterThan(60);
     expect(Math.min(...after)).toBeLessThan(firstAfter);
     expect(after.slice(1).every((n, i) => n >= after[i]!)).toBe(true);
-    const longestHold = Math.max(...numbers.map((n, i) => numbers.slice(i).findIndex((m) => m !== n)).filter((k) => k > 0));
-    expect(longestHold).toBeLessThan(10);
+    // The last picture before theatre left is not written on through the time away. (Elsewhere a
+    // picture is written again whenever theatre's next one is late, as on a loaded machine where
+    // the publisher itself falls behind: that is the recorder keeping time, not this defect.)
+    const heldAtSeam = before.length - 1 - before.findLastIndex((n) => n !== before.at(-1));
+    expect(heldAtSeam).toBeLessThan(10);
   }, 120_000);
 
   it('stops a recording whose picture stays away too long: it becomes a case, and the room is told why', async () => {
