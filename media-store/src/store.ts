@@ -24,6 +24,8 @@ export type MediaStoreOptions = {
   s3: S3Settings | null;
   /** The longest wait between two tries while the bucket is away. */
   maxBackoffMs?: number;
+  /** Files this size and larger go up as a multipart upload (bucket.ts); tests lower it. */
+  multipartFromBytes?: number;
   log?: (line: string) => void;
 };
 
@@ -44,7 +46,7 @@ export class MediaStore {
   constructor(o: MediaStoreOptions) {
     this.dir = o.dir;
     const s3 = o.s3;
-    this.bucket = s3 ? import('./bucket.ts').then((m) => m.openBucket(s3)) : null;
+    this.bucket = s3 ? import('./bucket.ts').then((m) => m.openBucket(s3, { multipartFromBytes: o.multipartFromBytes })) : null;
     this.maxBackoffMs = o.maxBackoffMs ?? 5000;
     this.log = o.log ?? ((line) => console.log(line));
   }

@@ -6,10 +6,11 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVersityGw, type VersityGw } from '@loupe/stack';
 import { MediaStore } from '../src/index.ts';
+import { openBucket, partBytes } from '../src/bucket.ts';
 
 let gw: VersityGw;
 let dir: string;
@@ -27,6 +28,8 @@ afterAll(async () => {
   await gw?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function readAll(file: NonNullable<Awaited<ReturnType<MediaStore['open']>>>, range?: { start: number; end: number }) {
   const chunks: Buffer[] = [];
@@ -93,6 +96,33 @@ describe('media store on S3', () => {
     } finally {
       await elsewhere.close();
       await rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('sends a file past the multipart threshold in parts, and the bucket holds it byte for byte', async () => {
+    // The threshold lowered from 64 MiB so that a test file takes the path a case past 5 GiB takes.
+    const parts = new MediaStore({ dir, s3: gw.s3, multipartFromBytes: 1024 * 1024, log: () => undefined });
+    const bucket = openBucket(gw.s3);
+    try {
+      const step = partBytes(0);
+      const bytes = randomBytes(2 * step + 12345);
+      const name = 'recordings/r5/case.mp4';
+      await parts.writeLocal(name, bytes);
+      await parts.store(name);
+      // Digests, not the bytes: a deep equality of 32 MiB takes the matcher most of a minute.
+      expect(sha256(await readFile(join(gw.bucketDir, name)))).toBe(sha256(bytes));
+      await parts.releaseLocal(name);
+      expect(sha256((await parts.read(name))!)).toBe(sha256(bytes));
+      // S3's ETag of a multipart upload is a digest of its parts' digests, with their count after a dash.
+      expect(await bucket.etag(name)).toMatch(/-3"?$/);
+
+      const small = 'recordings/r5/poster.jpg';
+      await parts.writeLocal(small, Buffer.from('under the threshold'));
+      await parts.store(small);
+      expect(await bucket.etag(small)).toMatch(/^"?[0-9a-f]{32}"?$/);
+    } finally {
+      bucket.close();
+      await parts.close();
     }
   });
 });

@@ -50,7 +50,9 @@ export async function startVersityGw(options: VersityGwOptions = {}): Promise<Ve
   const env = { ROOT_ACCESS_KEY: accessKeyId, ROOT_SECRET_KEY: secretAccessKey, VGW_PORT: `127.0.0.1:${port}` };
 
   const launch = async () => {
-    const service = spawnService('versitygw', VERSITYGW_BIN, ['posix', '--nometa', dir], { env, echo: options.echo });
+    // With its metadata (extended attributes on the files), not `--nometa`: a multipart upload's
+    // parts are checked against the ETags kept there, and without them every upload is refused.
+    const service = spawnService('versitygw', VERSITYGW_BIN, ['posix', dir], { env, echo: options.echo });
     try {
       await waitForHttp(endpoint, 20_000);
     } catch (err) {
