@@ -40,8 +40,8 @@ const purge = async () => {
 const stopPurge = runOncePerCluster(db, { name: 'session-purge', owner, everyMs: 15 * 60_000, job: purge });
 const stopRetention = startRetentionSweeper(db, media, owner);
 const stopCatchUp = startJoinCatchUp(db, rooms, config.livekitCatchUpMs, owner);
-const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile);
-const pacsOutbox = startPacsOutbox(db, { media, dicomwebUrl: config.dicomwebUrl });
+const stopAnchoring = startAuditAnchoring(db, config.auditAnchorFile, owner);
+const pacsOutbox = startPacsOutbox(db, { media, dicomwebUrl: config.dicomwebUrl }, owner);
 
 const hl7 = config.hl7
   ? await startHl7Listener(vitals, config.hl7, new PatientBanners(db, rooms)).catch((err: Error) => {

@@ -1,5 +1,5 @@
 import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '@libsql/client';
 import { createTestApi, ok, type TestAccount, type TestApi } from '../../test/fixture.ts';
@@ -7,6 +7,7 @@ import { parseApiConfig } from '../env.ts';
 import { auditHead, recordAudit } from './audit.ts';
 import { anchorAuditHead, startAuditAnchoring, type AuditAnchor } from './anchor.ts';
 import { verifyAuditChain } from './verify.ts';
+import { currentLease } from '../leases/lease.ts';
 
 let api: TestApi;
 let admin: TestAccount;
@@ -45,12 +46,30 @@ describe('anchoring the audit chain outside the database', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     // The job: a start and a stop anchor nothing new, whichever process wrote the last line.
-    await startAuditAnchoring(api.db, file)();
+    await startAuditAnchoring(api.db, file, 'api-1')();
     expect(await anchorLines()).toEqual([first]);
 
     const moved = await recordAudit(api.db, entry(1));
-    await startAuditAnchoring(api.db, file)();
+    await startAuditAnchoring(api.db, file, 'api-1')();
     expect(await anchorLines()).toEqual([first, { seq: moved.seq, hash: moved.hash, at: expect.any(String) }]);
+  });
+
+  it('with two api processes on one database, one anchors and the other writes nothing, not even on its way out', async () => {
+    const other = join(dirname(file), 'other-anchors.jsonl');
+    const stopFirst = startAuditAnchoring(api.db, file, 'api-1');
+    const head = (await auditHead(api.db))!;
+    // api-1 holds the job and has anchored the head before api-2 starts.
+    await expect.poll(async () => (await anchorLines()).at(-1)?.seq, { timeout: 10_000 }).toBe(head.seq);
+    expect((await currentLease(api.db, 'job:audit-anchor'))?.owner).toBe('api-1');
+
+    // api-2 starts and stops: its round and its last anchor both find the job api-1's.
+    await startAuditAnchoring(api.db, other, 'api-2')();
+    await expect(stat(other)).rejects.toThrow(/ENOENT/);
+
+    const moved = await recordAudit(api.db, entry(1));
+    await stopFirst();
+    expect((await anchorLines()).map((a) => a.seq)).toEqual([head.seq, moved.seq]);
+    await expect(stat(other)).rejects.toThrow(/ENOENT/);
   });
 
   it('verifies through normal appends, and says how many anchors it checked and when the last was made', async () => {

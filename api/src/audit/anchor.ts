@@ -11,9 +11,12 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { AuditAnchorFailure } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
+import { holdsJob, runOncePerCluster } from '../leases/lease.ts';
 import { auditHead } from './audit.ts';
 
 const ANCHOR_EVERY_MS = 5 * 60_000;
+/** The periodic job's name among the cluster's leases. */
+const ANCHOR_JOB = 'audit-anchor';
 // Enough for the last line: one anchor is about 120 bytes.
 const TAIL_BYTES = 4096;
 
@@ -100,10 +103,12 @@ export async function anchorAuditHead(db: Db, file: string, now = new Date()): P
 }
 
 /**
- * Anchors now and then every five minutes. The returned stop() anchors a last time: the head
- * as the api leaves it, so that the database edited while the api is down is caught too.
+ * Anchors now and then every five minutes, in one api process of a cluster (runOncePerCluster):
+ * two processes anchoring would each append every head, to one shared file or to a file each.
+ * The returned stop() anchors a last time if this process is the one that anchors: the head as
+ * the api leaves it, so that the database edited while the api is down is caught too.
  */
-export function startAuditAnchoring(db: Db, file: string): () => Promise<void> {
+export function startAuditAnchoring(db: Db, file: string, owner: string, everyMs = ANCHOR_EVERY_MS): () => Promise<void> {
   // One after another: two runs that both read the file before either wrote would write the same head twice.
   let running = Promise.resolve();
   const run = () =>
@@ -112,13 +117,11 @@ export function startAuditAnchoring(db: Db, file: string): () => Promise<void> {
       (err) => console.error(`audit anchor: could not write ${file}:`, err),
     );
   const anchor = () => (running = running.then(run));
-  void anchor();
-  const timer = setInterval(anchor, ANCHOR_EVERY_MS);
-  // Never what keeps the process alive: stop() anchors on the way out, the next start again.
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-    return anchor();
+  const stopJob = runOncePerCluster(db, { name: ANCHOR_JOB, owner, everyMs, job: anchor });
+  return async () => {
+    const anchors = await holdsJob(db, ANCHOR_JOB, owner, everyMs).catch(() => false);
+    if (anchors) await anchor();
+    await stopJob();
   };
 }
 

@@ -30,7 +30,7 @@ describe('the outbox loop', () => {
   it('makes a pass as soon as it starts', async () => {
     const exam = await examAt(api, { dicomwebUrl: null });
     const still = await acceptedStill(api, exam, 'ruq', sectorPng());
-    const outbox = startPacsOutbox(api.db, { media: api.media, dicomwebUrl: undefined }, 3_600_000);
+    const outbox = startPacsOutbox(api.db, { media: api.media, dicomwebUrl: undefined }, 'api-1', 3_600_000);
     try {
       await expect.poll(async () => (await stillRow(still.id))?.pacsError, { timeout: 10_000 }).toBe(NO_PACS);
     } finally {
@@ -50,7 +50,7 @@ describe('the outbox loop', () => {
       const exam = await examAt(api, { dicomwebUrl: `http://127.0.0.1:${port}/dicom-web` });
       const still = await acceptedStill(api, exam, 'luq', sectorPng());
       const queuedAt = (await stillRow(still.id))!.pacsNextAt;
-      const outbox = startPacsOutbox(api.db, { media: api.media, dicomwebUrl: undefined }, 3_600_000);
+      const outbox = startPacsOutbox(api.db, { media: api.media, dicomwebUrl: undefined }, 'api-1', 3_600_000);
       await connected;
 
       await outbox.stop();

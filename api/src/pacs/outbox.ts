@@ -12,8 +12,10 @@
  *   class) would be refused again: 'failed' with the reason and no next attempt, until an
  *   administrator retries it (POST /pacs/stills/{id}/retry) after fixing the cause.
  *
- * A still is claimed before it is sent (its next attempt moved past the store's timeout), so two
- * api processes never send it at once. If the api dies after the PACS stored it but before the
+ * The loop runs in one api process of a cluster at a time (the lease `job:pacs-outbox`, as for the
+ * other periodic jobs), and each still is claimed before it is sent (its next attempt moved past
+ * the store's timeout), so two api processes never send it at once: the lease keeps the others
+ * idle, the claim holds even when a pass outlives the lease and another process starts one. If the api dies after the PACS stored it but before the
  * row says so, it is sent again; the PACS keeps one copy (same SOP Instance UID) and answers
  * that it has it.
  */
@@ -23,6 +25,7 @@ import { stillFile } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { exams, scanProtocols, sites, stills } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
+import { holdsJob, releaseJob } from '../leases/lease.ts';
 import { stillToDicom, type StillInstance } from './dicom.ts';
 import { STORE_TIMEOUT_MS, StoreError, storeInstance } from './stow.ts';
 
@@ -188,14 +191,21 @@ export type PacsOutbox = {
   stop(): Promise<void>;
 };
 
-/** Runs a pass now and `pollMs` after each one ends, until stop(). */
-export function startPacsOutbox(db: Db, o: Omit<OutboxOptions, 'signal'>, pollMs = 5_000): PacsOutbox {
+/** The outbox's periodic job among the cluster's leases. */
+const OUTBOX_JOB = 'pacs-outbox';
+
+/**
+ * Runs a pass now and `pollMs` after each one ends, until stop(), while this process (`owner`)
+ * holds the outbox's lease; another api process takes it over within two polls of this one's end.
+ */
+export function startPacsOutbox(db: Db, o: Omit<OutboxOptions, 'signal'>, owner: string, pollMs = 5_000): PacsOutbox {
   const abort = new AbortController();
   const options = { ...o, signal: abort.signal };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const pass = () => {
-    running = runOutboxOnce(db, options)
+    running = holdsJob(db, OUTBOX_JOB, owner, pollMs)
+      .then((holds) => (holds ? runOutboxOnce(db, options) : []))
       .catch((err) => console.error('pacs: outbox pass failed:', err))
       .finally(() => {
         if (abort.signal.aborted) return;
@@ -210,6 +220,7 @@ export function startPacsOutbox(db: Db, o: Omit<OutboxOptions, 'signal'>, pollMs
       abort.abort();
       clearTimeout(timer);
       await running;
+      await releaseJob(db, OUTBOX_JOB, owner).catch(() => undefined);
     },
   };
 }
