@@ -10,7 +10,7 @@ describe('a case’s files', () => {
     expect(files).toMatchObject({
       dir: 'recordings/r1',
       segments: 'recordings/r1/segments',
-      audio: 'recordings/r1/audio.pcm',
+      sound: 'recordings/r1/sound',
       events: 'recordings/r1/events.jsonl',
     });
     expect(files.caseFile('case.mp4')).toBe('recordings/r1/case.mp4');

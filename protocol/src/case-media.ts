@@ -34,8 +34,11 @@ export function recordingFiles(recordingId: string) {
     dir,
     /** Video segments as they are written, `seg_00000.mp4` on. */
     segments: `${dir}/segments`,
-    /** The sound as raw PCM: it survives a crash byte for byte. */
-    audio: `${dir}/audio.pcm`,
+    /**
+     * The sound as raw PCM in two-second slices, `slice_00000.pcm` on, like the segments: each is
+     * stored as it closes, and it survives a crash byte for byte.
+     */
+    sound: `${dir}/sound`,
     /** The event log (ops, joins, pauses, skips) on the recording's timeline. */
     events: `${dir}/events.jsonl`,
     caseFile: (file: CaseFile) => `${dir}/${file}`,

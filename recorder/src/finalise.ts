@@ -2,13 +2,15 @@
  * Turns a stopped recording into a case: one browser-playable MP4 (H.264 + AAC, faststart),
  * a poster frame and the annotation track. Idempotent: running it twice gives the same case.
  */
-import { execFile } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { createReadStream, renameSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CASE_TRACK_VERSION, type CaseTrack, type Chapter, type Gap } from '@loupe/protocol';
 import { readEventLog, type LoggedEvent } from './event-log.ts';
-import { SAMPLE_RATE } from './media/audio-timeline.ts';
+import { SAMPLE_RATE, soundSlices } from './media/audio-timeline.ts';
 import { FPS } from './media/segmented-video.ts';
 import { durationMs } from './media/probe.ts';
 import { keptSegments, type RecordingPaths } from './media/recording-files.ts';
@@ -43,12 +45,13 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
   const list = join(paths.dir, 'segments.txt');
   writeFileSync(list, files.map((f, i) => `file '${f.replaceAll("'", "'\\''")}'\nduration ${seconds[i]!.toFixed(6)}`).join('\n') + '\n');
   const partial = join(paths.dir, 'case.partial.mp4');
-  // The sound was written for every slot: it is as long as the timeline, and cut there.
+  // The sound was written for every slot: it is as long as the timeline, and cut there. Its
+  // slices go in one after another on ffmpeg's stdin (an hour is 1800 of them: too many to name).
   // prettier-ignore
-  await run('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
+  await runWithInput(soundSlices(paths.sound), [
+    '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'concat', '-safe', '0', '-i', list,
-    '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', paths.audio,
+    '-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', 'pipe:0',
     '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '96k',
     '-t', total.toFixed(3), '-movflags', '+faststart', partial,
   ]);
@@ -75,6 +78,24 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
       : [],
   );
   return { video, poster, thumbnails, annotations, durationMs: duration, chapters };
+}
+
+/** ffmpeg with `args`, the files `input` one after another on its stdin; rejects with its errors. */
+async function runWithInput(input: string[], args: string[]): Promise<void> {
+  const ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+  let errors = '';
+  // Written to after ffmpeg stopped reading: the exit code tells, not an unhandled EPIPE.
+  ffmpeg.stdin.on('error', () => undefined);
+  ffmpeg.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const exited = once(ffmpeg, 'close') as Promise<[number | null]>;
+  const fed = (async () => {
+    for (const file of input) await pipeline(createReadStream(file), ffmpeg.stdin, { end: false });
+    ffmpeg.stdin.end();
+  })();
+  // ffmpeg may stop reading (it failed, or the sound is longer than `-t`): its exit says which.
+  fed.catch(() => ffmpeg.stdin.destroy());
+  const [code] = await exited;
+  if (code !== 0) throw new Error(`ffmpeg could not make the case: ${errors.trim() || `exit ${code}`}`);
 }
 
 /** Skips closer than this together are one stretch of a recorder behind. */

@@ -11,7 +11,7 @@
  * keep up, frames are skipped rather than the timeline squeezed, and every screen says REC —
  * degraded.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
   AudioMixer,
@@ -43,7 +43,7 @@ import {
 } from '@loupe/protocol';
 import type { MediaStore } from '@loupe/media-store';
 import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
-import { AudioTimeline, SAMPLE_RATE, SAMPLES_PER_FRAME } from './media/audio-timeline.ts';
+import { AudioTimeline, SAMPLE_RATE, soundOnDisk, soundSlices } from './media/audio-timeline.ts';
 import { CaptureClock, type Hold } from './media/capture-clock.ts';
 import { PLAYOUT_DELAY_FRAMES, PictureQueue } from './media/picture-queue.ts';
 import { EncoderStopped, FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
@@ -326,15 +326,17 @@ export class RoomRecorder {
     const previous = readEventLog(this.paths.events);
     const kept = await keptSegments(this.paths.segments);
     // Segments a restart left unstored (the bucket was away) go first.
-    for (const file of kept.files) this.storeSegment(file);
+    for (const file of kept.files) this.storeClosed('segments', file);
     this.baseFrames = kept.frames;
     this.baseSlots = slotOf(kept.frames, skipsIn(previous, kept.frames));
     // What a crash cost: sound written after the last whole video segment, and the time since.
-    const audioOnDisk = existsSync(this.paths.audio) ? statSync(this.paths.audio) : null;
-    const audioSlots = audioOnDisk ? Math.floor(audioOnDisk.size / (SAMPLES_PER_FRAME * 2)) : 0;
-    const lostMs = audioOnDisk ? Date.now() - audioOnDisk.mtimeMs + (Math.max(0, audioSlots - this.baseSlots) * 1000) / FPS : 0;
+    const sound = soundOnDisk(this.paths.sound);
+    const lostMs = sound ? Date.now() - sound.mtimeMs + (Math.max(0, sound.slots - this.baseSlots) * 1000) / FPS : 0;
     this.firstSegment = kept.files.length ? Number(/seg_(\d+)/.exec(kept.files.at(-1)!)![1]) + 1 : 0;
-    this.audio = new AudioTimeline(this.paths.audio, this.baseSlots);
+    this.audio = new AudioTimeline(this.paths.sound, this.baseSlots, (path) => this.storeClosed('sound', path));
+    // The slices before the one being written are whole: stored like the segments (a silent one
+    // stands for a slice lost with a disk).
+    for (const path of soundSlices(this.paths.sound).slice(0, -1)) this.storeClosed('sound', path);
     this.log = new EventLog(this.paths.events);
     const writer = this.o.writer ? { writer: this.o.writer } : {};
     if (previous.length > 0) {
@@ -423,7 +425,7 @@ export class RoomRecorder {
         ...size,
         firstSegment: this.firstSegment,
         onFailure: (err) => this.fail(err),
-        onSegment: (path) => this.storeSegment(path),
+        onSegment: (path) => this.storeClosed('segments', path),
       });
       this.clock.start();
       this.soundSlots = 0;
@@ -583,15 +585,17 @@ export class RoomRecorder {
   }
 
   /**
-   * Stores a closed segment in the bucket in the background, retried until it is there: a worker
-   * whose disk is lost loses at most the segment being written. Once capture stops, finishing
-   * the case stores whatever is left (worker.ts).
+   * Stores a closed video segment or sound slice in the bucket in the background, retried until
+   * it is there: a worker whose disk is lost loses at most the segment and slice being written.
+   * Once capture stops, finishing the case stores whatever is left (worker.ts).
    */
-  private storeSegment(path: string): void {
+  private storeClosed(folder: 'segments' | 'sound', path: string): void {
     const files = recordingFiles(this.o.recordingId);
-    const segment = `${files.segments}/${basename(path)}`;
-    // The event log (small) with it, as it stands: the ops up to this segment survive with it.
-    const stored = this.o.media.store(segment, this.abort.signal).then(() => this.o.media.store(files.events, this.abort.signal));
+    const segment = `${files[folder]}/${basename(path)}`;
+    // With a video segment, the event log (small) as it stands: the ops up to it survive with it.
+    const stored = this.o.media
+      .store(segment, this.abort.signal)
+      .then(() => (folder === 'segments' ? this.o.media.store(files.events, this.abort.signal) : undefined));
     stored.catch((err: unknown) => {
       if (!this.abort.signal.aborted) console.error(`recording ${this.o.recordingId}: could not store ${segment}: ${String(err)}`);
     });

@@ -15,6 +15,7 @@ import { CASE_FILES, recordingFiles } from '@loupe/protocol';
 import { startVersityGw, type VersityGw } from '@loupe/stack';
 import { ok } from './api-client.ts';
 import { NumberedPicture } from './numbered-picture.ts';
+import { loudness } from './tone.ts';
 import { startRecordedSession, type RecordedSession } from './recorded-session.ts';
 
 const running: { live: RecordedSession; gw: VersityGw; dir: string }[] = [];
@@ -29,7 +30,7 @@ afterEach(async () => {
 
 afterAll(() => dispose());
 
-async function recordedSession(title: string) {
+async function recordedSession(title: string, o: { tone?: boolean } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-bucket-'));
   const gw = await startVersityGw({ dir: join(dir, 's3') });
   const recorderMedia = join(dir, 'recorder-media');
@@ -38,6 +39,7 @@ async function recordedSession(title: string) {
     mediaDir: recorderMedia,
     title,
     picture: new NumberedPicture(640, 360),
+    tone: o.tone,
     recorderEnv: gw.env,
     apiEnv: { ...gw.env, LOUPE_MEDIA_DIR: join(dir, 'api-media') },
   });
@@ -58,6 +60,7 @@ async function recordedSession(title: string) {
     inBucket: (name: string) => join(gw.bucketDir, name),
     onRecorder: (name: string) => join(recorderMedia, name),
     bucketSegments: () => (existsSync(join(gw.bucketDir, files.segments)) ? readdirSync(join(gw.bucketDir, files.segments)) : []),
+    bucketSlices: () => (existsSync(join(gw.bucketDir, files.sound)) ? readdirSync(join(gw.bucketDir, files.sound)) : []),
     files,
   };
 }
@@ -89,7 +92,7 @@ describe('recording into a bucket', () => {
     const perHour = (n: number) => ((n / item.durationMs!) * 3_600_000) / 1e6;
     console.log(
       `bucket per recorded hour (640x360 test picture): ${perHour(bytes('')).toFixed(0)} MB in all, segments ${perHour(bytes('seg_')).toFixed(0)} MB, ` +
-        `case video ${perHour(bytes('case.mp4')).toFixed(0)} MB, sound ${perHour(bytes('audio.pcm')).toFixed(0)} MB`,
+        `case video ${perHour(bytes('case.mp4')).toFixed(0)} MB, sound ${perHour(bytes('slice_')).toFixed(0)} MB`,
     );
     const video = await readFile(inBucket(files.caseFile(CASE_FILES.video)));
     const media = (cookie: string, range?: string) =>
@@ -127,11 +130,16 @@ describe('recording into a bucket', () => {
     expect(existsSync(onRecorder(files.dir))).toBe(false);
   });
 
-  it("loses at most a segment with the recorder's disk: a new recorder fetches the stored segments and log, numbers on after them, and the case holds them", async () => {
-    const { live, caseOf, inBucket, onRecorder, bucketSegments, files } = await recordedSession('Recorded through a lost disk');
+  it("loses at most a segment with the recorder's disk: a new recorder fetches the stored segments, sound and log, numbers on after them, and the case holds them", async () => {
+    const { live, caseOf, inBucket, onRecorder, bucketSegments, bucketSlices, files } = await recordedSession('Recorded through a lost disk', { tone: true });
     await expect.poll(() => bucketSegments().length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(3);
+    // The sound is in the bucket in slices too, while the recording runs.
+    await expect.poll(() => bucketSlices().length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(3);
     const before = bucketSegments().sort();
     const kept = await Promise.all(before.map((name) => readFile(inBucket(`${files.segments}/${name}`))));
+    // Those in step with the stored segments (the sound beyond the video kept is cut, to stay in step).
+    const slicesBefore = bucketSlices().sort().slice(0, before.length);
+    const keptSound = await Promise.all(slicesBefore.map((name) => readFile(inBucket(`${files.sound}/${name}`))));
     // The worker and its disk are gone; another process, with an empty disk, takes over.
     await live.replaceRecorder(() => rm(onRecorder(''), { recursive: true, force: true }));
     await expect.poll(() => bucketSegments().length, { timeout: 30_000, interval: 200 }).toBeGreaterThanOrEqual(before.length + 2);
@@ -146,5 +154,11 @@ describe('recording into a bucket', () => {
     const track = JSON.parse(await readFile(inBucket(files.caseFile(CASE_FILES.annotations)), 'utf8')) as { durationMs: number; events: { type: string }[] };
     expect(track.durationMs).toBeGreaterThanOrEqual((after.length - 1) * 2000);
     expect(track.events.some((e) => e.type === 'gap')).toBe(true);
+    // The sound stored before the disk was lost is in the case: theatre's tone, not silence.
+    for (const [i, name] of slicesBefore.entries()) expect(await readFile(inBucket(`${files.sound}/${name}`))).toEqual(keptSound[i]);
+    // Two-second slices: the seconds 1 to 2·slices − 1 (the tone starts a moment after the recording).
+    const windows = (await loudness(inBucket(files.caseFile(CASE_FILES.video)), 1000)).slice(1, 2 * slicesBefore.length - 1);
+    expect(windows.length).toBeGreaterThanOrEqual(4);
+    expect(windows.sort((a, b) => a - b)[Math.floor(windows.length / 2)]).toBeGreaterThan(1000);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CASE_FILES, recordingFiles, type CaseFile } from '@loupe/protocol';
 import { countFrames } from './probe.ts';
 
-export type RecordingPaths = { dir: string; segments: string; audio: string; events: string; caseFiles: Record<keyof typeof CASE_FILES, string> };
+export type RecordingPaths = { dir: string; segments: string; sound: string; events: string; caseFiles: Record<keyof typeof CASE_FILES, string> };
 
 /** A recording's files (protocol's names) under the media directory. */
 export function recordingPaths(mediaDir: string, recordingId: string): RecordingPaths {
@@ -13,7 +13,7 @@ export function recordingPaths(mediaDir: string, recordingId: string): Recording
   return {
     dir: join(mediaDir, files.dir),
     segments: join(mediaDir, files.segments),
-    audio: join(mediaDir, files.audio),
+    sound: join(mediaDir, files.sound),
     events: join(mediaDir, files.events),
     caseFiles: { video: at(CASE_FILES.video), poster: at(CASE_FILES.poster), thumbnails: at(CASE_FILES.thumbnails), annotations: at(CASE_FILES.annotations) },
   };
