@@ -16,6 +16,7 @@ const RecorderEnv = SharedEnv.pick({
   LOUPE_RECORDER_TOKEN: true,
   LOUPE_MEDIA_DIR: true,
   LIVEKIT_URL: true,
+  LOUPE_LIVEKIT_URLS: true,
   LIVEKIT_API_KEY: true,
   LIVEKIT_API_SECRET: true,
   ...S3_ENV_KEYS,
@@ -30,8 +31,11 @@ const RecorderEnv = SharedEnv.pick({
 export type RecorderConfig = {
   apiUrl: string;
   recorderToken: string;
-  /** livekit-server's WebSocket URL (rtc-node connects there). */
-  livekitWsUrl: string;
+  /**
+   * livekit-server's WebSocket URL (rtc-node connects there), or a cluster's nodes
+   * (LOUPE_LIVEKIT_URLS): a recording whose node dies moves to another.
+   */
+  livekitWsUrls: string[];
   livekitKeys: { apiKey: string; apiSecret: string };
   mediaDir: string;
   /** The media bucket each segment and case is stored in; null: the media directory alone. */
@@ -58,7 +62,7 @@ export function parseRecorderConfig(env: Readonly<Record<string, string | undefi
   return {
     apiUrl: e.LOUPE_API_URL.replace(/\/$/, ''),
     recorderToken: e.LOUPE_RECORDER_TOKEN,
-    livekitWsUrl: e.LIVEKIT_URL.replace(/^http/, 'ws'),
+    livekitWsUrls: (e.LOUPE_LIVEKIT_URLS ?? [e.LIVEKIT_URL]).map((url) => url.replace(/^http/, 'ws')),
     livekitKeys: { apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET },
     mediaDir: resolve(e.LOUPE_MEDIA_DIR),
     s3: s3Settings(e),

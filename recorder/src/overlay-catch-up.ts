@@ -21,7 +21,8 @@ import {
 export type OverlayCatchUpOptions = {
   sessionId: string;
   recordingId: string;
-  livekitWsUrl: string;
+  /** The node the recorder is in the room through now: the room service is asked there. */
+  livekitUrl: () => string;
   livekitKeys: { apiKey: string; apiSecret: string };
   /** The ops of a holder's snapshot, valid and all at once. */
   onOps: (from: string, ops: AnnotationOp[]) => void;
@@ -29,7 +30,6 @@ export type OverlayCatchUpOptions = {
 
 export class OverlayCatchUp {
   private readonly o: OverlayCatchUpOptions;
-  private readonly server: RoomServiceClient;
   /** Ops came from someone not announced yet (see RoomRecorder.onData). */
   private missed = false;
   /** Our own request for the overlay: which snapshots answer it. */
@@ -37,7 +37,6 @@ export class OverlayCatchUp {
 
   constructor(o: OverlayCatchUpOptions) {
     this.o = o;
-    this.server = new RoomServiceClient(o.livekitWsUrl.replace(/^ws/, 'http'), o.livekitKeys.apiKey, o.livekitKeys.apiSecret);
   }
 
   /** Takes the snapshots sent to this room's recorder. */
@@ -63,7 +62,8 @@ export class OverlayCatchUp {
     if (holders.length === 0 || !room.localParticipant) return;
     this.asked.ask(Date.now());
     const request: ResyncRequest = { v: ANNOTATION_VERSION, kind: 'resync', requester: room.localParticipant.identity };
-    await this.server
+    const server = new RoomServiceClient(this.o.livekitUrl().replace(/^ws/, 'http'), this.o.livekitKeys.apiKey, this.o.livekitKeys.apiSecret);
+    await server
       .sendData(this.o.sessionId, new TextEncoder().encode(JSON.stringify(request)), DataPacket_Kind.RELIABLE, {
         topic: TOPICS.resync,
         destinationIdentities: holders,

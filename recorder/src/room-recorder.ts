@@ -73,6 +73,33 @@ const PICTURE_GRACE_MS = 3000;
 /** Between attempts to join the room again after losing it. */
 const REJOIN_MS = 2000;
 
+/** How long a node may take to answer before it counts as down. */
+const PROBE_TIMEOUT_MS = 1000;
+
+/** Whether livekit-server at `url` answers HTTP on its signalling port ("OK" at /). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url.replace(/^ws(s?):/, 'http$1:'), { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The index of the first of `urls` that answers, from `from` on (the node in use first, so one
+ * node that restarted is joined again); when none does, the next after `from`, tried next time.
+ */
+async function firstAnswering(urls: readonly string[], from: number): Promise<number> {
+  if (urls.length === 1) return 0;
+  for (let i = 0; i < urls.length; i++) {
+    const at = (from + i) % urls.length;
+    if (await answers(urls[at]!)) return at;
+  }
+  return (from + 1) % urls.length;
+}
+
 /** An op's identity across live packets and snapshots: its author's sequence number. */
 const opKey = (op: AnnotationOp) => `${op.author}/${op.seq}`;
 
@@ -95,7 +122,11 @@ export type RoomRecorderOptions = {
   writer?: { worker: string; epoch: number };
   recordingId: string;
   sessionId: string;
-  livekitWsUrl: string;
+  /**
+   * The livekit-server nodes, as rtc-node reaches them: one, or a cluster's (LOUPE_LIVEKIT_URLS).
+   * The room is joined through the first that answers; if that node dies, through another.
+   */
+  livekitWsUrls: readonly string[];
   livekitKeys: { apiKey: string; apiSecret: string };
   /** Where the files go: the media directory, and the bucket each closed segment is stored in. */
   media: MediaStore;
@@ -105,6 +136,12 @@ export type RoomRecorderOptions = {
 export class RoomRecorder {
   readonly paths: RecordingPaths;
   private room: Room | null = null;
+  /** The node `room` was joined through: an index into livekitWsUrls. */
+  private node = 0;
+  /** The room was lost (its node died, the network) since the picture was last recorded. */
+  private roomLost = false;
+  /** A loop of attempts to join the room again is running. */
+  private rejoining = false;
   private readonly abort = new AbortController();
   private readonly limit = new SenderRateLimit();
   /** Annotation packets refused, by reason: written into the log's stop event. */
@@ -254,7 +291,7 @@ export class RoomRecorder {
     if (this.failure) return;
     this.overlay = new OverlayCatchUp({
       sessionId: this.o.sessionId,
-      livekitWsUrl: this.o.livekitWsUrl,
+      livekitUrl: () => this.o.livekitWsUrls[this.node]!,
       livekitKeys: this.o.livekitKeys,
       recordingId: this.o.recordingId,
       // One write for the whole snapshot (thousands of ops after a busy session), of the ops not
@@ -290,10 +327,15 @@ export class RoomRecorder {
       // The api announces pause, resume and stop in room metadata: act on it at once (someone
       // pausing because an identifier came into view must not wait for the next poll).
       .on(RoomEvent.RoomMetadataChanged, (metadata) => this.onRecordingState(metadata))
+      .on(RoomEvent.Reconnecting, () => void this.onReconnecting(room))
       .on(RoomEvent.Disconnected, (reason) => this.onDisconnected(room, reason));
     this.overlay.listen(room);
     const token = await recorderToken(this.o.livekitKeys, this.o.sessionId, this.o.recordingId);
-    await room.connect(this.o.livekitWsUrl, token, { autoSubscribe: true, dynacast: false });
+    this.node = await firstAnswering(this.o.livekitWsUrls, this.node);
+    await room.connect(this.o.livekitWsUrls[this.node]!, token, { autoSubscribe: true, dynacast: false }).catch(async (err: unknown) => {
+      await room.disconnect().catch(() => undefined);
+      throw err;
+    });
     for (const p of room.remoteParticipants.values()) {
       this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
     }
@@ -302,19 +344,53 @@ export class RoomRecorder {
     if (!this.pictureSid) this.pictureGone();
   }
 
+  /**
+   * rtc-node lost its node and tries to resume there, for up to a minute (its own retries). If the
+   * node does not answer at all (killed, its machine gone), waiting for that is time lost: the
+   * room is left and joined again through a node that answers, where LiveKit moves the room once
+   * Redis no longer counts the dead node (docs/scaling.md).
+   */
+  private async onReconnecting(room: Room): Promise<void> {
+    const url = this.o.livekitWsUrls[this.node]!;
+    if (this.stopping || room !== this.room || (await answers(url))) return;
+    if (this.stopping || room !== this.room) return;
+    console.log(`recording ${this.o.recordingId}: livekit-server node ${url} does not answer; joining the room through another`);
+    // From here this Room's own events are not ours: its Disconnected must not start a second rejoin.
+    this.room = null;
+    void room.disconnect().catch(() => undefined);
+    this.rejoin();
+  }
+
   /** Lost the room (livekit-server restarted, the network): the picture is away until we are back. */
   private onDisconnected(room: Room, reason: DisconnectReason): void {
     if (this.stopping || room !== this.room || reason === DisconnectReason.CLIENT_INITIATED) return;
     console.log(`recording ${this.o.recordingId}: left the room (${DisconnectReason[reason] ?? reason}); joining again`);
+    this.rejoin();
+  }
+
+  /**
+   * Joins the room again until it works, the picture away meanwhile. The time until the picture
+   * is recorded again is marked on the case as a gap, as a takeover's is: what the room saw then
+   * is not in the case. Whoever draws meanwhile is asked for the overlay once back (overlay-catch-up.ts).
+   */
+  private rejoin(): void {
+    this.roomLost = true;
     this.pictureGone();
+    this.overlay.missedUnknown();
+    // One loop of attempts at a time: a Room that failed to connect may still say it disconnected.
+    if (this.rejoining) return;
+    this.rejoining = true;
     const retry = async () => {
       if (this.stopping) return;
-      await this.join().catch((err: unknown) => {
-        console.log(`recording ${this.o.recordingId}: could not join the room again: ${err instanceof Error ? err.message : err}`);
-        if (!this.stopping) setTimeout(() => void retry(), REJOIN_MS);
-      });
+      await this.join().then(
+        () => (this.rejoining = false),
+        (err: unknown) => {
+          console.log(`recording ${this.o.recordingId}: could not join the room again: ${err instanceof Error ? err.message : err}`);
+          if (!this.stopping) setTimeout(() => void retry(), REJOIN_MS);
+        },
+      );
     };
-    setTimeout(() => void retry(), REJOIN_MS);
+    void retry();
   }
 
   /** Opens the segments, the sound and the log, after whatever a crash left of them. */
@@ -603,7 +679,16 @@ export class RoomRecorder {
 
   private release(reason: Hold): void {
     const heldMs = this.clock.release(reason);
+    const roomLost = reason === 'picture' && this.roomLost;
+    if (reason === 'picture') this.roomLost = false;
     if (heldMs === null || !this.holdLogged) return;
+    if (roomLost) {
+      // Marked as media lost, like a takeover's gap: the room itself was away, not theatre's picture.
+      const node = this.o.livekitWsUrls[this.node];
+      const writer = this.o.writer ? { writer: this.o.writer } : {};
+      this.record({ type: 'gap', lostMs: Math.round(heldMs), reason: `left the room and joined it again through ${node}`, ...writer });
+      return;
+    }
     this.record({ type: 'resume', reason: reason === 'picture' ? 'no_picture' : 'person', heldMs: Math.round(heldMs) });
   }
 

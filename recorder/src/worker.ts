@@ -129,7 +129,7 @@ export class RecorderWorker {
           writer: { worker: this.config.workerId, epoch: item.epoch },
           recordingId: item.id,
           sessionId: item.sessionId,
-          livekitWsUrl: this.config.livekitWsUrl,
+          livekitWsUrls: this.config.livekitWsUrls,
           livekitKeys: this.config.livekitKeys,
           media: this.media,
           idleStopMs: this.config.idleStopMs,

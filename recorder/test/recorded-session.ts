@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Room } from '@livekit/rtc-node';
 import { createUser, migrateDb, openDb } from '@loupe/api';
-import { startApiProcess, startLiveKit, startRecorderProcess, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
+import { startApiProcess, startCluster, startLiveKit, startRecorderProcess, type Cluster, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
 import { parseRoomMetadata } from '@loupe/protocol';
 import { apiAs, ok } from './api-client.ts';
 import { NumberedPicture, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
@@ -25,6 +25,8 @@ export type RecordedSession = {
   /** kill -9 of the recorder, `meanwhile` (its disk lost, say), and a new recorder process in its place. */
   replaceRecorder(meanwhile?: () => Promise<void>): Promise<void>;
   livekit: LiveKit;
+  /** With `cluster: true`: Redis, two livekit-server nodes, two apis (`api` is the first) and two recorders (`recorder` is the first). */
+  cluster: Cluster | null;
   /** Another recorder worker against the same api and media directory, stopped with the session. */
   startWorker(env: Record<string, string>): Promise<RunningApp>;
   /** A mentor in the room (with `mentor: true`): draws, and holds the overlay. */
@@ -73,6 +75,8 @@ export async function startRecordedSession(o: {
   apiEnv?: Record<string, string>;
   /** A mentor joins the room too. */
   mentor?: boolean;
+  /** Run as `make cluster` does (stack/src/cluster.ts) rather than one of each; `recorderEnv` is not used. */
+  cluster?: boolean;
 }): Promise<RecordedSession> {
   const recorderToken = randomBytes(32).toString('hex');
   const dbUrl = `file:${join(o.dir, 'loupe.db')}`;
@@ -81,12 +85,19 @@ export async function startRecordedSession(o: {
   // A half-started session stops what it started: no livekit-server or api left behind.
   const stops: (() => Promise<unknown>)[] = [];
   let livekit: LiveKit, api: RunningApi, recorder: RunningApp;
+  let cluster: Cluster | null = null;
   try {
-    livekit = await startLiveKit();
-    stops.push(() => livekit.stop());
-    api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir, ...o.apiEnv } });
-    stops.push(() => api.stop());
-    recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
+    if (o.cluster) {
+      cluster = await startCluster({ dbUrl, mediaDir: o.mediaDir, recorderToken, apiEnv: o.apiEnv });
+      stops.push(() => cluster!.stop());
+      [livekit, api, recorder] = [cluster.nodes[0]!, cluster.apis[0]!, cluster.recorders[0]!];
+    } else {
+      livekit = await startLiveKit();
+      stops.push(() => livekit.stop());
+      api = await startApiProcess({ livekit, dbUrl, env: { LOUPE_RECORDER_TOKEN: recorderToken, LOUPE_MEDIA_DIR: o.mediaDir, ...o.apiEnv } });
+      stops.push(() => api.stop());
+      recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env: o.recorderEnv });
+    }
   } catch (err) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     client.close();
@@ -146,6 +157,7 @@ export async function startRecordedSession(o: {
       recorder = await startRecorder();
     },
     livekit,
+    cluster,
     mentor,
     async startWorker(env) {
       const worker = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir: o.mediaDir, env });
@@ -177,7 +189,9 @@ export async function startRecordedSession(o: {
     stopRecording: async () => void (await ok(as(theatre.cookie).sessions[':id'].recording.stop.$post({ param }))),
     recState: () => parseRoomMetadata(sending.room.metadata).recording,
     outsider: () => person(`outsider-${randomBytes(4).toString('hex')}`),
-    logs: () => [recorder, ...workers].map((r, i) => `recorder ${i}:\n${r.service.output()}\n`).join('') + `api:\n${api.service.output()}`,
+    logs: () =>
+      [...(cluster?.recorders ?? [recorder]), ...workers].map((r, i) => `recorder ${i}:\n${r.service.output()}\n`).join('') +
+      (cluster?.apis ?? [api]).map((a) => `api:\n${a.service.output()}`).join(''),
     /** Every step runs even if one before it fails: a failed test must not leave a livekit-server behind. */
     async stop() {
       const gone = async () => undefined;
@@ -186,10 +200,9 @@ export async function startRecordedSession(o: {
         () => (present ? sending.publisher.stop() : gone()),
         () => (present ? sending.room.disconnect() : gone()),
         async () => mentor?.room.disconnect(),
-        () => recorder.stop(),
+        ...(cluster ? [] : [() => recorder.stop()]),
         ...workers.map((w) => () => w.stop()),
-        () => api.stop(),
-        () => livekit.stop(),
+        ...(cluster ? [() => cluster.stop()] : [() => api.stop(), () => livekit.stop()]),
         async () => client.close(),
       ];
       const failures: unknown[] = [];

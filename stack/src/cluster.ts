@@ -98,7 +98,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         apiUrl: apis[i]!.url,
         recorderToken: o.recorderToken,
         mediaDir: o.mediaDir,
-        env: o.mediaEnv,
+        // Every node: a recording whose node dies joins its room again through another.
+        env: { LOUPE_LIVEKIT_URLS: livekitUrls.join(','), ...o.mediaEnv },
         echo: o.echo,
       });
       stops.push(() => recorder.stop());
