@@ -17,6 +17,7 @@ import { ok } from './answers.ts';
 import { sites } from '../src/db/schema.ts';
 import type { RoomControl, RoomParticipant } from '../src/livekit/rooms.ts';
 import { VitalsHub } from '../src/vitals/hub.ts';
+import { flushRepeats } from '../src/audit/repeats.ts';
 
 export const TEST_RECORDER_TOKEN = 'recorder-token-for-tests-0123456789abcdef';
 export const TEST_KEYS = { apiKey: 'APItestkey', apiSecret: 'test-secret-that-is-long-enough-0123456789' };
@@ -157,6 +158,8 @@ export async function createTestApi(env: Record<string, string> = {}, o: { rooms
     webhook,
     async close() {
       await media.close();
+      // Runs of repeated audit entries close on a timer a minute on: written now, not into a closed database.
+      await flushRepeats(db);
       dbClient.close();
       await rm(dir, { recursive: true, force: true });
     },
