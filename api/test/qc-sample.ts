@@ -178,7 +178,8 @@ export async function seedQcSample(db: Db, reviewer: string) {
           examId,
           viewKey: s.kind === 'freeze' ? null : s.view,
           kind: s.kind ?? ('capture' as const),
-          sha256: '0'.repeat(64),
+          // Each still its own image: the same bytes twice for a view would be one still (stills_once_idx).
+          sha256: crypto.randomUUID().replaceAll('-', '').padEnd(64, '0'),
           width: 1920,
           height: 1080,
           bytes: 1000,

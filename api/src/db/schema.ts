@@ -1,6 +1,6 @@
 /** The one definition of Loupe's tables. Migrations in ../../../migrations are generated from it. */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import {
   AUDIT_ACTIONS,
   AUDIT_TARGET_TYPES,
@@ -11,6 +11,7 @@ import {
   SESSION_STATUSES,
   EXAM_STATUSES,
   EXAM_TYPES,
+  REFERENCE_IMAGE_TYPES,
   PACS_STATES,
   PATIENT_SEXES,
   RETAKE_REASONS,
@@ -242,6 +243,21 @@ export const scanProtocols = sqliteTable(
 );
 
 /**
+ * Reference images of protocol views (protocol/src/scan-protocols.ts), named by the SHA-256 of
+ * their bytes: a view of a version names one, and no image is ever changed, so an exam shows the
+ * image its version had. Kept in the database beside the protocols (a few per protocol, 2 MB at most).
+ */
+export const referenceImages = sqliteTable('reference_images', {
+  id: text('id').primaryKey(),
+  type: text('type', { enum: REFERENCE_IMAGE_TYPES }).notNull(),
+  width: integer('width').notNull(),
+  height: integer('height').notNull(),
+  data: blob('data', { mode: 'buffer' }).notNull(),
+  createdBy: text('created_by').references(() => users.id),
+  createdAt: createdAt(),
+});
+
+/**
  * A guided exam of a session on one protocol version. The site is the session's at the start,
  * kept here so that statistics do not move when a session is edited. Patient fields are for the
  * DICOM header only, null when the exam is de-identified for teaching.
@@ -316,7 +332,17 @@ export const stills = sqliteTable(
     pacsError: text('pacs_error'),
     pacsSentAt: integer('pacs_sent_at', { mode: 'timestamp_ms' }),
   },
-  (t) => [index('stills_exam_idx').on(t.examId), index('stills_session_idx').on(t.sessionId), index('stills_pacs_idx').on(t.pacsState, t.pacsNextAt)],
+  (t) => [
+    index('stills_exam_idx').on(t.examId),
+    index('stills_session_idx').on(t.sessionId),
+    index('stills_pacs_idx').on(t.pacsState, t.pacsNextAt),
+    // One still per image of a view: two uploads of the same bytes racing (a page retrying while
+    // its first request is still on the way) keep one. A still sent back for a retake steps aside,
+    // so that the same pixels can be captured and judged again (api/src/exams/routes.ts).
+    uniqueIndex('stills_once_idx')
+      .on(t.examId, t.viewKey, t.sha256)
+      .where(sql`verdict <> 'retake'`),
+  ],
 );
 
 /**

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -183,6 +183,24 @@ describe('bad input to an exam', () => {
     expect(other).toMatchObject({ viewKey: secondView!.key, verdict: 'pending' });
     expect((await verdict(other.id, { verdict: 'retake', reason: 'wrong_plane' })).status).toBe(200);
     expect((await ok(capture(id, secondView!.key, png), 201)).id).not.toBe(other.id);
+  });
+
+  it('keeps one still when the same upload arrives several times at once', async () => {
+    const { id } = await startExam(host);
+    const png = sectorPng(320, 240, 8);
+    // All sent before any is answered: each finds no still of these bytes when it looks.
+    const answers = await Promise.all([1, 2, 3, 4].map(() => capture(id, firstView!.key, png)));
+    const kept = await api.db.select().from(stills).where(eq(stills.examId, id));
+    expect(kept).toHaveLength(1);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);
+    for (const answer of answers) expect(await ok(answer)).toMatchObject({ id: kept[0]!.id, verdict: 'pending' });
+    const captured = await api.db.select().from(auditLog).where(eq(auditLog.action, 'still.captured'));
+    expect(captured.filter((e) => e.detail.exam === id)).toHaveLength(1);
+    expect(await readFile(join(api.config.mediaDir, stillFile(kept[0]!.id)))).toEqual(png);
+    // The others' files are gone: every file under stills/ is a still the database keeps.
+    const files = await readdir(join(api.config.mediaDir, 'stills'));
+    const ids = new Set((await api.db.select({ id: stills.id }).from(stills)).map((r) => stillFile(r.id)));
+    expect(files.map((f) => `stills/${f}`).filter((f) => !ids.has(f))).toEqual([]);
   });
 
   it('refuses a still too large for the api before reading it, and audits who sent it', async () => {

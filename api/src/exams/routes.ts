@@ -9,6 +9,7 @@ import {
   Id,
   REVIEW_ROLES,
   STILL_TYPE,
+  stillFile,
   SignExamBody,
   StartExamBody,
   Still,
@@ -32,7 +33,7 @@ import { examInPublishedCase, inPublishedCase } from '../cases/case-stills.ts';
 import { getSessionRow } from '../sessions/queries.ts';
 import { serveStill } from './media.ts';
 import { dicomUid } from './png.ts';
-import { checkStill, recordingAt, storeStill } from './still-upload.ts';
+import { checkStill, recordingAt } from './still-upload.ts';
 import { getExamRow, getStillRow, listExams, loadExam, protocolVersion, toStill } from './queries.ts';
 import { examReport } from './report.ts';
 import { latestProtocols } from '../protocols/queries.ts';
@@ -143,6 +144,15 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
     return { exam, access };
   }
 
+  /** The still an upload of these bytes for the view already is, unless it was sent back for a retake. */
+  const keptStill = async (examId: string, viewKey: string, sha256: string) =>
+    (
+      await db
+        .select()
+        .from(stills)
+        .where(and(eq(stills.examId, examId), eq(stills.viewKey, viewKey), eq(stills.sha256, sha256), ne(stills.verdict, 'retake')))
+    )[0];
+
   async function stillFor(id: string, user: Parameters<typeof sessionFor>[2]) {
     const still = await getStillRow(db, id);
     if (!still) throw notFound('Still', { type: 'still', id });
@@ -227,10 +237,7 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       // still already kept, not a second image of the view (issue 15). Checked before the view's
       // state, which the first upload may have closed. A still sent back for a retake takes a new
       // capture even of the same pixels: the reviewer asked for another image and judges it again.
-      const [kept] = await db
-        .select()
-        .from(stills)
-        .where(and(eq(stills.examId, id), eq(stills.viewKey, viewKey), eq(stills.sha256, sha256), ne(stills.verdict, 'retake')));
+      const kept = await keptStill(id, viewKey, sha256);
       if (kept) return c.json(toStill(kept), 200);
       if (exam.status !== 'running') throw await refuse(409, 'exam_closed', 'This exam is closed');
       const protocol = (await protocolVersion(db, exam.protocolKey, exam.protocolVersion))!;
@@ -239,7 +246,7 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       if (!acceptsCapture(progress)) throw await refuse(409, 'view_closed', 'This view has all the images it takes');
 
       const stillId = crypto.randomUUID();
-      await storeStill(media, stillId, bytes);
+      await media.writeLocal(stillFile(stillId), bytes);
       const now = new Date();
       const [row] = await db
         .insert(stills)
@@ -258,7 +265,15 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
           ...(await recordingAt(db, exam.sessionId, now)),
           sopInstanceUid: dicomUid(),
         })
+        // The same bytes for the view arriving twice at once: both passed the look-up above, and
+        // the unique index (stills_once_idx) keeps the first. The other is the same replay.
+        .onConflictDoNothing()
         .returning();
+      if (!row) {
+        await media.remove(stillFile(stillId)).catch((err) => console.error(`removing the duplicate still ${stillId} failed:`, err));
+        return c.json(toStill((await keptStill(id, viewKey, sha256))!), 200);
+      }
+      media.storeInBackground(stillFile(stillId));
       if (!exam.sonographerId) await db.update(exams).set({ sonographerId: user.id }).where(eq(exams.id, id));
       await recordAudit(db, {
         ...requestActor(c),
