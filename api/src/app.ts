@@ -1,7 +1,7 @@
 import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
 import type { Context, MiddlewareHandler } from 'hono';
-import { MAX_BODY_BYTES, MAX_STILL_BYTES, isStillUpload } from '@loupe/protocol';
+import { MAX_BODY_BYTES, MAX_REFERENCE_IMAGE_BYTES, MAX_STILL_BYTES, isReferenceImageUpload, isStillUpload } from '@loupe/protocol';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps } from './http/context.ts';
 import { ApiError, errorBody } from './http/errors.ts';
@@ -33,11 +33,17 @@ export const API_VERSION = '0.1.0';
 const tooLarge = (c: Context) => c.json(errorBody('invalid_request', 'Request body too large'), 413, { connection: 'close' });
 
 /**
- * A still upload is a full-resolution PNG; every other body is small (protocol/src/body-limits.ts).
+ * A still upload is a full-resolution PNG, a reference image a smaller PNG or JPEG; every other body
+ * is small (protocol/src/body-limits.ts).
  * A still refused for its size is audited as every refused still is.
  */
 function bodyLimits({ db }: AppDeps): MiddlewareHandler {
   const small = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
+  const reference = bodyLimit({
+    maxSize: MAX_REFERENCE_IMAGE_BYTES,
+    onError: (c) =>
+      c.json(errorBody('invalid_request', `A reference image may be at most ${MAX_REFERENCE_IMAGE_BYTES / 1024 / 1024} MB`), 413, { connection: 'close' }),
+  });
   const still = bodyLimit({
     maxSize: MAX_STILL_BYTES,
     onError: async (c) => {
@@ -50,6 +56,7 @@ function bodyLimits({ db }: AppDeps): MiddlewareHandler {
   // costs every read a whole Fetch Request built from Node's (@hono/node-server builds one lazily).
   return (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    if (isReferenceImageUpload(c.req.path)) return reference(c, next);
     return isStillUpload(c.req.path) ? still(c, next) : small(c, next);
   };
 }

@@ -12,13 +12,14 @@
  *   this gets a 403;
  * - the route list comes from the app itself, so a new route without a row fails this test.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_PROTOCOLS, DEFAULT_VITALS_LIMITS, stillFile, type GlobalRole, type SessionRole, type StartRecordingBody } from '@loupe/protocol';
 import { TEST_RECORDER_TOKEN, createTestApi, json, ok, postJson, sessionCookie, type TestAccount, type TestApi } from '../test/fixture.ts';
-import { cases, exams, liveSessions, recordings, scanProtocols, sessionMembers, sites, stills } from './db/schema.ts';
+import { cases, exams, liveSessions, recordings, referenceImages, scanProtocols, sessionMembers, sites, stills } from './db/schema.ts';
 import { contentDigest, sectorPng } from '../test/stills.ts';
 
 const ACTORS = ['admin', 'host', 'mentor', 'theatre', 'observer', 'outsider', 'signedOut', 'recorder'] as const;
@@ -109,6 +110,10 @@ const ROWS: Row[] = [
   // Version 1 of a built-in protocol never changes: the admin is refused for the state, the others for their role.
   { method: 'PUT', path: '/protocols/{key}/{version}', url: () => '/protocols/efast/1', body: () => ({ ...newProtocol(), key: 'efast' }),
                                                                                               statuses: [409, 403, 403, 403, 403, 403, 401, 401] },
+  // A view's reference image: uploaded by QC leads and admins, seen by everyone signed in, like the protocol.
+  { method: 'POST', path: '/protocols/images', raw: () => referenceBody,                     statuses: [201, 403, 403, 403, 403, 403, 401, 401] },
+  { method: 'GET', path: '/protocols/{key}/{version}/views/{view}/reference', url: () => '/protocols/matrix_ref/1/views/one/reference',
+                                                                                              statuses: [200, 200, 200, 200, 200, 200, 401, 401] },
   { method: 'POST', path: '/sessions/{id}/exams', body: () => ({ protocolKey: 'efast', patient: null }),
                                                                                               statuses: [201, 201, 201, 201, 403, 404, 401, 401] },
   { method: 'GET', path: '/sessions/{id}/exams',                                              statuses: [200, 200, 200, 200, 200, 404, 401, 401] },
@@ -187,6 +192,9 @@ const newProtocol = () => ({
 const stillPng = sectorPng(64, 48);
 const stillBody = { body: new Uint8Array(stillPng), headers: { 'content-type': 'image/png', 'content-digest': contentDigest(stillPng) } };
 
+const referencePng = sectorPng(80, 60, 2);
+const referenceBody = { body: new Uint8Array(referencePng), headers: { 'content-type': 'image/png' } };
+
 const newSession = { title: 'Thyroidectomy', procedure: 'Thyroidectomy', specialty: 'Endocrine surgery', scheduledAt: '2026-12-01T08:00:00Z' };
 
 let api: TestApi;
@@ -241,6 +249,11 @@ async function resetWorld(active: ActiveRecording): Promise<World> {
   await db.run(sql`DELETE FROM cases_fts`);
   await db.delete(liveSessions); // members, recordings, cases, exams and stills go with it
   await db.delete(scanProtocols).where(sql`not ${scanProtocols.builtIn}`);
+  await db.delete(referenceImages);
+  const referenceId = createHash('sha256').update(stillPng).digest('hex');
+  await db.insert(referenceImages).values({ id: referenceId, type: 'image/png', width: 64, height: 48, data: stillPng });
+  const referenced = newProtocol().views.map((v) => ({ ...v, referenceImage: referenceId }));
+  await db.insert(scanProtocols).values({ ...newProtocol(), key: 'matrix_ref', version: 1, examType: 'other', views: referenced });
   const host = people.get('host')!.user.id;
   const sessionId = crypto.randomUUID();
   const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 8, minutes));
@@ -287,15 +300,14 @@ async function resetWorld(active: ActiveRecording): Promise<World> {
     examId,
     viewKey: efastViews[0],
     kind: 'capture' as const,
-    sha256: 'x',
     width: 64,
     height: 48,
     bytes: stillPng.length,
   };
   const publishedStillId = crypto.randomUUID();
   await db.insert(stills).values([
-    { ...still, capturedBy: theatre, capturedAt: at(5), sopInstanceUid: '2.25.3' },
-    { ...still, id: publishedStillId, recordingId: finished[1]!.id, atMs: 1000, capturedBy: theatre, capturedAt: at(2), sopInstanceUid: '2.25.4' },
+    { ...still, sha256: 'x', capturedBy: theatre, capturedAt: at(5), sopInstanceUid: '2.25.3' },
+    { ...still, id: publishedStillId, sha256: 'y', recordingId: finished[1]!.id, atMs: 1000, capturedBy: theatre, capturedAt: at(2), sopInstanceUid: '2.25.4' },
   ]);
   await mkdir(join(api.config.mediaDir, 'stills'), { recursive: true });
   for (const id of [stillId, publishedStillId]) await writeFile(join(api.config.mediaDir, stillFile(id)), stillPng);

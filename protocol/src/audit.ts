@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'user.site_changed',
   'protocol.saved',
   'protocol.refused',
+  'protocol.image_saved',
   'exam.started',
   'exam.signed',
   'still.captured',

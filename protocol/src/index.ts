@@ -140,6 +140,14 @@ export type { VitalsMoment } from './case-track.ts';
 
 export { EXAM_TYPES, Words, ScanView, ScanProtocol, BUILT_IN_PROTOCOLS, ProtocolBody, StoredProtocol, ProtocolList } from './scan-protocols.ts';
 export {
+  REFERENCE_IMAGE_TYPES,
+  MAX_REFERENCE_IMAGE_BYTES,
+  REFERENCE_IMAGE_SIDE,
+  ReferenceImageId,
+  ReferenceImage,
+  referenceImageUrl,
+} from './scan-protocols.ts';
+export {
   EXAM_STATUSES,
   EXAM_START_ROLES,
   CAPTURE_ROLES,
@@ -174,7 +182,7 @@ export type { ExamStatus, StillKind, Verdict, RetakeReason, PacsState, ViewProgr
 export { SITE_KINDS, DicomwebUrl, isMetadataHost, Site, SiteBody, SiteEdit, SiteList } from './sites.ts';
 export type { SiteKind } from './sites.ts';
 export { PACS_QUEUE_ROLES, PACS_RETRY_ROLES, PACS_QUEUE_LIMIT, PacsQueueQuery, PacsQueueItem, PacsQueue } from './pacs.ts';
-export type { ExamType } from './scan-protocols.ts';
+export type { ExamType, ReferenceImageType } from './scan-protocols.ts';
 export { QC_BUCKETS, TURNAROUND_BOUNDS_S, QcQuery, QcFigures, QcViewFigures, QcSpread, QcStats } from './qc.ts';
 export type { QcBucket } from './qc.ts';
 export {
@@ -201,7 +209,7 @@ export type { VitalParameter } from './vitals.ts';
 export { SharedEnv, S3_ENV_KEYS, s3Settings, parseEnv, envInteger, envNumber, envFlag, envUrl, envSecret } from './env.ts';
 export type { S3Settings } from './env.ts';
 
-export { MAX_BODY_BYTES, LARGEST_BODY_BYTES, maxBodyBytes, isStillUpload } from './body-limits.ts';
+export { MAX_BODY_BYTES, LARGEST_BODY_BYTES, maxBodyBytes, isStillUpload, isReferenceImageUpload } from './body-limits.ts';
 export {
   PATIENT_VERSION,
   PATIENT_SEXES,

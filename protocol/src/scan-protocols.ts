@@ -14,6 +14,25 @@ export type Words = z.infer<typeof Words>;
 export const EXAM_TYPES = ['efast', 'cardiac', 'obstetric', 'abdominal', 'thyroid', 'other'] as const;
 export type ExamType = (typeof EXAM_TYPES)[number];
 
+/**
+ * A reference image of a view: what a good image of it looks like, shown to the sonographer beside
+ * the acceptance text and to the reviewer beside the still. Never a patient's image: a diagram or
+ * a teaching image the QC lead may publish. Kept by the api under the SHA-256 of its bytes, so a
+ * version's image never changes, and a new version names the same one unless the lead replaces it.
+ */
+export const REFERENCE_IMAGE_TYPES = ['image/png', 'image/jpeg'] as const;
+export type ReferenceImageType = (typeof REFERENCE_IMAGE_TYPES)[number];
+export const MAX_REFERENCE_IMAGE_BYTES = 2 * 1024 * 1024;
+/** Each side of a reference image, in pixels: enough for a 4K screen grab, small enough to decode at once. */
+export const REFERENCE_IMAGE_SIDE = { min: 16, max: 4096 } as const;
+export const ReferenceImageId = z.string().regex(/^[0-9a-f]{64}$/, 'A reference image is named by its SHA-256 (64 hex digits)');
+
+/** An uploaded reference image, as the api answers it: a view names it by `id`. */
+export const ReferenceImage = z
+  .object({ id: ReferenceImageId, type: z.enum(REFERENCE_IMAGE_TYPES), width: z.number().int(), height: z.number().int(), bytes: z.number().int() })
+  .meta({ id: 'ReferenceImage' });
+export type ReferenceImage = z.infer<typeof ReferenceImage>;
+
 export const ScanView = z
   .object({
     /** Stable within a protocol's versions: stills and QC statistics refer to it. */
@@ -24,6 +43,8 @@ export const ScanView = z
     max: z.number().int().min(1).max(20),
     /** What the image must show to be accepted (the sonographer sees it beside the picture). */
     acceptance: Words,
+    /** The view's reference image (an upload's `id`), if it has one. */
+    referenceImage: ReferenceImageId.optional(),
   })
   .refine((v) => v.min <= v.max, { message: 'min must not exceed max', path: ['min'] })
   .refine((v) => !v.required || v.min >= 1, { message: 'a required view needs at least one image', path: ['min'] });
@@ -81,3 +102,8 @@ export type StoredProtocol = z.infer<typeof StoredProtocol>;
 
 export const ProtocolList = z.object({ protocols: z.array(StoredProtocol) }).meta({ id: 'ProtocolList' });
 export type ProtocolList = z.infer<typeof ProtocolList>;
+
+/** Where the page loads a protocol version's reference image of a view (the api checks who asks). */
+export function referenceImageUrl(protocol: { key: string; version: number }, viewKey: string): string {
+  return `/api/protocols/${encodeURIComponent(protocol.key)}/${protocol.version}/views/${encodeURIComponent(viewKey)}/reference`;
+}

@@ -1,7 +1,7 @@
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { STILL_TYPE, fromOwnOrigin, isStillUpload } from '@loupe/protocol';
+import { REFERENCE_IMAGE_TYPES, STILL_TYPE, fromOwnOrigin, isReferenceImageUpload, isStillUpload } from '@loupe/protocol';
 import { ApiError } from '../http/errors.ts';
 import { SESSION_COOKIE, sessionLookup } from './cookie-sessions.ts';
 
@@ -19,8 +19,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * CSRF defence for cookie-authenticated mutations, on top of SameSite=Lax cookies: a request
- * from another origin is refused (same-site ones included), and bodies must be JSON (or a still's
- * PNG where a still is uploaded): neither is a type a cross-site form can send without a preflight.
+ * from another origin is refused (same-site ones included), and bodies must be JSON (or an image
+ * where a still or a reference image is uploaded): neither is a type a cross-site form can send without a preflight.
  */
 export function sameOriginOnly({ config }: AppDeps) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -29,10 +29,12 @@ export function sameOriginOnly({ config }: AppDeps) {
         throw new ApiError(403, 'forbidden', 'Request from another site refused');
       }
       const type = c.req.header('content-type');
-      const expected = isStillUpload(c.req.path) ? STILL_TYPE : 'application/json';
-      if (type && !type.startsWith(expected)) {
-        throw new ApiError(415, 'invalid_request', expected === STILL_TYPE ? 'A still is sent as image/png' : 'Request bodies must be JSON');
-      }
+      const [expected, refusal]: [readonly string[], string] = isStillUpload(c.req.path)
+        ? [[STILL_TYPE], 'A still is sent as image/png']
+        : isReferenceImageUpload(c.req.path)
+          ? [REFERENCE_IMAGE_TYPES, 'A reference image is sent as image/png or image/jpeg']
+          : [['application/json'], 'Request bodies must be JSON'];
+      if (type && !expected.some((t) => type.startsWith(t))) throw new ApiError(415, 'invalid_request', refusal);
     }
     await next();
   });

@@ -1,7 +1,8 @@
-import { asc, desc, eq, sql } from 'drizzle-orm';
-import type { StoredProtocol } from '@loupe/protocol';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { ScanView, StoredProtocol } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
-import { exams, scanProtocols } from '../db/schema.ts';
+import { ApiError } from '../http/errors.ts';
+import { exams, referenceImages, scanProtocols } from '../db/schema.ts';
 
 type ProtocolRow = typeof scanProtocols.$inferSelect;
 
@@ -44,4 +45,25 @@ export async function protocolVersions(db: Db, key: string): Promise<StoredProto
   const rows = await db.select().from(scanProtocols).where(eq(scanProtocols.key, key)).orderBy(desc(scanProtocols.version));
   const inUse = await versionsInUse(db);
   return rows.map((r) => toStored(r, inUse));
+}
+
+/** Refuses a protocol whose views name a reference image the api does not have (upload it first). */
+export async function assertImagesKept(db: Db, views: readonly ScanView[]): Promise<void> {
+  const named = [...new Set(views.flatMap((v) => (v.referenceImage ? [v.referenceImage] : [])))];
+  if (named.length === 0) return;
+  const kept = new Set((await db.select({ id: referenceImages.id }).from(referenceImages).where(inArray(referenceImages.id, named))).map((r) => r.id));
+  const missing = views.find((v) => v.referenceImage && !kept.has(v.referenceImage));
+  if (missing) throw new ApiError(400, 'invalid_request', `The reference image of view "${missing.key}" was never uploaded; upload it, then save`);
+}
+
+/** The reference image a view of one protocol version names, if it names one. */
+export async function viewReferenceImage(db: Db, key: string, version: number, viewKey: string) {
+  const [row] = await db
+    .select({ views: scanProtocols.views })
+    .from(scanProtocols)
+    .where(and(eq(scanProtocols.key, key), eq(scanProtocols.version, version)));
+  const id = row?.views.find((v) => v.key === viewKey)?.referenceImage;
+  if (!id) return undefined;
+  const [image] = await db.select({ type: referenceImages.type, data: referenceImages.data }).from(referenceImages).where(eq(referenceImages.id, id));
+  return image;
 }

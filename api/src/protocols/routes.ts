@@ -1,14 +1,16 @@
+import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
-import { PROTOCOL_EDIT_ROLES, ProtocolBody, ProtocolList, StoredProtocol } from '@loupe/protocol';
+import { PROTOCOL_EDIT_ROLES, ProtocolBody, ProtocolList, REFERENCE_IMAGE_TYPES, ReferenceImage, StoredProtocol } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
-import { conflict, notFound } from '../http/errors.ts';
+import { ApiError, conflict, notFound } from '../http/errors.ts';
 import { errors, json, jsonBody, router } from '../http/openapi.ts';
-import { requireGlobalRole } from '../auth/require.ts';
-import { scanProtocols } from '../db/schema.ts';
+import { requireGlobalRole, requireUser } from '../auth/require.ts';
+import { referenceImages, scanProtocols } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
-import { latestProtocols, protocolVersions } from './queries.ts';
+import { assertImagesKept, latestProtocols, protocolVersions, viewReferenceImage } from './queries.ts';
+import { checkReferenceImage } from './reference-image.ts';
 
 const KeyParam = z.object({ key: z.string().regex(/^[a-z0-9_-]{1,48}$/) });
 const VersionParam = KeyParam.extend({ version: z.coerce.number().int().min(1) });
@@ -58,6 +60,36 @@ const change = createRoute({
   responses: { 200: json(StoredProtocol, 'Corrected'), ...errors },
 });
 
+const upload = createRoute({
+  method: 'post',
+  path: '/images',
+  tags,
+  summary: "A reference image for a protocol's view: PNG or JPEG, checked and decoded; a view then names it by id (QC leads, admins)",
+  request: {
+    body: {
+      content: Object.fromEntries(REFERENCE_IMAGE_TYPES.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }])),
+      required: true,
+    },
+  },
+  responses: { 200: json(ReferenceImage, 'Kept already'), 201: json(ReferenceImage, 'Kept'), 413: errors[400], ...errors },
+});
+
+const ViewParam = VersionParam.extend({ view: z.string().regex(/^[a-z0-9_]{1,48}$/) });
+const reference = createRoute({
+  method: 'get',
+  path: '/{key}/{version}/views/{view}/reference',
+  tags,
+  summary: 'The reference image of a view in this protocol version, byte for byte as uploaded',
+  request: { params: ViewParam },
+  responses: {
+    200: {
+      content: Object.fromEntries(REFERENCE_IMAGE_TYPES.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }])),
+      description: 'The image',
+    },
+    ...errors,
+  },
+});
+
 export function protocolRoutes({ db }: AppDeps) {
   const saved = async (key: string, version: number) => (await protocolVersions(db, key)).find((p) => p.version === version)!;
 
@@ -73,6 +105,7 @@ export function protocolRoutes({ db }: AppDeps) {
       const user = requireGlobalRole(c, PROTOCOL_EDIT_ROLES);
       const body = c.req.valid('json');
       if ((await protocolVersions(db, body.key)).length > 0) throw conflict('protocol_exists', 'A protocol with this key exists; save a new version of it');
+      await assertImagesKept(db, body.views);
       await db.insert(scanProtocols).values({ ...body, version: 1, createdBy: user.id });
       await recordAudit(db, {
         ...requestActor(c),
@@ -89,6 +122,7 @@ export function protocolRoutes({ db }: AppDeps) {
       const body = c.req.valid('json');
       const [latest] = await protocolVersions(db, key);
       if (!latest) throw notFound('Protocol');
+      await assertImagesKept(db, body.views);
       const version = latest.version + 1;
       // The key is the path's: a body naming another protocol does not fork this one.
       await db.insert(scanProtocols).values({ ...body, key, version, createdBy: user.id });
@@ -120,6 +154,7 @@ export function protocolRoutes({ db }: AppDeps) {
           current.inUse ? 'Exams ran on this version; save a new version instead' : 'A built-in version does not change; save a new version instead',
         );
       }
+      await assertImagesKept(db, body.views);
       await db
         .update(scanProtocols)
         .set({ examType: body.examType, name: body.name, source: body.source, views: body.views })
@@ -132,5 +167,44 @@ export function protocolRoutes({ db }: AppDeps) {
         detail: { views: body.views.length, corrected: true },
       });
       return c.json(await saved(key, version), 200);
+    })
+    .openapi(upload, async (c) => {
+      const user = requireGlobalRole(c, PROTOCOL_EDIT_ROLES);
+      const bytes = Buffer.from(await c.req.arrayBuffer());
+      const checked = checkReferenceImage(bytes);
+      if ('refused' in checked) {
+        await recordAudit(db, {
+          ...requestActor(c),
+          action: 'protocol.refused',
+          targetType: 'protocol',
+          detail: { image: checked.refused, bytes: bytes.length },
+        });
+        throw new ApiError(checked.status, 'invalid_request', checked.refused);
+      }
+      const id = createHash('sha256').update(bytes).digest('hex');
+      const [row] = await db
+        .insert(referenceImages)
+        .values({ id, ...checked, data: bytes, createdBy: user.id })
+        .onConflictDoNothing()
+        .returning({ id: referenceImages.id });
+      const image = { id, ...checked, bytes: bytes.length };
+      if (!row) return c.json(image, 200);
+      await recordAudit(db, { ...requestActor(c), action: 'protocol.image_saved', targetType: 'protocol', detail: image });
+      return c.json(image, 201);
+    })
+    .openapi(reference, async (c) => {
+      requireUser(c);
+      const { key, version, view } = c.req.valid('param');
+      const image = await viewReferenceImage(db, key, version, view);
+      if (!image) throw notFound('Reference image');
+      return new Response(new Uint8Array(image.data), {
+        status: 200,
+        headers: {
+          'content-type': image.type,
+          'content-length': String(image.data.length),
+          // A version's image never changes (it is named by its hash).
+          'cache-control': 'private, max-age=86400, immutable',
+        },
+      });
     });
 }
