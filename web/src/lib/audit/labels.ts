@@ -35,6 +35,7 @@ export const AUDIT_ACTION = {
   'user.site_changed': m.audit_action_user_site_changed,
   'protocol.saved': m.audit_action_protocol_saved,
   'protocol.refused': m.audit_action_protocol_refused,
+  'protocol.image_saved': m.audit_action_protocol_image_saved,
   'exam.started': m.audit_action_exam_started,
   'exam.signed': m.audit_action_exam_signed,
   'still.captured': m.audit_action_still_captured,

@@ -3,7 +3,7 @@
  * be empty while typed, and for each view whether its key came from an earlier version (such a
  * key stays: stills and QC statistics refer to it).
  */
-import type { ExamType, ProtocolBody, ScanProtocol, ScanView, Words } from '@loupe/protocol';
+import { referenceImageUrl, type ExamType, type ProtocolBody, type ScanProtocol, type ScanView, type Words } from '@loupe/protocol';
 import type { z } from 'zod';
 
 export type DraftView = {
@@ -19,15 +19,24 @@ export type DraftView = {
   min: number | null;
   max: number | null;
   acceptance: Words;
+  /** The reference image the view names (an upload's id), and where the editor shows it from. */
+  referenceImage?: string;
+  preview?: string;
 };
 
 export type Draft = { key: string; examType: ExamType; name: Words; source: string; views: DraftView[] };
 
 let uids = 0;
 
-export function draftView(view?: ScanView): DraftView {
+export function draftView(view?: ScanView, from?: ScanProtocol): DraftView {
   return view
-    ? { uid: ++uids, ...structuredClone(view), carried: true, keyFollowsName: false }
+    ? {
+        uid: ++uids,
+        ...structuredClone(view),
+        carried: true,
+        keyFollowsName: false,
+        ...(view.referenceImage && from ? { preview: referenceImageUrl(from, view.key) } : {}),
+      }
     : {
         uid: ++uids,
         key: '',
@@ -44,7 +53,7 @@ export function draftView(view?: ScanView): DraftView {
 /** A draft of a new version of `from`, or of a new protocol. */
 export function draftOf(from?: ScanProtocol): Draft {
   if (!from) return { key: '', examType: 'other', name: { en: '', zh: '' }, source: '', views: [draftView()] };
-  return { key: from.key, examType: from.examType, name: { ...from.name }, source: from.source, views: from.views.map((v) => draftView(v)) };
+  return { key: from.key, examType: from.examType, name: { ...from.name }, source: from.source, views: from.views.map((v) => draftView(v, from)) };
 }
 
 /**
@@ -67,7 +76,16 @@ export function bodyOf(draft: Draft): Record<keyof ProtocolBody, unknown> {
     examType: draft.examType,
     name: draft.name,
     source: draft.source,
-    views: draft.views.map(({ key, name, required, min, max, acceptance }) => ({ key, name, required, min, max, acceptance })),
+    // A view keeps its reference image into the next version unless the lead replaced or removed it.
+    views: draft.views.map(({ key, name, required, min, max, acceptance, referenceImage }) => ({
+      key,
+      name,
+      required,
+      min,
+      max,
+      acceptance,
+      ...(referenceImage ? { referenceImage } : {}),
+    })),
   };
 }
 
