@@ -14,6 +14,9 @@ import { BUILT_IN_PROTOCOLS } from '@loupe/protocol';
 import { auditLog, exams, sites, stills } from '../src/db/schema.ts';
 import { RETRY_FIRST_MS, runOutboxOnce } from '../src/pacs/outbox.ts';
 import { StoreError, storeInstance } from '../src/pacs/stow.ts';
+import type { Resolve } from '../src/pacs/pacs-fetch.ts';
+import { stillToDicom } from '../src/pacs/dicom.ts';
+import { findStudies } from '../src/priors/dicomweb.ts';
 import { dicomUid } from '../src/exams/png.ts';
 import { acceptedStill, examAt, markedPng } from './accepted-stills.ts';
 import { contentDigest, sectorPng } from './stills.ts';
@@ -242,5 +245,97 @@ describe('a PACS that refuses', () => {
     );
     expect(refused).toBeInstanceOf(StoreError);
     expect(refused).toMatchObject({ permanent: true, message: 'PACS answered 400 Bad Request' });
+  });
+});
+
+describe('a PACS named by a host name', () => {
+  /** An instance to send, as the outbox makes it. */
+  const instance = () => {
+    const sopInstanceUid = dicomUid();
+    const file = stillToDicom(markedPng(9), {
+      examId: crypto.randomUUID(),
+      studyUid: dicomUid(),
+      seriesUid: dicomUid(),
+      sopInstanceUid,
+      patient: null,
+      examStartedAt: new Date(),
+      capturedAt: new Date(),
+      instanceNumber: 1,
+      protocolName: 'eFAST',
+      viewName: 'RUQ',
+      institution: null,
+    });
+    return { sopInstanceUid, file };
+  };
+  /** A hosts file for the test: no name here is in any DNS. Each look-up answers the next entry of its list. */
+  const hosts = (table: Record<string, string[][]>): Resolve => {
+    const asked = new Map<string, number>();
+    return async (hostname) => {
+      const answers = table[hostname];
+      if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+      const n = asked.get(hostname) ?? 0;
+      asked.set(hostname, n + 1);
+      return answers[Math.min(n, answers.length - 1)]!.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    };
+  };
+  const port = () => new URL(orthanc.dicomweb).port;
+  const stored = (o: { sopInstanceUid: string; file: Buffer }, base: string, resolve: Resolve) =>
+    storeInstance(base, o.sopInstanceUid, o.file, { resolve }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+
+  it('is reached at the address the name resolves to, once that address is checked', async () => {
+    const one = instance();
+    expect(await stored(one, `http://pacs.dali-hospital.test:${port()}/dicom-web`, hosts({ 'pacs.dali-hospital.test': [['127.0.0.1']] }))).toBeNull();
+    expect(await orthanc.instanceUids()).toContain(one.sopInstanceUid);
+  });
+
+  it('is refused, before any connection, when the name resolves to a link-local or cloud metadata address', async () => {
+    const before = await orthanc.instanceUids();
+    const resolve = hosts({
+      'pacs.rebind.test': [['169.254.169.254']],
+      'pacs6.rebind.test': [['fd00:ec2::254']],
+      // One good address beside a bad one is still a name that points at the metadata service.
+      'pacs-mixed.rebind.test': [['127.0.0.1', '169.254.170.2']],
+    });
+    for (const [name, address] of [
+      ['pacs.rebind.test', '169.254.169.254'],
+      ['pacs6.rebind.test', 'fd00:ec2::254'],
+      ['pacs-mixed.rebind.test', '169.254.170.2'],
+    ]) {
+      const refused = await stored(instance(), `http://${name}:${port()}/dicom-web`, resolve);
+      expect(refused).toBeInstanceOf(StoreError);
+      expect((refused as StoreError).message).toContain(`${name} resolves to ${address}, which is a link-local or cloud metadata address`);
+      // Kept in the queue: an admin fixes the site's address, and the still goes then.
+      expect((refused as StoreError).permanent).toBe(false);
+    }
+    // A URL that names the address itself (a site saved before the check, say) is refused at use too.
+    const literal = await stored(instance(), 'http://[fd00:ec2::254]/dicom-web', resolve);
+    expect((literal as StoreError).message).toMatch(/\[fd00:ec2::254\] is a link-local or cloud metadata address/);
+    expect(await orthanc.instanceUids()).toEqual(before);
+  });
+
+  it('is refused when the name turns into a metadata address after it was first checked (DNS rebinding)', async () => {
+    // The attacker's DNS: the PACS's address at first, the metadata service's next.
+    const dns = hosts({ 'pacs.rebinding.test': [['127.0.0.1'], ['169.254.169.254']] });
+    const base = `http://pacs.rebinding.test:${port()}/dicom-web`;
+    const first = instance();
+    expect(await stored(first, base, (name) => dns(name))).toBeNull();
+    // A new connection (an agent of its own: the first one's kept-alive socket stays at the checked address) looks the name up again.
+    const second = instance();
+    expect(await stored(second, base, (name) => dns(name))).toMatchObject({ message: expect.stringContaining('resolves to 169.254.169.254') });
+    const held = await orthanc.instanceUids();
+    expect(held).toContain(first.sopInstanceUid);
+    expect(held).not.toContain(second.sopInstanceUid);
+  });
+
+  it('reading prior imaging is refused the same way', async () => {
+    const pacs = { base: `http://pacs.rebind.test:${port()}/dicom-web`, timeoutMs: 10_000, resolve: hosts({ 'pacs.rebind.test': [['169.254.169.254']] }) };
+    const refused = await findStudies(pacs, 'MRN-0042').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(refused).toMatchObject({ status: 502, message: expect.stringContaining('pacs.rebind.test resolves to 169.254.169.254') });
   });
 });

@@ -97,7 +97,7 @@ async function sendStill(db: Db, o: OutboxOptions, still: StillRow, now: Date): 
       return 'waiting';
     }
     const file = await dicomFile(o.media, still.id, target.instance);
-    await storeInstance(url, still.sopInstanceUid, file, o.signal);
+    await storeInstance(url, still.sopInstanceUid, file, { signal: o.signal });
     const attempts = still.pacsAttempts + 1;
     await db
       .update(stills)

@@ -4,6 +4,8 @@
  * Instances Response (Referenced SOP Sequence, Failed SOP Sequence with a Failure Reason).
  */
 import { randomUUID } from 'node:crypto';
+import type { Response } from 'undici';
+import { PacsAddressError, fetchPacs, type Resolve } from './pacs-fetch.ts';
 
 /** How long one store may take: a 4K still is ~25 MB over a hospital's link. */
 export const STORE_TIMEOUT_MS = 120_000;
@@ -53,23 +55,33 @@ function failureText(code: number): string {
  * Stores one Part 10 instance. Resolves when the PACS lists it as stored (or as a duplicate of
  * one it holds: an earlier attempt whose answer was lost); throws StoreError otherwise.
  */
-export async function storeInstance(dicomwebBase: string, sopInstanceUid: string, file: Uint8Array, signal?: AbortSignal): Promise<void> {
+export async function storeInstance(
+  dicomwebBase: string,
+  sopInstanceUid: string,
+  file: Uint8Array,
+  { signal, resolve }: { signal?: AbortSignal; resolve?: Resolve } = {},
+): Promise<void> {
   const { url, authorization } = pacsUrl(dicomwebBase, '/studies');
   const boundary = `loupe-${randomUUID()}`;
   const body = Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), file, Buffer.from(`\r\n--${boundary}--\r\n`)]);
   let res: Response;
   try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
-        accept: 'application/dicom+json',
-        ...(authorization ? { authorization } : {}),
+    res = await fetchPacs(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}`,
+          accept: 'application/dicom+json',
+          ...(authorization ? { authorization } : {}),
+        },
+        body,
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(STORE_TIMEOUT_MS)]) : AbortSignal.timeout(STORE_TIMEOUT_MS),
       },
-      body,
-      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(STORE_TIMEOUT_MS)]) : AbortSignal.timeout(STORE_TIMEOUT_MS),
-    });
+      resolve,
+    );
   } catch (err) {
+    if (err instanceof PacsAddressError) throw new StoreError(`PACS not reached at ${url}: ${err.message}`, false);
     const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
     throw new StoreError(`PACS not reachable at ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, false);
   }

@@ -8,6 +8,8 @@
 import { DicomUid, WINDOW_PRESETS, type PriorInstances, type PriorSeries, type PriorStudy, type WindowPreset } from '@loupe/protocol';
 import { ApiError } from '../http/errors.ts';
 import { pacsUrl } from '../pacs/stow.ts';
+import { PacsAddressError, fetchPacs, type Resolve } from '../pacs/pacs-fetch.ts';
+import type { Response } from 'undici';
 
 /** A DICOM JSON dataset (PS3.18 F.2), as far as it is read. */
 type DicomJson = Record<string, { vr: string; Value?: unknown[] } | undefined>;
@@ -28,8 +30,8 @@ const TAG = {
   seriesInstanceCount: '00201209',
 } as const;
 
-/** The PACS of one site, as the api asks it. */
-export type Pacs = { base: string; timeoutMs: number; signal?: AbortSignal };
+/** The PACS of one site, as the api asks it (`resolve`: its host name's addresses, the system's by default). */
+export type Pacs = { base: string; timeoutMs: number; signal?: AbortSignal; resolve?: Resolve };
 
 /** A PACS request that failed, as the viewer says it: 504 not answering in time, 502 unreachable or in error. */
 function unavailable(status: 502 | 504, detail: string) {
@@ -45,13 +47,14 @@ async function ask(pacs: Pacs, path: string, accept: string): Promise<Answer> {
   let res: Response;
   let body: Uint8Array<ArrayBuffer>;
   try {
-    res = await fetch(url, {
-      headers: { accept, ...(authorization ? { authorization } : {}) },
-      signal: pacs.signal ? AbortSignal.any([pacs.signal, timeout]) : timeout,
-      redirect: 'error',
-    });
+    res = await fetchPacs(
+      url,
+      { headers: { accept, ...(authorization ? { authorization } : {}) }, signal: pacs.signal ? AbortSignal.any([pacs.signal, timeout]) : timeout },
+      pacs.resolve,
+    );
     body = new Uint8Array(await res.arrayBuffer());
   } catch (err) {
+    if (err instanceof PacsAddressError) throw unavailable(502, err.message);
     if (timeout.aborted) throw unavailable(504, `no answer within ${pacs.timeoutMs / 1000} s`);
     const cause = (err as Error & { cause?: { code?: string } }).cause;
     throw unavailable(502, `it cannot be reached (${cause?.code ?? (err as Error).message})`);
