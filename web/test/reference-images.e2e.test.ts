@@ -123,7 +123,9 @@ describe('reference images of protocol views', () => {
     // The observer's phone shows it too, within the width.
     await poll(() => loaded(observer, 'exam-reference')).toBe(true);
     expect(await layoutProblems(observer)).toEqual([]);
-    await observer.screenshot({ path: join(SCREENSHOTS, 'exam-reference-phone-en.png'), fullPage: true });
+    // Below the picture on a phone, in the panel that scrolls.
+    await observer.getByTestId('exam-reference').scrollIntoViewIfNeeded();
+    await observer.screenshot({ path: join(SCREENSHOTS, 'exam-reference-phone-en.png') });
 
     // In Chinese, the scan room sending its picture again after the reload.
     await inLanguage(scanRoom, 'zh');
@@ -136,9 +138,11 @@ describe('reference images of protocol views', () => {
     await expect(scanRoom.getByTestId('exam-reference').innerText()).resolves.toContain('参考图像');
     await scanRoom.screenshot({ path: join(SCREENSHOTS, 'exam-reference-scan-room-zh.png') });
     await inLanguage(observer, 'zh');
+    await waitForPicture(observer);
     await poll(() => loaded(observer, 'exam-reference')).toBe(true);
     expect(await layoutProblems(observer)).toEqual([]);
-    await observer.screenshot({ path: join(SCREENSHOTS, 'exam-reference-phone-zh.png'), fullPage: true });
+    await observer.getByTestId('exam-reference').scrollIntoViewIfNeeded();
+    await observer.screenshot({ path: join(SCREENSHOTS, 'exam-reference-phone-zh.png') });
 
     // The reviewer sees it beside the still of that view.
     await scanRoom.getByTestId('capture-still').click();
