@@ -1,7 +1,8 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { z } from 'zod';
 import { BUILT_IN_PROTOCOLS, stillFile, type Exam, type VerdictBody } from '@loupe/protocol';
 import { createTestApi, ok, refused, type TestAccount, type TestApi } from '../../test/fixture.ts';
@@ -186,21 +187,35 @@ describe('bad input to an exam', () => {
   });
 
   it('keeps one still when the same upload arrives several times at once', async () => {
-    const { id } = await startExam(host);
+    // An api of its own: its media directory then holds this test's files only.
+    const mediaDir = await mkdtemp(join(tmpdir(), 'loupe-race-'));
+    const own = await createTestApi({ LOUPE_MEDIA_DIR: mediaDir });
+    onTestFinished(async () => {
+      await own.close();
+      await rm(mediaDir, { recursive: true, force: true });
+    });
+    const [ownHost, ownScanRoom] = [await own.account('surgeon'), await own.account('surgeon')];
+    const session = await own.ultrasoundSession(ownHost, [[ownScanRoom, 'theatre']]);
+    const { id } = await ok(own.client(ownHost.cookie).sessions[':id'].exams.$post({ param: { id: session }, json: { protocolKey: 'efast', patient: null } }));
     const png = sectorPng(320, 240, 8);
+    const send = () =>
+      own
+        .client(ownScanRoom.cookie)
+        .exams[':id'].stills.$post(
+          { param: { id }, query: { view: firstView!.key }, header: { 'content-digest': contentDigest(png) } },
+          { headers: { 'content-type': 'image/png' }, init: { body: new Uint8Array(png) } },
+        );
     // All sent before any is answered: each finds no still of these bytes when it looks.
-    const answers = await Promise.all([1, 2, 3, 4].map(() => capture(id, firstView!.key, png)));
-    const kept = await api.db.select().from(stills).where(eq(stills.examId, id));
+    const answers = await Promise.all([1, 2, 3, 4].map(send));
+    const kept = await own.db.select().from(stills).where(eq(stills.examId, id));
     expect(kept).toHaveLength(1);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);
     for (const answer of answers) expect(await ok(answer)).toMatchObject({ id: kept[0]!.id, verdict: 'pending' });
-    const captured = await api.db.select().from(auditLog).where(eq(auditLog.action, 'still.captured'));
-    expect(captured.filter((e) => e.detail.exam === id)).toHaveLength(1);
-    expect(await readFile(join(api.config.mediaDir, stillFile(kept[0]!.id)))).toEqual(png);
-    // The others' files are gone: every file under stills/ is a still the database keeps.
-    const files = await readdir(join(api.config.mediaDir, 'stills'));
-    const ids = new Set((await api.db.select({ id: stills.id }).from(stills)).map((r) => stillFile(r.id)));
-    expect(files.map((f) => `stills/${f}`).filter((f) => !ids.has(f))).toEqual([]);
+    const captured = await own.db.select().from(auditLog).where(eq(auditLog.action, 'still.captured'));
+    expect(captured).toHaveLength(1);
+    // The others' files are gone: the one file is the still kept.
+    expect(await readdir(join(mediaDir, 'stills'))).toEqual([`${kept[0]!.id}.png`]);
+    expect(await readFile(join(mediaDir, stillFile(kept[0]!.id)))).toEqual(png);
   });
 
   it('refuses a still too large for the api before reading it, and audits who sent it', async () => {
