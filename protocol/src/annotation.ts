@@ -11,6 +11,7 @@
  * - Applying ops is idempotent and order-tolerant (see overlay.ts).
  */
 import { z } from 'zod';
+import { DicomUid, WINDOW_PRESET_NAMES, type WindowPreset } from './patient.ts';
 import { SourceId } from './sources.ts';
 
 /**
@@ -57,6 +58,8 @@ export const MAX_POINTS_PER_OP = 120;
 export const MAX_STROKE_POINTS = 20_000;
 export const MAX_TEXT_LENGTH = 200;
 export const MAX_BOOKMARK_TITLE = 120;
+/** A shared prior image's label ("2025-03-02 CT Chest 3 mm"), as everyone's grid shows it. */
+export const MAX_SHARE_LABEL = 80;
 /** A snapshot's size and ops, at most: the overlay's bound (overlay.ts) keeps a real one well under. */
 export const MAX_SNAPSHOT_BYTES = 2 * 1024 * 1024;
 export const MAX_SNAPSHOT_OPS = 20_000;
@@ -145,6 +148,21 @@ const OnSource = { source: SourceId.optional() };
 const OnPicture = { still: AnnotationId.optional(), ...OnSource };
 export type Target = z.infer<typeof Target>;
 
+/**
+ * One prior image (patient.ts) as the PACS renders it through the api: every member's page
+ * fetches it there, with its own member check. UIDs only: no pixels cross the room.
+ */
+export const PriorImage = z.object({
+  study: DicomUid,
+  series: DicomUid,
+  sop: DicomUid,
+  window: z.enum(WINDOW_PRESET_NAMES as [WindowPreset, ...WindowPreset[]]),
+});
+export type PriorImage = z.infer<typeof PriorImage>;
+
+/** A share's id is also the key of the picture it makes (sources.ts, `sharedSourceId`): lower case and short. */
+const ShareId = z.string().regex(/^[a-z0-9]{1,24}$/);
+
 export const AnnotationOp = z.discriminatedUnion('kind', [
   z.object({ ...header, ...OnPicture, kind: z.literal('stroke.begin'), style: Style, fade: z.boolean(), points: Points(0) }),
   z.object({
@@ -178,12 +196,21 @@ export const AnnotationOp = z.discriminatedUnion('kind', [
   z.object({ ...header, kind: z.literal('erase'), target: Target }),
   /** Brings an erased annotation back (undo of the eraser, redo), or puts a taken-back clear in force again. */
   z.object({ ...header, kind: z.literal('restore'), target: Target }),
-  /** Removes every annotation created before this op's time. */
-  z.object({ ...header, kind: z.literal('clear') }),
+  /**
+   * Removes every annotation created before this op's time on its source (the picture the mentor
+   * is on); one that names no source (before several pictures) removes them on every picture.
+   */
+  z.object({ ...header, ...OnSource, kind: z.literal('clear') }),
   /** Freeze-frame on (the still follows as a byte stream) or off. `id` names the freeze. */
   z.object({ ...header, ...OnSource, kind: z.literal('freeze'), frozen: z.boolean() }),
   /** Laser pointer: the recent trail, lossy and ephemeral. */
   z.object({ ...header, ...OnSource, kind: z.literal('laser'), points: Points(0) }),
+  /**
+   * A mentor shows a prior image to everyone as one more picture to draw on (its source id:
+   * `sharedSourceId(author, id)`); an erase aimed at it (any mentor's) takes it away, a restore
+   * brings it back. Never part of a case: the recorder leaves it out (patient data).
+   */
+  z.object({ ...header, kind: z.literal('share'), id: ShareId, image: PriorImage, label: z.string().trim().min(1).max(MAX_SHARE_LABEL) }),
   /** A titled moment of the session ("critical view of safety"); a chapter of the recorded case. */
   z.object({ ...header, kind: z.literal('bookmark'), title: z.string().trim().min(1).max(MAX_BOOKMARK_TITLE) }),
 ]);

@@ -86,6 +86,7 @@ export {
   MAX_STROKE_POINTS,
   MAX_TEXT_LENGTH,
   MAX_BOOKMARK_TITLE,
+  MAX_SHARE_LABEL,
   MAX_SNAPSHOT_BYTES,
   MAX_FREEZE_FRAME_BYTES,
   FADE_MS,
@@ -102,6 +103,7 @@ export {
   DrawnReceipt,
   VersionNotice,
   FocusNotice,
+  PriorImage,
 } from './annotation.ts';
 export type { AnnotationColor, AnnotationWidth, AnnotationOpKind, Target } from './annotation.ts';
 export {
@@ -111,6 +113,7 @@ export {
   LAYOUTS,
   SourceId,
   sourceId,
+  sharedSourceId,
   sourceOwner,
   sourceKey,
   sourceTrackName,
@@ -119,7 +122,7 @@ export {
 export type { Layout } from './sources.ts';
 
 export { OverlayState, annotationKey, isOnPicture, isOnSource, isMainSource, MAX_ANNOTATIONS, MAX_ANNOTATIONS_PER_AUTHOR } from './overlay.ts';
-export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, FreezeState } from './overlay.ts';
+export type { Annotation, StrokeAnnotation, ShapeAnnotation, TextAnnotation, FreezeState, SharedImage } from './overlay.ts';
 
 export { contentRect, toNormalised, toPixels } from './frame.ts';
 export type { Rect } from './frame.ts';

@@ -336,3 +336,64 @@ describe('the overlay’s bound', () => {
     expect(state.apply(arrow('A', 5005, 30_001))).toBe(false);
   });
 });
+
+describe('several pictures', () => {
+  const h = (id: string, t: number, author = 'A') => ({ v: ANNOTATION_VERSION, id, author, seq: t, t, frame: null });
+  const mark = (id: string, t: number, source?: string): AnnotationOp => ({
+    ...h(id, t),
+    ...(source ? { source } : {}),
+    kind: 'text',
+    at: [0.5, 0.5],
+    text: id,
+    style,
+    fade: false,
+  });
+  const ids = (state: OverlayState) => state.visible().map((a) => a.id);
+
+  it('a clear naming a picture clears that picture only; undoing it brings its marks back', () => {
+    const state = new OverlayState();
+    state.apply(mark('lap', 1, 'T#main'));
+    state.apply(mark('room', 2, 'T#room'));
+    state.apply(mark('old', 3));
+    state.apply({ ...h('c', 10), source: 'T#room', kind: 'clear' });
+    state.apply(mark('roomLate', 5, 'T#room'));
+    expect(ids(state)).toEqual(['lap', 'old']);
+    state.apply({ ...h('undo', 11), kind: 'erase', target: { author: 'A', id: 'c' } });
+    expect(ids(state)).toEqual(['lap', 'room', 'old', 'roomLate']);
+  });
+
+  it('a clear of a main picture reaches the marks that name no picture (version 1); one naming none clears every picture', () => {
+    const state = new OverlayState();
+    state.apply(mark('lap', 1, 'T#main'));
+    state.apply(mark('v1', 2));
+    state.apply(mark('room', 3, 'T#room'));
+    state.apply({ ...h('c1', 10), source: 'T#main', kind: 'clear' });
+    expect(ids(state)).toEqual(['room']);
+    state.apply({ ...h('c2', 11), kind: 'clear' });
+    expect(ids(state)).toEqual([]);
+  });
+
+  it('a shared prior image is a picture until someone erases its share; a late joiner gets it, with its marks, from a snapshot', () => {
+    const state = new OverlayState();
+    const image = { study: '1.2.3', series: '1.2.3.4', sop: '1.2.3.4.5', window: 'lung' as const };
+    state.apply({ ...h('abc123', 1), kind: 'share', image, label: '2024-03-02 CT Chest · 5/10' });
+    state.apply(mark('onPrior', 2, 'A#prior-abc123'));
+    expect(state.shared()).toEqual([
+      { key: 'A/abc123', author: 'A', id: 'abc123', t: 1, source: 'A#prior-abc123', image, label: '2024-03-02 CT Chest · 5/10' },
+    ]);
+    // A clear of another picture leaves the image and its marks alone.
+    state.apply({ ...h('c', 3), source: 'T#main', kind: 'clear' });
+    const joiner = new OverlayState();
+    joiner.merge(state.snapshot());
+    expect(joiner.shared().map((s) => s.source)).toEqual(['A#prior-abc123']);
+    expect(ids(joiner)).toEqual(['onPrior']);
+    // Another mentor takes it away; the late joiner follows the erase, even one that came first.
+    const unshare: AnnotationOp = { ...h('e', 4, 'B'), kind: 'erase', target: { author: 'A', id: 'abc123' } };
+    state.apply(unshare);
+    expect(state.shared()).toEqual([]);
+    const early = new OverlayState();
+    early.apply(unshare);
+    early.merge(state.snapshot());
+    expect(early.shared()).toEqual([]);
+  });
+});

@@ -12,8 +12,8 @@
  *   Receivers from before this rule keep such a clear in force; nothing else changes for them.
  */
 import { ANNOTATION_VERSION, MAX_POINTS_PER_OP, MAX_STROKE_POINTS } from './annotation.ts';
-import type { AnnotationOp, FrameRef, OverlaySnapshot, Point, Style, Target } from './annotation.ts';
-import { MAIN_SOURCE_KEY } from './sources.ts';
+import type { AnnotationOp, FrameRef, OverlaySnapshot, Point, PriorImage, Style, Target } from './annotation.ts';
+import { MAIN_SOURCE_KEY, sharedSourceId } from './sources.ts';
 
 type Stamp = { t: number; author: string; seq: number };
 
@@ -44,6 +44,9 @@ export type StrokeAnnotation = Base & {
 export type ShapeAnnotation = Base & { kind: 'arrow' | 'ellipse'; from: Point; to: Point };
 export type TextAnnotation = Base & { kind: 'text'; at: Point; text: string };
 export type Annotation = StrokeAnnotation | ShapeAnnotation | TextAnnotation;
+
+/** A prior image a mentor showed to everyone: one more picture, `source` its id. */
+export type SharedImage = { key: string; author: string; id: string; source: string; t: number; image: PriorImage; label: string };
 
 export type FreezeState = { id: string; by: string; frozen: boolean; stamp: Stamp; frame: FrameRef | null; source: string | null };
 
@@ -80,7 +83,9 @@ export class OverlayState {
   /** Last erase/restore per annotation key, kept apart so it may arrive before the annotation. */
   private readonly erasures = new Map<string, { erased: boolean; stamp: Stamp }>();
   private clearOps = new Map<string, AnnotationOp & { kind: 'clear' }>();
-  private cleared = 0;
+  /** The latest clear in force of every picture (`all`), and of each source (by id; '' the main source of version 1). */
+  private cleared: { all: number; on: Map<string, number> } = { all: 0, on: new Map() };
+  private readonly shares = new Map<string, SharedImage & { op: AnnotationOp & { kind: 'share' } }>();
   freeze: FreezeState | null = null;
   /** Bumped on every change, for renderers that redraw on change. */
   version = 0;
@@ -160,6 +165,13 @@ export class OverlayState {
         this.clearOps.set(key, op);
         return this.updateCleared();
       }
+      case 'share': {
+        const key = annotationKey(op);
+        if (this.shares.has(key)) return false;
+        const { author, id, t, image, label } = op;
+        this.shares.set(key, { key, author, id, t, image, label, source: sharedSourceId(author, id), op });
+        return !this.isErased(key);
+      }
       case 'freeze': {
         if (this.freeze && !later(stamp, this.freeze.stamp)) return false;
         this.freeze = { id: op.id, by: op.author, frozen: op.frozen, stamp, frame: op.frame, source: op.source ?? null };
@@ -202,7 +214,7 @@ export class OverlayState {
   }
 
   private isHidden(a: Annotation): boolean {
-    return a.t <= this.cleared || this.isErased(a.key);
+    return this.isCleared(a) || this.isErased(a.key);
   }
 
   private forgetHidden(): void {
@@ -251,9 +263,22 @@ export class OverlayState {
     return this.erasures.get(key)?.erased ?? false;
   }
 
-  /** Everything created up to this time is hidden: the time of the latest clear not taken back. */
+  /** Everything created up to this time is hidden: the time of the latest clear of every picture not taken back. */
   get clearedAt(): number {
-    return this.cleared;
+    return this.cleared.all;
+  }
+
+  /** Whether a clear in force hides `a`: one of its source made after it, or one of every picture. */
+  isCleared(a: Annotation): boolean {
+    return a.t <= Math.max(this.cleared.all, this.cleared.on.get(a.source ?? '') ?? 0);
+  }
+
+  /** The prior images shown to everyone now (not taken away), oldest first. */
+  shared(): SharedImage[] {
+    return [...this.shares.values()]
+      .filter((s) => !this.isErased(s.key))
+      .sort((a, b) => a.t - b.t || (a.key < b.key ? -1 : 1))
+      .map(({ op: _, ...s }) => s);
   }
 
   /** Whether the clear op `target` (a clear's author and id) hides anything now. */
@@ -263,17 +288,26 @@ export class OverlayState {
   }
 
   private updateCleared(): boolean {
-    let at = 0;
-    for (const [key, op] of this.clearOps) if (op.t > at && !this.isErased(key)) at = op.t;
-    const changed = at !== this.cleared;
-    this.cleared = at;
-    return changed;
+    const cleared: typeof this.cleared = { all: 0, on: new Map() };
+    for (const [key, op] of this.clearOps) {
+      if (this.isErased(key)) continue;
+      if (!op.source) cleared.all = Math.max(cleared.all, op.t);
+      else {
+        cleared.on.set(op.source, Math.max(cleared.on.get(op.source) ?? 0, op.t));
+        // Marks of version 1 name no source: they are on the main picture.
+        if (isMainSource(op.source)) cleared.on.set('', Math.max(cleared.on.get('') ?? 0, op.t));
+      }
+    }
+    const same =
+      cleared.all === this.cleared.all && cleared.on.size === this.cleared.on.size && [...cleared.on].every(([k, t]) => this.cleared.on.get(k) === t);
+    this.cleared = cleared;
+    return !same;
   }
 
   /** Annotations on the picture now, oldest first. */
   visible(): Annotation[] {
     return [...this.annotations.values()]
-      .filter((a) => (a.kind !== 'stroke' || a.began) && a.t > this.clearedAt && !this.isErased(a.key))
+      .filter((a) => (a.kind !== 'stroke' || a.began) && !this.isCleared(a) && !this.isErased(a.key))
       .sort((a, b) => a.t - b.t || (a.key < b.key ? -1 : 1));
   }
 
@@ -294,7 +328,7 @@ export class OverlayState {
       frame: a.frame,
     });
     for (const a of this.annotations.values()) {
-      if (!keep(a) || (!withHidden && (a.t <= this.clearedAt || this.isErased(a.key)))) continue;
+      if (!keep(a) || (!withHidden && this.isHidden(a))) continue;
       if (a.kind === 'stroke') {
         if (!a.began) continue;
         const runs = contiguousRuns(a.points);
@@ -323,6 +357,7 @@ export class OverlayState {
       });
     }
     ops.push(...this.clearOps.values());
+    for (const s of this.shares.values()) ops.push(s.op);
     if (this.freeze) {
       const { id, by, frozen, stamp, frame, source } = this.freeze;
       ops.push({ v: ANNOTATION_VERSION, id, author: by, seq: stamp.seq, t: stamp.t, frame, kind: 'freeze', frozen, ...(source === null ? {} : { source }) });

@@ -124,3 +124,38 @@ describe('an op’s time', () => {
     expect(parseOpPacket(encode({ ...clear, t: NOW + 30_000 }), mentor, NOW).ok).toBe(true);
   });
 });
+
+describe('a prior image shown to everyone (share op)', () => {
+  const share = {
+    v: ANNOTATION_VERSION,
+    id: 'k3j9x0q2',
+    author: 'u-mentor',
+    seq: 4,
+    t: 1_795_000_000_000,
+    frame: null,
+    kind: 'share',
+    image: { study: '1.2.840.1', series: '1.2.840.1.2', sop: '1.2.840.1.2.3', window: 'bone' },
+    label: '2024-03-02 CT Chest · 5/10',
+  };
+
+  it('is obeyed from a mentor', () => {
+    expect(parseOpPacket(encode(share), mentor, NOW)).toEqual({ ok: true, op: share });
+  });
+
+  it.each([
+    ['theatre', { identity: 'u-theatre', role: 'theatre' }],
+    ['an observer', { identity: 'u-obs', role: 'observer' }],
+  ])('is refused from %s, even under its own name', (_who, sender) => {
+    expect(parseOpPacket(encode({ ...share, author: sender.identity }), sender, NOW)).toEqual({ ok: false, reason: 'not_allowed' });
+  });
+
+  it.each([
+    ['a UID that is no UID (a path into the PACS)', { ...share, image: { ...share.image, sop: '../../studies' } }],
+    ['an unknown window', { ...share, image: { ...share.image, window: 'plasma' } }],
+    ['an id that cannot be a picture key', { ...share, id: 'Has_Upper' }],
+    ['an empty label', { ...share, label: '  ' }],
+    ['a label past its length', { ...share, label: 'x'.repeat(81) }],
+  ])('is refused with %s', (_what, bad) => {
+    expect(parseOpPacket(encode(bad), mentor, NOW)).toEqual({ ok: false, reason: 'invalid' });
+  });
+});

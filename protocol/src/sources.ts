@@ -35,6 +35,14 @@ export function sourceOwner(id: SourceId): string {
   return id.slice(0, id.lastIndexOf('#'));
 }
 
+/** The key prefix of a prior image a mentor shares (annotation.ts, the `share` op). */
+const SHARED_PREFIX = 'prior-';
+
+/** The source id of the prior image a mentor (`author`) shared as share `id`. */
+export function sharedSourceId(author: string, id: string): SourceId {
+  return sourceId(author, `${SHARED_PREFIX}${id}`);
+}
+
 /** A key from a label: "Ultrasound 2" → "ultrasound-2" (empty labels and symbols give "source"). */
 export function sourceKey(label: string, taken: readonly string[] = []): string {
   const base =

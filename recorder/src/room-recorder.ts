@@ -298,7 +298,7 @@ export class RoomRecorder {
       // logged live already: the live op, with its moment, is the case's.
       onOps: (from, ops) => {
         const at = { mediaMs: this.pictureMs, at: Date.now() };
-        const missed = ops.filter((op) => !this.logged.has(opKey(op)));
+        const missed = ops.filter((op) => op.kind !== 'share' && !this.logged.has(opKey(op)));
         missed.forEach((op) => this.logged.add(opKey(op)));
         this.safely(() => this.log.append(...missed.map((op): LoggedEvent => ({ ...at, type: 'op', from, op, snapshot: true }))));
       },
@@ -584,6 +584,8 @@ export class RoomRecorder {
     if (!this.limit.allow(participant.identity)) return this.drops.add('rate_limited');
     const received = parseOpPacket(payload, { identity: participant.identity, role: roleOf(participant.attributes) }, Date.now());
     if (!received.ok) return this.drops.add(received.reason);
+    // A prior image shown to everyone is the patient's: the room sees it, a case never keeps it.
+    if (received.op.kind === 'share') return;
     this.logged.add(opKey(received.op));
     this.record({ type: 'op', from: participant.identity, op: received.op }, this.pictureMs);
   }
