@@ -2,7 +2,17 @@
  * The mentor's drawing tools: turns pointer input on the picture into ops, keeps the undo
  * history of the mentor's own actions (drawing, erasing, clearing), and runs freeze-frame.
  */
-import { ANNOTATION_COLORS, isOnPicture, toPixels, TOPICS, type AnnotationColor, type AnnotationWidth, type Point, type Rect } from '@loupe/protocol';
+import {
+  ANNOTATION_COLORS,
+  isOnPicture,
+  isOnSource,
+  toPixels,
+  TOPICS,
+  type AnnotationColor,
+  type AnnotationWidth,
+  type Point,
+  type Rect,
+} from '@loupe/protocol';
 import type { Room } from 'livekit-client';
 import type { Preview } from './AnnotationCanvas.svelte';
 import { hitTest } from './hit-test.ts';
@@ -35,8 +45,12 @@ export class MentorDrawing {
   private dragFrom: Point | null = null;
   private drawing = false;
   private readonly archive?: (frame: HTMLCanvasElement) => Promise<void>;
+  private readonly source: () => string | null;
 
-  /** `archive`: keeps each frozen frame (the session's stills, see freeze-archive.ts). */
+  /**
+   * `archive`: keeps each frozen frame (the session's stills, see freeze-archive.ts). `source`:
+   * the picture drawn on now (its id; null with one picture), whose marks the eraser and Clear reach.
+   */
   constructor(o: {
     room: Room;
     sync: OverlaySync;
@@ -44,8 +58,10 @@ export class MentorDrawing {
     author: string;
     defaultColor?: AnnotationColor;
     archive?: (frame: HTMLCanvasElement) => Promise<void>;
+    source?: () => string | null;
   }) {
     this.room = o.room;
+    this.source = o.source ?? (() => null);
     this.archive = o.archive;
     this.sync = o.sync;
     this.author = o.author;
@@ -122,7 +138,7 @@ export class MentorDrawing {
         if (phase === 'down') {
           // Only what is on the picture being drawn on (the still while frozen) can be hit.
           const freeze = this.sync.state.freeze;
-          const onScreen = this.sync.visible().filter((a) => isOnPicture(a, freeze?.frozen ? freeze.id : null));
+          const onScreen = this.onThisPicture().filter((a) => isOnPicture(a, freeze?.frozen ? freeze.id : null));
           const hit = hitTest(onScreen, toPixels(last, rect), rect);
           if (!hit) break;
           const target = { author: hit.author, id: hit.id };
@@ -157,9 +173,15 @@ export class MentorDrawing {
     this.refreshHistory();
   }
 
-  /** Clears the picture for everyone; undo brings back everything it hid. */
+  /** The marks on the picture drawn on now (every mark, with one picture). */
+  private onThisPicture() {
+    const source = this.source();
+    return this.sync.visible().filter((a) => source === null || isOnSource(a.source, source));
+  }
+
+  /** Clears the picture drawn on for everyone (the op names it, op-sender.ts); undo brings back everything it hid. */
   clear(): void {
-    const hides = this.sync.visible().length > 0;
+    const hides = this.onThisPicture().length > 0;
     const id = newAnnotationId();
     this.sender.send({ kind: 'clear', id });
     if (hides) this.remember({ kind: 'cleared', target: { author: this.author, id } });

@@ -186,3 +186,49 @@ describe('undo and redo', () => {
     expect(page.sync.visible()).toMatchObject([{ from: [0.1, 0.8] }]);
   });
 });
+
+describe('with several pictures', () => {
+  let on = 'theatre#main';
+  let two: ReturnType<typeof mentorPage>;
+  beforeEach(() => {
+    on = 'theatre#main';
+    two = mentorPage('mentor-2', () => on);
+  });
+  afterEach(() => two.dispose());
+  const arrowOn = (source: string) => {
+    on = source;
+    two.drawing.tool = 'arrow';
+    two.drawing.pointer('down', [[0.1, 0.5]], RECT);
+    two.drawing.pointer('up', [[0.9, 0.5]], RECT);
+  };
+  const marks = () => two.sync.visible().map((a) => a.source);
+
+  it('Clear clears the picture the mentor is on, and undo brings its marks back', () => {
+    arrowOn('theatre#main');
+    arrowOn('theatre#room');
+    two.drawing.clear();
+    expect(two.packets.at(-1)!.op).toMatchObject({ kind: 'clear', source: 'theatre#room' });
+    expect(marks()).toEqual(['theatre#main']);
+    two.drawing.undo();
+    expect(marks()).toEqual(['theatre#main', 'theatre#room']);
+  });
+
+  it('Clear on a picture without marks is no step to undo, whatever is on the others', () => {
+    arrowOn('theatre#main');
+    on = 'theatre#room';
+    two.drawing.clear();
+    two.drawing.undo();
+    // The undo took back the arrow, the last thing done: the clear hid nothing.
+    expect(marks()).toEqual([]);
+  });
+
+  it('the eraser rubs out a mark on the picture it is on, not one at the same place on another', () => {
+    arrowOn('theatre#main');
+    arrowOn('theatre#room');
+    // Back on the laparoscope, under the arrow drawn last (on the room's picture).
+    on = 'theatre#main';
+    two.drawing.tool = 'eraser';
+    two.drawing.pointer('down', [[0.5, 0.5]], RECT);
+    expect(marks()).toEqual(['theatre#room']);
+  });
+});

@@ -22,7 +22,7 @@ export function isMoot(action: OwnAction, state: OverlayState): boolean {
   if (action.kind === 'cleared') return !state.isClearInForce(action.target);
   const key = annotationKey(action.target);
   const a = state.annotations.get(key);
-  if (!a || a.t <= state.clearedAt) return true;
+  if (!a || state.isCleared(a)) return true;
   return action.kind === 'added' ? state.isErased(key) : !state.isErased(key);
 }
 

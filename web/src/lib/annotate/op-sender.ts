@@ -23,8 +23,8 @@ const SENT_AT_KEPT = 64;
 
 /** Ops that create an annotation: they say which picture it was drawn on. */
 const CREATING: readonly AnnotationOp['kind'][] = ['stroke.begin', 'shape', 'text'];
-/** Ops that say which of theatre's sources (pictures) they are on. */
-const ON_SOURCE: readonly AnnotationOp['kind'][] = [...CREATING, 'laser', 'freeze'];
+/** Ops that say which of theatre's sources (pictures) they are on; a clear clears that one only. */
+const ON_SOURCE: readonly AnnotationOp['kind'][] = [...CREATING, 'laser', 'freeze', 'clear'];
 
 export type SenderDeps = {
   room: Room;

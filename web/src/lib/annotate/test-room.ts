@@ -56,16 +56,19 @@ export function quietRoom(identity: string, role: string) {
 /** The picture fills a 1000 × 500 box. */
 export const RECT: Rect = { x: 0, y: 0, width: 1000, height: 500 };
 
-/** A mentor's page: their tools, the overlay they see, and the ops they have sent. */
-export function mentorPage(author = 'mentor-1') {
+/**
+ * A mentor's page: their tools, the overlay they see, and the ops they have sent. `source`: the
+ * picture they are on (null: one picture, as before several).
+ */
+export function mentorPage(author = 'mentor-1', source: () => string | null = () => null) {
   const { room, packets } = quietRoom(author, 'mentor');
   // Each op a millisecond after the one before: a mentor's hand is not faster, and the overlay
   // orders a clear against what was drawn by time.
   let t = Date.now();
   const now = () => ++t;
   const sync = new OverlaySync(room, now);
-  const sender = new OpSender({ room, author, now, frame: () => null, still: () => null, source: () => null, applyOwn: (op) => sync.applyOwn(op) });
-  const drawing = new MentorDrawing({ room, sync, sender, author });
+  const sender = new OpSender({ room, author, now, frame: () => null, still: () => null, source, applyOwn: (op) => sync.applyOwn(op) });
+  const drawing = new MentorDrawing({ room, sync, sender, author, source });
   return {
     drawing,
     sync,
