@@ -122,3 +122,26 @@ export async function layoutAtSizes(page: Page, dir: string, name: string, lang:
   await page.setViewportSize(DESK_AND_PHONE[0]);
   return problems;
 }
+
+/**
+ * The elements matching `selector` that cannot be seen now without scrolling something: outside
+ * the window, or outside the shown part of an ancestor that scrolls or clips. One line each.
+ */
+export function outOfSight(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const SLACK = 1;
+    return [...document.querySelectorAll(selector)].flatMap((el) => {
+      const box = el.getBoundingClientRect();
+      let { left, right, top, bottom } = { left: 0, right: window.innerWidth, top: 0, bottom: window.innerHeight };
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        const style = getComputedStyle(a);
+        const r = a.getBoundingClientRect();
+        if (style.overflowX !== 'visible') [left, right] = [Math.max(left, r.left), Math.min(right, r.right)];
+        if (style.overflowY !== 'visible') [top, bottom] = [Math.max(top, r.top), Math.min(bottom, r.bottom)];
+      }
+      const seen = box.width > 0 && box.left >= left - SLACK && box.right <= right + SLACK && box.top >= top - SLACK && box.bottom <= bottom + SLACK;
+      const name = (el.getAttribute('aria-label') || (el as HTMLElement).innerText || '').trim().slice(0, 40);
+      return seen ? [] : [`"${name}" at ${Math.round(box.left)},${Math.round(box.top)} ${Math.round(box.width)}×${Math.round(box.height)}`];
+    });
+  }, selector);
+}

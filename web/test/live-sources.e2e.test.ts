@@ -117,4 +117,48 @@ describe('several pictures from theatre', () => {
     await mentor.screenshot({ path: join(SCREENSHOTS, 'sources-mentor-lost.png') });
     expect(errors, 'pages threw').toEqual([]);
   });
+
+  it('Clear clears the picture the mentor is on and says which, undo brings its marks back; a freeze freezes that picture, on theatre too', async () => {
+    const room = await openLiveRoom(stack, { observer: false });
+    const { theatre, mentor } = room;
+    const errors: string[] = [];
+    for (const page of [theatre, mentor]) page.on('pageerror', (err) => errors.push(err.message));
+    // One picture: Clear clears it all, as it always did.
+    await mentor.getByRole('button', { name: 'Clear all' }).waitFor();
+    await addPicture(theatre, 'Room', /Demo picture/);
+    const owner = room.people.surgeon.id;
+    const [lap, rm] = ['main', 'room'].map((key) => `${owner}#${key}`) as [string, string];
+    for (const page of [theatre, mentor]) for (const id of [lap, rm]) await waitForTile(page, id);
+
+    // A mark on each picture.
+    await drag(mentor, [0.2, 0.3], [0.6, 0.3], 12, true, tile(lap));
+    await mentor.getByRole('button', { name: 'Show Room large' }).click();
+    await mentor.locator(`[data-source-tile="${rm}"].large`).waitFor();
+    await drag(mentor, [0.2, 0.6], [0.6, 0.6], 12, true, tile(rm));
+    await expect.poll(() => marksBySource(theatre), { timeout: 10_000 }).toEqual({ [lap]: 1, [rm]: 1 });
+
+    // On "Room", the button says it clears "Room", and it does: the laparoscope keeps its mark.
+    await mentor.getByRole('button', { name: 'Clear Room' }).click();
+    await expect.poll(() => marksBySource(theatre), { timeout: 10_000 }).toEqual({ [lap]: 1, [rm]: 0 });
+    expect(await marksBySource(mentor)).toEqual({ [lap]: 1, [rm]: 0 });
+    await mentor.getByRole('button', { name: 'Undo', exact: true }).click();
+    await expect.poll(() => marksBySource(theatre), { timeout: 10_000 }).toEqual({ [lap]: 1, [rm]: 1 });
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'sources-clear-picture.png') });
+
+    // Freeze on "Room": theatre keeps both pictures live and shows the still in the corner of "Room" only,
+    // which it marks as the one the mentor looks at.
+    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
+    await mentor.getByRole('button', { name: 'Freeze frame' }).click();
+    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="still"] img`).waitFor({ timeout: 10_000 });
+    expect(await theatre.locator(`[data-source-tile="${lap}"] [data-testid="still"]`).count()).toBe(0);
+    await expect.poll(() => theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent(), { timeout: 10_000 }).toContain('❚❚');
+    await expect(mentor.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent()).resolves.toContain('❚❚');
+    await expect(mentor.locator(`[data-source-tile="${lap}"] [data-testid="source-label"]`).textContent()).resolves.not.toContain('❚❚');
+    const before = await framesOf(theatre, lap);
+    await expect.poll(() => framesOf(theatre, lap), { timeout: 10_000 }).toBeGreaterThan(before + 5);
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'sources-freeze-theatre.png') });
+    await mentor.getByRole('button', { name: 'Back to live' }).click();
+    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="still"]`).waitFor({ state: 'detached', timeout: 10_000 });
+    expect(errors, 'pages threw').toEqual([]);
+  });
 });

@@ -7,14 +7,18 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { Room } from '@livekit/rtc-node';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
 import { adt } from '../../api/test/adt-messages.ts';
 import { barColumn, barRows, ctSeries, type CtSeries } from '../../api/test/ct-series.ts';
 import { startOrthanc, type Orthanc } from '../../api/test/orthanc.ts';
+import { ANNOTATION_VERSION } from '@loupe/protocol';
 import { unwrap } from '../src/lib/api/client.ts';
-import { openLiveRoom, useLiveStack } from './live-room.ts';
-import { waitForPicture } from './live-pages.ts';
+import { openLiveRoom, useLiveStack, type LiveRoom } from './live-room.ts';
+import { CYAN, drag, waitForPicture } from './live-pages.ts';
+import { waitForColour } from './pixels.ts';
+import { outOfSight, settled } from './layout-check.ts';
 import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 
 let stack: BrowserStack;
@@ -71,20 +75,32 @@ const greyAt = (page: Page, x: number, y: number) =>
     [x, y],
   );
 
+/** The session's site gets the test's Orthanc as its PACS, its bed the patient by an ADT^A01 (acknowledged AA). */
+async function admitPatient(room: LiveRoom, controlId: string): Promise<void> {
+  const host = await stack.asPerson(room.people.host);
+  const site = await unwrap(
+    host.sites.$post({ json: { name: `County Hospital ${room.session.id.slice(0, 6)}`, kind: 'hospital', parentId: null, dicomwebUrl: orthanc.dicomweb } }),
+  );
+  await stack.query('UPDATE live_sessions SET site_id = ? WHERE id = ?', [site.id, room.session.id]);
+  const bed = `ED-${room.session.id.slice(0, 8)}^^3`;
+  await unwrap(host.sessions[':id']['vitals-source'].$post({ param: { id: room.session.id }, json: { deviceId: bed } }));
+  const message = adt({ controlId, bed, mrn: MRN, family: 'Wang', given: 'Li', birth: '19700315', sex: 'F', allergies: [['Penicillin', 'SV']] });
+  const ack = await hl7.sendAndWait(Hl7Message.parse(message), { timeoutMs: 10_000 });
+  expect(ack.getSegment('MSA')!.getField(1).toString()).toBe('AA');
+}
+
+/** The mentor opens the patient's prior CT and waits for its first slice. */
+async function openPriorSeries(page: Page): Promise<void> {
+  await page.getByTestId('priors-open').click();
+  await page.getByTestId('prior-study').click();
+  await page.getByTestId('prior-series').click();
+  await expect.poll(() => sliceShown(page), { timeout: 15_000 }).toBe(1);
+}
+
 describe('patient banner and prior imaging', () => {
   it('shows the ADT patient to every member, and the mentor scrolls the prior CT to a slice, windows and zooms it; a PACS that dies says so', async () => {
     const room = await openLiveRoom(stack, { mentor: { viewport: { width: 1440, height: 900 } } });
-    const host = await stack.asPerson(room.people.host);
-    const site = await unwrap(
-      host.sites.$post({ json: { name: `County Hospital ${room.session.id.slice(0, 6)}`, kind: 'hospital', parentId: null, dicomwebUrl: orthanc.dicomweb } }),
-    );
-    await stack.query('UPDATE live_sessions SET site_id = ? WHERE id = ?', [site.id, room.session.id]);
-    const bed = `ED-${room.session.id.slice(0, 8)}^^3`;
-    await unwrap(host.sessions[':id']['vitals-source'].$post({ param: { id: room.session.id }, json: { deviceId: bed } }));
-
-    const message = adt({ controlId: 'e2e-adt-1', bed, mrn: MRN, family: 'Wang', given: 'Li', birth: '19700315', sex: 'F', allergies: [['Penicillin', 'SV']] });
-    const ack = await hl7.sendAndWait(Hl7Message.parse(message), { timeoutMs: 10_000 });
-    expect(ack.getSegment('MSA')!.getField(1).toString()).toBe('AA');
+    await admitPatient(room, 'e2e-adt-1');
     for (const page of [room.mentor, room.theatre, room.observer]) {
       await expect
         .poll(
@@ -196,6 +212,126 @@ describe('patient banner and prior imaging', () => {
     for (let y = 30; y <= 20 + 16 * 5; y += 10) await touch('touchMove', y);
     await touch('touchEnd', 0);
     await expect.poll(() => sliceShown(phone), { timeout: 10_000 }).toBe(6);
-    await phone.screenshot({ path: join(SCREENSHOTS, 'priors-viewer-phone-390.png') });
+
+    // Upright or on its side, the phone shows the window presets and Show to everyone without scrolling.
+    for (const size of [
+      { width: 390, height: 844 },
+      { width: 844, height: 390 },
+    ]) {
+      await phone.setViewportSize(size);
+      await settled(phone);
+      await phone.screenshot({ path: join(SCREENSHOTS, `priors-viewer-phone-${size.width}x${size.height}.png`) });
+      expect(await outOfSight(phone, '[data-testid^="prior-window-"], [data-testid="prior-share"]'), `${size.width}×${size.height}`).toEqual([]);
+    }
+
+    // In Chinese, on the phone both ways and on a desk: the banner and the viewer, for the eye and the layout checks.
+    await phone.context().addCookies([{ name: 'loupe_locale', value: 'zh', url: stack.web.url }]);
+    await phone.reload();
+    await phone.getByTestId('patient-banner').waitFor({ timeout: 15_000 });
+    for (const size of [
+      { width: 390, height: 844 },
+      { width: 844, height: 390 },
+      { width: 1440, height: 900 },
+    ]) {
+      await phone.setViewportSize(size);
+      await settled(phone);
+      await phone.screenshot({ path: join(SCREENSHOTS, `patient-banner-zh-${size.width}x${size.height}.png`) });
+      await openPriorSeries(phone);
+      await phone.screenshot({ path: join(SCREENSHOTS, `priors-viewer-zh-${size.width}x${size.height}.png`) });
+      expect(await outOfSight(phone, '[data-testid^="prior-window-"], [data-testid="prior-share"]'), `zh ${size.width}×${size.height}`).toEqual([]);
+      await phone.getByTestId('priors-close').click();
+    }
+  });
+});
+
+const SHARED_TILE = '[data-source-tile*="#prior-"]';
+const sharedStage = `${SHARED_TILE} [data-picture-rect]`;
+
+/** The shared prior image as `page` shows it: its label, its decoded size, and the marks drawn on it. */
+function sharedOn(page: Page) {
+  return page
+    .locator(SHARED_TILE)
+    .evaluate((tile: HTMLElement) => {
+      const img = tile.querySelector<HTMLImageElement>('[data-testid="shared-image"]');
+      return {
+        label: tile.dataset.label ?? '',
+        width: img?.complete ? img.naturalWidth : 0,
+        src: img?.getAttribute('src') ?? '',
+        marks: Number(tile.querySelector<HTMLElement>('.canvas')?.dataset.annotations ?? 0),
+      };
+    })
+    .catch(() => null);
+}
+
+describe('a prior image shown to everyone', () => {
+  it('the mentor shows a CT slice in the lung window to theatre and an observer, draws on it for them and a late joiner, and takes it away; a forged share moves nobody', async () => {
+    const room = await openLiveRoom(stack, { mentor: { viewport: { width: 1440, height: 900 } } });
+    const { mentor, theatre, observer } = room;
+    const errors: string[] = [];
+    for (const page of [theatre, mentor, observer]) page.on('pageerror', (err) => errors.push(err.message));
+    await admitPatient(room, 'e2e-adt-share');
+    await openPriorSeries(mentor);
+    await mentor.getByRole('slider', { name: /CT/ }).focus();
+    for (let i = 0; i < 4; i++) await mentor.keyboard.press('ArrowDown');
+    await mentor.getByTestId('prior-window-lung').click();
+    await expect.poll(() => sliceShown(mentor), { timeout: 10_000 }).toBe(5);
+    await mentor.getByTestId('prior-share').click();
+
+    // Every member's page shows it as a picture of its own, fetched through the api in the lung window.
+    for (const page of [mentor, theatre, observer]) {
+      await expect.poll(async () => (await sharedOn(page))?.width, { timeout: 15_000 }).toBe(SIZE);
+      const shown = (await sharedOn(page))!;
+      expect(shown.label).toMatch(/CT.* · 5\/10$/);
+      expect(shown.src).toMatch(/^\/api\/sessions\/.+\/rendered\?window=lung$/);
+    }
+    const id = await mentor.locator(SHARED_TILE).getAttribute('data-source-tile');
+    const label = (await sharedOn(mentor))!.label;
+
+    // The mentor makes it the large picture and draws on it: theatre sees the mark there, and only there.
+    await mentor.getByRole('button', { name: `Show ${label} large` }).click();
+    await mentor.locator(`${SHARED_TILE}.large`).waitFor();
+    await drag(mentor, [0.2, 0.5], [0.7, 0.5], 12, true, sharedStage);
+    const atMentor = await waitForColour(mentor, sharedStage, CYAN, (b) => !!b && b.maxX > 0.68);
+    await expect.poll(async () => (await sharedOn(theatre))?.marks, { timeout: 10_000 }).toBe(1);
+    await theatre.getByRole('button', { name: `Show ${label} large` }).click();
+    const atTheatre = await waitForColour(theatre, sharedStage, CYAN, (b) => !!b && b.maxX > 0.68);
+    for (const k of ['minX', 'maxX', 'minY', 'maxY'] as const) expect(Math.abs(atTheatre![k] - atMentor![k]), k).toBeLessThanOrEqual(0.01);
+    const camera = `[data-source-tile]:not(${SHARED_TILE}) .canvas`;
+    expect(await theatre.locator(camera).getAttribute('data-annotations')).toBe('0');
+    await expect.poll(async () => (await sharedOn(observer))?.marks, { timeout: 10_000 }).toBe(1);
+
+    // Someone who joins now gets the image and its mark (the overlay's snapshot carries the share).
+    const late = await room.open(room.people.host, 'watch', { viewport: { width: 390, height: 844 }, mobile: true });
+    await expect.poll(async () => await sharedOn(late), { timeout: 15_000 }).toMatchObject({ width: SIZE, marks: 1, label });
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'prior-shared-mentor-1440.png') });
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'prior-shared-theatre.png') });
+    await late.screenshot({ path: join(SCREENSHOTS, 'prior-shared-phone-390.png') });
+
+    // A theatre PC (theatre may send data) shares an image of its own, and one in the mentor's
+    // name: both are dropped, and nobody's page shows a second one.
+    const rogue = await stack.account('surgeon', 'Rogue PC');
+    await stack.invite(room.session.id, rogue.email, 'theatre');
+    const { token, url } = await stack.tokenFor(room.session.id, rogue);
+    const participant = new Room();
+    await participant.connect(url, token, { autoSubscribe: false, dynacast: false });
+    try {
+      const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
+      const image = { study: ct.studyUid, series: ct.seriesUid, sop: ct.sopUids[0], window: 'bone' };
+      const forged = { v: ANNOTATION_VERSION, id: 'forged1', author: rogue.id, seq: 1, t: Date.now(), frame: null, kind: 'share', image, label: 'Forged' };
+      for (const op of [forged, { ...forged, id: 'forged2', author: room.people.mentor.id }]) {
+        await participant.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: 'loupe.ops' });
+      }
+      await observer.waitForFunction((n) => Number(document.querySelector('[data-dropped]')?.getAttribute('data-dropped')) >= n, before + 2, {
+        timeout: 10_000,
+      });
+      for (const page of [mentor, theatre, observer]) expect(await page.locator(SHARED_TILE).count()).toBe(1);
+    } finally {
+      await participant.disconnect();
+    }
+
+    // The mentor takes it away: it goes from every screen, the late joiner's too.
+    await mentor.getByRole('button', { name: `Stop showing ${label}` }).click();
+    for (const page of [mentor, theatre, observer, late]) await page.locator(`[data-source-tile="${id}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+    expect(errors, 'pages threw').toEqual([]);
   });
 });

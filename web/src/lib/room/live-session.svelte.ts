@@ -1,8 +1,9 @@
 import { RoomEvent } from 'livekit-client';
-import { OVERLAY_HOLDER_ROLES, type FrameRef } from '@loupe/protocol';
+import { OVERLAY_HOLDER_ROLES, type FrameRef, type SharedImage } from '@loupe/protocol';
 import { OverlaySync } from '$lib/annotate/overlay-sync.svelte.ts';
 import { OpSender } from '$lib/annotate/op-sender.ts';
 import { LiveRoom, PASSING_PROBLEMS } from './live-room.svelte.ts';
+import { listPictures, type PictureView } from './sources.ts';
 
 type JoinOptions = { displayOnly?: boolean };
 
@@ -16,6 +17,19 @@ export class LiveSession {
   readonly sync: OverlaySync;
   /** Display names by identity. */
   readonly names: Record<string, string> = $derived.by(() => Object.fromEntries(this.room.participants.map((p) => [p.identity, p.name])));
+
+  /**
+   * The prior images shown now, as text: it changes when they do, not with every mark drawn (the
+   * grid would ask for its video layers again at each).
+   */
+  private readonly sharedNow: string = $derived.by(() => {
+    void this.sync.version;
+    return JSON.stringify(this.sync.state.shared());
+  });
+  /** Every picture to show: theatre's sources, then the prior images mentors showed to everyone. */
+  readonly pictures: PictureView[] = $derived.by(() =>
+    listPictures(this.room.sessionId, this.room.sources, JSON.parse(this.sharedNow) as SharedImage[], this.names),
+  );
 
   private options: JoinOptions = {};
   private rejoining = false;
@@ -49,7 +63,7 @@ export class LiveSession {
       author: this.room.identity,
       now: () => this.room.clock.now(),
       // While a source is frozen, everyone draws on its still: its frame is the one they look at.
-      frame: () => (this.onFrozenSource() ? this.sync.state.freeze!.frame : (this.frames[this.drawingOn() ?? ''] ?? this.frame)),
+      frame: () => (this.onFrozenSource() ? this.sync.state.freeze!.frame : this.onSharedImage() ? null : (this.frames[this.drawingOn() ?? ''] ?? this.frame)),
       still: () => (this.onFrozenSource() ? this.sync.state.freeze!.id : null),
       source: () => this.drawingOn(),
       applyOwn: (op) => this.sync.applyOwn(op),
@@ -90,6 +104,12 @@ export class LiveSession {
   /** The source we draw on: the one chosen on a page of several pictures, else the one picture. */
   drawingOn(): string | null {
     return this.drawingSource ?? this.room.pictureSource;
+  }
+
+  /** A prior image is no video: a mark on it names no frame. */
+  private onSharedImage(): boolean {
+    const on = this.drawingOn();
+    return this.sync.state.shared().some((s) => s.source === on);
   }
 
   private onFrozenSource(): boolean {

@@ -3,7 +3,7 @@
  * tracks are sources, their ids and labels, and the simulcast layer each tile asks for.
  */
 import { Track, VideoQuality, type Participant, type RemoteTrackPublication, type TrackPublication, type VideoTrack } from 'livekit-client';
-import { MAIN_SOURCE_KEY, parseSourceTrackName, sourceId, type Layout } from '@loupe/protocol';
+import { MAIN_SOURCE_KEY, parseSourceTrackName, sourceId, type Layout, type PriorImage, type SharedImage } from '@loupe/protocol';
 
 export type SourceView = {
   id: string;
@@ -16,6 +16,36 @@ export type SourceView = {
   /** Remote publications can be asked for a simulcast layer; theatre's own cannot. */
   remote: RemoteTrackPublication | null;
 };
+
+/**
+ * A picture of the grid: one of theatre's sources (a live track), or a prior image a mentor
+ * showed to everyone (an image each page fetches through the api, where its member check is).
+ */
+export type PictureView = Omit<SourceView, 'track'> & { track: VideoTrack | null; image: string | null; shared: SharedImage | null };
+
+/** The rendered prior image's address, through the api (never the PACS's own). */
+export function priorImageUrl(sessionId: string, image: PriorImage): string {
+  const id = encodeURIComponent(sessionId);
+  return `/api/sessions/${id}/priors/${image.study}/series/${image.series}/instances/${image.sop}/rendered?window=${image.window}`;
+}
+
+/** The pictures to lay out: theatre's sources first, then the prior images shown, oldest first. */
+export function listPictures(sessionId: string, sources: readonly SourceView[], shared: readonly SharedImage[], names: Record<string, string>): PictureView[] {
+  return [
+    ...sources.map((s) => ({ ...s, image: null, shared: null })),
+    ...shared.map((s) => ({
+      id: s.source,
+      key: s.id,
+      label: s.label,
+      owner: s.author,
+      ownerName: names[s.author] ?? s.author,
+      track: null,
+      remote: null,
+      image: priorImageUrl(sessionId, s.image),
+      shared: s,
+    })),
+  ];
+}
 
 export type LostSource = { id: string; label: string; ownerName: string };
 
