@@ -15,6 +15,7 @@ import { startRecording } from './live-pages.ts';
 import { unwrap } from '../src/lib/api/client.ts';
 import { openLiveRoom, useLiveStack } from './live-room.ts';
 import { SCREENSHOTS, type BrowserStack } from './stack.ts';
+import { settled } from './layout-check.ts';
 
 let stack: BrowserStack;
 useLiveStack((s) => (stack = s));
@@ -181,5 +182,31 @@ describe('monitor strip', () => {
     // Back before the desaturation: the calm values again.
     await seek(first.mediaMs + 300);
     await expect.poll(() => hr(room.mentor), { timeout: 10_000 }).toBe('71');
+
+    // In the player's column, on a desk, a laptop and a phone both ways: one line of cells, or two even rows
+    // of them on an upright phone, never a ragged wrap; every number shown whole.
+    for (const size of [
+      { width: 1920, height: 1080 },
+      { width: 1280, height: 800 },
+      { width: 1024, height: 768 },
+      { width: 390, height: 844 },
+      { width: 844, height: 390 },
+    ]) {
+      await room.mentor.setViewportSize(size);
+      await settled(room.mentor);
+      await room.mentor.screenshot({ path: join(SCREENSHOTS, `vitals-case-player-${size.width}x${size.height}.png`) });
+      const layout = await room.mentor.getByTestId('vitals-strip').evaluate((strip) => {
+        const cells = [...strip.querySelectorAll<HTMLElement>('[data-testid^="vital-"]:not([data-testid$="-value"])')];
+        const rows = new Map<number, number>();
+        for (const c of cells) rows.set(Math.round(c.getBoundingClientRect().top), (rows.get(Math.round(c.getBoundingClientRect().top)) ?? 0) + 1);
+        const cut = [...strip.querySelectorAll<HTMLElement>('[data-testid$="-value"]')].filter(
+          (v) => v.getBoundingClientRect().right > v.closest('[data-alarm]')!.getBoundingClientRect().right + 1,
+        );
+        return { rows: [...rows.values()], cut: cut.map((v) => v.dataset.testid) };
+      });
+      const even = layout.rows.length === 1 || (layout.rows.length === 2 && layout.rows[0] === layout.rows[1] && size.width < 600);
+      expect(even, `${size.width}×${size.height}: rows of ${layout.rows.join(' + ')}`).toBe(true);
+      expect(layout.cut, `${size.width}×${size.height}`).toEqual([]);
+    }
   });
 });
