@@ -327,6 +327,48 @@ describe('recording a mentored session', () => {
     expect(onScreen).toBeLessThanOrEqual(loggedBy + 2);
   });
 
+  it('leaves a prior image a mentor shows to everyone out of the case (the patient’s), and keeps the marks around it', async () => {
+    const { mentor, mentorRoom, state, until, recording: rec } = await mentoredSession('share');
+    await until(() => state.sent > 30);
+    const recording = await rec.start();
+    await expect.poll(rec.status, { timeout: 30_000, interval: 100 }).toBe('recording');
+    const op = (id: string, seq: number, rest: Record<string, unknown>) => ({
+      v: ANNOTATION_VERSION,
+      id,
+      author: mentor.id,
+      seq,
+      t: Date.now(),
+      frame: null,
+      ...rest,
+    });
+    const image = { study: '1.2.826.0.1.1', series: '1.2.826.0.1.1.2', sop: '1.2.826.0.1.1.2.3', window: 'lung' };
+    const style = { color: '#00e5ff', width: 'medium' };
+    // livekit-server may announce a mentor who publishes nothing seconds late, and the recorder
+    // drops what they send until then: the pair goes again at each try, under new ids.
+    let tries = 0;
+    const sentAndLogged = async () => {
+      const k = tries++;
+      const share = op(`sharedct${k}`, 2 * k, { kind: 'share', image, label: '2026-01-15 CT Chest · 5/10' });
+      const mark = op(`onprior${k}`, 2 * k + 1, { kind: 'text', at: [0.5, 0.5], text: 'here', style, fade: false, source: `${mentor.id}#prior-sharedct${k}` });
+      for (const o of [share, mark])
+        await mentorRoom.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(o)), { reliable: true, topic: 'loupe.ops' });
+      // Data from one sender comes in order: once a mark is logged, the share before it has been seen.
+      return loggedOps(recording.id).some((id) => id.startsWith('onprior'));
+    };
+    await expect.poll(sentAndLogged, { timeout: 15_000, interval: 250 }).toBe(true);
+    // A second of pictures after it, so that the case has a moment for the mark (as for ops above).
+    const loggedBy = state.seen;
+    await until(() => state.seen >= loggedBy + 30);
+    await rec.stop();
+    await rec.finished();
+    expect(await rec.status()).toBe('ready');
+    const track = JSON.parse(await readFile(join(mediaDir, 'recordings', recording.id, 'annotations.json'), 'utf8'));
+    const ops = track.events.filter((e: { type: string }) => e.type === 'op').map((e: { op: { kind: string; id: string } }) => `${e.op.kind} ${e.op.id}`);
+    expect(ops.some((o: string) => o.startsWith('text onprior'))).toBe(true);
+    expect(ops.filter((o: string) => o.startsWith('share'))).toEqual([]);
+    expect(JSON.stringify(track)).not.toContain(image.study);
+  });
+
   it('survives kill -9: restarted, it continues the recording, loses at most a segment, keeps every logged op, and marks the gap; a flood and bad packets are dropped and counted', async () => {
     const { mentor, mentorRoom, state, until, recording: rec } = await mentoredSession('two');
     await until(() => state.sent > 30);
