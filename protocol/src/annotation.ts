@@ -19,8 +19,10 @@ import { SourceId } from './sources.ts';
  * they belong to. A version-1 page would draw every source's marks on its one picture, so the
  * versions do not mix live (receive.ts); a version-1 op is still a valid op (on the main source),
  * as cases recorded before keep them.
+ * Version 3: Clear all may name one picture (a version-2 page would clear every picture), and a
+ * mentor shares a prior image as a picture (`share`), which a version-2 page cannot show.
  */
-export const ANNOTATION_VERSION = 2 as const;
+export const ANNOTATION_VERSION = 3 as const;
 
 /** LiveKit data topics. */
 export const TOPICS = {

@@ -36,7 +36,7 @@ describe('receiving an annotation packet', () => {
     ['a NaN coordinate (null in JSON)', { ...op, from: [null, 0.2] }, 'invalid'],
     [
       'an infinite coordinate',
-      '{"v":2,"id":"x","author":"u-mentor","seq":1,"t":1,"frame":null,"kind":"shape","shape":"arrow","from":[1e999,0],"to":[0,0],"style":{"color":"#00e5ff","width":"thin"},"fade":false}',
+      '{"v":3,"id":"x","author":"u-mentor","seq":1,"t":1,"frame":null,"kind":"shape","shape":"arrow","from":[1e999,0],"to":[0,0],"style":{"color":"#00e5ff","width":"thin"},"fade":false}',
       'invalid',
     ],
     ['a colour not in the palette', { ...op, style: { color: '#ff0000', width: 'thin' } }, 'invalid'],
@@ -48,9 +48,14 @@ describe('receiving an annotation packet', () => {
   });
 
   it('refuses an op of another version, saying which, and who must reload', () => {
-    expect(parseOpPacket(encode({ ...op, v: 3 }), mentor, NOW)).toEqual({ ok: false, reason: 'unknown_version', version: 3 });
-    expect(outdatedSide(3)).toBe('receiver');
+    expect(parseOpPacket(encode({ ...op, v: 4 }), mentor, NOW)).toEqual({ ok: false, reason: 'unknown_version', version: 4 });
+    expect(outdatedSide(4)).toBe('receiver');
     expect(outdatedSide(0)).toBe('sender');
+  });
+
+  it('refuses a version-2 op live (its page would take a clear of one picture for Clear all): the sender must reload', () => {
+    expect(parseOpPacket(encode({ ...op, v: 2 }), mentor, NOW)).toEqual({ ok: false, reason: 'unknown_version', version: 2 });
+    expect(outdatedSide(2)).toBe('sender');
   });
 
   it('refuses a version-1 op live (its page draws every source on one picture): the sender must reload', () => {
