@@ -30,8 +30,11 @@ const media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
 await media.storeLeftovers('stills');
 const app = createApp({ db, config, rooms, vitals, media });
 
-// This process's name as the holder of periodic jobs' leases: each runs in one api process of a cluster.
-const owner = `api-${hostname()}-${process.pid}`;
+// This process's name as the holder of periodic jobs' leases: each runs in one api process of a
+// cluster. Its host and port, not its pid: an api restarted after a crash is the only process
+// that can hold that port, and takes its jobs (the audit anchor at start) back at once instead of
+// waiting out the lease its predecessor could not give up.
+const owner = `api-${hostname()}:${config.port || process.pid}`;
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
 const purge = async () => {
   await purgeExpiredSessions(db, policy);
