@@ -127,7 +127,8 @@ describe('recording into a bucket', () => {
     await gw.resume();
     await expect.poll(async () => (await caseOf())?.status, { timeout: 60_000, interval: 250 }).toBe('ready');
     for (const file of Object.values(CASE_FILES)) expect(existsSync(inBucket(files.caseFile(file)))).toBe(true);
-    expect(existsSync(onRecorder(files.dir))).toBe(false);
+    // The worker lets its copy go after it reports the case ready (worker.ts), not before.
+    await expect.poll(() => existsSync(onRecorder(files.dir)), { timeout: 10_000, interval: 100 }).toBe(false);
   });
 
   it("loses at most a segment with the recorder's disk: a new recorder fetches the stored segments, sound and log, numbers on after them, and the case holds them", async () => {
