@@ -73,6 +73,9 @@ const PICTURE_GRACE_MS = 3000;
 /** Between attempts to join the room again after losing it. */
 const REJOIN_MS = 2000;
 
+/** How long rtc-node may try to resume through a node that answers before the room is joined afresh. */
+const RESUME_MS = 8000;
+
 /** How long a node may take to answer before it counts as down. */
 const PROBE_TIMEOUT_MS = 1000;
 
@@ -352,9 +355,18 @@ export class RoomRecorder {
    */
   private async onReconnecting(room: Room): Promise<void> {
     const url = this.o.livekitWsUrls[this.node]!;
-    if (this.stopping || room !== this.room || (await answers(url))) return;
     if (this.stopping || room !== this.room) return;
-    console.log(`recording ${this.o.recordingId}: livekit-server node ${url} does not answer; joining the room through another`);
+    if (await answers(url)) {
+      // The node this recorder talks to answers, but the room may live on another node, the one
+      // that died (LiveKit relays signalling between nodes): resuming then never works. So it
+      // gets RESUME_MS, and the room is joined afresh if it has not worked by then.
+      await new Promise((resolve) => setTimeout(resolve, RESUME_MS));
+      if (this.stopping || room !== this.room || room.isConnected) return;
+      console.log(`recording ${this.o.recordingId}: not back in the room through ${url} after ${RESUME_MS} ms; joining it afresh`);
+    } else {
+      if (this.stopping || room !== this.room) return;
+      console.log(`recording ${this.o.recordingId}: livekit-server node ${url} does not answer; joining the room through another`);
+    }
     // From here this Room's own events are not ours: its Disconnected must not start a second rejoin.
     this.room = null;
     void room.disconnect().catch(() => undefined);
