@@ -118,7 +118,7 @@ describe('several pictures from theatre', () => {
     expect(errors, 'pages threw').toEqual([]);
   });
 
-  it('Clear clears the picture the mentor is on and says which, undo brings its marks back; a freeze freezes that picture, on theatre too', async () => {
+  it('Clear clears the picture the mentor is on and says which, undo brings its marks back', async () => {
     const room = await openLiveRoom(stack, { observer: false });
     const { theatre, mentor } = room;
     const errors: string[] = [];
@@ -145,20 +145,6 @@ describe('several pictures from theatre', () => {
     await expect.poll(() => marksBySource(theatre), { timeout: 10_000 }).toEqual({ [lap]: 1, [rm]: 1 });
     await mentor.screenshot({ path: join(SCREENSHOTS, 'sources-clear-picture.png') });
 
-    // Freeze on "Room": theatre keeps both pictures live and shows the still in the corner of "Room" only,
-    // which it marks as the one the mentor looks at.
-    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
-    await mentor.getByRole('button', { name: 'Freeze frame' }).click();
-    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="still"] img`).waitFor({ timeout: 10_000 });
-    expect(await theatre.locator(`[data-source-tile="${lap}"] [data-testid="still"]`).count()).toBe(0);
-    await expect.poll(() => theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent(), { timeout: 10_000 }).toContain('❚❚');
-    await expect(mentor.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent()).resolves.toContain('❚❚');
-    await expect(mentor.locator(`[data-source-tile="${lap}"] [data-testid="source-label"]`).textContent()).resolves.not.toContain('❚❚');
-    const before = await framesOf(theatre, lap);
-    await expect.poll(() => framesOf(theatre, lap), { timeout: 10_000 }).toBeGreaterThan(before + 5);
-    await theatre.screenshot({ path: join(SCREENSHOTS, 'sources-freeze-theatre.png') });
-    await mentor.getByRole('button', { name: 'Back to live' }).click();
-    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="still"]`).waitFor({ state: 'detached', timeout: 10_000 });
     expect(errors, 'pages threw').toEqual([]);
   });
 });
