@@ -54,7 +54,7 @@ export default defineConfig({
           include: ['api/test/**/*.test.ts', 'recorder/test/**/*.test.ts', 'stack/test/**/*.test.ts', 'media-store/test/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
-          hookTimeout: 60_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnService, waitForHttp, type Service } from '@loupe/stack';
+import { START_DEADLINE_MS, freePort, spawnService, waitForHttp, type Service } from '@loupe/stack';
 
 export const ORTHANC_BIN = '/usr/sbin/Orthanc';
 export const DICOMWEB_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
@@ -48,7 +48,7 @@ export async function startOrthanc(): Promise<Orthanc> {
   const launch = async () => {
     const service = spawnService('orthanc', ORTHANC_BIN, [configPath]);
     try {
-      await waitForHttp(`${url}/system`, 20_000);
+      await waitForHttp(`${url}/system`, START_DEADLINE_MS);
     } catch (err) {
       await service.stop();
       throw new Error(`Orthanc did not start: ${String(err)}\n${service.output()}`, { cause: err });

@@ -1,5 +1,5 @@
 export { ROOT, TOOLS_BIN, LIVEKIT_BIN, VERSITYGW_BIN, CHROMIUM_BIN } from './paths.ts';
-export { freePort, waitForHttp } from './ports.ts';
+export { START_DEADLINE_MS, freePort, waitForHttp } from './ports.ts';
 export { spawnService } from './service.ts';
 export type { Service, SpawnOptions } from './service.ts';
 export { startLiveKit, generateKeys, livekitConfigYaml, redisConfigYaml } from './livekit.ts';

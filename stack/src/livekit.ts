@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIVEKIT_BIN } from './paths.ts';
-import { freePort, waitForHttp } from './ports.ts';
+import { START_DEADLINE_MS, freePort, waitForHttp } from './ports.ts';
 import { spawnService, type Service } from './service.ts';
 
 export type LiveKitKeys = { apiKey: string; apiSecret: string };
@@ -145,7 +145,7 @@ export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKi
   const launch = async () => {
     const service = spawnService(options.name ?? 'livekit', LIVEKIT_BIN, ['--config', configPath], { echo: options.echo, env: livekitServerEnv() });
     try {
-      await waitForHttp(httpUrl, 20_000);
+      await waitForHttp(httpUrl, START_DEADLINE_MS);
     } catch (err) {
       await service.stop();
       throw new Error(`livekit-server did not start: ${String(err)}\n${service.output()}`, { cause: err });

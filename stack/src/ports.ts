@@ -13,6 +13,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * How long a service may take to answer after it is started. A busy 2-core box (a test run's
+ * browsers and ffmpegs beside it) once took 20 s to start the api, which starts in 1.5 s when
+ * quiet: this is a deadline for a process that hangs, not a measure of start time.
+ */
+export const START_DEADLINE_MS = 60_000;
+
 /** Resolves once `url` answers with any HTTP status, or rejects after `timeoutMs`. */
 export async function waitForHttp(url: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;

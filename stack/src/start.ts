@@ -10,7 +10,7 @@ import { DEMO_MONITOR_BED } from '@loupe/protocol';
 import { livekitConfigYaml, livekitServerEnv } from './livekit.ts';
 import { loadSecrets } from './secrets.ts';
 import { LIVEKIT_BIN, ROOT } from './paths.ts';
-import { waitForHttp } from './ports.ts';
+import { START_DEADLINE_MS, waitForHttp } from './ports.ts';
 import { spawnService, type Service } from './service.ts';
 import { loadStartConfig } from './start-env.ts';
 import { buildWebIfStale } from './web-build.ts';
@@ -92,17 +92,17 @@ async function main() {
   );
   const livekit = spawnService('livekit', LIVEKIT_BIN, ['--config', livekitConfig], { echo: true, env: livekitServerEnv() });
   services.push(livekit);
-  await waitForHttp(shared.LIVEKIT_URL, 20_000);
+  await waitForHttp(shared.LIVEKIT_URL, START_DEADLINE_MS);
 
   // Monitors send vital signs to the api over HL7 MLLP; 2575 is the port HL7 registered for it.
   const hl7Port = process.env.LOUPE_HL7_PORT || '2575';
   start('api', ['src/main.ts'], { LOUPE_API_HOST: api.host, LOUPE_API_PORT: String(api.port), LOUPE_HL7_PORT: hl7Port }, join(ROOT, 'api'));
-  await waitForHttp(`${api.url}/health`, 20_000);
+  await waitForHttp(`${api.url}/health`, START_DEADLINE_MS);
   // The demo surgery session's patient monitor (bound by the seed): drifting values and an SpO₂ dip every 3 minutes.
   if (seedDemo) start('monitor', ['stack/src/monitor-cli.ts', '--bed', DEMO_MONITOR_BED, '--port', hl7Port, '--interval', '2000']);
   start('recorder', ['src/main.ts'], { LOUPE_API_URL: api.url }, join(ROOT, 'recorder'));
   start('web', ['server.ts'], { HOST: web.host, PORT: String(web.port), ORIGIN: publicUrl, LOUPE_API_URL: api.url }, join(ROOT, 'web'));
-  await waitForHttp(publicUrl, 20_000);
+  await waitForHttp(publicUrl, START_DEADLINE_MS);
 
   console.log(`
   Loupe is running.

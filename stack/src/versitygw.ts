@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Settings } from '@loupe/protocol';
 import { VERSITYGW_BIN } from './paths.ts';
-import { freePort, waitForHttp } from './ports.ts';
+import { START_DEADLINE_MS, freePort, waitForHttp } from './ports.ts';
 import { spawnService, type Service } from './service.ts';
 
 export type VersityGwOptions = {
@@ -54,7 +54,7 @@ export async function startVersityGw(options: VersityGwOptions = {}): Promise<Ve
     // parts are checked against the ETags kept there, and without them every upload is refused.
     const service = spawnService('versitygw', VERSITYGW_BIN, ['posix', dir], { env, echo: options.echo });
     try {
-      await waitForHttp(endpoint, 20_000);
+      await waitForHttp(endpoint, START_DEADLINE_MS);
     } catch (err) {
       await service.stop();
       throw new Error(`versitygw did not start: ${String(err)}\n${service.output()}`, { cause: err });
