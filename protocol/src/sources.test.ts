@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ANNOTATION_VERSION, type AnnotationOp } from './annotation.ts';
+import { ANNOTATION_VERSION, FocusNotice, type AnnotationOp } from './annotation.ts';
 import { CaseTrack } from './case-track.ts';
 import { isMainSource, isOnSource, OverlayState } from './overlay.ts';
 import { parseSourceTrackName, sourceId, sourceKey, sourceOwner, sourceTrackName } from './sources.ts';
@@ -21,6 +21,21 @@ describe('sources', () => {
     expect(sourceKey('Laparoscope')).toBe('laparoscope');
     expect(sourceKey('Ultrasound 2', ['ultrasound-2'])).toBe('ultrasound-2-2');
     expect(sourceKey('超声')).toBe('source');
+  });
+
+  it('reads where a mentor looks, and the ask for it; anything else is not a focus notice', () => {
+    const v = ANNOTATION_VERSION;
+    expect(FocusNotice.parse({ v, kind: 'focus', source: LAP })).toEqual({ v, kind: 'focus', source: LAP });
+    expect(FocusNotice.parse({ v, kind: 'focus', source: null }).kind).toBe('focus');
+    expect(FocusNotice.parse({ v, kind: 'focus-ask' })).toEqual({ v, kind: 'focus-ask' });
+    for (const bad of [
+      { v, kind: 'focus', source: 42 },
+      { v, kind: 'focus-everyone' },
+      { v: v + 1, kind: 'focus-ask' },
+      { v, kind: 'focus' },
+    ]) {
+      expect(FocusNotice.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
   });
 
   it('tells the theatre a source belongs to, even when its identity has a colon', () => {

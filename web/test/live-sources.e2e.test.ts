@@ -7,6 +7,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { Room, RoomEvent } from '@livekit/rtc-node';
+import { ANNOTATION_VERSION, TOPICS } from '@loupe/protocol';
 import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 import { waitForColour } from './pixels.ts';
 import { CYAN, drag } from './live-pages.ts';
@@ -118,7 +120,7 @@ describe('several pictures from theatre', () => {
     expect(errors, 'pages threw').toEqual([]);
   });
 
-  it('Clear clears the picture the mentor is on and says which, undo brings its marks back', async () => {
+  it('Clear clears the picture the mentor is on and says which, undo brings its marks back; a freeze freezes that picture, on theatre too', async () => {
     const room = await openLiveRoom(stack, { observer: false });
     const { theatre, mentor } = room;
     const errors: string[] = [];
@@ -129,6 +131,8 @@ describe('several pictures from theatre', () => {
     const owner = room.people.surgeon.id;
     const [lap, rm] = ['main', 'room'].map((key) => `${owner}#${key}`) as [string, string];
     for (const page of [theatre, mentor]) for (const id of [lap, rm]) await waitForTile(page, id);
+    // Theatre shows where the mentor looks from the start: the laparoscope, the large picture.
+    await theatre.locator(`[data-source-tile="${lap}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
 
     // A mark on each picture.
     await drag(mentor, [0.2, 0.3], [0.6, 0.3], 12, true, tile(lap));
@@ -145,6 +149,71 @@ describe('several pictures from theatre', () => {
     await expect.poll(() => marksBySource(theatre), { timeout: 10_000 }).toEqual({ [lap]: 1, [rm]: 1 });
     await mentor.screenshot({ path: join(SCREENSHOTS, 'sources-clear-picture.png') });
 
+    // Freeze on "Room": theatre keeps both pictures live and shows the still in the corner of "Room" only,
+    // which it marks as the one the mentor looks at.
+    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
+    await mentor.getByRole('button', { name: 'Freeze frame' }).click();
+    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="still"] img`).waitFor({ timeout: 10_000 });
+    expect(await theatre.locator(`[data-source-tile="${lap}"] [data-testid="still"]`).count()).toBe(0);
+    await expect.poll(() => theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent(), { timeout: 10_000 }).toContain('❚❚');
+    await expect(mentor.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent()).resolves.toContain('❚❚');
+    await expect(mentor.locator(`[data-source-tile="${lap}"] [data-testid="source-label"]`).textContent()).resolves.not.toContain('❚❚');
+    const before = await framesOf(theatre, lap);
+    await expect.poll(() => framesOf(theatre, lap), { timeout: 10_000 }).toBeGreaterThan(before + 5);
+    await theatre.screenshot({ path: join(SCREENSHOTS, 'sources-freeze-theatre.png') });
+    await mentor.getByRole('button', { name: 'Back to live' }).click();
+    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="still"]`).waitFor({ state: 'detached', timeout: 10_000 });
+    expect(errors, 'pages threw').toEqual([]);
+  });
+
+  it('where a mentor looks is said by mentors only: a theatre PC claiming it moves no marker, and a flood of asks gets a trickle of answers', async () => {
+    const room = await openLiveRoom(stack, { observer: false });
+    const { theatre, mentor } = room;
+    const errors: string[] = [];
+    for (const page of [theatre, mentor]) page.on('pageerror', (err) => errors.push(err.message));
+    await mentor.getByRole('button', { name: 'Clear all' }).waitFor();
+    await addPicture(theatre, 'Room', /Demo picture/);
+    const owner = room.people.surgeon.id;
+    const [lap, rm] = ['main', 'room'].map((key) => `${owner}#${key}`) as [string, string];
+    for (const id of [lap, rm]) await waitForTile(theatre, id);
+    await theatre.locator(`[data-source-tile="${lap}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
+
+    // A second theatre PC, with its real token.
+    const rogue = await stack.account('surgeon', 'Rogue PC');
+    await stack.invite(room.session.id, rogue.email, 'theatre');
+    const { token, url } = await stack.tokenFor(room.session.id, rogue);
+    const participant = new Room();
+    await participant.connect(url, token, { autoSubscribe: false, dynacast: false });
+    try {
+      let answers = 0;
+      participant.on(RoomEvent.DataReceived, (_payload, _from, _kind, topic) => {
+        if (topic === TOPICS.focus) answers++;
+      });
+      const send = (notice: unknown, to?: string[]) =>
+        participant.localParticipant!.publishData(new TextEncoder().encode(typeof notice === 'string' ? notice : JSON.stringify(notice)), {
+          reliable: true,
+          topic: TOPICS.focus,
+          ...(to ? { destinationIdentities: to } : {}),
+        });
+      // It says it looks at "Room", and sends junk: theatre marks nobody there.
+      await send({ v: ANNOTATION_VERSION, kind: 'focus', source: rm });
+      await send('{"v":');
+      await send({ v: ANNOTATION_VERSION, kind: 'focus', source: 42 });
+      // 300 asks at the mentor: answered, but about once a second, not 300 times.
+      const ask = { v: ANNOTATION_VERSION, kind: 'focus-ask' };
+      for (let i = 0; i < 300; i++) await send(ask, [room.people.mentor.id]);
+      await expect.poll(() => answers, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+      expect(answers).toBeLessThan(30);
+      // Theatre still shows the mentor on the laparoscope, and nobody on "Room".
+      await expect(theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).count()).resolves.toBe(0);
+      await expect(theatre.locator(`[data-source-tile="${lap}"] [data-testid="source-lookers"]`).textContent()).resolves.toContain(room.people.mentor.name);
+      // The mentor's page keeps working: it looks at "Room", and theatre follows.
+      await mentor.getByRole('button', { name: 'Show Room large' }).click();
+      await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
+      await expect(theatre.locator(`[data-source-tile="${lap}"] [data-testid="source-lookers"]`).count()).resolves.toBe(0);
+    } finally {
+      await participant.disconnect();
+    }
     expect(errors, 'pages threw').toEqual([]);
   });
 });
