@@ -5,12 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Room } from '@livekit/rtc-node';
 import { ANNOTATION_VERSION, MAX_ANNOTATIONS_PER_AUTHOR } from '@loupe/protocol';
 import type { BrowserStack } from './stack.ts';
 import { colourBox, waitForColour, type Box } from './pixels.ts';
 import { BLUE, CYAN, LIVE, WHITE, drag, waitForPicture } from './live-pages.ts';
-import { openLiveRoom, useLiveStack, type LiveRoom, type Person } from './live-room.ts';
+import { memberOnRtcNode, openLiveRoom, useLiveStack } from './live-room.ts';
 
 let stack: BrowserStack;
 useLiveStack((s) => (stack = s));
@@ -21,14 +20,6 @@ async function whiteStroke(mentor: Page, y: number, to = 0.3): Promise<void> {
   await mentor.getByRole('radio', { name: 'Pen' }).click();
   await mentor.getByRole('radio', { name: 'Colour 5' }).click();
   await drag(mentor, [0.1, y], [to, y]);
-}
-
-/** A participant of `room` on rtc-node with the real token the api gives `who`. */
-async function connectAs(room: LiveRoom, who: Person): Promise<Room> {
-  const { token, url } = await stack.tokenFor(room.session.id, who);
-  const participant = new Room();
-  await participant.connect(url, token, { autoSubscribe: false, dynacast: false });
-  return participant;
 }
 
 describe('members of a live session, in Chromium', () => {
@@ -88,9 +79,7 @@ describe('members of a live session, in Chromium', () => {
     const room = await openLiveRoom(stack);
     const { mentor, theatre, observer } = room;
     // A second theatre PC (theatre may send data: it serves snapshots) tries to draw as the mentor.
-    const rogue = await stack.account('surgeon', 'Rogue PC');
-    await stack.invite(room.session.id, rogue.email, 'theatre');
-    const participant = await connectAs(room, rogue);
+    const { who: rogue, participant } = await memberOnRtcNode(stack, room, 'Rogue PC', 'theatre');
     try {
       const mentorId = room.people.mentor.id;
       const forged = {
@@ -141,9 +130,7 @@ describe('members of a live session, in Chromium', () => {
   it('a mentor sending 200 full-picture arrows more than their share within the rate limit: every page keeps at most their share, stays responsive, and the real mentor still draws', async () => {
     const room = await openLiveRoom(stack);
     const { theatre, observer } = room;
-    const rogue = await stack.account('mentor', 'Mentor drawing too much');
-    await stack.invite(room.session.id, rogue.email, 'mentor');
-    const participant = await connectAs(room, rogue);
+    const { who: rogue, participant } = await memberOnRtcNode(stack, room, 'Mentor drawing too much', 'mentor');
     try {
       const arrow = (i: number) => ({
         v: ANNOTATION_VERSION,
@@ -215,9 +202,7 @@ describe('members of a live session, in Chromium', () => {
     const { mentor, theatre, observer, people } = room;
     await whiteStroke(mentor, 0.9);
     await waitForColour(observer, LIVE, WHITE, (b) => !!b);
-    const rogue = await stack.account('surgeon', 'Rogue theatre PC');
-    await stack.invite(room.session.id, rogue.email, 'theatre');
-    const participant = await connectAs(room, rogue);
+    const { who: rogue, participant } = await memberOnRtcNode(stack, room, 'Rogue theatre PC', 'theatre');
     try {
       const forged = {
         v: ANNOTATION_VERSION,
@@ -263,9 +248,7 @@ describe('members of a live session, in Chromium', () => {
   it('a flood of 10 000 ops a second from one mentor is cut to the sender’s rate and counted; the real mentor still draws for everyone', async () => {
     const room = await openLiveRoom(stack);
     const { mentor, theatre, observer } = room;
-    const flooder = await stack.account('mentor', 'Flooding Mentor');
-    await stack.invite(room.session.id, flooder.email, 'mentor');
-    const participant = await connectAs(room, flooder);
+    const { who: flooder, participant } = await memberOnRtcNode(stack, room, 'Flooding Mentor', 'mentor');
     try {
       // Valid ops that change nothing anyone can see (erasing drawings that do not exist), so
       // only the rate limit stands between them and the pages.

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, onTestFinished } from 'vitest';
-import { dispose } from '@livekit/rtc-node';
+import { Room, dispose } from '@livekit/rtc-node';
 import { makeTissueVideo } from '@loupe/stack';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { LiveSession, SessionKind, SessionRole } from '@loupe/protocol';
@@ -128,4 +128,17 @@ export async function openLiveRoom(stack: BrowserStack, options: LiveRoomOptions
     room.observer = await room.openWatch(trainee, { viewport: PHONE, mobile: true, ...options.observer });
   }
   return room;
+}
+
+/**
+ * Someone new invited to `room` in `role`, in the room with the real token the api gives them,
+ * on rtc-node rather than a page: a member who sends what no page of Loupe would.
+ */
+export async function memberOnRtcNode(stack: BrowserStack, room: LiveRoom, name: string, role: SessionRole): Promise<{ who: Person; participant: Room }> {
+  const who = await stack.account(GLOBAL_ROLE[role], name);
+  await stack.invite(room.session.id, who.email, role);
+  const { token, url } = await stack.tokenFor(room.session.id, who);
+  const participant = new Room();
+  await participant.connect(url, token, { autoSubscribe: false, dynacast: false });
+  return { who, participant };
 }

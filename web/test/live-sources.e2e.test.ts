@@ -7,12 +7,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Room, RoomEvent } from '@livekit/rtc-node';
+import { RoomEvent } from '@livekit/rtc-node';
 import { ANNOTATION_VERSION, TOPICS } from '@loupe/protocol';
 import { SCREENSHOTS, type BrowserStack } from './stack.ts';
 import { waitForColour } from './pixels.ts';
 import { CYAN, drag } from './live-pages.ts';
-import { openLiveRoom, useLiveStack } from './live-room.ts';
+import { memberOnRtcNode, openLiveRoom, useLiveStack } from './live-room.ts';
 
 let stack: BrowserStack;
 useLiveStack((s) => (stack = s), { chromium: { extraArgs: ['--auto-select-desktop-capture-source=Entire screen'] } });
@@ -55,6 +55,26 @@ async function marksBySource(page: Page): Promise<Record<string, number>> {
 /** Frames presented so far by the picture of `id` (it carries on while it grows). */
 async function framesOf(page: Page, id: string): Promise<number> {
   return page.locator(`${tile(id)} video`).evaluate((v: HTMLVideoElement) => v.getVideoPlaybackQuality().totalVideoFrames);
+}
+
+/**
+ * A room whose theatre sends two pictures, the laparoscope and "Room" (the demo picture), both
+ * playing on theatre and the mentor's page, and theatre showing the mentor on the laparoscope.
+ */
+async function roomWithTwoPictures() {
+  const room = await openLiveRoom(stack, { observer: false });
+  const { theatre, mentor } = room;
+  const errors: string[] = [];
+  for (const page of [theatre, mentor]) page.on('pageerror', (err) => errors.push(err.message));
+  // One picture: Clear clears it all, as it always did.
+  await mentor.getByRole('button', { name: 'Clear all' }).waitFor();
+  await addPicture(theatre, 'Room', /Demo picture/);
+  const owner = room.people.surgeon.id;
+  const [lap, rm] = ['main', 'room'].map((key) => `${owner}#${key}`) as [string, string];
+  for (const page of [theatre, mentor]) for (const id of [lap, rm]) await waitForTile(page, id);
+  // Where the mentor looks, from the start: the laparoscope, the large picture.
+  await theatre.locator(`[data-source-tile="${lap}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
+  return { room, theatre, mentor, lap, rm, errors };
 }
 
 describe('several pictures from theatre', () => {
@@ -121,18 +141,7 @@ describe('several pictures from theatre', () => {
   });
 
   it('Clear clears the picture the mentor is on and says which, undo brings its marks back; a freeze freezes that picture, on theatre too', async () => {
-    const room = await openLiveRoom(stack, { observer: false });
-    const { theatre, mentor } = room;
-    const errors: string[] = [];
-    for (const page of [theatre, mentor]) page.on('pageerror', (err) => errors.push(err.message));
-    // One picture: Clear clears it all, as it always did.
-    await mentor.getByRole('button', { name: 'Clear all' }).waitFor();
-    await addPicture(theatre, 'Room', /Demo picture/);
-    const owner = room.people.surgeon.id;
-    const [lap, rm] = ['main', 'room'].map((key) => `${owner}#${key}`) as [string, string];
-    for (const page of [theatre, mentor]) for (const id of [lap, rm]) await waitForTile(page, id);
-    // Theatre shows where the mentor looks from the start: the laparoscope, the large picture.
-    await theatre.locator(`[data-source-tile="${lap}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
+    const { theatre, mentor, lap, rm, errors } = await roomWithTwoPictures();
 
     // A mark on each picture.
     await drag(mentor, [0.2, 0.3], [0.6, 0.3], 12, true, tile(lap));
@@ -167,23 +176,10 @@ describe('several pictures from theatre', () => {
   });
 
   it('where a mentor looks is said by mentors only: a theatre PC claiming it moves no marker, and a flood of asks gets a trickle of answers', async () => {
-    const room = await openLiveRoom(stack, { observer: false });
-    const { theatre, mentor } = room;
-    const errors: string[] = [];
-    for (const page of [theatre, mentor]) page.on('pageerror', (err) => errors.push(err.message));
-    await mentor.getByRole('button', { name: 'Clear all' }).waitFor();
-    await addPicture(theatre, 'Room', /Demo picture/);
-    const owner = room.people.surgeon.id;
-    const [lap, rm] = ['main', 'room'].map((key) => `${owner}#${key}`) as [string, string];
-    for (const id of [lap, rm]) await waitForTile(theatre, id);
-    await theatre.locator(`[data-source-tile="${lap}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
+    const { room, theatre, mentor, lap, rm, errors } = await roomWithTwoPictures();
 
     // A second theatre PC, with its real token.
-    const rogue = await stack.account('surgeon', 'Rogue PC');
-    await stack.invite(room.session.id, rogue.email, 'theatre');
-    const { token, url } = await stack.tokenFor(room.session.id, rogue);
-    const participant = new Room();
-    await participant.connect(url, token, { autoSubscribe: false, dynacast: false });
+    const { participant } = await memberOnRtcNode(stack, room, 'Rogue PC', 'theatre');
     try {
       let answers = 0;
       participant.on(RoomEvent.DataReceived, (_payload, _from, _kind, topic) => {

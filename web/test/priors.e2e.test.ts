@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { Room } from '@livekit/rtc-node';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
 import { adt } from '../../api/test/adt-messages.ts';
@@ -15,7 +14,7 @@ import { barColumn, barRows, ctSeries, type CtSeries } from '../../api/test/ct-s
 import { startOrthanc, type Orthanc } from '../../api/test/orthanc.ts';
 import { ANNOTATION_VERSION } from '@loupe/protocol';
 import { unwrap } from '../src/lib/api/client.ts';
-import { openLiveRoom, useLiveStack, type LiveRoom } from './live-room.ts';
+import { memberOnRtcNode, openLiveRoom, useLiveStack, type LiveRoom } from './live-room.ts';
 import { CYAN, drag, waitForPicture } from './live-pages.ts';
 import { waitForColour } from './pixels.ts';
 import { outOfSight, settled } from './layout-check.ts';
@@ -309,11 +308,7 @@ describe('a prior image shown to everyone', () => {
 
     // A theatre PC (theatre may send data) shares an image of its own, and one in the mentor's
     // name: both are dropped, and nobody's page shows a second one.
-    const rogue = await stack.account('surgeon', 'Rogue PC');
-    await stack.invite(room.session.id, rogue.email, 'theatre');
-    const { token, url } = await stack.tokenFor(room.session.id, rogue);
-    const participant = new Room();
-    await participant.connect(url, token, { autoSubscribe: false, dynacast: false });
+    const { who: rogue, participant } = await memberOnRtcNode(stack, room, 'Rogue PC', 'theatre');
     try {
       const before = Number(await observer.locator('[data-dropped]').first().getAttribute('data-dropped'));
       const image = { study: ct.studyUid, series: ct.seriesUid, sop: ct.sopUids[0], window: 'bone' };

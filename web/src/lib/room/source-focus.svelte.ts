@@ -44,21 +44,18 @@ export class SourceFocus {
       if (p === room.localParticipant) this.send();
       else if (!drawing(p)) forget(p.identity);
     };
-    room
-      .on(RoomEvent.DataReceived, onData)
-      .on(RoomEvent.ParticipantConnected, onJoin)
-      .on(RoomEvent.ParticipantDisconnected, onLeave)
-      .on(RoomEvent.Connected, onConnected)
-      .on(RoomEvent.Reconnected, onConnected)
-      .on(RoomEvent.ParticipantAttributesChanged, onAttributes);
-    this.off = () =>
-      room
-        .off(RoomEvent.DataReceived, onData)
-        .off(RoomEvent.ParticipantConnected, onJoin)
-        .off(RoomEvent.ParticipantDisconnected, onLeave)
-        .off(RoomEvent.Connected, onConnected)
-        .off(RoomEvent.Reconnected, onConnected)
-        .off(RoomEvent.ParticipantAttributesChanged, onAttributes);
+    const listeners = [
+      [RoomEvent.DataReceived, onData],
+      [RoomEvent.ParticipantConnected, onJoin],
+      [RoomEvent.ParticipantDisconnected, onLeave],
+      [RoomEvent.Connected, onConnected],
+      [RoomEvent.Reconnected, onConnected],
+      [RoomEvent.ParticipantAttributesChanged, onAttributes],
+    ] as [RoomEvent, (...args: never[]) => void][];
+    for (const [event, listener] of listeners) room.on(event, listener);
+    this.off = () => {
+      for (const [event, listener] of listeners) room.off(event, listener);
+    };
   }
 
   /** We (a mentor) look at `source` now. */
