@@ -76,6 +76,12 @@ const REJOIN_MS = 2000;
 /** How long rtc-node may try to resume through a node that answers before the room is joined afresh. */
 const RESUME_MS = 8000;
 
+/**
+ * No frame of theatre's picture for this long, while the room still says it is published and
+ * unmuted: its media path may be dead (see watchPicture).
+ */
+const PICTURE_STALL_MS = 3000;
+
 /** How long a node may take to answer before it counts as down. */
 const PROBE_TIMEOUT_MS = 1000;
 
@@ -88,6 +94,12 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Those of `urls` that answer. */
+async function answering(urls: readonly string[]): Promise<string[]> {
+  const up = await Promise.all(urls.map(answers));
+  return urls.filter((_url, i) => up[i]);
 }
 
 /**
@@ -162,6 +174,13 @@ export class RoomRecorder {
   /** The theatre video track being recorded; null while the picture is away. */
   private pictureSid: string | null = null;
   private pictureTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the recorded picture last brought a frame (or was subscribed), by performance.now(). */
+  private lastFrameAt = 0;
+  private pictureWatch: ReturnType<typeof setInterval> | undefined;
+  /** watchPicture is asking the nodes whether they answer. */
+  private checkingNodes = false;
+  /** The nodes that answered just after the room was last joined: the ones watchPicture watches. */
+  private answeredAtJoin: readonly string[] = [];
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Slots of this capture given their sound so far (the sound keeps to the clock, see tick). */
   private soundSlots = 0;
@@ -283,6 +302,7 @@ export class RoomRecorder {
   private halt(): void {
     this.stopping = true;
     clearInterval(this.ticker);
+    clearInterval(this.pictureWatch);
     clearTimeout(this.pictureTimer);
     clearTimeout(this.idleTimer);
     this.abort.abort();
@@ -310,12 +330,14 @@ export class RoomRecorder {
     await this.join();
     void this.pumpAudio();
     this.ticker = setInterval(() => this.safely(() => this.tick()), 1000 / (FPS * 2));
+    if (this.o.livekitWsUrls.length > 1) this.pictureWatch = setInterval(() => void this.watchPicture(), 1000);
   }
 
   /** Joins the room (again, after losing it): a fresh Room, token and handlers each time. */
   private async join(): Promise<void> {
     const room = new Room();
     this.room = room;
+    this.answeredAtJoin = [];
     room
       .on(RoomEvent.TrackSubscribed, (track, publication, participant) => this.onTrack(track, publication, participant))
       .on(RoomEvent.TrackUnsubscribed, (_track, publication) => {
@@ -341,6 +363,11 @@ export class RoomRecorder {
     });
     for (const p of room.remoteParticipants.values()) {
       this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
+    }
+    if (this.o.livekitWsUrls.length > 1) {
+      void answering(this.o.livekitWsUrls).then((urls) => {
+        if (room === this.room) this.answeredAtJoin = urls;
+      });
     }
     await this.overlay.request(room);
     // No picture to record yet: if none comes, the recording waits for it.
@@ -371,6 +398,49 @@ export class RoomRecorder {
     this.room = null;
     void room.disconnect().catch(() => undefined);
     this.rejoin();
+  }
+
+  /**
+   * In a cluster the room's media may live on another node than the one this recorder signals
+   * through (LiveKit relays signalling between nodes through Redis). When the room's node dies,
+   * the recorder's own node stays up and rtc-node reports nothing (over 60 s in clean-clone runs):
+   * theatre's picture just stops, and the room still says it is published. So the rule: no frame
+   * for PICTURE_STALL_MS while the picture is still published and unmuted, and a node that
+   * answered when the room was joined answers no longer, is a room lost with that node; it is left
+   * and joined afresh, as after rtc-node's own reconnecting. A picture that stops while those
+   * nodes answer (theatre's camera hung, or a node dead since before the join, which cannot hold
+   * the room) is theatre's doing, and one unpublished, muted or whose publisher left is away
+   * (pictureGone): neither moves the recorder, so it cannot churn.
+   */
+  private async watchPicture(): Promise<void> {
+    const room = this.room;
+    if (this.stopping || this.checkingNodes || !room?.isConnected || !this.pictureStalled(room)) return;
+    this.checkingNodes = true;
+    try {
+      const watched = this.answeredAtJoin;
+      const up = await answering(watched);
+      const down = watched.filter((url) => !up.includes(url));
+      // Frames may have come back while the nodes were asked.
+      if (down.length === 0 || this.stopping || room !== this.room || !this.pictureStalled(room)) return;
+      const quietMs = Math.round(performance.now() - this.lastFrameAt);
+      console.log(`recording ${this.o.recordingId}: no picture for ${quietMs} ms and ${down.join(', ')} does not answer; joining the room afresh`);
+      this.room = null;
+      void room.disconnect().catch(() => undefined);
+      this.rejoin();
+    } finally {
+      this.checkingNodes = false;
+    }
+  }
+
+  /** The recorded picture brought no frame for PICTURE_STALL_MS, though `room` says it is still published and unmuted. */
+  private pictureStalled(room: Room): boolean {
+    const sid = this.pictureSid;
+    if (!sid || performance.now() - this.lastFrameAt < PICTURE_STALL_MS) return false;
+    for (const p of room.remoteParticipants.values()) {
+      const publication = p.trackPublications.get(sid);
+      if (publication) return !publication.muted;
+    }
+    return false;
   }
 
   /** Lost the room (livekit-server restarted, the network): the picture is away until we are back. */
@@ -448,10 +518,12 @@ export class RoomRecorder {
     this.pictureSid = sid ?? null;
     if (publication.width && publication.height) this.sourceSize = { width: publication.width, height: publication.height };
     clearTimeout(this.pictureTimer);
+    this.lastFrameAt = performance.now();
     void (async () => {
       let first = true;
       for await (const { frame } of new VideoStream(track)) {
         if (this.abort.signal.aborted || this.pictureSid !== sid) break;
+        this.lastFrameAt = performance.now();
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
         // The frame's data is already this process's own copy.
         this.pictures.push({ data: i420.data, width: i420.width, height: i420.height });
