@@ -410,7 +410,8 @@ export class RoomRecorder {
    * and joined afresh, as after rtc-node's own reconnecting. A picture that stops while those
    * nodes answer (theatre's camera hung, or a node dead since before the join, which cannot hold
    * the room) is theatre's doing, and one unpublished, muted or whose publisher left is away
-   * (pictureGone): neither moves the recorder, so it cannot churn.
+   * (pictureGone): neither moves the recorder. It moves at most once for each node that stops
+   * answering, so it does not churn.
    */
   private async watchPicture(): Promise<void> {
     const room = this.room;
