@@ -18,6 +18,7 @@ import { measureAnnotationLatency } from './annotation-latency.ts';
 import { measureGlassToGlass } from './glass-to-glass.ts';
 import { measureFanout } from './fanout.ts';
 import { measureRecorder } from './recorder.ts';
+import { measureRecorderSources } from './recorder-sources.ts';
 import { measureStillCapture } from './still-capture.ts';
 import { measureVitalsLatency } from './vitals-latency.ts';
 import { measureSourcesDownload } from './sources-download.ts';
@@ -129,6 +130,7 @@ async function main() {
     video_glass_to_glass: NOT_YET,
     fanout: NOT_YET,
     recorder: NOT_YET,
+    recorder_sources: NOT_YET,
     search: NOT_YET,
     canvas: NOT_YET,
     canvas_flood: NOT_YET,
@@ -167,6 +169,7 @@ async function main() {
   );
   await measure('fanout', 'fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…', measureFanout);
   await measure('recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams));
+  await measure('recorder_sources', 'recorder: one recording of 1 and of 3 pictures, what an extra source costs…', measureRecorderSources);
   await measure('sources_download', 'sources: what a mentor downloads with four pictures against one…', measureSourcesDownload);
   await measure('api', 'api: token issuance, 50 clients…', measureApi);
   await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);

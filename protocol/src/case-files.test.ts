@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CASE_FILE_NAMES, CASE_FILE_TYPES, caseMediaUrl, recordingFiles, recordingFolder } from './case-media.ts';
+import {
+  CASE_FILE_NAMES,
+  CASE_FILE_TYPES,
+  SOURCE_VIDEO_FILE,
+  caseMediaType,
+  caseMediaUrl,
+  recordingFiles,
+  recordingFolder,
+  sourceVideoFile,
+} from './case-media.ts';
 import { CaseTrack } from './case-track.ts';
 import { holdsOverlay } from './snapshot.ts';
 
@@ -17,6 +26,17 @@ describe('a case’s files', () => {
     expect(CASE_FILE_NAMES).toEqual(['case.mp4', 'poster.jpg', 'thumbnails.jpg', 'annotations.json']);
     for (const name of CASE_FILE_NAMES) expect(CASE_FILE_TYPES[name]).toMatch(/^(video|image|application)\//);
     expect(caseMediaUrl('c 1', 'poster.jpg')).toBe('/api/cases/c%201/media/poster.jpg');
+  });
+
+  it('name each of theatre’s other pictures by its number, and nothing else', () => {
+    expect(sourceVideoFile(2)).toBe('source-2.mp4');
+    expect(recordingFiles('r1').sourceSegments(2)).toBe('recordings/r1/sources/2');
+    expect(caseMediaType(sourceVideoFile(0))).toBe('video/mp4');
+    expect(caseMediaUrl('c1', sourceVideoFile(1))).toBe('/api/cases/c1/media/source-1.mp4');
+    for (const bad of ['source-.mp4', 'source-1.mp4/../x', '../source-1.mp4', 'source-1234.mp4', 'source-1.mov'])
+      expect(SOURCE_VIDEO_FILE.test(bad)).toBe(false);
+    expect(() => sourceVideoFile(-1)).toThrow();
+    expect(() => sourceVideoFile(1.5)).toThrow();
   });
 });
 
@@ -52,6 +72,15 @@ describe('the annotation track', () => {
 
   it('a track from before gaps were written has none', () => {
     expect(CaseTrack.parse({ v: 1, durationMs: 1, events: [] }).gaps).toEqual([]);
+  });
+
+  it('a track from before every source was kept is one picture; a newer one lists the others on its timeline', () => {
+    const old = CaseTrack.parse({ v: 1, durationMs: 1, events: [] });
+    expect([old.main, old.sources]).toEqual([undefined, undefined]);
+    const source = { id: 'u-theatre#ultrasound', label: 'Ultrasound', file: 'source-0.mp4', startMs: 2000, durationMs: 6000 };
+    const track = CaseTrack.parse({ v: 1, durationMs: 8000, events: [], main: 'u-theatre#main', mainLabel: 'Laparoscope', sources: [source] });
+    expect(track.sources).toEqual([source]);
+    expect(CaseTrack.safeParse({ v: 1, durationMs: 8000, events: [], sources: [{ ...source, file: '../case.mp4' }] }).success).toBe(false);
   });
 
   it('refuses a track of another version, or with an op no receiver would have taken', () => {

@@ -15,6 +15,24 @@ export const CASE_FILES = {
 export type CaseFile = (typeof CASE_FILES)[keyof typeof CASE_FILES];
 export const CASE_FILE_NAMES = Object.values(CASE_FILES) as [CaseFile, ...CaseFile[]];
 
+/**
+ * Theatre's other pictures (issue 16): one video per source beside `case.mp4`, numbered in the
+ * order the recording met them. The annotation track lists them (case-track.ts `sources`) with
+ * their source id, label and where each starts on the case's timeline.
+ */
+export type SourceVideoFile = `source-${number}.mp4`;
+export const SOURCE_VIDEO_FILE = /^source-\d{1,3}\.mp4$/;
+/** The file of the `n`th source a recording kept besides the main picture. */
+export function sourceVideoFile(n: number): SourceVideoFile {
+  if (!Number.isInteger(n) || n < 0 || n > 999) throw new Error(`bad source video number: ${n}`);
+  return `source-${n}.mp4`;
+}
+/** Any file a case's media route serves: one of CASE_FILES, or a source's video. */
+export type CaseMediaFile = CaseFile | SourceVideoFile;
+export function caseMediaType(file: CaseMediaFile): string {
+  return SOURCE_VIDEO_FILE.test(file) ? 'video/mp4' : CASE_FILE_TYPES[file as CaseFile];
+}
+
 export const CASE_FILE_TYPES: Record<CaseFile, string> = {
   'case.mp4': 'video/mp4',
   'poster.jpg': 'image/jpeg',
@@ -41,12 +59,14 @@ export function recordingFiles(recordingId: string) {
     sound: `${dir}/sound`,
     /** The event log (ops, joins, pauses, skips) on the recording's timeline. */
     events: `${dir}/events.jsonl`,
-    caseFile: (file: CaseFile) => `${dir}/${file}`,
+    /** A source's segments, the `n`th besides the main picture, as they are written. */
+    sourceSegments: (n: number) => `${dir}/sources/${n}`,
+    caseFile: (file: CaseMediaFile) => `${dir}/${file}`,
   };
 }
 
 /** Where a page fetches a case's file (through the api, behind its access check). */
-export function caseMediaUrl(caseId: string, file: CaseFile): string {
+export function caseMediaUrl(caseId: string, file: CaseMediaFile): string {
   return `/api/cases/${encodeURIComponent(caseId)}/media/${file}`;
 }
 

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { AnnotationOp } from './annotation.ts';
 import { VitalValues, VitalsLimits } from './vitals.ts';
+import { SOURCE_VIDEO_FILE, type SourceVideoFile } from './case-media.ts';
+import { MAX_SOURCE_LABEL, SourceId } from './sources.ts';
 
 export const CASE_TRACK_VERSION = 1;
 
@@ -41,11 +43,33 @@ export const GAP_KINDS = ['restart', 'no_picture', 'degraded'] as const;
 export const Gap = z.object({ atMs: z.number().min(0), kind: z.enum(GAP_KINDS), ms: z.number().min(0) });
 export type Gap = z.infer<typeof Gap>;
 
+/**
+ * One of theatre's other pictures, kept as its own video (`file`, case-media.ts) on the case's
+ * timeline: its frame at `t` seconds of the file is the one on screen at `startMs / 1000 + t` of
+ * `case.mp4`. Before `startMs` and after its end the source was not there yet or any more; while
+ * it was away in between, the file holds black.
+ */
+export const CaseSource = z.object({
+  id: SourceId,
+  label: z.string().max(MAX_SOURCE_LABEL),
+  file: z.custom<SourceVideoFile>((v) => typeof v === 'string' && SOURCE_VIDEO_FILE.test(v), 'not a source video’s name'),
+  startMs: z.number().min(0),
+  durationMs: z.number().min(0),
+});
+export type CaseSource = z.infer<typeof CaseSource>;
+
+/**
+ * `main`: the source id `case.mp4` holds (theatre's main picture), and `sources` the others
+ * (issue 16). A case recorded before either has neither: one picture, every mark on it.
+ */
 export const CaseTrack = z.object({
   v: z.literal(CASE_TRACK_VERSION),
   durationMs: z.number().min(0),
   events: z.array(TrackEvent),
   gaps: z.array(Gap).default([]),
+  main: SourceId.nullable().optional(),
+  mainLabel: z.string().max(MAX_SOURCE_LABEL).optional(),
+  sources: z.array(CaseSource).max(64).optional(),
 });
 export type CaseTrack = z.infer<typeof CaseTrack>;
 

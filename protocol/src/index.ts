@@ -135,10 +135,22 @@ export { snapshotOpsToApply, holdsOverlay, OverlayRequest, RESYNC_REPEAT_MS } fr
 export type { SnapshotContext, SnapshotSender } from './snapshot.ts';
 export type { DropReason, Sender, Received } from './receive.ts';
 
-export { CASE_FILES, CASE_FILE_NAMES, CASE_FILE_TYPES, recordingFolder, recordingFiles, caseMediaUrl, stillFile, stillUrl } from './case-media.ts';
-export type { CaseFile } from './case-media.ts';
+export {
+  CASE_FILES,
+  CASE_FILE_NAMES,
+  CASE_FILE_TYPES,
+  SOURCE_VIDEO_FILE,
+  sourceVideoFile,
+  caseMediaType,
+  recordingFolder,
+  recordingFiles,
+  caseMediaUrl,
+  stillFile,
+  stillUrl,
+} from './case-media.ts';
+export type { CaseFile, CaseMediaFile, SourceVideoFile } from './case-media.ts';
 
-export { CASE_TRACK_VERSION, CaseTrack, TrackEvent, Gap, GAP_KINDS, stillMoments, vitalsMoments } from './case-track.ts';
+export { CASE_TRACK_VERSION, CaseTrack, CaseSource, TrackEvent, Gap, GAP_KINDS, stillMoments, vitalsMoments } from './case-track.ts';
 export type { VitalsMoment } from './case-track.ts';
 
 export { EXAM_TYPES, Words, ScanView, ScanProtocol, BUILT_IN_PROTOCOLS, ProtocolBody, StoredProtocol, ProtocolList } from './scan-protocols.ts';

@@ -15,9 +15,12 @@ export type LoggedEvent = {
   mediaMs: number;
   /** Wall clock when the recorder received it (epoch ms). */
   at: number;
-  type: 'op' | 'still' | 'vitals' | 'join' | 'leave' | 'pause' | 'resume' | 'gap' | 'skip' | 'start' | 'stop';
+  type: 'op' | 'still' | 'vitals' | 'join' | 'leave' | 'pause' | 'resume' | 'gap' | 'skip' | 'start' | 'stop' | 'main' | 'source';
   [key: string]: unknown;
 };
+
+/** The reason a `gap` event gives when a recorder carries on a recording after a restart or takeover. */
+export const RESTARTED = 'recorder restarted or taken over';
 
 export class EventLog {
   private readonly fd: number;

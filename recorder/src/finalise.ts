@@ -1,6 +1,7 @@
 /**
- * Turns a stopped recording into a case: one browser-playable MP4 (H.264 + AAC, faststart),
- * a poster frame and the annotation track. Idempotent: running it twice gives the same case.
+ * Turns a stopped recording into a case: one browser-playable MP4 (H.264 + AAC, faststart) of
+ * theatre's main picture, one MP4 for each of its other pictures on the same timeline, a poster
+ * frame and the annotation track. Idempotent: running it twice gives the same case.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createReadStream, renameSync, writeFileSync } from 'node:fs';
@@ -8,13 +9,13 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CASE_TRACK_VERSION, type CaseTrack, type Chapter, type Gap } from '@loupe/protocol';
-import { readEventLog, type LoggedEvent } from './event-log.ts';
+import { CASE_TRACK_VERSION, sourceVideoFile, type CaseSource, type CaseTrack, type Chapter, type Gap } from '@loupe/protocol';
+import { RESTARTED, readEventLog, type LoggedEvent } from './event-log.ts';
 import { SAMPLE_RATE, soundSlices } from './media/audio-timeline.ts';
 import { FPS } from './media/segmented-video.ts';
 import { durationMs } from './media/probe.ts';
 import { keptSegments, type RecordingPaths } from './media/recording-files.ts';
-import { segmentSeconds, skipsIn, type Skip } from './media/slot-timeline.ts';
+import { segmentSeconds, skipsIn, slotOf, type Skip } from './media/slot-timeline.ts';
 
 const run = promisify(execFile);
 
@@ -42,8 +43,7 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
   // encoder fell behind, its last picture holds, and what follows starts on time.
   const seconds = segmentSeconds(counts, skips);
   const total = seconds.reduce((a, b) => a + b, 0);
-  const list = join(paths.dir, 'segments.txt');
-  writeFileSync(list, files.map((f, i) => `file '${f.replaceAll("'", "'\\''")}'\nduration ${seconds[i]!.toFixed(6)}`).join('\n') + '\n');
+  const list = concatList(join(paths.dir, 'segments.txt'), files, seconds);
   const partial = join(paths.dir, 'case.partial.mp4');
   // The sound was written for every slot: it is as long as the timeline, and cut there. Its
   // slices go in one after another on ffmpeg's stdin (an hour is 1800 of them: too many to name).
@@ -69,7 +69,16 @@ export async function finalise(paths: RecordingPaths): Promise<Finalised> {
     '-frames:v', '1', '-q:v', '4', thumbnails,
   ]);
   const events = timeline(log);
-  const track: CaseTrack = { v: CASE_TRACK_VERSION, durationMs: duration, events, gaps: gaps(log, skips) };
+  const main = log.findLast((e) => e.type === 'main');
+  const track: CaseTrack = {
+    v: CASE_TRACK_VERSION,
+    durationMs: duration,
+    events,
+    gaps: gaps(log, skips),
+    main: main ? String(main.id) : null,
+    mainLabel: main ? String(main.label) : '',
+    sources: await sourceVideos(paths, log, skips, duration),
+  };
   writeFileSync(annotations, JSON.stringify(track));
   // Bookmarks become chapters.
   const chapters = events.flatMap((e) =>
@@ -96,6 +105,46 @@ async function runWithInput(input: string[], args: string[]): Promise<void> {
   fed.catch(() => ffmpeg.stdin.destroy());
   const [code] = await exited;
   if (code !== 0) throw new Error(`ffmpeg could not make the case: ${errors.trim() || `exit ${code}`}`);
+}
+
+/** An ffmpeg concat list of `files`, each lasting its `seconds`. */
+function concatList(path: string, files: string[], seconds: number[]): string {
+  writeFileSync(path, files.map((f, i) => `file '${f.replaceAll("'", "'\\''")}'\nduration ${seconds[i]!.toFixed(6)}`).join('\n') + '\n');
+  return path;
+}
+
+/**
+ * Each of theatre's other pictures as its own video (no sound: the case's is in case.mp4). Its
+ * frames were written one for one with the main picture's from the frame where it started, so
+ * the main picture's skips are its skips too. A source met before a restart ends where the
+ * restart's gap is: what its encoder wrote after the main picture's last whole segment is not
+ * on the timeline.
+ */
+async function sourceVideos(paths: RecordingPaths, log: LoggedEvent[], skips: Skip[], caseMs: number): Promise<CaseSource[]> {
+  const out: CaseSource[] = [];
+  for (const [i, e] of log.entries()) {
+    if (e.type !== 'source') continue;
+    const n = Number(e.n);
+    const first = Number(e.frame);
+    const { files, counts } = await keptSegments(paths.sources(n));
+    if (files.length === 0) continue;
+    const startMs = Math.round((slotOf(first, skips) * 1000) / FPS);
+    const restart = log.slice(i).find((later) => later.type === 'gap' && later.reason === RESTARTED);
+    const endMs = Math.min(caseMs, restart ? restart.mediaMs : caseMs);
+    if (endMs <= startMs) continue;
+    const own = skips.filter((s) => s.frame > first).map((s) => ({ frame: s.frame - first, slots: s.slots }));
+    const list = concatList(join(paths.dir, `source-${n}.txt`), files, segmentSeconds(counts, own));
+    const video = paths.sourceVideo(n);
+    const partial = `${video}.partial.mp4`;
+    // prettier-ignore
+    await run('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list,
+      '-map', '0:v:0', '-c:v', 'copy', '-t', ((endMs - startMs) / 1000).toFixed(3), '-movflags', '+faststart', partial,
+    ]);
+    renameSync(partial, video);
+    out.push({ id: String(e.id), label: String(e.label ?? ''), file: sourceVideoFile(n), startMs, durationMs: await durationMs(video) });
+  }
+  return out;
 }
 
 /** Skips closer than this together are one stretch of a recorder behind. */
@@ -129,7 +178,7 @@ export function gaps(log: LoggedEvent[], skips: Skip[]): Gap[] {
 export function timeline(events: LoggedEvent[]): LoggedEvent[] {
   const out: LoggedEvent[] = [];
   for (const e of events) {
-    if (e.type === 'join' || e.type === 'leave' || e.type === 'skip') continue;
+    if (e.type === 'join' || e.type === 'leave' || e.type === 'skip' || e.type === 'main' || e.type === 'source') continue;
     if (e.type === 'gap') for (const earlier of out) earlier.mediaMs = Math.min(earlier.mediaMs, e.mediaMs);
     out.push({ ...e });
   }

@@ -1,8 +1,9 @@
 /**
- * Records one live session: joins its room as a hidden participant, writes the theatre's
- * picture in segments and everyone's voices as PCM on one timeline, the capture clock's, and
- * logs every valid annotation op, pause, join and leave on that same timeline. Resumes after a
- * crash where the media on disk ends, and marks the gap.
+ * Records one live session: joins its room as a hidden participant, writes theatre's main
+ * picture in segments, each of its other pictures beside it in step (extra-sources.ts), and
+ * everyone's voices as PCM on one timeline, the capture clock's, and logs every valid annotation
+ * op, pause, join and leave on that same timeline. Resumes after a crash where the media on disk
+ * ends, and marks the gap.
  *
  * The timeline is the wall clock's, less the time the recording was held: a person's pause,
  * or theatre's picture away (the room emptied, theatre's browser crashed). While the picture is
@@ -38,15 +39,17 @@ import {
   parseSourceTrackName,
   recordingFiles,
   roleOf,
+  sourceId,
   type AnnotationOp,
   type RecorderState,
 } from '@loupe/protocol';
 import type { MediaStore } from '@loupe/media-store';
-import { EventLog, readEventLog, type LoggedEvent } from './event-log.ts';
+import { EventLog, RESTARTED, readEventLog, type LoggedEvent } from './event-log.ts';
 import { AudioTimeline, SAMPLE_RATE, soundOnDisk, soundSlices } from './media/audio-timeline.ts';
 import { CaptureClock, type Hold } from './media/capture-clock.ts';
 import { PLAYOUT_DELAY_FRAMES, PictureQueue } from './media/picture-queue.ts';
 import { EncoderStopped, FPS, SegmentedVideo, resizeI420 } from './media/segmented-video.ts';
+import { ExtraSources } from './media/extra-sources.ts';
 import { keptSegments, recordingPaths, type RecordingPaths } from './media/recording-files.ts';
 import { recordingSize } from './media/recording-size.ts';
 import { skipsIn, slotOf } from './media/slot-timeline.ts';
@@ -133,6 +136,8 @@ export type RoomRecorderOptions = {
   mayWrite?: () => boolean;
   /** Called once when `mayWrite` said no. */
   onFenced?: () => void;
+  /** Whether another of theatre's pictures may be kept (one more encoder: the worker's CPU budget). */
+  mayAddSource?: () => boolean;
   /** Who writes the recording now, written into its log: the worker and its lease's epoch. */
   writer?: { worker: string; epoch: number };
   recordingId: string;
@@ -173,6 +178,14 @@ export class RoomRecorder {
   private readonly pictures = new PictureQueue();
   /** The theatre video track being recorded; null while the picture is away. */
   private pictureSid: string | null = null;
+  /** Whose main picture that is (a second theatre's main picture is one of the other sources). */
+  private pictureOwner: string | null = null;
+  /** The main picture's source id and label as last logged. */
+  private mainLogged = '';
+  /** Theatre's other pictures, each in its own file on the same timeline. */
+  private extras!: ExtraSources;
+  /** The main picture last written, and when it (or, written again, its frame) arrived: the others are matched to it. */
+  private lastWritten: { picture: object; at: number } | null = null;
   private pictureTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the recorded picture last brought a frame (or was subscribed), by performance.now(). */
   private lastFrameAt = 0;
@@ -208,6 +221,11 @@ export class RoomRecorder {
   constructor(o: RoomRecorderOptions) {
     this.o = o;
     this.paths = recordingPaths(o.media.dir, o.recordingId);
+  }
+
+  /** Theatre's other pictures being kept: one encoder each. */
+  get extraSources(): number {
+    return this.extras?.encoders ?? 0;
   }
 
   /** Frames on disk, from the recording's start. */
@@ -266,6 +284,7 @@ export class RoomRecorder {
     console.error(`recording ${this.o.recordingId}:`, err instanceof EncoderStopped ? `${err.message}; ffmpeg said: ${err.detail}` : err);
     this.halt();
     this.video?.kill();
+    this.extras?.kill();
     void this.room?.disconnect().catch(() => undefined);
     this.o.onFailed?.(this.failure);
   }
@@ -288,6 +307,7 @@ export class RoomRecorder {
     this.fenced = true;
     this.halt();
     this.video?.kill();
+    this.extras?.kill();
     void this.room?.disconnect().catch(() => undefined);
     void this.mixer.aclose().catch(() => undefined);
     for (const file of [this.audio, this.log]) {
@@ -342,6 +362,7 @@ export class RoomRecorder {
       .on(RoomEvent.TrackSubscribed, (track, publication, participant) => this.onTrack(track, publication, participant))
       .on(RoomEvent.TrackUnsubscribed, (_track, publication) => {
         if (publication.sid === this.pictureSid) this.pictureGone();
+        else if (publication.sid) this.extras.gone(publication.sid);
       })
       .on(RoomEvent.ParticipantConnected, (p) => {
         this.record({ type: 'join', identity: p.identity, name: p.name, role: roleOf(p.attributes) ?? null });
@@ -497,9 +518,19 @@ export class RoomRecorder {
     // stands for a slice lost with a disk).
     for (const path of soundSlices(this.paths.sound).slice(0, -1)) this.storeClosed('sound', path);
     this.log = new EventLog(this.paths.events);
+    // Sources recorded before a restart keep their files; those met again start new ones.
+    const numbers = previous.flatMap((e) => (e.type === 'source' ? [Number(e.n)] : []));
+    this.extras = new ExtraSources({
+      dir: (n) => this.paths.sources(n),
+      firstNumber: numbers.length ? Math.max(...numbers) + 1 : 0,
+      mayAdd: () => this.o.mayAddSource?.() ?? true,
+      onStart: (source) => this.record({ type: 'source', ...source }),
+      onSegment: (n, path) => this.storeClosed(n, path),
+      onFailure: (err) => this.fail(err),
+    });
     const writer = this.o.writer ? { writer: this.o.writer } : {};
     if (previous.length > 0) {
-      this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: 'recorder restarted or taken over', ...writer });
+      this.record({ type: 'gap', lostMs: Math.round(lostMs), reason: RESTARTED, ...writer });
     } else {
       this.record({ type: 'start', ...writer });
     }
@@ -510,14 +541,22 @@ export class RoomRecorder {
       this.mixer.addStream(new AudioStream(track, SAMPLE_RATE, 1));
       return;
     }
-    if (track.kind !== TrackKind.KIND_VIDEO || participant.attributes.role !== 'theatre') return;
-    // With several pictures, the case is theatre's main one until every source is kept (issue 16).
-    const named = parseSourceTrackName(publication.name ?? '');
-    if (named && named.key !== MAIN_SOURCE_KEY) return;
+    if (track.kind !== TrackKind.KIND_VIDEO || participant.attributes.role !== 'theatre' || !publication.sid) return;
+    const named = parseSourceTrackName(publication.name ?? '') ?? { key: MAIN_SOURCE_KEY, label: '' };
+    const id = sourceId(participant.identity, named.key);
+    const size = publication.width && publication.height ? { width: publication.width, height: publication.height } : null;
+    // The case's main picture is theatre's main one; a second theatre's, while the first's is there, is another source.
+    const main = named.key === MAIN_SOURCE_KEY && (this.pictureSid === null || this.pictureOwner === participant.identity);
+    if (!main) return this.onOtherSource(track, publication.sid, id, named.label, size);
     // The newest theatre picture is the one recorded (theatre changed source, or came back).
     const sid = publication.sid;
-    this.pictureSid = sid ?? null;
-    if (publication.width && publication.height) this.sourceSize = { width: publication.width, height: publication.height };
+    this.pictureSid = sid;
+    this.pictureOwner = participant.identity;
+    if (JSON.stringify([id, named.label]) !== this.mainLogged) {
+      this.mainLogged = JSON.stringify([id, named.label]);
+      this.record({ type: 'main', id, label: named.label });
+    }
+    if (size) this.sourceSize = size;
     clearTimeout(this.pictureTimer);
     this.lastFrameAt = performance.now();
     void (async () => {
@@ -527,12 +566,24 @@ export class RoomRecorder {
         this.lastFrameAt = performance.now();
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
         // The frame's data is already this process's own copy.
-        this.pictures.push({ data: i420.data, width: i420.width, height: i420.height });
+        this.pictures.push({ data: i420.data, width: i420.width, height: i420.height, at: performance.now() });
         // Capture carries on with the first new picture, not the last one from before the absence.
         if (first) this.pictureBack();
         first = false;
       }
     })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream ended:`, err));
+  }
+
+  /** One of theatre's other pictures: kept in its own file, if the CPU budget has room for it. */
+  private onOtherSource(track: RemoteTrack, sid: string, id: string, label: string, size: { width: number; height: number } | null): void {
+    if (!this.extras.track(id, label, sid, size)) return console.log(`recording ${this.o.recordingId}: no CPU budget left to keep ${id}; not recorded`);
+    void (async () => {
+      for await (const { frame } of new VideoStream(track)) {
+        if (this.abort.signal.aborted) break;
+        const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
+        if (!this.extras.push(id, sid, { data: i420.data, width: i420.width, height: i420.height, at: performance.now() })) break;
+      }
+    })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream of ${id} ended:`, err));
   }
 
   /**
@@ -575,6 +626,7 @@ export class RoomRecorder {
     if (this.clock.held) {
       // Nothing seen while held is recorded.
       this.pictures.clear();
+      this.extras.clear();
       return;
     }
     const first = this.pictures.first;
@@ -595,7 +647,8 @@ export class RoomRecorder {
     const v = this.video;
     const due = this.clock.due(PLAYOUT_DELAY_FRAMES);
     const taken = () => v.framesWritten + this.skipped;
-    while (taken() < due && v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes) this.writeFrame(v, due - taken() === 1);
+    const room = () => v.backlog < MAX_BACKLOG_FRAMES * v.frameBytes && !this.extras.behind(MAX_BACKLOG_FRAMES);
+    while (taken() < due && room()) this.writeFrame(v, due - taken() === 1);
     if (due - taken() > MAX_BEHIND_FRAMES) this.skipSlots(due - taken());
     // The sound goes to its own file, not through ffmpeg: it keeps to the clock while the
     // pictures wait for a slow encoder.
@@ -620,10 +673,16 @@ export class RoomRecorder {
 
   /** Writes the next picture waiting, or the last one again; `lastDue`: see PictureQueue.take. */
   private writeFrame(v: SegmentedVideo, lastDue = false): void {
-    const picture = this.pictures.take(this.frames, lastDue);
+    const frame = this.frames;
+    const picture = this.pictures.take(frame, lastDue);
     v.write(
       picture.width === v.width && picture.height === v.height ? picture.data : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
     );
+    // A picture written again stands for the frame after the one it arrived for.
+    const again = this.lastWritten?.picture === picture;
+    const at = again ? this.lastWritten!.at + 1000 / FPS : (picture.at ?? performance.now());
+    this.lastWritten = { picture, at };
+    this.extras.write(frame, at);
   }
 
   /**
@@ -748,17 +807,18 @@ export class RoomRecorder {
   }
 
   /**
-   * Stores a closed video segment or sound slice in the bucket in the background, retried until
-   * it is there: a worker whose disk is lost loses at most the segment and slice being written.
-   * Once capture stops, finishing the case stores whatever is left (worker.ts).
+   * Stores a closed video segment (the main picture's, or the `n`th other source's) or sound
+   * slice in the bucket in the background, retried until it is there: a worker whose disk is lost
+   * loses at most the segment and slice being written. Once capture stops, finishing the case
+   * stores whatever is left (worker.ts).
    */
-  private storeClosed(folder: 'segments' | 'sound', path: string): void {
+  private storeClosed(folder: 'segments' | 'sound' | number, path: string): void {
     const files = recordingFiles(this.o.recordingId);
-    const segment = `${files[folder]}/${basename(path)}`;
+    const segment = `${typeof folder === 'number' ? files.sourceSegments(folder) : files[folder]}/${basename(path)}`;
     // With a video segment, the event log (small) as it stands: the ops up to it survive with it.
     const stored = this.o.media
       .store(segment, this.abort.signal)
-      .then(() => (folder === 'segments' ? this.o.media.store(files.events, this.abort.signal) : undefined));
+      .then(() => (folder !== 'sound' ? this.o.media.store(files.events, this.abort.signal) : undefined));
     stored.catch((err: unknown) => {
       if (!this.abort.signal.aborted) console.error(`recording ${this.o.recordingId}: could not store ${segment}: ${String(err)}`);
     });
@@ -796,7 +856,7 @@ export class RoomRecorder {
     if (this.fenced) return;
     await this.room?.disconnect().catch(() => undefined);
     await this.mixer.aclose().catch(() => undefined);
-    if (!this.failure) await this.video?.close();
+    if (!this.failure) await Promise.all([this.video?.close(), this.extras?.close()]);
     // After a failed write, the files are closed as they are: flushing them could fail the same way.
     for (const file of [this.audio, this.log]) {
       try {

@@ -5,7 +5,8 @@
  *
  * Several workers share the work through leases (api/src/leases/lease.ts): each poll renews the
  * leases this worker holds and takes recordings nobody holds while it has room (`slots`, its
- * CPU budget over a stream's cost). A recording whose worker died is taken over by another once
+ * CPU budget over a stream's cost). Each of theatre's other pictures kept is one stream more: it
+ * is kept only while the budget has room, and takes the room of a recording. A recording whose worker died is taken over by another once
  * its lease lapses, and continues from what is on disk with the gap marked, as after a restart.
  * A worker that cannot renew in time (paused, cut off) stops writing before its lease can lapse
  * at the api: its own clock, started before the poll the api counts from, runs out first.
@@ -93,7 +94,7 @@ export class RecorderWorker {
   async poll(): Promise<void> {
     // The api counts the lease from when the poll reaches it, later than now.
     const sentAt = performance.now();
-    const { leaseMs, recordings: work } = await this.api.work(this.config.slots);
+    const { leaseMs, recordings: work } = await this.api.work(Math.max(this.held.size, this.config.slots - this.extraStreams()));
     this.leaseUntil = sentAt + leaseMs * LEASE_SHARE;
     this.held = new Map(work.map((w) => [w.id, w.epoch]));
     // Finished, or held by another worker (under a newer epoch, even if it is this worker's again):
@@ -103,6 +104,11 @@ export class RecorderWorker {
     }
     for (const [id, state] of this.unsent) await this.sendState(id, state);
     for (const item of work) await this.handle(item);
+  }
+
+  /** Streams beyond one a recording: theatre's other pictures being kept. */
+  private extraStreams(): number {
+    return [...this.active.values()].reduce((n, { recorder }) => n + recorder.extraSources, 0);
   }
 
   /** This worker no longer holds the recording: its recorder stops without writing anything more. */
@@ -125,6 +131,7 @@ export class RecorderWorker {
           onIdle: () => void this.stopIdle(item.id),
           onFailed: (reason) => void this.abandon(item.id, reason),
           mayWrite: () => this.holdsLeases(),
+          mayAddSource: () => this.active.size + this.extraStreams() < this.config.slots,
           onFenced: () => this.leave(item.id, created),
           writer: { worker: this.config.workerId, epoch: item.epoch },
           recordingId: item.id,

@@ -173,3 +173,69 @@ export async function publishNumberedPicture(
     },
   };
 }
+
+/**
+ * Several of theatre's pictures captured together (issue 16): each source is its own track
+ * (named as theatre names it, sourceTrackName), and every source still published sends frame n
+ * at the same moment, with the same number, from one camera clock. Sources come and go while the
+ * clock runs on: one added late starts at the number of the moment it joins.
+ */
+export class NumberedSources implements NumberedPublisher {
+  private readonly tracks = new Map<string, LocalVideoTrack>();
+  private readonly sources = new Map<string, VideoSource>();
+  private readonly start = performance.now();
+  private count = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly room: Room;
+  private readonly picture: NumberedPicture;
+  private readonly fps: number;
+
+  constructor(room: Room, picture: NumberedPicture, fps = 30) {
+    this.room = room;
+    this.picture = picture;
+    this.fps = fps;
+    this.capture();
+  }
+
+  /** Frames captured so far (numbers 0 … sent − 1), whichever sources were published. */
+  get sent(): number {
+    return this.count;
+  }
+
+  /** Publishes a source under track name `name`. */
+  async add(name: string): Promise<void> {
+    const source = new VideoSource(this.picture.width, this.picture.height);
+    const track = LocalVideoTrack.createVideoTrack(name, source);
+    await this.room.localParticipant!.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_CAMERA }));
+    this.sources.set(name, source);
+    this.tracks.set(name, track);
+  }
+
+  /** Takes source `name` out of the room, as theatre removing a picture does. */
+  async remove(name: string): Promise<void> {
+    const track = this.tracks.get(name);
+    if (!track) throw new Error(`no source ${name}`);
+    this.sources.delete(name);
+    this.tracks.delete(name);
+    await this.room.localParticipant!.unpublishTrack(track.sid!);
+    await track.close();
+  }
+
+  /** Every frame due on the clock, each to every source (a late event loop sends them at once). */
+  private capture(): void {
+    const due = Math.floor(((performance.now() - this.start) * this.fps) / 1000) + 1;
+    // Far behind (the machine is out of CPU), frames are not sent in a burst: the numbers skip.
+    this.count = Math.max(this.count, due - MAX_BURST);
+    for (; this.count < due; this.count++) {
+      const at = BigInt(Math.round((performance.timeOrigin + this.start + (this.count * 1000) / this.fps) * 1000));
+      const data = this.picture.frame(this.count);
+      for (const source of this.sources.values()) source.captureFrame(new VideoFrame(data, this.picture.width, this.picture.height, VideoBufferType.I420), at);
+    }
+    this.timer = setTimeout(() => this.capture(), Math.max(0, this.start + (this.count * 1000) / this.fps - performance.now()));
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    for (const name of [...this.tracks.keys()]) await this.remove(name).catch(() => undefined);
+  }
+}

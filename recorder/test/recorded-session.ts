@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Room } from '@livekit/rtc-node';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import { startApiProcess, startCluster, startLiveKit, startRecorderProcess, type Cluster, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
-import { parseRoomMetadata } from '@loupe/protocol';
+import { MAIN_SOURCE_KEY, parseRoomMetadata, sourceTrackName } from '@loupe/protocol';
 import { apiAs, ok } from './api-client.ts';
-import { NumberedPicture, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
+import { NumberedPicture, NumberedSources, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
 import { publishTone } from './tone.ts';
 
 export const CONSENT = { consentOnFile: true, noIdentifiersInView: true } as const;
@@ -37,6 +37,8 @@ export type RecordedSession = {
   /** Theatre's room and picture now (new ones after `theatreLeaves` and `theatreReturns`). */
   readonly theatreRoom: Room;
   readonly publisher: NumberedPublisher;
+  /** With `mainLabel`: theatre's pictures, its main one published under that label (add and remove others). */
+  readonly sources: NumberedSources | null;
   /** Theatre leaves the room, as a closed or crashed browser does: nobody sends the picture. */
   theatreLeaves(): Promise<void>;
   /** Theatre comes back with a fresh token and publishes its picture again. */
@@ -77,6 +79,8 @@ export async function startRecordedSession(o: {
   mentor?: boolean;
   /** Run as `make cluster` does (stack/src/cluster.ts) rather than one of each; `recorderEnv` is not used. */
   cluster?: boolean;
+  /** Theatre publishes labelled sources (issue 16) from one camera clock, the main one first under this label. */
+  mainLabel?: string;
 }): Promise<RecordedSession> {
   const recorderToken = randomBytes(32).toString('hex');
   const dbUrl = `file:${join(o.dir, 'loupe.db')}`;
@@ -131,7 +135,11 @@ export async function startRecordedSession(o: {
     const { token, url } = await ok(as(theatre.cookie).sessions[':id'].token.$post({ param, query: {} }));
     const room = new Room();
     await room.connect(url, token, { autoSubscribe: false, dynacast: false });
-    return { room, publisher: await publishNumberedPicture(room, o.picture), tone: o.tone ? await publishTone(room) : null };
+    const tone = o.tone ? await publishTone(room) : null;
+    if (o.mainLabel === undefined) return { room, publisher: await publishNumberedPicture(room, o.picture), sources: null, tone };
+    const sources = new NumberedSources(room, o.picture);
+    await sources.add(sourceTrackName(MAIN_SOURCE_KEY, o.mainLabel));
+    return { room, publisher: sources, sources, tone };
   };
   let sending = await joinRoom();
   let present = true;
@@ -172,6 +180,9 @@ export async function startRecordedSession(o: {
     },
     get publisher() {
       return sending.publisher;
+    },
+    get sources() {
+      return sending.sources;
     },
     async theatreLeaves() {
       present = false;

@@ -253,4 +253,18 @@ describe('case media', () => {
       expect((await refused(res, 416)).error.code).toBe('invalid_request');
     }
   });
+
+  it('serves a source’s video (issue 16) behind the same check, and refuses names that are not one', async () => {
+    const made = await recordedCase({ title: 'Several pictures' });
+    await writeFile(join(made.dir, 'source-0.mp4'), Buffer.alloc(300, 7));
+    const source = await api.app.request(`/cases/${made.id}/media/source-0.mp4`, { headers: { cookie: host.cookie, range: 'bytes=0-99' } });
+    expect(source.status).toBe(206);
+    expect(source.headers.get('content-type')).toBe('video/mp4');
+    expect(source.headers.get('content-range')).toBe('bytes 0-99/300');
+    expect((await api.app.request(`/cases/${made.id}/media/source-0.mp4`)).status).toBe(401);
+    expect((await refused(await api.app.request(`/cases/${made.id}/media/source-1.mp4`, withCookie(host.cookie)), 404)).error.code).toBe('not_found');
+    for (const bad of ['source-x.mp4', 'source-0.mov', 'source-0.mp4.partial.mp4', 'sources%2F0%2Fseg_00000.mp4']) {
+      expect((await api.app.request(`/cases/${made.id}/media/${bad}`, withCookie(host.cookie))).status, bad).toBe(400);
+    }
+  });
 });

@@ -7,14 +7,14 @@
  */
 import { Readable } from 'node:stream';
 import type { MediaStore } from '@loupe/media-store';
-import { CASE_FILE_TYPES, type CaseFile } from '@loupe/protocol';
+import { caseMediaType, type CaseMediaFile } from '@loupe/protocol';
 import { ApiError, errorBody } from '../http/errors.ts';
 
-export async function serveFile(media: MediaStore, name: string, file: CaseFile, range: string | undefined): Promise<Response> {
+export async function serveFile(media: MediaStore, name: string, file: CaseMediaFile, range: string | undefined): Promise<Response> {
   const found = await media.open(name);
   if (!found) throw new ApiError(404, 'not_found', 'This case has no such media yet');
   const headers = new Headers({
-    'content-type': CASE_FILE_TYPES[file],
+    'content-type': caseMediaType(file),
     'accept-ranges': 'bytes',
     // Patient-adjacent media: private to this browser, never kept by shared caches.
     'cache-control': 'private, max-age=0, must-revalidate',

@@ -1,6 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
-import { CASE_FILES, CASE_FILE_NAMES, recordingFiles, Case, CaseDetail, CaseStills, CaseEdit, CaseList, CaseQuery, ErrorBody, Id } from '@loupe/protocol';
+import {
+  CASE_FILES,
+  CASE_FILE_NAMES,
+  SOURCE_VIDEO_FILE,
+  recordingFiles,
+  type CaseMediaFile,
+  Case,
+  CaseDetail,
+  CaseStills,
+  CaseEdit,
+  CaseList,
+  CaseQuery,
+  ErrorBody,
+  Id,
+} from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden } from '../http/errors.ts';
 import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
@@ -17,7 +31,11 @@ import { recordRepeatable } from '../audit/repeats.ts';
 import { requestActor } from '../audit/request.ts';
 
 const CaseParam = z.object({ id: Id });
-const MediaParam = z.object({ id: Id, file: z.enum(CASE_FILE_NAMES) });
+/** One of the case's fixed files, or one of its sources' videos (issue 16). */
+const MediaParam = z.object({
+  id: Id,
+  file: z.union([z.enum(CASE_FILE_NAMES), z.string().regex(SOURCE_VIDEO_FILE)]),
+});
 const tags = ['cases'];
 
 const list = createRoute({
@@ -60,7 +78,7 @@ const media = createRoute({
   method: 'get',
   path: '/{id}/media/{file}',
   tags,
-  summary: 'The case video (range requests), poster, thumbnail strip or annotation track, behind the same access check',
+  summary: 'The case video or a source’s video (range requests), poster, thumbnail strip or annotation track, behind the same access check',
   request: { params: MediaParam },
   responses: {
     200: { description: 'The file' },
@@ -128,12 +146,14 @@ export function caseRoutes({ db, config, media: store }: AppDeps) {
       return c.json({ stills: await caseStills(db, store, row) }, 200);
     })
     .openapi(media, async (c) => {
-      const { id, file } = c.req.valid('param');
+      const { id } = c.req.valid('param');
+      // The pattern checked above is the type's: `source-<n>.mp4`.
+      const file = c.req.valid('param').file as CaseMediaFile;
       const { row } = await caseFor(db, id, requireUser(c));
       const range = c.req.header('range');
       // One entry per playback or download of the video: a player then asks for many ranges,
       // but only its first request starts at byte 0. Posters and the drawings come with a view.
-      if (file === CASE_FILES.video && (!range || /^bytes=0-/.test(range.trim()))) {
+      if ((file === CASE_FILES.video || SOURCE_VIDEO_FILE.test(file)) && (!range || /^bytes=0-/.test(range.trim()))) {
         const detail = { file, range: range ?? null };
         await recordRepeatable(db, { ...requestActor(c), action: 'case.media', targetType: 'case', targetId: row.id, sessionId: row.sessionId, detail });
       }

@@ -1,10 +1,19 @@
 /** Where a recording's files live under the media directory, and what a crash left of them. */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CASE_FILES, recordingFiles, type CaseFile } from '@loupe/protocol';
+import { CASE_FILES, recordingFiles, sourceVideoFile, type CaseFile } from '@loupe/protocol';
 import { countFrames } from './probe.ts';
 
-export type RecordingPaths = { dir: string; segments: string; sound: string; events: string; caseFiles: Record<keyof typeof CASE_FILES, string> };
+export type RecordingPaths = {
+  dir: string;
+  segments: string;
+  sound: string;
+  events: string;
+  caseFiles: Record<keyof typeof CASE_FILES, string>;
+  /** The `n`th other source's segments, and the video it becomes. */
+  sources: (n: number) => string;
+  sourceVideo: (n: number) => string;
+};
 
 /** A recording's files (protocol's names) under the media directory. */
 export function recordingPaths(mediaDir: string, recordingId: string): RecordingPaths {
@@ -15,6 +24,8 @@ export function recordingPaths(mediaDir: string, recordingId: string): Recording
     segments: join(mediaDir, files.segments),
     sound: join(mediaDir, files.sound),
     events: join(mediaDir, files.events),
+    sources: (n) => join(mediaDir, files.sourceSegments(n)),
+    sourceVideo: (n) => join(mediaDir, files.caseFile(sourceVideoFile(n))),
     caseFiles: { video: at(CASE_FILES.video), poster: at(CASE_FILES.poster), thumbnails: at(CASE_FILES.thumbnails), annotations: at(CASE_FILES.annotations) },
   };
 }

@@ -10,9 +10,12 @@ export class ReplayOverlay implements OverlaySource {
   readonly dropped = 0;
   readonly dropReasons = '';
   private readonly replay: OverlayReplay;
+  private readonly everySource: boolean;
 
-  constructor(events: TrackEvent[]) {
+  /** `everySource`: the case kept every picture, each canvas picks its own marks (its `source`). */
+  constructor(events: TrackEvent[], o: { everySource?: boolean } = {}) {
     this.replay = new OverlayReplay(events);
+    this.everySource = o.everySource ?? false;
   }
 
   seek(ms: number): void {
@@ -24,9 +27,13 @@ export class ReplayOverlay implements OverlaySource {
     this.version++;
   }
 
-  /** A case shows theatre's main picture: the marks on it (marks on another source stay in the track). */
+  /**
+   * A case of one picture shows theatre's main picture: the marks on it (those drawn on another
+   * source before the recorder kept every source stay in the track, not on the wrong picture).
+   */
   visible(): Annotation[] {
-    return this.replay.visible().filter((a) => isMainSource(a.source));
+    const all = this.replay.visible();
+    return this.everySource ? all : all.filter((a) => isMainSource(a.source));
   }
 
   opacity(a: Annotation): number {

@@ -1,0 +1,179 @@
+/**
+ * Theatre's other pictures (issue 16): each kept as its own video beside the main one, written
+ * frame for frame with it. Every time the main picture's writer writes a frame, each source writes
+ * one too, so that all share the case's timeline: the same slots, the same skips, the same holds.
+ * A source's file starts at the main frame where its first picture was written (logged as a
+ * `source` event), and holds black while the source is away.
+ *
+ * Which picture a source writes is chosen by arrival: the one that had arrived when the main
+ * picture written on that frame did. Theatre captures its pictures together and they come
+ * through the same SFU, so arrival lines them up within a frame; counting each source's pictures
+ * in order instead let a source that once came a frame late stay a frame behind for good.
+ */
+import { mkdirSync } from 'node:fs';
+import { MAX_SOURCES } from '@loupe/protocol';
+import { FPS, SegmentedVideo, resizeI420 } from './segmented-video.ts';
+import type { Picture } from './picture-queue.ts';
+import { recordingSize } from './recording-size.ts';
+
+/** A picture and when it arrived (performance.now()). */
+export type TimedPicture = Picture & { at: number };
+
+/**
+ * Other pictures one recording keeps at most: two theatres' (two hospitals) full sets beside the
+ * main one. A theatre's page publishes MAX_SOURCES; a client publishing more is not followed.
+ */
+export const MAX_OTHER_SOURCES = 2 * MAX_SOURCES - 1;
+/** A second of pictures per source, at most: the main picture waits up to that long to be written. */
+const MAX_WAITING = 30;
+/** A picture counts as there at a moment if it arrived by half a frame after it. */
+const HALF_FRAME_MS = 500 / FPS;
+
+type Source = {
+  n: number;
+  id: string;
+  label: string;
+  /** The track being received now; null while the source is away. */
+  sid: string | null;
+  size: { width: number; height: number } | null;
+  /** Pictures received, oldest first; `null` marks where the source went away. */
+  waiting: (TimedPicture | null)[];
+  /** What this source's frames show now: a picture, or black. */
+  current: Picture | null;
+  video: SegmentedVideo | null;
+};
+
+export type ExtraSourcesOptions = {
+  /** Where the `n`th source's segments go. */
+  dir: (n: number) => string;
+  /** The number the first source gets (after those a restart left). */
+  firstNumber: number;
+  /** Whether another encoder may start now (the worker's CPU budget). */
+  mayAdd: () => boolean;
+  /** A source's first frame is about to be written on main frame `frame`. */
+  onStart: (source: { n: number; id: string; label: string; frame: number }) => void;
+  onSegment: (n: number, path: string) => void;
+  onFailure: (err: Error) => void;
+};
+
+export class ExtraSources {
+  private readonly sources = new Map<string, Source>();
+  private next: number;
+  private readonly o: ExtraSourcesOptions;
+
+  constructor(o: ExtraSourcesOptions) {
+    this.o = o;
+    this.next = o.firstNumber;
+  }
+
+  /** Sources kept, each an encoder (from its first picture on). */
+  get encoders(): number {
+    return this.sources.size;
+  }
+
+  /**
+   * Source `id`'s track `sid` is subscribed (new, or back after being away): its pictures are
+   * kept from now on. False when the CPU budget has no room for another encoder.
+   */
+  track(id: string, label: string, sid: string, size: { width: number; height: number } | null): boolean {
+    let source = this.sources.get(id);
+    if (!source) {
+      if (this.sources.size >= MAX_OTHER_SOURCES || !this.o.mayAdd()) return false;
+      source = { n: this.next++, id, label, sid, size, waiting: [], current: null, video: null };
+      this.sources.set(id, source);
+    }
+    source.sid = sid;
+    source.size ??= size;
+    return true;
+  }
+
+  /** The track `sid` went away: its source holds black once the pictures it sent are written. */
+  gone(sid: string): void {
+    for (const s of this.sources.values()) {
+      if (s.sid !== sid) continue;
+      s.sid = null;
+      s.waiting.push(null);
+    }
+  }
+
+  /** A picture of track `sid` arrived; false when that track is not (or no longer) kept. */
+  push(id: string, sid: string, picture: TimedPicture): boolean {
+    const source = this.sources.get(id);
+    if (!source || source.sid !== sid) return false;
+    source.waiting.push(picture);
+    if (source.waiting.length > MAX_WAITING) source.waiting.splice(0, source.waiting.length - MAX_WAITING);
+    return true;
+  }
+
+  /** Nothing seen while the recording is held is recorded. */
+  clear(): void {
+    for (const s of this.sources.values()) s.waiting = s.waiting.filter((p) => p === null);
+  }
+
+  /**
+   * Writes each source's frame for main frame `frame`, whose picture arrived at `at`: the newest
+   * picture that had arrived by then, or the one before again. A source that has shown nothing
+   * yet starts with its first picture.
+   */
+  write(frame: number, at: number): void {
+    for (const s of this.sources.values()) {
+      const taken = s.waiting.splice(0, arrivedBy(s.waiting, at));
+      if (taken.length > 0) s.current = taken[taken.length - 1] ?? null;
+      if (!s.video && !(taken.length > 0 && s.current)) continue;
+      const video = (s.video ??= this.open(s, frame, s.current!));
+      const picture = s.current;
+      if (!picture) video.write(black(video.width, video.height));
+      else if (picture.width === video.width && picture.height === video.height) video.write(picture.data);
+      else video.write(resizeI420(picture.data, picture.width, picture.height, video.width, video.height));
+    }
+  }
+
+  private open(s: Source, frame: number, first: Picture): SegmentedVideo {
+    this.o.onStart({ n: s.n, id: s.id, label: s.label, frame });
+    const dir = this.o.dir(s.n);
+    mkdirSync(dir, { recursive: true });
+    return new SegmentedVideo({
+      dir,
+      ...recordingSize(s.size ?? first),
+      firstSegment: 0,
+      onFailure: this.o.onFailure,
+      onSegment: (path) => this.o.onSegment(s.n, path),
+    });
+  }
+
+  /** Whether any source's encoder has `frames` raw frames or more waiting for it. */
+  behind(frames: number): boolean {
+    return [...this.sources.values()].some((s) => s.video && s.video.backlog >= frames * s.video.frameBytes);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sources.values()].map((s) => s.video?.close()));
+  }
+
+  kill(): void {
+    for (const s of this.sources.values()) s.video?.kill();
+  }
+}
+
+/**
+ * How many of `waiting` (oldest first; `null` where the source went away) had arrived by `at`,
+ * give or take half a frame: they are taken, and the last of them is shown.
+ */
+export function arrivedBy(waiting: readonly (TimedPicture | null)[], at: number): number {
+  let n = 0;
+  while (n < waiting.length && (waiting[n] === null || waiting[n]!.at <= at + HALF_FRAME_MS)) n++;
+  return n;
+}
+
+const blacks = new Map<string, Uint8Array>();
+/** A black I420 frame (luma 16, chroma neutral), one per size. */
+function black(width: number, height: number): Uint8Array {
+  const key = `${width}x${height}`;
+  let frame = blacks.get(key);
+  if (!frame) {
+    frame = new Uint8Array((width * height * 3) / 2).fill(128);
+    frame.fill(16, 0, width * height);
+    blacks.set(key, frame);
+  }
+  return frame;
+}
