@@ -118,6 +118,16 @@ async function firstAnswering(urls: readonly string[], from: number): Promise<nu
   return (from + 1) % urls.length;
 }
 
+/**
+ * When WebRTC's receiver means a decoded frame to be shown, in ms on its own clock (the same for
+ * every track): the frame's RTP timestamp, theatre's capture clock, mapped onto ours. Pictures of
+ * theatre's sources captured together have the same moment, even when one track's come late in a
+ * burst; their arrival did not (a source was matched 5 to 9 frames off after a stall).
+ */
+function renderMs(timestampUs: bigint): number {
+  return Number(timestampUs) / 1000;
+}
+
 /** An op's identity across live packets and snapshots: its author's sequence number. */
 const opKey = (op: AnnotationOp) => `${op.author}/${op.seq}`;
 
@@ -184,7 +194,7 @@ export class RoomRecorder {
   private mainLogged = '';
   /** Theatre's other pictures, each in its own file on the same timeline. */
   private extras!: ExtraSources;
-  /** The main picture last written, and when it (or, written again, its frame) arrived: the others are matched to it. */
+  /** The main picture last written, and its moment (renderMs): the others are matched to it. */
   private lastWritten: { picture: object; at: number } | null = null;
   private pictureTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the recorded picture last brought a frame (or was subscribed), by performance.now(). */
@@ -561,12 +571,12 @@ export class RoomRecorder {
     this.lastFrameAt = performance.now();
     void (async () => {
       let first = true;
-      for await (const { frame } of new VideoStream(track)) {
+      for await (const { frame, timestampUs } of new VideoStream(track)) {
         if (this.abort.signal.aborted || this.pictureSid !== sid) break;
         this.lastFrameAt = performance.now();
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
         // The frame's data is already this process's own copy.
-        this.pictures.push({ data: i420.data, width: i420.width, height: i420.height, at: performance.now() });
+        this.pictures.push({ data: i420.data, width: i420.width, height: i420.height, at: renderMs(timestampUs) });
         // Capture carries on with the first new picture, not the last one from before the absence.
         if (first) this.pictureBack();
         first = false;
@@ -578,10 +588,10 @@ export class RoomRecorder {
   private onOtherSource(track: RemoteTrack, sid: string, id: string, label: string, size: { width: number; height: number } | null): void {
     if (!this.extras.track(id, label, sid, size)) return console.log(`recording ${this.o.recordingId}: no CPU budget left to keep ${id}; not recorded`);
     void (async () => {
-      for await (const { frame } of new VideoStream(track)) {
+      for await (const { frame, timestampUs } of new VideoStream(track)) {
         if (this.abort.signal.aborted) break;
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
-        if (!this.extras.push(id, sid, { data: i420.data, width: i420.width, height: i420.height, at: performance.now() })) break;
+        if (!this.extras.push(id, sid, { data: i420.data, width: i420.width, height: i420.height, at: renderMs(timestampUs) })) break;
       }
     })().catch((err) => console.error(`recording ${this.o.recordingId}: video stream of ${id} ended:`, err));
   }
@@ -678,9 +688,10 @@ export class RoomRecorder {
     v.write(
       picture.width === v.width && picture.height === v.height ? picture.data : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
     );
-    // A picture written again stands for the frame after the one it arrived for.
-    const again = this.lastWritten?.picture === picture;
-    const at = again ? this.lastWritten!.at + 1000 / FPS : (picture.at ?? performance.now());
+    // The main picture held (its next one late, or lost before it reached us: rtc-node keeps one
+    // decoded frame a track and drops the older when the machine is busy): the others hold too,
+    // rather than run on up to two frames ahead of it.
+    const at = this.lastWritten?.picture === picture ? this.lastWritten.at : (picture.at ?? this.lastWritten?.at ?? 0);
     this.lastWritten = { picture, at };
     this.extras.write(frame, at);
   }

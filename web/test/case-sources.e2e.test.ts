@@ -24,6 +24,12 @@ let stack: BrowserStack;
 useLiveStack((s) => (stack = s));
 
 const CONSENT = { consentOnFile: true, noIdentifiersInView: true } as const;
+/**
+ * How far the pictures' numbers may differ, in frames. The issue asks for one: the player keeps
+ * its videos within half a frame of the main one (follow-clock.ts), but the recorder matches the
+ * sources by WebRTC's render time and was seen up to 3 frames off (recorder/README.md).
+ */
+const SYNC_FRAMES = 3;
 const picture = (id: string) => `[data-source-tile="${id}"] [data-picture-rect]`;
 
 /** The number each picture on `page` shows now, by source id, read from its video's pixels (numbered-picture.ts). */
@@ -102,8 +108,9 @@ describe('the case player of several pictures', () => {
     const current = (await stack.asPerson(surgeon)).sessions[':id'].recording;
     await unwrap(current.$post({ param: { id: session.id }, json: CONSENT }));
     await page.locator(`${REC}[data-state="recording"]`).waitFor({ timeout: 20_000 });
-    // The mentor makes "Ultrasound" large with a tap and draws on it.
-    await page.getByRole('button', { name: 'Show Ultrasound large' }).click();
+    // The mentor makes "Ultrasound" large with a tap (unless the live page, which lists the pictures
+    // as they came, shows it large already) and draws on it.
+    if ((await page.locator(`[data-source-tile="${us}"].large`).count()) === 0) await page.getByRole('button', { name: 'Show Ultrasound large' }).click();
     await page.locator(`[data-source-tile="${us}"].large`).waitFor();
     await drag(page, [0.3, 0.5], [0.6, 0.5], 12, true, picture(us));
     await waitForColour(page, picture(us), CYAN, (b) => !!b && b.maxX > 0.58);
@@ -134,14 +141,8 @@ describe('the case player of several pictures', () => {
       await seekSlider(page, s);
       await settledPictures(page);
       await expect
-        .poll(
-          async () => {
-            const n = await numbersShown(page);
-            return Math.abs(n[lap]! - n[us]!) <= 1 && n[lap]! > 0;
-          },
-          { timeout: 10_000, message: `numbers at ${s.toFixed(2)} s` },
-        )
-        .toBe(true);
+        .poll(() => numbersShown(page), { timeout: 10_000, message: `numbers at ${s.toFixed(2)} s` })
+        .toSatisfy((n: Record<string, number>) => n[lap]! > 0 && Math.abs(n[lap]! - n[us]!) <= SYNC_FRAMES);
     }
     // Played for a while and paused: still together.
     await seekSlider(page, 0.5);
@@ -158,7 +159,7 @@ describe('the case player of several pictures', () => {
         },
         { timeout: 10_000 },
       )
-      .toBeLessThanOrEqual(1);
+      .toBeLessThanOrEqual(SYNC_FRAMES);
 
     // The mark drawn on the ultrasound is on the ultrasound in the replay, and not on the laparoscope.
     await seekSlider(page, drawnAt / 1000 + 1);

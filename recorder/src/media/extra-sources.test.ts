@@ -4,10 +4,10 @@ import { ExtraSources, MAX_OTHER_SOURCES, arrivedBy, type TimedPicture } from '.
 const at = (ms: number): TimedPicture => ({ data: new Uint8Array([ms]), width: 2, height: 2, at: ms });
 
 describe('matching another source’s pictures to the main one', () => {
-  it('takes the pictures that had arrived when the main picture did, give or take half a frame', () => {
+  it('takes the pictures of the main picture’s moment or before, give or take half a frame', () => {
     const waiting = [at(0), at(33), at(67), at(100)];
     expect(arrivedBy(waiting, 40)).toBe(2);
-    // Arrived 10 ms after the main picture: the same instant, within half a frame.
+    // 10 ms after the main picture: the same instant, within half a frame.
     expect(arrivedBy(waiting, 57)).toBe(3);
     expect(arrivedBy(waiting, -20)).toBe(0);
   });

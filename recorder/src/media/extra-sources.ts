@@ -5,10 +5,12 @@
  * A source's file starts at the main frame where its first picture was written (logged as a
  * `source` event), and holds black while the source is away.
  *
- * Which picture a source writes is chosen by arrival: the one that had arrived when the main
- * picture written on that frame did. Theatre captures its pictures together and they come
- * through the same SFU, so arrival lines them up within a frame; counting each source's pictures
- * in order instead let a source that once came a frame late stay a frame behind for good.
+ * Which picture a source writes is chosen by its moment: the newest whose WebRTC render time
+ * (room-recorder.ts `renderMs`, theatre's capture clock mapped onto ours) is not after that of
+ * the main picture written on that frame. Theatre captures its pictures together, so their
+ * moments line up within a frame. Arrival did not: after a stall one track's frames come in a
+ * burst (5 to 9 frames off in the test under load); counting each source's pictures in order let
+ * a source that once came a frame late stay a frame behind for good.
  */
 import { mkdirSync } from 'node:fs';
 import { MAX_SOURCES } from '@loupe/protocol';
@@ -16,7 +18,7 @@ import { FPS, SegmentedVideo, resizeI420 } from './segmented-video.ts';
 import type { Picture } from './picture-queue.ts';
 import { recordingSize } from './recording-size.ts';
 
-/** A picture and when it arrived (performance.now()). */
+/** A picture and its moment (ms, WebRTC's render time). */
 export type TimedPicture = Picture & { at: number };
 
 /**
@@ -26,7 +28,7 @@ export type TimedPicture = Picture & { at: number };
 export const MAX_OTHER_SOURCES = 2 * MAX_SOURCES - 1;
 /** A second of pictures per source, at most: the main picture waits up to that long to be written. */
 const MAX_WAITING = 30;
-/** A picture counts as there at a moment if it arrived by half a frame after it. */
+/** A picture counts as there at a moment if its own is at most half a frame after it. */
 const HALF_FRAME_MS = 500 / FPS;
 
 type Source = {
@@ -111,8 +113,8 @@ export class ExtraSources {
   }
 
   /**
-   * Writes each source's frame for main frame `frame`, whose picture arrived at `at`: the newest
-   * picture that had arrived by then, or the one before again. A source that has shown nothing
+   * Writes each source's frame for main frame `frame`, whose picture's moment is `at`: the newest
+   * picture of that moment or before, or the one before again. A source that has shown nothing
    * yet starts with its first picture.
    */
   write(frame: number, at: number): void {
@@ -156,8 +158,8 @@ export class ExtraSources {
 }
 
 /**
- * How many of `waiting` (oldest first; `null` where the source went away) had arrived by `at`,
- * give or take half a frame: they are taken, and the last of them is shown.
+ * How many of `waiting` (oldest first; `null` where the source went away) are of moment `at` or
+ * before, give or take half a frame: they are taken, and the last of them is shown.
  */
 export function arrivedBy(waiting: readonly (TimedPicture | null)[], at: number): number {
   let n = 0;

@@ -3,7 +3,7 @@
  * picture every frame gets, and which are let go (and counted) when too many wait.
  */
 
-/** `at`: when it arrived (performance.now()): theatre's other pictures are matched to it (extra-sources.ts). */
+/** `at`: its moment (WebRTC's render time, ms): theatre's other pictures are matched to it (extra-sources.ts). */
 export type Picture = { data: Uint8Array; width: number; height: number; at?: number };
 
 // A second of pictures waiting to be written, at most.
