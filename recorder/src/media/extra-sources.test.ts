@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ExtraSources, MAX_OTHER_SOURCES, arrivedBy, type TimedPicture } from './extra-sources.ts';
 
 const at = (ms: number): TimedPicture => ({ data: new Uint8Array([ms]), width: 2, height: 2, at: ms });
@@ -47,5 +50,29 @@ describe('the sources one recording keeps', () => {
     const kept = sources(() => true);
     for (let i = 0; i < MAX_OTHER_SOURCES; i++) expect(kept.track(`t#s${i}`, '', `TR_${i}`, null)).toBe(true);
     expect(kept.track('t#one-more', '', 'TR_x', null)).toBe(false);
+  });
+});
+
+describe('where a source’s file starts', () => {
+  it('at the main frame of its first picture’s moment: a source that came after the main picture starts later, not on frame 0 with a later picture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-extra-'));
+    const started: number[] = [];
+    const kept = new ExtraSources({
+      dir: (n) => join(dir, String(n)),
+      firstNumber: 0,
+      mayAdd: () => true,
+      onStart: ({ frame }) => started.push(frame),
+      onSegment: () => undefined,
+      onFailure: () => undefined,
+    });
+    onTestFinished(async () => {
+      await kept.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    kept.track('t#us', 'Ultrasound', 'TR_1', { width: 64, height: 64 });
+    // Its first picture is of the main picture's third frame (its first keyframe came later).
+    for (const ms of [67, 100, 133]) kept.push('t#us', 'TR_1', { ...at(ms), data: new Uint8Array(64 * 64 * 1.5), width: 64, height: 64 });
+    for (let frame = 0; frame < 4; frame++) kept.write(frame, frame * 33.4);
+    expect(started).toEqual([2]);
   });
 });
