@@ -3,35 +3,25 @@
  * for longer than livekit-server keeps an empty room (20 s), as when the OR PC's browser
  * crashes, then comes back. All real processes: livekit-server, the api, the recorder.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dispose } from '@livekit/rtc-node';
-import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { durationMs } from '../src/media/probe.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
 import { ok } from './api-client.ts';
 import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
-import { startRecordedSession, type RecordedSession } from './recorded-session.ts';
+import { startRecordedSession, stoppedAfterEachTest, type RecordedSession } from './recorded-session.ts';
 
 /** Longer than livekit-server's departure timeout (20 s): an empty room would have closed. */
 const AWAY_MS = 25_000;
 
-const running: { live: RecordedSession; dir: string }[] = [];
-
-afterEach(async () => {
-  for (const { live, dir } of running.splice(0)) {
-    await live.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-afterAll(() => dispose());
+const stopAfterTest = stoppedAfterEachTest();
 
 async function recordedSession(title: string, recorderEnv: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-empty-room-'));
   const live = await startRecordedSession({ dir, mediaDir: join(dir, 'media'), title, picture: new NumberedPicture(640, 360), recorderEnv });
-  running.push({ live, dir });
+  stopAfterTest(live, dir);
   onTestFailed(() => console.log(live.logs()));
   const recording = await live.startRecording();
   await expect.poll(live.recState, { timeout: 30_000 }).toBe('recording');

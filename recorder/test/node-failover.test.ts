@@ -9,32 +9,23 @@
  * node (rtc-node loses its connection), or through the other, the one that survives (LiveKit
  * relays the signalling; rtc-node reports nothing, and only the picture stopping tells).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Room, RoomEvent, dispose } from '@livekit/rtc-node';
-import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { Room, RoomEvent } from '@livekit/rtc-node';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { ANNOTATION_VERSION, CaseTrack, TOPICS } from '@loupe/protocol';
 import { readEventLog } from '../src/event-log.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
 import { ok } from './api-client.ts';
 import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
-import { startRecordedSession, type RecordedSession } from './recorded-session.ts';
+import { arrowOp, startRecordedSession, stoppedAfterEachTest } from './recorded-session.ts';
 
 const run = promisify(execFile);
-const running: { live: RecordedSession; dir: string }[] = [];
-
-afterEach(async () => {
-  for (const { live, dir } of running.splice(0)) {
-    await live.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-afterAll(() => dispose());
+const stopAfterTest = stoppedAfterEachTest();
 
 /** `attempt` until it works: joining through the surviving node fails until Redis stops counting the dead one. */
 async function untilJoined<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
@@ -59,7 +50,7 @@ describe('a recording whose livekit-server node dies', () => {
       const dir = await mkdtemp(join(tmpdir(), 'loupe-node-failover-'));
       const mediaDir = join(dir, 'media');
       const live = await startRecordedSession({ dir, mediaDir, title: 'Node failover', picture: new NumberedPicture(640, 360), mentor: true, cluster: true });
-      running.push({ live, dir });
+      stopAfterTest(live, dir);
       onTestFailed(() => console.log(live.logs()));
       const cluster = live.cluster!;
       const mentor = live.mentor!;
@@ -79,20 +70,7 @@ describe('a recording whose livekit-server node dies', () => {
       const send = (op: object) =>
         mentor.room.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: TOPICS.ops });
       const drawn = (id: string) => {
-        const op = {
-          v: ANNOTATION_VERSION,
-          id,
-          author: mentor.id,
-          seq: ops.length,
-          t: Date.now(),
-          frame: null,
-          kind: 'shape',
-          shape: 'arrow',
-          from: [0.2, 0.2],
-          to: [0.5, 0.5],
-          style: { color: '#00e5ff', width: 'medium' },
-          fade: false,
-        };
+        const op = arrowOp({ id, author: mentor.id, seq: ops.length });
         ops.push(op);
         return op;
       };

@@ -4,11 +4,13 @@
  * and theatre publishing a numbered picture from rtc-node.
  */
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Room } from '@livekit/rtc-node';
+import { Room, dispose } from '@livekit/rtc-node';
+import { afterAll, afterEach } from 'vitest';
 import { createUser, migrateDb, openDb } from '@loupe/api';
 import { startApiProcess, startCluster, startLiveKit, startRecorderProcess, type Cluster, type LiveKit, type RunningApi, type RunningApp } from '@loupe/stack';
-import { MAIN_SOURCE_KEY, parseRoomMetadata, sourceTrackName } from '@loupe/protocol';
+import { ANNOTATION_VERSION, MAIN_SOURCE_KEY, parseRoomMetadata, sourceTrackName, type AnnotationOp } from '@loupe/protocol';
 import { apiAs, ok } from './api-client.ts';
 import { NumberedPicture, NumberedSources, publishNumberedPicture, type NumberedPublisher } from './numbered-picture.ts';
 import { publishTone } from './tone.ts';
@@ -221,4 +223,40 @@ export async function startRecordedSession(o: {
       if (failures.length > 0) throw new AggregateError(failures, 'stopping the recorded session');
     },
   };
+}
+
+/**
+ * For a test file whose tests each start sessions of their own: each session handed to the
+ * function returned is stopped after its test (passed or failed) and its folder removed, and
+ * rtc-node is disposed of after the file.
+ */
+export function stoppedAfterEachTest(): (live: RecordedSession, dir: string) => void {
+  const running: { live: RecordedSession; dir: string }[] = [];
+  afterEach(async () => {
+    for (const { live, dir } of running.splice(0)) {
+      await live.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  afterAll(() => dispose());
+  return (live, dir) => void running.push({ live, dir });
+}
+
+/** The mentor's arrow `id`, as a page sends it: the one mark the recorder tests draw. */
+export function arrowOp(o: { id: string; author: string; seq: number; frame?: AnnotationOp['frame']; source?: string }): AnnotationOp {
+  return {
+    v: ANNOTATION_VERSION,
+    id: o.id,
+    author: o.author,
+    seq: o.seq,
+    t: Date.now(),
+    frame: o.frame ?? null,
+    kind: 'shape',
+    shape: 'arrow',
+    from: [0.2, 0.2],
+    to: [0.5, 0.5],
+    style: { color: '#00e5ff', width: 'medium' },
+    fade: false,
+    ...(o.source ? { source: o.source } : {}),
+  } as AnnotationOp;
 }

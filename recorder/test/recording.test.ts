@@ -22,7 +22,7 @@ import { recordingPaths } from '../src/media/recording-files.ts';
 import { readEventLog } from '../src/event-log.ts';
 import { apiAs, ok } from './api-client.ts';
 import { NumberedPicture, publishNumberedPicture, readNumber, type NumberedPublisher } from './numbered-picture.ts';
-import { CONSENT } from './recorded-session.ts';
+import { arrowOp, CONSENT } from './recorded-session.ts';
 import { contentDigest, sectorPng } from '../../api/test/stills.ts';
 
 const run = promisify(execFile);
@@ -161,20 +161,7 @@ async function mentoredSession(tag: string) {
         state.seen = n;
         if (state.armedAt === null || state.drawn.length >= state.max) continue;
         if (n < state.armedAt + state.every * (state.drawn.length + 1)) continue;
-        const op = {
-          v: ANNOTATION_VERSION,
-          id: `op${n}`,
-          author: mentor.id,
-          seq: state.drawn.length,
-          t: Date.now(),
-          frame: { media: n / 30, presented: n },
-          kind: 'shape',
-          shape: 'arrow',
-          from: [0.2, 0.2],
-          to: [0.5, 0.5],
-          style: { color: '#00e5ff', width: 'medium' },
-          fade: false,
-        };
+        const op = arrowOp({ id: `op${n}`, author: mentor.id, seq: state.drawn.length, frame: { media: n / 30, presented: n } });
         await mentorRoom.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: 'loupe.ops' });
         state.drawn.push(n);
       }

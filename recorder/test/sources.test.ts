@@ -6,16 +6,15 @@
  * at any moment the numbers decoded from each file agree within SYNC_FRAMES.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { dispose } from '@livekit/rtc-node';
-import { afterAll, afterEach, describe, expect, it, onTestFailed } from 'vitest';
-import { ANNOTATION_VERSION, CaseTrack, TOPICS, sourceId, sourceTrackName, type CaseSource } from '@loupe/protocol';
+import { describe, expect, it, onTestFailed } from 'vitest';
+import { CaseTrack, TOPICS, sourceId, sourceTrackName, type CaseSource } from '@loupe/protocol';
 import { recordingPaths } from '../src/media/recording-files.ts';
 import { NumberedPicture, readNumber } from './numbered-picture.ts';
-import { startRecordedSession, type RecordedSession } from './recorded-session.ts';
+import { arrowOp, startRecordedSession, stoppedAfterEachTest } from './recorded-session.ts';
 
 const run = promisify(execFile);
 const W = 640;
@@ -30,14 +29,7 @@ const SYNC_FRAMES = 3;
 /** Rows at the top of a numbered picture that hold its number (numbered-picture.ts). */
 const NUMBER_ROWS = 48;
 
-const running: { live: RecordedSession; dir: string }[] = [];
-afterEach(async () => {
-  for (const { live, dir } of running.splice(0)) {
-    await live.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-afterAll(() => dispose());
+const stopAfterTest = stoppedAfterEachTest();
 
 /** The number on the frame shown at `seconds` into `video` (ffmpeg seeks exactly: it decodes from the keyframe before). */
 async function numberAt(video: string, seconds: number): Promise<number> {
@@ -62,7 +54,7 @@ describe('a recording of several sources', () => {
       mentor: true,
       mainLabel: 'Laparoscope',
     });
-    running.push({ live, dir });
+    stopAfterTest(live, dir);
     onTestFailed(() => console.log(live.logs()));
     const sources = live.sources!;
     const theatre = live.theatreRoom.localParticipant!.identity;
@@ -73,21 +65,7 @@ describe('a recording of several sources', () => {
     };
     let seq = 0;
     const draw = async (id: string, source: string) => {
-      const op = {
-        v: ANNOTATION_VERSION,
-        id,
-        author: mentor.id,
-        seq: seq++,
-        t: Date.now(),
-        frame: null,
-        kind: 'shape',
-        shape: 'arrow',
-        from: [0.2, 0.2],
-        to: [0.5, 0.5],
-        style: { color: '#00e5ff', width: 'medium' },
-        fade: false,
-        source,
-      };
+      const op = arrowOp({ id, author: mentor.id, seq: seq++, source });
       await mentor.room.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: TOPICS.ops });
     };
 

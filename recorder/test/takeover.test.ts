@@ -18,7 +18,7 @@ import type { RunningApp } from '@loupe/stack';
 import { readEventLog } from '../src/event-log.ts';
 import { recordingPaths } from '../src/media/recording-files.ts';
 import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
-import { startRecordedSession, type RecordedSession } from './recorded-session.ts';
+import { arrowOp, startRecordedSession, type RecordedSession } from './recorded-session.ts';
 
 const run = promisify(execFile);
 const LEASE = { LOUPE_RECORDING_LEASE_SECONDS: '3' };
@@ -87,20 +87,7 @@ async function takeoverSession(title: string) {
   const mentor = live.mentor!;
   const drawn: string[] = [];
   const draw = async (name: string) => {
-    const op = {
-      v: ANNOTATION_VERSION,
-      id: name,
-      author: mentor.id,
-      seq: drawn.length,
-      t: Date.now(),
-      frame: null,
-      kind: 'shape',
-      shape: 'arrow',
-      from: [0.2, 0.2],
-      to: [0.5, 0.5],
-      style: { color: '#00e5ff', width: 'medium' },
-      fade: false,
-    };
+    const op = arrowOp({ id: name, author: mentor.id, seq: drawn.length });
     drawn.push(name);
     ops.push(op);
     await mentor.room.localParticipant!.publishData(new TextEncoder().encode(JSON.stringify(op)), { reliable: true, topic: TOPICS.ops });
