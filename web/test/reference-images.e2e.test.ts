@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PNG } from 'pngjs';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { dispose } from '@livekit/rtc-node';
 import { makeUltrasoundVideo } from '@loupe/stack';
 import { BUILT_IN_PROTOCOLS } from '@loupe/protocol';
@@ -22,6 +22,7 @@ import { layoutProblems } from './layout-check.ts';
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000 });
 const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
 const FULL_HD = { width: 1920, height: 1080 };
+const PHONE = { width: 390, height: 844 };
 
 /** A line diagram: the outline of a probe's sector with two organ outlines, white on black. */
 function sectorDiagram(width = 480, height = 360): Buffer {
@@ -60,6 +61,22 @@ const loaded = (page: Page, testId: string) =>
     .getByTestId(testId)
     .locator('img')
     .evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
+
+/**
+ * Whether most of the element is in sight as the page is now, nothing scrolled: inside the
+ * window and inside every ancestor that clips or scrolls.
+ */
+const inSight = (target: Locator) =>
+  target.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    let [top, bottom] = [Math.max(box.top, 0), Math.min(box.bottom, window.innerHeight)];
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      if (getComputedStyle(a).overflowY === 'visible') continue;
+      const r = a.getBoundingClientRect();
+      [top, bottom] = [Math.max(top, r.top), Math.min(bottom, r.bottom)];
+    }
+    return box.height > 0 && bottom - top >= box.height * 0.8;
+  });
 
 /** The page in `lang`, reloaded as the app's language switch leaves it. */
 async function inLanguage(page: Page, lang: 'en' | 'zh') {
@@ -119,6 +136,15 @@ describe('reference images of protocol views', () => {
     // The image belongs to the current view: the first.
     await poll(() => scanRoom.getByTestId('exam-current').locator('strong').innerText()).toBe(efast.views[0]!.name.en);
     await scanRoom.screenshot({ path: join(SCREENSHOTS, 'exam-reference-scan-room-en.png') });
+
+    // The same scan room on a phone held upright: the panel is a strip under the picture, and the
+    // image and the capture button show without scrolling anything.
+    await scanRoom.setViewportSize(PHONE);
+    await poll(() => inSight(scanRoom.getByTestId('exam-reference').locator('img'))).toBe(true);
+    await poll(() => inSight(scanRoom.getByTestId('capture-still-bar'))).toBe(true);
+    expect(await layoutProblems(scanRoom)).toEqual([]);
+    await scanRoom.screenshot({ path: join(SCREENSHOTS, 'exam-reference-scan-room-phone-en.png') });
+    await scanRoom.setViewportSize(FULL_HD);
 
     // The observer's phone shows it too, within the width.
     await poll(() => loaded(observer, 'exam-reference')).toBe(true);
