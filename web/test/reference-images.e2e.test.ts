@@ -177,6 +177,14 @@ describe('reference images of protocol views', () => {
     await poll(() => loaded(mentor, 'review-reference')).toBe(true);
     expect(await layoutProblems(mentor)).toEqual([]);
     await mentor.screenshot({ path: join(SCREENSHOTS, 'exam-reference-reviewer-en.png') });
+    // On a phone, in the stills pane, the reference lies beside the still, both in sight.
+    await mentor.setViewportSize(PHONE);
+    await mentor.getByTestId('pane-still').click();
+    await poll(() => inSight(mentor.getByTestId('review-reference').locator('img'))).toBe(true);
+    await poll(() => inSight(mentor.getByTestId('still-image'))).toBe(true);
+    expect(await layoutProblems(mentor)).toEqual([]);
+    await mentor.screenshot({ path: join(SCREENSHOTS, 'exam-reference-reviewer-phone-en.png') });
+    await mentor.setViewportSize(FULL_HD);
     await inLanguage(mentor, 'zh');
     await waitForPicture(mentor);
     await mentor.locator('[data-testid="still-thumb"]').first().click();
