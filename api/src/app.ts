@@ -49,7 +49,7 @@ function bodyLimits({ db }: AppDeps): MiddlewareHandler {
     onError: async (c) => {
       const detail = { reason: 'too_large', path: c.req.path, bytes: Number(c.req.header('content-length')) || null };
       await recordAudit(db, { ...requestActor(c), action: 'still.refused', detail });
-      return tooLarge(c);
+      return c.json(errorBody('invalid_request', `A still may be at most ${MAX_STILL_BYTES / 1024 / 1024} MB`), 413, { connection: 'close' });
     },
   });
   // A GET or HEAD has no body to limit (a Fetch Request never gives them one), and asking for it

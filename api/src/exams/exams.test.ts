@@ -223,6 +223,8 @@ describe('bad input to an exam', () => {
     const huge = Buffer.alloc(33 * 1024 * 1024, 1);
     const res = await capture(id, firstView!.key, huge);
     expect(res.status).toBe(413);
+    // In the words the scan room's page shows, with the limit, as a refused reference image is.
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('A still may be at most 32 MB');
     const refused = (await api.db.select().from(auditLog).where(eq(auditLog.action, 'still.refused'))).filter((e) => e.detail.reason === 'too_large');
     expect(refused.at(-1)).toMatchObject({ actorId: scanRoom.user.id, detail: { path: `/exams/${id}/stills` } });
     expect(await api.db.select().from(stills).where(eq(stills.examId, id))).toEqual([]);
