@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { PACS_STATES } from './exams.ts';
+import { Words } from './scan-protocols.ts';
 import type { GlobalRole } from './roles.ts';
 
 /** Who sees the queue; only administrators re-queue a still the PACS refused. */
@@ -27,6 +28,8 @@ export const PacsQueueItem = z
     siteId: z.uuid().nullable(),
     siteName: z.string().nullable(),
     viewKey: z.string().nullable(),
+    /** The view's name in the protocol version its exam ran on: what people call it. */
+    viewName: Words.nullable(),
     capturedAt: z.string(),
     sopInstanceUid: z.string(),
     state: z.enum(PACS_STATES),

@@ -55,6 +55,8 @@ describe('the PACS outbox', () => {
     });
     const listed = (await ok(queue(qcLead.cookie, { site: exam.siteId! }))).stills;
     expect(listed).toEqual([expect.objectContaining({ stillId: still.id, state: 'queued', error: NO_PACS, sentAt: null })]);
+    // Named as people know the view, in both languages, not by its key.
+    expect(listed[0]!.viewName).toEqual(exam.protocol.views.find((v) => v.key === 'ruq')!.name);
     expect(await audits(still.id)).toEqual([]);
   });
 

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
-import { Id, PACS_QUEUE_LIMIT, PACS_QUEUE_ROLES, PACS_RETRY_ROLES, PacsQueue, PacsQueueItem, PacsQueueQuery } from '@loupe/protocol';
+import { Id, PACS_QUEUE_LIMIT, PACS_QUEUE_ROLES, PACS_RETRY_ROLES, PacsQueue, PacsQueueItem, PacsQueueQuery, type ScanView } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import type { Db } from '../db/client.ts';
-import { exams, sites, stills } from '../db/schema.ts';
+import { exams, scanProtocols, sites, stills } from '../db/schema.ts';
 import { errors, json, router } from '../http/openapi.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { requireGlobalRole } from '../auth/require.ts';
@@ -62,16 +62,17 @@ export function pacsRoutes({ db }: AppDeps) {
 
 function queueRows(db: Db) {
   return db
-    .select({ still: stills, siteId: exams.siteId, siteName: sites.name })
+    .select({ still: stills, siteId: exams.siteId, siteName: sites.name, views: scanProtocols.views })
     .from(stills)
     .leftJoin(exams, eq(exams.id, stills.examId))
     .leftJoin(sites, eq(sites.id, exams.siteId))
+    .leftJoin(scanProtocols, and(eq(scanProtocols.key, exams.protocolKey), eq(scanProtocols.version, exams.protocolVersion)))
     .$dynamic();
 }
 
-type QueueRow = { still: typeof stills.$inferSelect; siteId: string | null; siteName: string | null };
+type QueueRow = { still: typeof stills.$inferSelect; siteId: string | null; siteName: string | null; views: ScanView[] | null };
 
-function queueItem({ still, siteId, siteName }: QueueRow): PacsQueueItem {
+function queueItem({ still, siteId, siteName, views }: QueueRow): PacsQueueItem {
   return {
     stillId: still.id,
     examId: still.examId,
@@ -79,6 +80,7 @@ function queueItem({ still, siteId, siteName }: QueueRow): PacsQueueItem {
     siteId,
     siteName,
     viewKey: still.viewKey,
+    viewName: views?.find((v) => v.key === still.viewKey)?.name ?? null,
     capturedAt: still.capturedAt.toISOString(),
     sopInstanceUid: still.sopInstanceUid,
     state: still.pacsState,
