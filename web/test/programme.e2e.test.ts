@@ -181,6 +181,7 @@ describe('the ultrasound programme pages, in Chromium', () => {
     await expect(failedRow.getAttribute('data-state')).resolves.toBe('failed');
     await expect(failedRow.getByTestId('pacs-error').innerText()).resolves.toBe(refusal);
     await expect(failedRow.innerText()).resolves.toContain('3 attempts');
+    await expect(failedRow.getByTestId('pacs-view').innerText()).resolves.toBe('Right upper quadrant (hepatorenal, Morison’s pouch)');
     await expect(failedRow.innerText()).resolves.toContain("Waits for an administrator's retry");
     await expect.poll(() => failedRow.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(64);
     const sentRow = page.locator(`li[data-still="${sent}"]`);
