@@ -176,6 +176,9 @@ describe('reference images of protocol views', () => {
     await mentor.locator('[data-testid="still-thumb"]').first().click();
     await poll(() => loaded(mentor, 'review-reference')).toBe(true);
     expect(await layoutProblems(mentor)).toEqual([]);
+    // On the reviewer's 1920×1080 monitor the still, the reference beside it and the verdict are all in sight.
+    for (const target of [mentor.getByTestId('still-image'), mentor.getByTestId('review-reference').locator('img'), mentor.getByTestId('accept-still')])
+      await poll(() => inSight(target)).toBe(true);
     await mentor.screenshot({ path: join(SCREENSHOTS, 'exam-reference-reviewer-en.png') });
     // On a phone, in the stills pane, the reference lies beside the still, both in sight.
     await mentor.setViewportSize(PHONE);
