@@ -162,10 +162,17 @@ describe('several pictures from theatre', () => {
     // which it marks as the one the mentor looks at.
     await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).waitFor({ timeout: 10_000 });
     await mentor.getByRole('button', { name: 'Freeze frame' }).click();
-    await theatre.locator(`[data-source-tile="${rm}"] [data-testid="still"] img`).waitFor({ timeout: 10_000 });
+    // The mentor's own page first: the freeze was made (a failure here is the mentor's, not the room's).
+    await expect.poll(() => mentor.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent(), { timeout: 10_000 }).toContain('❚❚');
+    await theatre
+      .locator(`[data-source-tile="${rm}"] [data-testid="still"] img`)
+      .waitFor({ timeout: 10_000 })
+      .catch(async (err: unknown) => {
+        const drops = await theatre.locator('[data-dropped]').first().getAttribute('data-drop-reasons');
+        throw new Error(`theatre shows no still on "Room" (theatre dropped: ${drops || 'nothing'})`, { cause: err });
+      });
     expect(await theatre.locator(`[data-source-tile="${lap}"] [data-testid="still"]`).count()).toBe(0);
     await expect.poll(() => theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent(), { timeout: 10_000 }).toContain('❚❚');
-    await expect(mentor.locator(`[data-source-tile="${rm}"] [data-testid="source-label"]`).textContent()).resolves.toContain('❚❚');
     await expect(mentor.locator(`[data-source-tile="${lap}"] [data-testid="source-label"]`).textContent()).resolves.not.toContain('❚❚');
     const before = await framesOf(theatre, lap);
     await expect.poll(() => framesOf(theatre, lap), { timeout: 10_000 }).toBeGreaterThan(before + 5);
