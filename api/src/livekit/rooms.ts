@@ -71,6 +71,12 @@ const ROOM_DEPARTURE_TIMEOUT_S = 20;
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
 
+/**
+ * The room is not live anywhere: not found, or (livekit-server 1.13 answers a room that does not
+ * exist with 503 "no response from servers", as no node hosts it) nobody to hear a packet.
+ */
+const isNotLive = (err: unknown) => isNotFound(err) || (err instanceof Error && /no response from servers/i.test(err.message));
+
 /** fetch could not reach the node at all (refused, reset, no route): another node may answer. */
 const isUnreachable = (err: unknown) => err instanceof TypeError;
 
@@ -102,7 +108,7 @@ export function livekitRooms(urls: string | readonly string[], apiKey: string, a
     try {
       await onAnyNode((c) => c.sendData(room, new TextEncoder().encode(JSON.stringify(payload)), kind, { topic }));
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotLive(err)) throw err;
     }
   }
   return {

@@ -13,6 +13,7 @@ import {
   type SessionVitals,
   type VitalParameter,
   type VitalSample,
+  type VitalsPacket,
 } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { liveSessions, sessionVitals } from '../db/schema.ts';
@@ -28,6 +29,8 @@ export class VitalsHub {
   private readonly history = new Map<string, Map<VitalParameter, VitalSample[]>>();
   /** Bound device id → observation time of its newest message taken. */
   private readonly newest = new Map<string, number>();
+  /** Sessions whose room the last values could not reach (logged once, see send). */
+  private readonly unreachable = new Set<string>();
   private readonly db: Db;
   private readonly rooms: RoomControl;
 
@@ -56,10 +59,26 @@ export class VitalsHub {
     this.counts.accepted++;
     // Not awaited: the ACK does not wait for LiveKit. The limits go with the values, so that the
     // recorder's case has the colours the room saw whenever its recording began.
-    this.rooms
-      .sendVitals(bound.sessionId, { v: VITALS_VERSION, t: reading.t, values: reading.values, limits: bound.limits ?? DEFAULT_VITALS_LIMITS })
-      .catch((err) => console.error(`vitals to room ${bound.sessionId} failed:`, err));
+    this.send(bound.sessionId, { v: VITALS_VERSION, t: reading.t, values: reading.values, limits: bound.limits ?? DEFAULT_VITALS_LIMITS });
     return { sessionId: bound.sessionId };
+  }
+
+  /**
+   * Sends values to the session's room. A monitor sends every few seconds: a room that cannot be
+   * reached (livekit-server down, or the room not open) is logged once, in one line, and again
+   * when values reach it, not with a stack for every message.
+   */
+  private send(sessionId: string, packet: VitalsPacket): void {
+    this.rooms.sendVitals(sessionId, packet).then(
+      () => {
+        if (this.unreachable.delete(sessionId)) console.log(`vitals to room ${sessionId}: livekit-server takes them again`);
+      },
+      (err: unknown) => {
+        if (this.unreachable.has(sessionId)) return;
+        this.unreachable.add(sessionId);
+        console.error(`vitals to room ${sessionId} failed (not logged again until they get through): ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
   }
 
   /** Counts a message refused before it reached a session (malformed). */
