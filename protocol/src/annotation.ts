@@ -50,7 +50,7 @@ export const TOPICS = {
    * The one message every version keeps as it is.
    */
   version: 'loupe.version',
-  /** Reliable, from a mentor: the source they are looking at now (FocusNotice); theatre shows it. And anyone's ask for it. */
+  /** Reliable, from a mentor: the source they are looking at now (FocusNotice); theatre shows it. */
   focus: 'loupe.focus',
 } as const;
 
@@ -256,16 +256,11 @@ export type VersionNotice = z.infer<typeof VersionNotice>;
 /**
  * A mentor's word of the source they are looking at now (their large picture, or the one they
  * draw on): theatre's display marks it so the surgeon knows where to look. Sent on change, to
- * someone who joins, and to whoever asks (`focus-ask`). Null when they look at none. The ask is
- * there because a mentor's word sent as it joins can reach a page that does not know the mentor
- * yet, and is dropped: the page asks once it sees the mentor arrive.
+ * someone who joins and to everyone on (re)connecting; null when they look at none.
  */
-export const FocusNotice = z.discriminatedUnion('kind', [
-  z.object({
-    v: z.literal(ANNOTATION_VERSION),
-    kind: z.literal('focus'),
-    source: SourceId.nullable(),
-  }),
-  z.object({ v: z.literal(ANNOTATION_VERSION), kind: z.literal('focus-ask') }),
-]);
+export const FocusNotice = z.object({
+  v: z.literal(ANNOTATION_VERSION),
+  kind: z.literal('focus'),
+  source: SourceId.nullable(),
+});
 export type FocusNotice = z.infer<typeof FocusNotice>;

@@ -23,15 +23,14 @@ describe('sources', () => {
     expect(sourceKey('超声')).toBe('source');
   });
 
-  it('reads where a mentor looks, and the ask for it; anything else is not a focus notice', () => {
+  it('reads where a mentor looks; anything else is not a focus notice', () => {
     const v = ANNOTATION_VERSION;
     expect(FocusNotice.parse({ v, kind: 'focus', source: LAP })).toEqual({ v, kind: 'focus', source: LAP });
-    expect(FocusNotice.parse({ v, kind: 'focus', source: null }).kind).toBe('focus');
-    expect(FocusNotice.parse({ v, kind: 'focus-ask' })).toEqual({ v, kind: 'focus-ask' });
+    expect(FocusNotice.parse({ v, kind: 'focus', source: null }).source).toBeNull();
     for (const bad of [
       { v, kind: 'focus', source: 42 },
-      { v, kind: 'focus-everyone' },
-      { v: v + 1, kind: 'focus-ask' },
+      { v, kind: 'focus-everyone', source: LAP },
+      { v: v + 1, kind: 'focus', source: LAP },
       { v, kind: 'focus' },
     ]) {
       expect(FocusNotice.safeParse(bad).success, JSON.stringify(bad)).toBe(false);

@@ -1,16 +1,19 @@
 /**
  * Which source each mentor is looking at now (FocusNotice, TOPICS.focus): mentors say it, theatre
- * shows it on that picture so the surgeon knows where to look. A newcomer is told, everyone is
- * told when we (re)connect, and a mentor who arrives is asked: what a mentor says as it joins can
- * reach pages that do not know it yet, and livekit-client drops it there (no sender).
+ * shows it on that picture so the surgeon knows where to look. A newcomer is told, and everyone is
+ * told when we (re)connect. What a mentor says as it joins can reach a page before the room has
+ * announced the mentor there: it waits, under the identity livekit-server stamped on it, until the
+ * mentor is known (and so their role), as ops do in overlay-sync.
  */
 import { RoomEvent, type Participant, type RemoteParticipant, type Room } from 'livekit-client';
 import { ANNOTATION_VERSION, DRAWING_ROLES, FocusNotice, roleOf, TOPICS, type SessionRole } from '@loupe/protocol';
 
 /** How long a notice that could not be sent waits before it is sent again. */
 const RETRY_MS = 1000;
-/** One answer per asker in this long: a member flooding asks gets no more than that. */
-const ANSWER_EVERY_MS = 1000;
+/** How long a notice from someone the room has not announced yet waits for them. */
+const WAIT_FOR_SENDER_MS = 10_000;
+/** Senders whose notice may wait at once: the latest notice of each, the others dropped. */
+const MAX_WAITING = 16;
 
 export class SourceFocus {
   /** Source id by mentor identity. */
@@ -19,24 +22,25 @@ export class SourceFocus {
   private readonly room: Room;
   private readonly off: () => void;
   private retry: ReturnType<typeof setTimeout> | null = null;
-  private readonly answered = new Map<string, number>();
+  /** The latest notice of each sender not announced yet, with when it came (performance.now()). */
+  private readonly waiting = new Map<string, { payload: Uint8Array; at: number }>();
 
   constructor(room: Room) {
     this.room = room;
-    const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string) => {
-      if (topic === TOPICS.focus && from) this.receive(payload, from);
+    const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string, _e?: unknown, identity?: string) => {
+      if (topic !== TOPICS.focus) return;
+      if (from) this.receive(payload, from);
+      else if (identity) this.wait(identity, payload);
     };
     const onJoin = (p: RemoteParticipant) => {
       this.send([p.identity]);
-      if (drawing(p)) this.ask(p.identity);
+      const waited = this.waiting.get(p.identity);
+      this.waiting.delete(p.identity);
+      if (waited) this.receive(waited.payload, p);
     };
     const forget = (identity: string) => {
       const { [identity]: _, ...rest } = this.byMentor;
       this.byMentor = rest;
-    };
-    const onLeave = (p: RemoteParticipant) => {
-      forget(p.identity);
-      this.answered.delete(p.identity);
     };
     const onConnected = () => this.send();
     // Our role may become a drawing one after we are in; a mentor demoted looks nowhere for theatre.
@@ -47,7 +51,7 @@ export class SourceFocus {
     const listeners = [
       [RoomEvent.DataReceived, onData],
       [RoomEvent.ParticipantConnected, onJoin],
-      [RoomEvent.ParticipantDisconnected, onLeave],
+      [RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => forget(p.identity)],
       [RoomEvent.Connected, onConnected],
       [RoomEvent.Reconnected, onConnected],
       [RoomEvent.ParticipantAttributesChanged, onAttributes],
@@ -78,7 +82,9 @@ export class SourceFocus {
   private send(to?: string[]): void {
     if (this.own === null || this.room.state !== 'connected' || !drawing(this.room.localParticipant)) return;
     const source = this.own;
-    this.publish({ v: ANNOTATION_VERSION, kind: 'focus', source }, to).catch(() => {
+    const notice: FocusNotice = { v: ANNOTATION_VERSION, kind: 'focus', source };
+    const options = { reliable: true, topic: TOPICS.focus, ...(to ? { destinationIdentities: to } : {}) };
+    this.room.localParticipant.publishData(new TextEncoder().encode(JSON.stringify(notice)), options).catch(() => {
       // Sent again to everyone, unless we have looked elsewhere since (that notice is the one to send).
       if (this.retry) clearTimeout(this.retry);
       this.retry = setTimeout(() => {
@@ -88,35 +94,24 @@ export class SourceFocus {
     });
   }
 
-  /** Asks a mentor who just arrived where they look (see the top of this file). */
-  private ask(identity: string): void {
-    void this.publish({ v: ANNOTATION_VERSION, kind: 'focus-ask' }, [identity]).catch(() => undefined);
-  }
-
-  private publish(notice: FocusNotice, to?: string[]): Promise<void> {
-    const options = { reliable: true, topic: TOPICS.focus, ...(to ? { destinationIdentities: to } : {}) };
-    return this.room.localParticipant.publishData(new TextEncoder().encode(JSON.stringify(notice)), options);
+  /** Keeps the latest notice of a sender not announced yet (see the top of this file). */
+  private wait(identity: string, payload: Uint8Array): void {
+    const now = performance.now();
+    for (const [id, { at }] of this.waiting) if (now - at > WAIT_FOR_SENDER_MS) this.waiting.delete(id);
+    if (this.waiting.size >= MAX_WAITING && !this.waiting.has(identity)) return;
+    this.waiting.set(identity, { payload, at: now });
   }
 
   private receive(payload: Uint8Array, from: RemoteParticipant): void {
-    let notice: FocusNotice;
-    try {
-      const parsed = FocusNotice.safeParse(JSON.parse(new TextDecoder().decode(payload)));
-      if (!parsed.success) return;
-      notice = parsed.data;
-    } catch {
-      return; // Not JSON: ignored, as any malformed packet.
-    }
-    if (notice.kind === 'focus-ask') {
-      const last = this.answered.get(from.identity) ?? -Infinity;
-      if (performance.now() - last < ANSWER_EVERY_MS) return;
-      this.answered.set(from.identity, performance.now());
-      this.send([from.identity]);
-      return;
-    }
     if (!drawing(from)) return;
-    const { [from.identity]: _, ...rest } = this.byMentor;
-    this.byMentor = notice.source ? { ...rest, [from.identity]: notice.source } : rest;
+    try {
+      const notice = FocusNotice.safeParse(JSON.parse(new TextDecoder().decode(payload)));
+      if (!notice.success) return;
+      const { [from.identity]: _, ...rest } = this.byMentor;
+      this.byMentor = notice.data.source ? { ...rest, [from.identity]: notice.data.source } : rest;
+    } catch {
+      // Not JSON: ignored, as any malformed packet.
+    }
   }
 }
 
