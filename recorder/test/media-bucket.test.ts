@@ -82,9 +82,9 @@ describe('recording into a bucket', () => {
 
     await live.stopRecording();
     await expect.poll(async () => (await caseOf())?.status, { timeout: 60_000, interval: 250 }).toBe('ready');
-    // Every file of the case is in the bucket; the recorder's copies are gone.
+    // Every file of the case is in the bucket; the recorder's copies go (after it reports the case ready).
     for (const file of Object.values(CASE_FILES)) expect(existsSync(inBucket(files.caseFile(file)))).toBe(true);
-    expect(existsSync(onRecorder(files.dir))).toBe(false);
+    await expect.poll(() => existsSync(onRecorder(files.dir)), { timeout: 10_000, interval: 100 }).toBe(false);
 
     const item = (await caseOf())!;
     const stored = readdirSync(inBucket(files.dir), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
