@@ -69,6 +69,13 @@ const MAX_BACKLOG_FRAMES = 30;
  * stays the clock's. Below this, the frames due are written as soon as ffmpeg takes them.
  */
 const MAX_BEHIND_FRAMES = 15;
+/**
+ * Decoded frames livekit's native receive path keeps for each picture until this process takes
+ * them (its own default is one: the newer frame replaced it whenever the recorder's thread was not
+ * scheduled within a frame, which on a busy box lost 0.3–3 % of them). Half a second, a burst of
+ * CPU contention; at 720p, 21 MB a picture at most. The rtc-node patch in patches/ passes it on.
+ */
+const RECEIVE_QUEUE_FRAMES = 15;
 /** Degraded until this long has passed without a skip. */
 const DEGRADED_FOR_MS = 10_000;
 /** Theatre's picture gone this long (not a change of source or a quick reconnect) is away. */
@@ -571,7 +578,7 @@ export class RoomRecorder {
     this.lastFrameAt = performance.now();
     void (async () => {
       let first = true;
-      for await (const { frame, timestampUs } of new VideoStream(track)) {
+      for await (const { frame, timestampUs } of new VideoStream(track, { queueSizeFrames: RECEIVE_QUEUE_FRAMES })) {
         if (this.abort.signal.aborted || this.pictureSid !== sid) break;
         this.lastFrameAt = performance.now();
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
@@ -588,7 +595,7 @@ export class RoomRecorder {
   private onOtherSource(track: RemoteTrack, sid: string, id: string, label: string, size: { width: number; height: number } | null): void {
     if (!this.extras.track(id, label, sid, size)) return console.log(`recording ${this.o.recordingId}: no CPU budget left to keep ${id}; not recorded`);
     void (async () => {
-      for await (const { frame, timestampUs } of new VideoStream(track)) {
+      for await (const { frame, timestampUs } of new VideoStream(track, { queueSizeFrames: RECEIVE_QUEUE_FRAMES })) {
         if (this.abort.signal.aborted) break;
         const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
         if (!this.extras.push(id, sid, { data: i420.data, width: i420.width, height: i420.height, at: renderMs(timestampUs) })) break;
@@ -688,9 +695,8 @@ export class RoomRecorder {
     v.write(
       picture.width === v.width && picture.height === v.height ? picture.data : resizeI420(picture.data, picture.width, picture.height, v.width, v.height),
     );
-    // The main picture held (its next one late, or lost before it reached us: rtc-node keeps one
-    // decoded frame a track and drops the older when the machine is busy): the others hold too,
-    // rather than run on up to two frames ahead of it.
+    // The main picture held (its next one late, or lost before it reached us on a machine out of
+    // CPU): the others hold too, rather than run on up to two frames ahead of it.
     const at = this.lastWritten?.picture === picture ? this.lastWritten.at : (picture.at ?? this.lastWritten?.at ?? 0);
     this.lastWritten = { picture, at };
     this.extras.write(frame, at);
