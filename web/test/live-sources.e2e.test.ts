@@ -102,6 +102,15 @@ describe('several pictures from theatre', () => {
     // Theatre sees where the mentor looks, and swaps "Room" large with one tap; so does the phone.
     await theatre.getByTestId('source-lookers').filter({ hasText: 'Prof. Zhang Min' }).waitFor({ timeout: 10_000 });
     expect(await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"]`).count()).toBe(1);
+    // On the thumbnail the whole name shows, inside the tile, not cut short.
+    const shown = await theatre.locator(`[data-source-tile="${rm}"] [data-testid="source-lookers"] .who`).evaluate((el) => {
+      const [box, tileBox] = [el.getBoundingClientRect(), el.closest('[data-source-tile]')!.getBoundingClientRect()];
+      return {
+        cut: el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1,
+        inside: box.right <= tileBox.right && box.bottom <= tileBox.bottom,
+      };
+    });
+    expect(shown).toEqual({ cut: false, inside: true });
     for (const page of [theatre, observer]) {
       await page.getByRole('button', { name: 'Show Room large' }).click();
       await page.locator(`[data-source-tile="${rm}"].large`).waitFor();
