@@ -142,6 +142,8 @@ describe('reference images of protocol views', () => {
     await scanRoom.setViewportSize(PHONE);
     await poll(() => inSight(scanRoom.getByTestId('exam-reference').locator('img'))).toBe(true);
     await poll(() => inSight(scanRoom.getByTestId('capture-still-bar'))).toBe(true);
+    // It says what it does in words, not with an icon alone, however tight the bar.
+    expect((await scanRoom.getByTestId('capture-still-bar').getByText('Capture still').boundingBox())?.width).toBeGreaterThan(40);
     expect(await layoutProblems(scanRoom)).toEqual([]);
     await scanRoom.screenshot({ path: join(SCREENSHOTS, 'exam-reference-scan-room-phone-en.png') });
     await scanRoom.setViewportSize(FULL_HD);
