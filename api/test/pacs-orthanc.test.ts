@@ -131,6 +131,7 @@ describe('an accepted still in the site’s PACS', () => {
     expect(check.errors).toEqual([]);
     const stored = await api.db.select().from(exams).where(eq(exams.id, exam.id)).get();
     const efast = BUILT_IN_PROTOCOLS.find((p) => p.key === 'efast')!;
+    const ruq = efast.views.find((v) => v.key === 'ruq')!.name;
     expect(tags).toMatchObject({
       SOPClassUID: '1.2.840.10008.5.1.4.1.1.7',
       StudyInstanceUID: stored!.studyUid,
@@ -144,7 +145,8 @@ describe('an accepted still in the site’s PACS', () => {
       ConversionType: 'WSD',
       InstitutionName: 'Dali County People’s Hospital',
       SeriesDescription: efast.name.en,
-      ImageComments: efast.views.find((v) => v.key === 'ruq')!.name.en,
+      // The view in both languages: the site's readers may read either.
+      ImageComments: `${ruq.en} / ${ruq.zh}`,
     });
     const audit = await api.db
       .select()

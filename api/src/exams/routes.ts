@@ -275,6 +275,9 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       }
       media.storeInBackground(stillFile(stillId));
       if (!exam.sonographerId) await db.update(exams).set({ sonographerId: user.id }).where(eq(exams.id, id));
+      // The reviewer hears of the still as soon as the exam they fetch has it; the audit entry is
+      // written meanwhile (the capture's answer still waits for it).
+      const told = tellRoom(exam.sessionId, id, stillId, true);
       await recordAudit(db, {
         ...requestActor(c),
         action: 'still.captured',
@@ -283,7 +286,7 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
         sessionId: exam.sessionId,
         detail: { exam: id, view: viewKey, sha256, width, height },
       });
-      await tellRoom(exam.sessionId, id, stillId, true);
+      await told;
       return c.json(toStill(row!), 201);
     })
     .openapi(image, async (c) => {

@@ -58,6 +58,13 @@ describe('a still as DICOM', () => {
     expect((await checkDicom(file)).errors).toEqual([]);
   });
 
+  it('keeps a view’s name whole in the image’s comments, both languages, though it is longer than 64 bytes', async () => {
+    const view = 'Right upper quadrant (hepatorenal, Morison’s pouch) / 右上腹（肝肾隐窝）';
+    const file = stillToDicom(sectorPng(), { ...instance(null), viewName: view });
+    expect(stringValue(file, 0x0020, 0x4000)?.trim()).toBe(view);
+    expect((await checkDicom(file)).errors).toEqual([]);
+  });
+
   it('refuses what is not a PNG, saying so', () => {
     expect(() => stillToDicom(Buffer.from('GIF89a'), instance(null))).toThrow(/^the still is not a readable PNG/);
   });

@@ -34,7 +34,7 @@ export type StillInstance = {
   capturedAt: Date;
   /** Its place among the exam's stills, from 1. */
   instanceNumber: number;
-  /** The protocol's name (the series: one per exam) and the view's (this image). */
+  /** The protocol's name (the series: one per exam) and the view's (this image, in either language). */
   protocolName: string;
   viewName: string;
   /** The site's name, if the exam has a site. */
@@ -91,7 +91,7 @@ export function stillToDicom(png: Uint8Array, s: StillInstance): Buffer {
     Laterality: '', // the still does not say which side; SC's General Series asks for the attribute
     InstanceNumber: String(s.instanceNumber),
     PatientOrientation: '',
-    ImageComments: lo(s.viewName),
+    ImageComments: lt(s.viewName),
     SamplesPerPixel: 3,
     PhotometricInterpretation: 'RGB',
     PlanarConfiguration: 0,
@@ -147,9 +147,19 @@ function patientFields(p: ExamPatient | null, examId: string): Record<string, st
  * and mid-character; a backslash would split it into several values.
  */
 function lo(text: string): string {
-  let out = '';
-  for (const ch of text.replaceAll('\\', '/')) {
-    if (Buffer.byteLength(out + ch) > 64) break;
+  return wholeCharacters(text.replaceAll('\\', '/'), 64);
+}
+
+/** A value for a long text attribute (LT, 10 240 characters; one value, a backslash is text). */
+function lt(text: string): string {
+  return wholeCharacters(text, 10_240);
+}
+
+function wholeCharacters(text: string, maxBytes: number): string {
+  let [out, bytes] = ['', 0];
+  for (const ch of text) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > maxBytes) break;
     out += ch;
   }
   return out;

@@ -176,9 +176,10 @@ async function instanceOf(db: Db, still: StillRow): Promise<{ siteUrl: string | 
       examStartedAt: row.exam.startedAt,
       capturedAt: still.capturedAt,
       instanceNumber: earlier?.n ?? 1,
-      // The PACS's pages are in English; Chinese names go with the patient's, not with the protocol's.
+      // The study and series descriptions are short (LO, 64 characters) and in English, as a PACS's
+      // worklists expect; the view, in the image's comments, also in Chinese for the site's readers.
       protocolName: row.protocol.name.en,
-      viewName: view?.name.en ?? still.viewKey ?? 'freeze frame',
+      viewName: view ? bothLanguages(view.name) : (still.viewKey ?? 'freeze frame'),
       institution: row.site?.name ?? null,
     },
   };
@@ -223,4 +224,9 @@ export function startPacsOutbox(db: Db, o: Omit<OutboxOptions, 'signal'>, owner:
       await releaseJob(db, OUTBOX_JOB, owner).catch(() => undefined);
     },
   };
+}
+
+/** A view's name in English, then in Chinese where it differs: "Right upper quadrant / 右上腹". */
+function bothLanguages(name: { en: string; zh: string }): string {
+  return name.zh && name.zh !== name.en ? `${name.en} / ${name.zh}` : name.en;
 }
