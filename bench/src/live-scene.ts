@@ -60,3 +60,14 @@ export async function withLiveTheatre<T>(
 export function waitForPicture(page: Page) {
   return page.waitForFunction((sel) => (document.querySelector(`${sel} video`) as HTMLVideoElement | null)?.videoWidth, LIVE);
 }
+
+/** Theatre's three more pictures, making the four a theatre sends at most. */
+export const EXTRA_PICTURES = ['Room', 'Ultrasound', 'Monitor'];
+
+/** Theatre adds a picture of its own: the moving demo picture (1280×720, 30 fps), labelled `label`. */
+export async function addDemoPicture(theatre: Page, label: string): Promise<void> {
+  await theatre.getByTestId('add-source').click();
+  await theatre.getByTestId('source-label-input').fill(label);
+  await theatre.getByRole('button', { name: /Demo picture/ }).click();
+  await theatre.locator(`[data-source-tile][data-label="${label}"]`).waitFor({ timeout: 30_000 });
+}

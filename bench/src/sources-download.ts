@@ -8,7 +8,7 @@
  * arrives at: the large one on the top simulcast layer, the thumbnails on the lowest.
  */
 import type { Page } from 'playwright-core';
-import { withLiveTheatre } from './live-scene.ts';
+import { EXTRA_PICTURES, addDemoPicture, withLiveTheatre } from './live-scene.ts';
 
 const SETTLE_MS = 6_000;
 const WINDOW_MS = 10_000;
@@ -69,13 +69,6 @@ async function rate(page: Page): Promise<{ kbps: number; sizes: string[] }> {
   return { kbps: Math.round(((after.bytes - before.bytes) * 8) / WINDOW_MS), sizes: after.sizes };
 }
 
-async function addPicture(theatre: Page, label: string): Promise<void> {
-  await theatre.getByTestId('add-source').click();
-  await theatre.getByTestId('source-label-input').fill(label);
-  await theatre.getByRole('button', { name: /Demo picture/ }).click();
-  await theatre.locator(`[data-source-tile][data-label="${label}"]`).waitFor({ timeout: 30_000 });
-}
-
 export function measureSourcesDownload() {
   return withLiveTheatre({ viewport: { width: 1280, height: 720 }, beforeLoad: KEEP_CONNECTIONS }, async ({ stack, sessionId, theatre, mentor }) => {
     // The fake camera's picture is still; every picture here moves, as a laparoscope's does.
@@ -88,7 +81,7 @@ export function measureSourcesDownload() {
     await page.waitForFunction(() => (document.querySelector('[data-testid="live"] video') as HTMLVideoElement | null)?.videoWidth);
     const one = await rate(page);
     const sentOne = await outbound(theatre);
-    for (const label of ['Room', 'Ultrasound', 'Monitor']) await addPicture(theatre, label);
+    for (const label of EXTRA_PICTURES) await addDemoPicture(theatre, label);
     await page.waitForFunction(() => document.querySelectorAll('[data-source-tile] video').length === 4);
     const four = await rate(page);
     const sentFour = await outbound(theatre);
