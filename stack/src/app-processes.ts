@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { LiveKit } from './livekit.ts';
 import { ROOT } from './paths.ts';
-import { START_DEADLINE_MS, freePort, waitForHttp } from './ports.ts';
-import { spawnService, type Service } from './service.ts';
+import { START_DEADLINE_MS, freePort } from './ports.ts';
+import { serviceAnswers, spawnService, type Service } from './service.ts';
 
 export type RunningApp = { url: string; service: Service; stop(): Promise<void> };
 
@@ -40,7 +40,7 @@ export async function startApiProcess(o: {
       },
       echo: o.echo,
     });
-    await waitForHttp(`${url}/health`, START_DEADLINE_MS).catch(async (err) => {
+    await serviceAnswers(service, `${url}/health`, START_DEADLINE_MS).catch(async (err) => {
       await service.stop();
       throw new Error(`api did not start: ${String(err)}\n${service.output()}`);
     });
@@ -102,7 +102,7 @@ export async function startWebProcess(o: {
     env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl, LIVEKIT_PUBLIC_URL: o.livekit.wsUrl, ...o.env },
     echo: o.echo,
   });
-  await waitForHttp(url, START_DEADLINE_MS).catch(async (err) => {
+  await serviceAnswers(service, url, START_DEADLINE_MS).catch(async (err) => {
     await service.stop();
     throw new Error(`web did not start: ${String(err)}\n${service.output()}`);
   });

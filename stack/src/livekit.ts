@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIVEKIT_BIN } from './paths.ts';
-import { START_DEADLINE_MS, freePort, waitForHttp } from './ports.ts';
-import { spawnService, type Service } from './service.ts';
+import { START_DEADLINE_MS, freePort } from './ports.ts';
+import { serviceAnswers, spawnService, type Service } from './service.ts';
 
 export type LiveKitKeys = { apiKey: string; apiSecret: string };
 
@@ -125,40 +125,55 @@ export function livekitServerEnv(): Record<string, undefined> {
 /** Starts the real livekit-server on free loopback ports and waits until it answers. */
 export async function startLiveKit(options: LiveKitOptions = {}): Promise<LiveKit> {
   const keys = options.keys ?? generateKeys();
-  const port = options.port ?? (await freePort());
-  const rtcTcpPort = options.rtcTcpPort ?? (await freePort());
-  const rtcUdpPort = options.rtcUdpPort ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'loupe-livekit-'));
   const configPath = join(dir, 'livekit.yaml');
-  const yaml = livekitConfigYaml({
-    keys,
-    port,
-    rtcTcpPort,
-    rtcUdpPort,
-    webhookUrls: options.webhookUrls ?? [],
-    logLevel: options.logLevel ?? 'warn',
-    redisUrl: options.redisUrl,
-  });
-  await writeFile(configPath, yaml, { mode: 0o600 });
-  const httpUrl = `http://127.0.0.1:${port}`;
+  const ports = { port: 0, rtcTcpPort: 0, rtcUdpPort: 0 };
+  const choosePorts = async () => {
+    ports.port = options.port ?? (await freePort());
+    ports.rtcTcpPort = options.rtcTcpPort ?? (await freePort());
+    ports.rtcUdpPort = options.rtcUdpPort ?? (await freePort());
+    const yaml = livekitConfigYaml({
+      keys,
+      ...ports,
+      webhookUrls: options.webhookUrls ?? [],
+      logLevel: options.logLevel ?? 'warn',
+      redisUrl: options.redisUrl,
+    });
+    await writeFile(configPath, yaml, { mode: 0o600 });
+  };
+  const httpUrl = () => `http://127.0.0.1:${ports.port}`;
 
   const launch = async () => {
     const service = spawnService(options.name ?? 'livekit', LIVEKIT_BIN, ['--config', configPath], { echo: options.echo, env: livekitServerEnv() });
     try {
-      await waitForHttp(httpUrl, START_DEADLINE_MS);
+      await serviceAnswers(service, httpUrl(), START_DEADLINE_MS);
     } catch (err) {
       await service.stop();
       throw new Error(`livekit-server did not start: ${String(err)}\n${service.output()}`, { cause: err });
     }
     return service;
   };
+  /** The first start: a port another process took since it was chosen is chosen again. */
+  const firstLaunch = async () => {
+    for (let attempt = 1; ; attempt++) {
+      await choosePorts();
+      try {
+        return await launch();
+      } catch (err) {
+        const taken = /address already in use/.test(String((err as Error).message));
+        const chosen = options.port === undefined || options.rtcTcpPort === undefined || options.rtcUdpPort === undefined;
+        if (!taken || !chosen || attempt === 3) throw err;
+      }
+    }
+  };
+  const service = await firstLaunch();
 
   const handle: LiveKit = {
     ...keys,
-    port,
-    wsUrl: `ws://127.0.0.1:${port}`,
-    httpUrl,
-    service: await launch(),
+    port: ports.port,
+    wsUrl: `ws://127.0.0.1:${ports.port}`,
+    httpUrl: httpUrl(),
+    service,
     async stop() {
       await handle.service.stop();
       await rm(dir, { recursive: true, force: true });

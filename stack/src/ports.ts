@@ -1,16 +1,37 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * The first port the kernel hands out on its own (for outgoing connections and a bind to port 0:
+ * browsers' and rtc-node's ICE sockets among them). A port chosen below it cannot be taken by
+ * those between the choice and the service's bind: livekit-server once found its RTC port so taken.
+ */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+const PORTS = { low: 15_000, high: Math.max(20_000, ephemeralLow()) };
+
+/** Whether a TCP port can be bound on 127.0.0.1 now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1, outside the kernel's ephemeral range. */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const port = PORTS.low + Math.floor(Math.random() * (PORTS.high - PORTS.low));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port between ${PORTS.low} and ${PORTS.high}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { waitForHttp } from './ports.ts';
 
 export type Service = {
   name: string;
@@ -10,6 +11,8 @@ export type Service = {
   kill(): Promise<void>;
   /** Everything the process wrote, for diagnosing a failed start. */
   output(): string;
+  /** Resolves when the process has exited, however. */
+  exited: Promise<void>;
 };
 
 export type SpawnOptions = {
@@ -63,5 +66,18 @@ export function spawnService(name: string, command: string, args: string[], opti
     stop: (graceMs = 5000) => signal('SIGTERM', graceMs),
     kill: () => signal('SIGKILL', 0),
     output: () => output,
+    exited,
   };
+}
+
+/**
+ * Resolves once `url` answers; rejects at once if `service` exits first (a port taken, a bad
+ * config), not after the whole deadline.
+ */
+export async function serviceAnswers(service: Service, url: string, timeoutMs: number): Promise<void> {
+  const gone = new AbortController();
+  void service.exited.then(() =>
+    gone.abort(new Error(`${service.name} exited (${service.child.exitCode ?? service.child.signalCode}) before ${url} answered`)),
+  );
+  await waitForHttp(url, timeoutMs, gone.signal);
 }

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Settings } from '@loupe/protocol';
 import { VERSITYGW_BIN } from './paths.ts';
-import { START_DEADLINE_MS, freePort, waitForHttp } from './ports.ts';
-import { spawnService, type Service } from './service.ts';
+import { START_DEADLINE_MS, freePort } from './ports.ts';
+import { serviceAnswers, spawnService, type Service } from './service.ts';
 
 export type VersityGwOptions = {
   /** The folder it serves, one sub-folder a bucket; a fresh temporary one when omitted (removed at stop). */
@@ -54,7 +54,7 @@ export async function startVersityGw(options: VersityGwOptions = {}): Promise<Ve
     // parts are checked against the ETags kept there, and without them every upload is refused.
     const service = spawnService('versitygw', VERSITYGW_BIN, ['posix', dir], { env, echo: options.echo });
     try {
-      await waitForHttp(endpoint, START_DEADLINE_MS);
+      await serviceAnswers(service, endpoint, START_DEADLINE_MS);
     } catch (err) {
       await service.stop();
       throw new Error(`versitygw did not start: ${String(err)}\n${service.output()}`, { cause: err });
