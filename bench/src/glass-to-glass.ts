@@ -12,7 +12,7 @@
  * figure of the same round. Goal: no more than one frame worse.
  */
 import type { Page } from 'playwright-core';
-import { EXTRA_PICTURES, addDemoPicture, waitForPicture, withLiveTheatre } from './live-scene.ts';
+import { EXTRA_PICTURES, LIVE, addDemoPicture, sentVideoLayers, waitForPicture, withLiveTheatre } from './live-scene.ts';
 import { percentiles } from './stats.ts';
 import { STRIP, installTimedCamera, readTimedFrames, trackPeerConnections, type PageRtc, type TimedCamera, type TimedReadings } from './timed-frames.ts';
 
@@ -21,7 +21,8 @@ const SECONDS = 10;
 /** After the picture reaches full size, time for the bandwidth estimate and encoder to settle. */
 const SETTLE_MS = 3000;
 const VIEWPORT = { width: 1280, height: 720 };
-/** The mentor's large picture: the only one while theatre sends one, theatre's first of four. */
+/** The mentor's picture while theatre sends one; the large one, theatre's first, of four. */
+const ONE = `${LIVE} video`;
 const LARGE = '[data-source-tile].large [data-picture-rect] video';
 /** One 30 fps frame, ms. */
 const FRAME_MS = 33.3;
@@ -113,7 +114,7 @@ function answerDirect(page: Page, offer: string): Promise<string> {
       await pc.setRemoteDescription({ type: 'offer', sdp });
       return (window as unknown as { __rtc: PageRtc }).__rtc.describe(pc);
     },
-    { sdp: offer, sel: LARGE },
+    { sdp: offer, sel: ONE },
   );
 }
 
@@ -138,11 +139,17 @@ export function measureGlassToGlass() {
     const page = await context.newPage();
     await page.goto(`${stack.web.url}/sessions/${sessionId}/mentor`);
     await waitForPicture(page);
-    const loupe = await readAfterSettling(page, LARGE);
+    const loupe = await readAfterSettling(page, ONE);
     const knobs = await loupeKnobs(theatre, page);
     for (const label of EXTRA_PICTURES) await addDemoPicture(theatre, label);
     await page.waitForFunction((n) => document.querySelectorAll('[data-source-tile] video').length === n, EXTRA_PICTURES.length + 1, { timeout: 30_000 });
     const four = await readAfterSettling(page, LARGE);
+    const fourLayers = await sentVideoLayers(theatre);
+    // Back to one picture, as the baseline sends, before it runs.
+    await theatre.getByRole('button', { name: /^People/ }).click();
+    for (const label of EXTRA_PICTURES) await theatre.getByRole('button', { name: `Remove ${label}` }).click();
+    await page.waitForFunction(() => !document.querySelector('[data-source-tile]'), undefined, { timeout: 30_000 });
+    await waitForPicture(page);
 
     await pauseLoupe(theatre);
     const answer = await answerDirect(page, await offerDirect(theatre, knobs));
@@ -170,6 +177,8 @@ export function measureGlassToGlass() {
         met: l4.p95 <= l.p95 + FRAME_MS,
         shown_after_receipt_ms: percentiles(four.afterReceipt),
         picture: picture(four),
+        // What theatre's encoders sent meanwhile: on a shared box, CPU may hold its top layers back.
+        theatre_layers: fourLayers.join(' '),
       },
       knobs,
     };

@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import type { SessionKind } from '@loupe/protocol';
 import { makeTissueVideo } from '@loupe/stack';
 import { startBrowserStack, type BrowserStack } from '../../web/test/stack.ts';
+import type { PageRtc } from './timed-frames.ts';
 
 export const LIVE = '[data-testid="live"] [data-picture-rect]';
 
@@ -70,4 +71,23 @@ export async function addDemoPicture(theatre: Page, label: string): Promise<void
   await theatre.getByTestId('source-label-input').fill(label);
   await theatre.getByRole('button', { name: /Demo picture/ }).click();
   await theatre.locator(`[data-source-tile][data-label="${label}"]`).waitFor({ timeout: 30_000 });
+}
+
+/**
+ * What the page's encoders send now, layer by layer (`rid:frame size@frames a second`), and why a layer is held
+ * back (`cpu`, `bandwidth`): a busy box drops theatre's top layers before any mentor asks.
+ */
+export function sentVideoLayers(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    for (const pc of (window as unknown as { __rtc: PageRtc }).__rtc.connections) {
+      if (pc.connectionState === 'closed') continue;
+      (await pc.getStats()).forEach((s: RTCOutboundRtpStreamStats & { qualityLimitationReason?: string }) => {
+        if (s.type !== 'outbound-rtp' || s.kind !== 'video' || !s.frameWidth) return;
+        const why = s.qualityLimitationReason && s.qualityLimitationReason !== 'none' ? `(${s.qualityLimitationReason})` : '';
+        out.push(`${s.rid ?? '-'}:${s.frameWidth}x${s.frameHeight}@${Math.round(s.framesPerSecond ?? 0)}${why}`);
+      });
+    }
+    return out.sort();
+  });
 }

@@ -4,23 +4,15 @@
  * the mentor's page (Chromium, 1280×720, layout "one large") receives it for a window, then
  * theatre adds three more moving pictures and the mentor receives again. Bytes are the video
  * `inbound-rtp` bytes of every peer connection of the mentor's page, read from outside the app
- * (a wrapper of RTCPeerConnection put in before the app loads), with the frame size each picture
+ * (a wrapper of RTCPeerConnection put in before the app loads, timed-frames.ts), with the frame size each picture
  * arrives at: the large one on the top simulcast layer, the thumbnails on the lowest.
  */
 import type { Page } from 'playwright-core';
-import { EXTRA_PICTURES, addDemoPicture, withLiveTheatre } from './live-scene.ts';
+import { EXTRA_PICTURES, addDemoPicture, sentVideoLayers, withLiveTheatre } from './live-scene.ts';
+import { trackPeerConnections, type PageRtc } from './timed-frames.ts';
 
 const SETTLE_MS = 6_000;
 const WINDOW_MS = 10_000;
-
-/** Keeps every RTCPeerConnection the page makes, for reading their stats. */
-const KEEP_CONNECTIONS = `{
-  const Original = window.RTCPeerConnection;
-  window.__pcs = [];
-  window.RTCPeerConnection = class extends Original {
-    constructor(...args) { super(...args); window.__pcs.push(this); }
-  };
-}`;
 
 type Inbound = { bytes: number; sizes: string[] };
 
@@ -28,7 +20,7 @@ async function inbound(page: Page): Promise<Inbound> {
   return page.evaluate(async () => {
     let bytes = 0;
     const sizes: string[] = [];
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+    for (const pc of (window as unknown as { __rtc: PageRtc }).__rtc.connections) {
       if (pc.connectionState === 'closed') continue;
       (await pc.getStats()).forEach((s: RTCInboundRtpStreamStats) => {
         if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
@@ -37,26 +29,6 @@ async function inbound(page: Page): Promise<Inbound> {
       });
     }
     return { bytes, sizes: sizes.sort() };
-  });
-}
-
-/**
- * What theatre's encoders send now, layer by layer (`rid frame size`), and why a layer is held
- * back (`cpu`, `bandwidth`): a busy box drops theatre's top layers before any mentor asks.
- */
-async function outbound(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const out: string[] = [];
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-      if (pc.connectionState === 'closed') continue;
-      (await pc.getStats()).forEach((s: RTCOutboundRtpStreamStats & { qualityLimitationReason?: string }) => {
-        if (s.type !== 'outbound-rtp' || s.kind !== 'video' || !s.frameWidth) return;
-        out.push(
-          `${s.rid ?? '-'}:${s.frameWidth}x${s.frameHeight}${s.qualityLimitationReason && s.qualityLimitationReason !== 'none' ? `(${s.qualityLimitationReason})` : ''}`,
-        );
-      });
-    }
-    return out.sort();
   });
 }
 
@@ -70,21 +42,21 @@ async function rate(page: Page): Promise<{ kbps: number; sizes: string[] }> {
 }
 
 export function measureSourcesDownload() {
-  return withLiveTheatre({ viewport: { width: 1280, height: 720 }, beforeLoad: KEEP_CONNECTIONS }, async ({ stack, sessionId, theatre, mentor }) => {
+  return withLiveTheatre({ viewport: { width: 1280, height: 720 }, beforeLoad: trackPeerConnections }, async ({ stack, sessionId, theatre, mentor }) => {
     // The fake camera's picture is still; every picture here moves, as a laparoscope's does.
     await theatre.getByRole('button', { name: /Change source/ }).click();
     await theatre.getByRole('button', { name: /Demo picture/ }).click();
     const context = await stack.contextFor(mentor, { viewport: { width: 1280, height: 720 } });
-    await context.addInitScript(KEEP_CONNECTIONS);
+    await context.addInitScript(trackPeerConnections);
     const page = await context.newPage();
     await page.goto(`${stack.web.url}/sessions/${sessionId}/mentor`);
     await page.waitForFunction(() => (document.querySelector('[data-testid="live"] video') as HTMLVideoElement | null)?.videoWidth);
     const one = await rate(page);
-    const sentOne = await outbound(theatre);
+    const sentOne = await sentVideoLayers(theatre);
     for (const label of EXTRA_PICTURES) await addDemoPicture(theatre, label);
     await page.waitForFunction(() => document.querySelectorAll('[data-source-tile] video').length === 4);
     const four = await rate(page);
-    const sentFour = await outbound(theatre);
+    const sentFour = await sentVideoLayers(theatre);
     await context.close();
     return {
       one_source_kbps: one.kbps,

@@ -159,9 +159,9 @@ export function readTimedFrames(o: { video: string; seconds: number; strip: type
     canvas.height = 2 * scale;
     const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     const out: TimedReadings = { latencies: [], afterReceipt: [], unreadable: 0, width: 0, height: 0, fps: 0 };
-    let first: { at: number; presented: number } | null = null;
+    let first: { at: number } | null = null;
     const onFrame = (now: number, meta: VideoFrameCallbackMetadata) => {
-      first ??= { at: now, presented: meta.presentedFrames };
+      first ??= { at: now };
       ctx.drawImage(video, 0, 0, meta.width, meta.height * o.strip.height, 0, 0, canvas.width, canvas.height);
       const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
       const light = (x: number, y: number) => {
@@ -183,7 +183,8 @@ export function readTimedFrames(o: { video: string; seconds: number; strip: type
       out.width = meta.width;
       out.height = meta.height;
       if (now - first.at < o.seconds * 1000) return void video.requestVideoFrameCallback(onFrame);
-      out.fps = Math.round(((meta.presentedFrames - first.presented) / (now - first.at)) * 10_000) / 10;
+      // Frames read, not the element's presentedFrames: that one stood still for a picture of four.
+      out.fps = Math.round(((out.latencies.length + out.unreadable) / (now - first.at)) * 10_000) / 10;
       resolve(out);
     };
     video.requestVideoFrameCallback(onFrame);
