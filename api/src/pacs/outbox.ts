@@ -21,7 +21,7 @@
  */
 import type { MediaStore } from '@loupe/media-store';
 import { and, asc, count, eq, inArray, isNull, lte, or } from 'drizzle-orm';
-import { stillFile } from '@loupe/protocol';
+import { stillFile, type Words } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { exams, scanProtocols, sites, stills } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -227,6 +227,6 @@ export function startPacsOutbox(db: Db, o: Omit<OutboxOptions, 'signal'>, owner:
 }
 
 /** A view's name in English, then in Chinese where it differs: "Right upper quadrant / 右上腹". */
-function bothLanguages(name: { en: string; zh: string }): string {
+function bothLanguages(name: Words): string {
   return name.zh && name.zh !== name.en ? `${name.en} / ${name.zh}` : name.en;
 }
