@@ -10,17 +10,11 @@
  * export is not documented and has changed shape (a polka app, then http.Server: sveltejs/kit#16907).
  */
 import { createServer } from 'node:http';
-import { LARGEST_BODY_BYTES } from '@loupe/protocol';
-import { parseServerConfig, type ServerConfig } from './src/lib/server/env-schema.ts';
+import { LARGEST_BODY_BYTES, configOrExit } from '@loupe/protocol';
+import { parseServerConfig } from './src/lib/server/env-schema.ts';
 import { RESPONSE_HEADERS } from './src/lib/server/response-headers.ts';
 
-let config: ServerConfig;
-try {
-  config = parseServerConfig(process.env);
-} catch (err) {
-  console.error(`web: ${(err as Error).message}`);
-  process.exit(1);
-}
+const config = configOrExit('web', parseServerConfig, process);
 // adapter-node reads its body limit (512 KB by default) as its handler loads: a still upload is
 // larger. The /api proxy holds each path to the api's own limit (protocol/src/body-limits.ts).
 process.env.BODY_SIZE_LIMIT ??= String(LARGEST_BODY_BYTES);

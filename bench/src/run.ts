@@ -57,10 +57,15 @@ function combineRounds(rounds: unknown[]): unknown {
 /** `seconds` and `ran`: how long the last invocation took, and which measures it ran. */
 type Report = { when: string; machine: Record<string, unknown>; seconds: number; ran: string[]; results: Record<string, unknown> };
 
-/** A measure's rounds' machine load, e.g. `71 % / 0 %, 68 % / 0 %` (only on the measure itself, not its parts). */
+/**
+ * A measure's rounds' machine load and how long all its rounds took, e.g. `71 % / 0 %, 68 % / 0 %
+ * in 95 s` (only on the measure itself, not its parts).
+ */
 function loadOf(v: Record<string, unknown>): string {
   const load = v.machine_load as { busy: number; steal: number }[] | undefined;
-  return load ? load.map((l) => `${Math.round(l.busy * 100)} % / ${Math.round(l.steal * 100)} %`).join(', ') : '';
+  if (!load) return '';
+  const took = typeof v.seconds === 'number' ? ` in ${v.seconds} s` : '';
+  return `${load.map((l) => `${Math.round(l.busy * 100)} % / ${Math.round(l.steal * 100)} %`).join(', ')}${took}`;
 }
 
 /** The results as a readable table: each figure beside its baseline, from the same run. */
@@ -80,7 +85,7 @@ function table(report: Report): string {
     } else if (v.met !== undefined) {
       // A judged result with no latency percentile (ratios, cores, seconds): its figures by name.
       const figures = Object.entries(v).flatMap(([k, x]) => {
-        if (typeof x === 'number' && k !== 'n') return [`${k} ${x}`];
+        if (typeof x === 'number' && k !== 'n' && k !== 'seconds') return [`${k} ${x}`];
         if (!x || typeof x !== 'object' || !('p95' in x)) return [];
         const parts = Object.entries(x).filter(([q, y]) => q !== 'n' && typeof y === 'number');
         return [`${k} ${parts.map(([q]) => q).join('/')} ${parts.map(([, y]) => y).join(' / ')}`];
@@ -95,7 +100,7 @@ function table(report: Report): string {
     '',
     `Machine: ${JSON.stringify(report.machine)}; the last run (${report.ran.join(', ')}) took ${report.seconds} s; each measure says when it ran. Reproduce: \`make bench\`.`,
     '',
-    '| measure | figure (ms) | baseline p95 (ms) | n | goal (every round) | machine busy / stolen, each round |',
+    '| measure | figure (ms) | baseline p95 (ms) | n | goal (every round) | machine busy / stolen, each round; time of all rounds |',
     '|---|---|---|---|---|---|',
     ...rows,
     '',
@@ -125,25 +130,27 @@ async function main() {
   const path = join(ROOT, 'bench', 'results', 'latest.json');
   // A run of some measures keeps the other measures' last figures (each says when it ran).
   const previous = existsSync(path) ? ((JSON.parse(await readFile(path, 'utf8')) as Report).results ?? {}) : {};
-  const results: Record<string, unknown> = {
-    annotation_latency: NOT_YET,
-    video_glass_to_glass: NOT_YET,
-    fanout: NOT_YET,
-    recorder: NOT_YET,
-    recorder_sources: NOT_YET,
-    search: NOT_YET,
-    canvas: NOT_YET,
-    canvas_flood: NOT_YET,
-    still_capture: NOT_YET,
-    vitals_latency: NOT_YET,
-    sources_download: NOT_YET,
-    api: NOT_YET,
-    ...previous,
-  };
+  // In the order they run, which is the report's order; each takes every round before the next starts.
+  const measures: [name: string, what: string, run: () => Promise<object>][] = [
+    ['annotation_latency', 'annotation latency: mentor pointer → theatre canvas…', measureAnnotationLatency],
+    ['video_glass_to_glass', 'video glass-to-glass: theatre frame captured → shown at the mentor, and over a direct peer connection…', measureGlassToGlass],
+    ['fanout', 'fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…', measureFanout],
+    ['recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams)],
+    ['recorder_sources', 'recorder: one recording of 1 and of 3 pictures, what an extra source costs…', measureRecorderSources],
+    ['sources_download', 'sources: what a mentor downloads with four pictures against one…', measureSourcesDownload],
+    ['api', 'api: token issuance, 50 clients…', measureApi],
+    ['canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas],
+    ['canvas_flood', 'canvas: two mentors flood theatre with full-picture arrows, then toggle them…', measureCanvasFlood],
+    ['still_capture', 'still: 1920×1080 capture at the scan room → shown at the reviewer, and the same PNG up and down over plain HTTP…', measureStillCapture],
+    ['vitals_latency', 'vitals: monitor ORU^R01 over MLLP → heart rate shown on theatre…', measureVitalsLatency],
+    ['search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes)],
+  ];
+  const results: Record<string, unknown> = { ...Object.fromEntries(measures.map(([name]) => [name, NOT_YET])), ...previous };
   // One measure failing is written down as failed; the others still run and are kept.
   const measure = async (name: string, what: string, run: () => Promise<object>) => {
     if (!want(name)) return;
     console.log(what);
+    const began = Date.now();
     try {
       const rounds: object[] = [];
       const machineLoad: { busy: number; steal: number }[] = [];
@@ -155,32 +162,14 @@ async function main() {
         const total = after.total - before.total || 1;
         machineLoad.push({ busy: round3((after.busy - before.busy) / total), steal: round3((after.steal - before.steal) / total) });
       }
-      results[name] = { ...(combineRounds(rounds) as object), rounds: roundCount, machine_load: machineLoad, measured_at: new Date().toISOString() };
+      const seconds = Math.round((Date.now() - began) / 1000);
+      results[name] = { ...(combineRounds(rounds) as object), rounds: roundCount, seconds, machine_load: machineLoad, measured_at: new Date().toISOString() };
     } catch (err) {
       console.error(`${name} failed:`, err);
       results[name] = { status: `failed: ${(err as Error).message.split('\n')[0]}`, n: 0, measured_at: new Date().toISOString() };
     }
   };
-  await measure('annotation_latency', 'annotation latency: mentor pointer → theatre canvas…', measureAnnotationLatency);
-  await measure(
-    'video_glass_to_glass',
-    'video glass-to-glass: theatre frame captured → shown at the mentor, and over a direct peer connection…',
-    measureGlassToGlass,
-  );
-  await measure('fanout', 'fan-out: mentor strokes at 120 points/s to theatre and 10, 50, 100 observers…', measureFanout);
-  await measure('recorder', `recorder: ${streams.join(', ')} recordings of 720p30 at once…`, () => measureRecorder(streams));
-  await measure('recorder_sources', 'recorder: one recording of 1 and of 3 pictures, what an extra source costs…', measureRecorderSources);
-  await measure('sources_download', 'sources: what a mentor downloads with four pictures against one…', measureSourcesDownload);
-  await measure('api', 'api: token issuance, 50 clients…', measureApi);
-  await measure('canvas', 'canvas: 1000 annotations on theatre while a stroke streams in…', measureCanvas);
-  await measure('canvas_flood', 'canvas: two mentors flood theatre with full-picture arrows, then toggle them…', measureCanvasFlood);
-  await measure(
-    'still_capture',
-    'still: 1920×1080 capture at the scan room → shown at the reviewer, and the same PNG up and down over plain HTTP…',
-    measureStillCapture,
-  );
-  await measure('vitals_latency', 'vitals: monitor ORU^R01 over MLLP → heart rate shown on theatre…', measureVitalsLatency);
-  await measure('search', `search: ${sizes.join(' and ')} cases…`, () => measureSearch(sizes));
+  for (const [name, what, run] of measures) await measure(name, what, run);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version };
   const ran = Object.keys(results).filter(want);
   const report = { when: new Date().toISOString(), machine, seconds: Math.round((Date.now() - started) / 1000), ran, results };

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { envFlag, envInteger, envNumber, parseEnv, S3_ENV_KEYS, s3Settings, SharedEnv } from './env.ts';
+import { configOrExit, envFlag, envInteger, envNumber, parseEnv, S3_ENV_KEYS, s3Settings, SharedEnv } from './env.ts';
 
 const Env = SharedEnv.pick({ LIVEKIT_URL: true, LIVEKIT_API_SECRET: true, LOUPE_API_PORT: true }).extend({
   IDLE_MINUTES: envNumber(0.05, 1440).default(15),
@@ -98,5 +98,36 @@ describe('the media bucket (LOUPE_S3_*)', () => {
       region: 'us-east-1',
     });
     expect(bucket({ ...keys, LOUPE_S3_REGION: 'eu-west-1' })).toMatchObject({ endpoint: undefined, pathStyle: false, region: 'eu-west-1' });
+  });
+});
+
+describe('configOrExit, for an entry point', () => {
+  const exited = new Error('exited');
+  const entry = (env: Record<string, string>) => ({
+    env,
+    exit: vi.fn((code: number): never => {
+      throw Object.assign(exited, { code });
+    }),
+  });
+  const parse = (env: Readonly<Record<string, string | undefined>>) => parseEnv(Env, env);
+
+  it('gives the parsed configuration and does not exit', () => {
+    const proc = entry({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: '9000' });
+    expect(configOrExit('api', parse, proc).LOUPE_API_PORT).toBe(9000);
+    expect(proc.exit).not.toHaveBeenCalled();
+  });
+
+  it('stops with code 1 and a message naming the service and the variable', () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const proc = entry({ LIVEKIT_API_SECRET: secret, LOUPE_API_PORT: 'eighty' });
+    try {
+      expect(() => configOrExit('recorder', parse, proc)).toThrow(exited);
+      expect(proc.exit).toHaveBeenCalledWith(1);
+      expect(errors).toHaveBeenCalledWith(
+        expect.stringMatching(/^recorder: invalid configuration:\n {2}LOUPE_API_PORT: expected a whole number from 1 to 65535, got "eighty"/),
+      );
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

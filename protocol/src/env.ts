@@ -150,3 +150,19 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Readonly<Record<st
   });
   throw new Error(`invalid configuration:\n${[...new Set(problems)].map((p) => `  ${p}`).join('\n')}`);
 }
+
+/** What an entry point hands configOrExit: Node's `process`, or a stand-in in a test. */
+export type EntryProcess = { env: Readonly<Record<string, string | undefined>>; exit(code: number): never };
+
+/**
+ * For an entry point: its configuration parsed from the environment, or the reason on stderr as
+ * `service: invalid configuration: …` and exit code 1, before the service does anything else.
+ */
+export function configOrExit<T>(service: string, parse: (env: EntryProcess['env']) => T, proc: EntryProcess): T {
+  try {
+    return parse(proc.env);
+  } catch (err) {
+    console.error(`${service}: ${(err as Error).message}`);
+    return proc.exit(1);
+  }
+}

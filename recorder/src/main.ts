@@ -1,17 +1,12 @@
 /** Runs the recorder worker: `node src/main.ts` (configuration from the environment, see .env.example). */
 import { dispose } from '@livekit/rtc-node';
 import { recorderApi } from './api.ts';
-import { parseRecorderConfig, type RecorderConfig } from './env.ts';
+import { configOrExit } from '@loupe/protocol';
+import { parseRecorderConfig } from './env.ts';
 import { RecorderWorker } from './worker.ts';
 import { keepMediaPrivate } from './media/private-dir.ts';
 
-let config: RecorderConfig;
-try {
-  config = parseRecorderConfig(process.env);
-} catch (err) {
-  console.error(`recorder: ${(err as Error).message}`);
-  process.exit(1);
-}
+const config = configOrExit('recorder', parseRecorderConfig, process);
 
 keepMediaPrivate(config.mediaDir);
 const worker = new RecorderWorker(config, recorderApi(config.apiUrl, config.recorderToken, config.workerId));

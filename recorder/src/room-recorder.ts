@@ -138,6 +138,19 @@ function renderMs(timestampUs: bigint): number {
 /** An op's identity across live packets and snapshots: its author's sequence number. */
 const opKey = (op: AnnotationOp) => `${op.author}/${op.seq}`;
 
+/**
+ * A packet from the api (the server's own: no participant), parsed by `schema`. Undefined when a
+ * participant sent it (no member may speak for the api) or when it does not parse.
+ */
+function fromApi<T>(schema: { safeParse(value: unknown): { data?: T } }, payload: Uint8Array, participant: RemoteParticipant | undefined): T | undefined {
+  if (participant) return undefined;
+  try {
+    return schema.safeParse(JSON.parse(new TextDecoder().decode(payload))).data;
+  } catch {
+    return undefined;
+  }
+}
+
 export type RoomRecorderOptions = {
   /** Whether the picture is being captured or waited for, and whether the writer keeps up; on every change. */
   onState?: (state: RecorderState) => void;
@@ -758,13 +771,7 @@ export class RoomRecorder {
    * says the still just arrived, not the later ones about its verdict.
    */
   private onExamNotice(payload: Uint8Array, participant: RemoteParticipant | undefined): void {
-    if (participant) return;
-    let notice: ExamNotice | undefined;
-    try {
-      notice = ExamNotice.safeParse(JSON.parse(new TextDecoder().decode(payload))).data;
-    } catch {
-      return;
-    }
+    const notice = fromApi(ExamNotice, payload, participant);
     if (notice?.captured && notice.stillId) this.record({ type: 'still', stillId: notice.stillId }, this.pictureMs);
   }
 
@@ -776,13 +783,7 @@ export class RoomRecorder {
   private vitalsLimits = '';
 
   private onVitals(payload: Uint8Array, participant: RemoteParticipant | undefined): void {
-    if (participant) return;
-    let packet: VitalsPacket | undefined;
-    try {
-      packet = VitalsPacket.safeParse(JSON.parse(new TextDecoder().decode(payload))).data;
-    } catch {
-      return;
-    }
+    const packet = fromApi(VitalsPacket, payload, participant);
     if (!packet) return;
     // The api sends the limits with every message: the track keeps them where they change.
     const limits = packet.limits && JSON.stringify(packet.limits) !== this.vitalsLimits ? packet.limits : undefined;

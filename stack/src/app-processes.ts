@@ -12,19 +12,29 @@ export type RunningApi = RunningApp & {
   restart(): Promise<void>;
 };
 
+/** A service's port on loopback (a free one when not given), extra environment, and whether its output is echoed. */
+type ProcessOptions = { port?: number; env?: Record<string, string>; echo?: boolean };
+
+async function listenAt(port: number | undefined): Promise<{ port: number; url: string }> {
+  const chosen = port ?? (await freePort());
+  return { port: chosen, url: `http://127.0.0.1:${chosen}` };
+}
+
+/** `service` once it answers at `url`; otherwise stopped, and the reason thrown with its output. */
+async function answering(service: Service, url: string): Promise<Service> {
+  await serviceAnswers(service, url, START_DEADLINE_MS).catch(async (err) => {
+    await service.stop();
+    throw new Error(`${service.name} did not start: ${String(err)}\n${service.output()}`);
+  });
+  return service;
+}
+
 /**
  * Runs the api as its own process (`node api/src/main.ts`) on `port` (a free one when omitted:
  * pass one to point livekit-server's webhooks at it before it starts).
  */
-export async function startApiProcess(o: {
-  livekit: LiveKit;
-  dbUrl: string;
-  port?: number;
-  env?: Record<string, string>;
-  echo?: boolean;
-}): Promise<RunningApi> {
-  const port = o.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+export async function startApiProcess(o: { livekit: LiveKit; dbUrl: string } & ProcessOptions): Promise<RunningApi> {
+  const { port, url } = await listenAt(o.port);
   const launch = async () => {
     const service = spawnService('api', process.execPath, ['src/main.ts'], {
       cwd: join(ROOT, 'api'),
@@ -40,11 +50,7 @@ export async function startApiProcess(o: {
       },
       echo: o.echo,
     });
-    await serviceAnswers(service, `${url}/health`, START_DEADLINE_MS).catch(async (err) => {
-      await service.stop();
-      throw new Error(`api did not start: ${String(err)}\n${service.output()}`);
-    });
-    return service;
+    return answering(service, `${url}/health`);
   };
   const api: RunningApi = {
     url,
@@ -59,14 +65,9 @@ export async function startApiProcess(o: {
 }
 
 /** Runs the recorder worker (`node recorder/src/main.ts`) against a running api. */
-export async function startRecorderProcess(o: {
-  livekit: LiveKit;
-  apiUrl: string;
-  recorderToken: string;
-  mediaDir: string;
-  env?: Record<string, string>;
-  echo?: boolean;
-}): Promise<RunningApp> {
+export async function startRecorderProcess(
+  o: { livekit: LiveKit; apiUrl: string; recorderToken: string; mediaDir: string } & Omit<ProcessOptions, 'port'>,
+): Promise<RunningApp> {
   const service = spawnService('recorder', process.execPath, ['src/main.ts'], {
     cwd: join(ROOT, 'recorder'),
     env: {
@@ -88,23 +89,13 @@ export async function startRecorderProcess(o: {
  * Runs the built web app (`node web/server.ts`, which serves web/build) on `port` (a free one
  * when omitted), talking to `apiUrl`; its pages may connect to `livekit` (their CSP names it).
  */
-export async function startWebProcess(o: {
-  apiUrl: string;
-  livekit: Pick<LiveKit, 'wsUrl'>;
-  port?: number;
-  env?: Record<string, string>;
-  echo?: boolean;
-}): Promise<RunningApp> {
-  const port = o.port ?? (await freePort());
-  const url = `http://127.0.0.1:${port}`;
+export async function startWebProcess(o: { apiUrl: string; livekit: Pick<LiveKit, 'wsUrl'> } & ProcessOptions): Promise<RunningApp> {
+  const { port, url } = await listenAt(o.port);
   const service = spawnService('web', process.execPath, ['server.ts'], {
     cwd: join(ROOT, 'web'),
     env: { HOST: '127.0.0.1', PORT: String(port), ORIGIN: url, LOUPE_API_URL: o.apiUrl, LIVEKIT_PUBLIC_URL: o.livekit.wsUrl, ...o.env },
     echo: o.echo,
   });
-  await serviceAnswers(service, url, START_DEADLINE_MS).catch(async (err) => {
-    await service.stop();
-    throw new Error(`web did not start: ${String(err)}\n${service.output()}`);
-  });
+  await answering(service, url);
   return { url, service, stop: () => service.stop() };
 }
