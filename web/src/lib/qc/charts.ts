@@ -80,29 +80,32 @@ export function viewNames(stats: QcStats, locale: string): string[] {
   return stats.views.map((v) => viewName(v, locale, protocols));
 }
 
+/** The views down the side of a per-view chart, first at the top. */
+const viewAxis = (stats: QcStats, locale: string) => ({
+  type: 'category' as const,
+  data: viewNames(stats, locale),
+  inverse: true,
+  ...axisStyle,
+  axisLabel: { color: INK.text, width: 160, overflow: 'truncate' as const },
+});
+
+/** One figure of each view as a horizontal bar, rounded at its end. */
+const viewBars = (stats: QcStats, figure: 'firstPassRate' | 'repeatRate' | 'meanScore', name: string, color: string, barMaxWidth: number): BarSeriesOption => ({
+  name,
+  type: 'bar',
+  data: stats.views.map((v) => v[figure]),
+  itemStyle: { color, borderRadius: [0, 4, 4, 0] },
+  barMaxWidth,
+});
+
 /** Per view, horizontal bars of first-pass acceptance and repeat rate. */
 export function perViewRates(stats: QcStats, fmt: QcFormat, l: Labels, locale: string): ChartOption {
   return {
     ...base(fmt),
     tooltip: { ...base(fmt).tooltip, valueFormatter: (v) => fmt.rate(typeof v === 'number' ? v : null) },
     xAxis: percentAxis(fmt),
-    yAxis: { type: 'category', data: viewNames(stats, locale), inverse: true, ...axisStyle, axisLabel: { color: INK.text, width: 160, overflow: 'truncate' } },
-    series: [
-      {
-        name: l.firstPass,
-        type: 'bar',
-        data: stats.views.map((v) => v.firstPassRate),
-        itemStyle: { color: INK.accent, borderRadius: [0, 4, 4, 0] },
-        barMaxWidth: 16,
-      },
-      {
-        name: l.repeatRate,
-        type: 'bar',
-        data: stats.views.map((v) => v.repeatRate),
-        itemStyle: { color: INK.warn, borderRadius: [0, 4, 4, 0] },
-        barMaxWidth: 16,
-      },
-    ],
+    yAxis: viewAxis(stats, locale),
+    series: [viewBars(stats, 'firstPassRate', l.firstPass, INK.accent, 16), viewBars(stats, 'repeatRate', l.repeatRate, INK.warn, 16)],
   };
 }
 
@@ -113,14 +116,10 @@ export function perViewScore(stats: QcStats, fmt: QcFormat, l: Labels, locale: s
     legend: { show: false },
     grid: { ...base(fmt).grid, top: 16 },
     xAxis: { type: 'value', min: 0, max: 5, interval: 1, ...axisStyle },
-    yAxis: { type: 'category', data: viewNames(stats, locale), inverse: true, ...axisStyle, axisLabel: { color: INK.text, width: 160, overflow: 'truncate' } },
+    yAxis: viewAxis(stats, locale),
     series: [
       {
-        name: l.meanScore,
-        type: 'bar',
-        data: stats.views.map((v) => v.meanScore),
-        itemStyle: { color: INK.blue, borderRadius: [0, 4, 4, 0] },
-        barMaxWidth: 18,
+        ...viewBars(stats, 'meanScore', l.meanScore, INK.blue, 18),
         label: { show: true, position: 'right', color: INK.text, formatter: ({ value }) => fmt.score(typeof value === 'number' ? value : null) },
       },
     ],
