@@ -1,4 +1,4 @@
-import { RoomEvent, type RemoteParticipant, type Room } from 'livekit-client';
+import { RoomEvent, type Room } from 'livekit-client';
 import {
   ExamNotice,
   TOPICS,
@@ -16,6 +16,7 @@ import {
 } from '@loupe/protocol';
 import { ApiFailure, apiClient, unwrap } from '$lib/api/client.ts';
 import { failureMessage } from '$lib/api/failure-message.ts';
+import { onApiPackets } from '$lib/room/api-packets.ts';
 import type { CapturedStill } from './capture.ts';
 
 /**
@@ -59,25 +60,16 @@ export class ExamRoom {
    */
   constructor(sessionId: string, room: Room, { prefetchStills = false }: { prefetchStills?: boolean } = {}) {
     this.sessionId = sessionId;
-    const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string, _e?: unknown, identity?: string) => {
-      // Only the api, through livekit-server, sends packets with no participant: nobody in the room can forge one.
-      if (topic !== TOPICS.exam || from || identity) return;
-      let notice;
-      try {
-        notice = ExamNotice.safeParse(JSON.parse(new TextDecoder().decode(payload)));
-      } catch {
-        // A packet that is not a notice changes nothing.
-        return;
-      }
-      if (!notice.success) return;
-      if (prefetchStills && notice.data.stillId) prefetch(stillUrl(notice.data.stillId));
+    const stopPackets = onApiPackets(room, TOPICS.exam, ExamNotice, (notice) => {
+      if (prefetchStills && notice.stillId) prefetch(stillUrl(notice.stillId));
       this.refreshSoon();
-    };
+    });
     // Notices sent while the page was not in the room (joining, reconnecting) are not resent: fetch once in.
     const onConnected = () => this.refreshSoon();
-    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.Connected, onConnected).on(RoomEvent.Reconnected, onConnected);
+    room.on(RoomEvent.Connected, onConnected).on(RoomEvent.Reconnected, onConnected);
     this.dispose = () => {
-      room.off(RoomEvent.DataReceived, onData).off(RoomEvent.Connected, onConnected).off(RoomEvent.Reconnected, onConnected);
+      stopPackets();
+      room.off(RoomEvent.Connected, onConnected).off(RoomEvent.Reconnected, onConnected);
       this.closed = true;
     };
   }

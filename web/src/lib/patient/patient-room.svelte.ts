@@ -1,6 +1,7 @@
-import { RoomEvent, type RemoteParticipant, type Room } from 'livekit-client';
+import { RoomEvent, type Room } from 'livekit-client';
 import { PatientNotice, TOPICS, type PatientBanner } from '@loupe/protocol';
 import { apiClient, unwrap } from '$lib/api/client.ts';
+import { onApiPackets } from '$lib/room/api-packets.ts';
 
 /**
  * The session's patient banner as a live page sees it: fetched from the api when the page opens,
@@ -14,19 +15,13 @@ export class PatientRoom {
 
   constructor(sessionId: string, room: Room) {
     this.sessionId = sessionId;
-    const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string, _e?: unknown, identity?: string) => {
-      // Only the api, through livekit-server, sends packets with no participant.
-      if (topic !== TOPICS.patient || from || identity) return;
-      try {
-        PatientNotice.parse(JSON.parse(new TextDecoder().decode(payload)));
-      } catch {
-        return;
-      }
-      void this.load();
-    };
+    const stopPackets = onApiPackets(room, TOPICS.patient, PatientNotice, () => void this.load());
     const onReconnected = () => void this.load();
-    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.Reconnected, onReconnected);
-    this.dispose = () => void room.off(RoomEvent.DataReceived, onData).off(RoomEvent.Reconnected, onReconnected);
+    room.on(RoomEvent.Reconnected, onReconnected);
+    this.dispose = () => {
+      stopPackets();
+      room.off(RoomEvent.Reconnected, onReconnected);
+    };
   }
 
   async load(): Promise<void> {

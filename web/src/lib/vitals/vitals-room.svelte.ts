@@ -1,4 +1,4 @@
-import { RoomEvent, type RemoteParticipant, type Room } from 'livekit-client';
+import { RoomEvent, type Room } from 'livekit-client';
 import {
   DEFAULT_VITALS_LIMITS,
   TOPICS,
@@ -10,7 +10,7 @@ import {
   type VitalsLimits,
 } from '@loupe/protocol';
 import { apiClient, unwrap } from '$lib/api/client.ts';
-
+import { onApiPackets } from '$lib/room/api-packets.ts';
 import type { Latest, VitalsView } from './vitals-view.ts';
 
 /**
@@ -35,23 +35,14 @@ export class VitalsRoom implements VitalsView {
 
   constructor(sessionId: string, room: Room) {
     this.sessionId = sessionId;
-    const onData = (payload: Uint8Array, from?: RemoteParticipant, _kind?: unknown, topic?: string, _e?: unknown, identity?: string) => {
-      // Only the api, through livekit-server, sends packets with no participant: nobody in the room can forge one.
-      if (topic !== TOPICS.vitals || from || identity) return;
-      let packet: VitalsPacket;
-      try {
-        packet = VitalsPacket.parse(JSON.parse(new TextDecoder().decode(payload)));
-      } catch {
-        return; // Not a packet of this version: the next GET tells the truth.
-      }
-      this.take(packet);
-    };
+    const stopPackets = onApiPackets(room, TOPICS.vitals, VitalsPacket, (packet) => this.take(packet));
     const onReconnected = () => void this.load();
     const tick = setInterval(() => (this.now = Date.now()), 1000);
-    room.on(RoomEvent.DataReceived, onData).on(RoomEvent.Reconnected, onReconnected);
+    room.on(RoomEvent.Reconnected, onReconnected);
     this.dispose = () => {
       clearInterval(tick);
-      room.off(RoomEvent.DataReceived, onData).off(RoomEvent.Reconnected, onReconnected);
+      stopPackets();
+      room.off(RoomEvent.Reconnected, onReconnected);
     };
   }
 
