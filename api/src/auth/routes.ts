@@ -1,10 +1,9 @@
-import { createRoute } from '@hono/zod-openapi';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { eq } from 'drizzle-orm';
 import { SignInBody, SignUpBody, User } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError } from '../http/errors.ts';
-import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
+import { errorsOf, json, jsonBody, rateLimited, router, taggedRoutes } from '../http/openapi.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { users } from '../db/schema.ts';
 import { SESSION_COOKIE, createSession, endSession } from './cookie-sessions.ts';
@@ -15,39 +14,21 @@ import { createUser } from '../users/create-user.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
 
-const signIn = createRoute({
-  method: 'post',
-  path: '/sign-in',
-  tags: ['auth'],
-  summary: 'Sign in with email and password; sets the session cookie',
+const route = taggedRoutes('auth');
+
+const signIn = route.post('/sign-in', 'Sign in with email and password; sets the session cookie', {
   request: jsonBody(SignInBody),
-  responses: { 200: json(User, 'Signed in'), 400: errors[400], 401: errors[401], 429: rateLimited },
+  responses: { 200: json(User, 'Signed in'), ...errorsOf(400, 401), 429: rateLimited },
 });
 
-const signUp = createRoute({
-  method: 'post',
-  path: '/sign-up',
-  tags: ['auth'],
-  summary: 'Create a trainee account and sign in (only when open sign-up is enabled)',
+const signUp = route.post('/sign-up', 'Create a trainee account and sign in (only when open sign-up is enabled)', {
   request: jsonBody(SignUpBody),
-  responses: { 201: json(User, 'Account created'), 400: errors[400], 403: errors[403], 409: errors[409] },
+  responses: { 201: json(User, 'Account created'), ...errorsOf(400, 403, 409) },
 });
 
-const signOut = createRoute({
-  method: 'post',
-  path: '/sign-out',
-  tags: ['auth'],
-  summary: 'End this browser session on the server and clear the cookie',
-  responses: { 204: { description: 'Signed out' } },
-});
+const signOut = route.post('/sign-out', 'End this browser session on the server and clear the cookie', { responses: { 204: { description: 'Signed out' } } });
 
-const me = createRoute({
-  method: 'get',
-  path: '/me',
-  tags: ['auth'],
-  summary: 'The signed-in user',
-  responses: { 200: json(User, 'The signed-in user'), 401: errors[401] },
-});
+const me = route.get('/me', 'The signed-in user', { responses: { 200: json(User, 'The signed-in user'), ...errorsOf(401) } });
 
 export function authRoutes(deps: AppDeps) {
   const { db, config } = deps;

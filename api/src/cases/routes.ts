@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import {
   CASE_FILES,
@@ -17,7 +17,7 @@ import {
 } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden } from '../http/errors.ts';
-import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
+import { errors, errorsOf, json, jsonBody, rateLimited, router, taggedRoutes } from '../http/openapi.ts';
 import { perUserLimit } from '../http/rate-limit.ts';
 import { requireUser } from '../auth/require.ts';
 import { cases } from '../db/schema.ts';
@@ -36,66 +36,47 @@ const MediaParam = z.object({
   id: Id,
   file: z.union([z.enum(CASE_FILE_NAMES), z.string().regex(SOURCE_VIDEO_FILE)]),
 });
-const tags = ['cases'];
+const route = taggedRoutes('cases');
 
-const list = createRoute({
-  method: 'get',
-  path: '/',
-  tags,
-  summary: 'Cases I may see, searched (full text) and filtered, newest first',
+const list = route.get('/', 'Cases I may see, searched (full text) and filtered, newest first', {
   request: { query: CaseQuery },
-  responses: { 200: json(CaseList, 'Cases'), 400: errors[400], 401: errors[401], 429: rateLimited },
+  responses: { 200: json(CaseList, 'Cases'), ...errorsOf(400, 401), 429: rateLimited },
 });
 
-const get = createRoute({
-  method: 'get',
-  path: '/{id}',
-  tags,
-  summary: 'One case, with the consent record of its recording',
+const get = route.get('/{id}', 'One case, with the consent record of its recording', {
   request: { params: CaseParam },
   responses: { 200: json(CaseDetail, 'The case'), ...errors },
 });
 
-const edit = createRoute({
-  method: 'patch',
-  path: '/{id}',
-  tags,
-  summary: 'Edit a case, publish it to trainees or keep it private, set how long it is kept (mentors, admins)',
+const edit = route.patch('/{id}', 'Edit a case, publish it to trainees or keep it private, set how long it is kept (mentors, admins)', {
   request: { params: CaseParam, ...jsonBody(CaseEdit) },
   responses: { 200: json(Case, 'The case'), ...errors },
 });
 
-const remove = createRoute({
-  method: 'delete',
-  path: '/{id}',
-  tags,
-  summary: 'Delete a case and its media files (mentors, admins)',
+const remove = route.delete('/{id}', 'Delete a case and its media files (mentors, admins)', {
   request: { params: CaseParam },
   responses: { 204: { description: 'Deleted' }, ...errors },
 });
 
-const media = createRoute({
-  method: 'get',
-  path: '/{id}/media/{file}',
-  tags,
-  summary: 'The case video or a source’s video (range requests), poster, thumbnail strip or annotation track, behind the same access check',
-  request: { params: MediaParam },
-  responses: {
-    200: { description: 'The file' },
-    206: { description: 'Part of the file' },
-    416: json(ErrorBody, 'The range asked for is not in the file'),
-    ...errors,
+const media = route.get(
+  '/{id}/media/{file}',
+  'The case video or a source’s video (range requests), poster, thumbnail strip or annotation track, behind the same access check',
+  {
+    request: { params: MediaParam },
+    responses: {
+      200: { description: 'The file' },
+      206: { description: 'Part of the file' },
+      416: json(ErrorBody, 'The range asked for is not in the file'),
+      ...errors,
+    },
   },
-});
+);
 
-const stillList = createRoute({
-  method: 'get',
-  path: '/{id}/stills',
-  tags,
-  summary: "The case's exam stills and freeze frames, each at its moment on the case's timeline, behind the case's access check",
-  request: { params: CaseParam },
-  responses: { 200: json(CaseStills, 'Stills'), ...errors },
-});
+const stillList = route.get(
+  '/{id}/stills',
+  "The case's exam stills and freeze frames, each at its moment on the case's timeline, behind the case's access check",
+  { request: { params: CaseParam }, responses: { 200: json(CaseStills, 'Stills'), ...errors } },
+);
 
 export function caseRoutes({ db, config, media: store }: AppDeps) {
   const limitSearches = perUserLimit(db, config.rateLimits.searches, 'searches');

@@ -3,11 +3,11 @@
  * the frozen frame as a lossless PNG. It is kept as a still of kind `freeze` (no exam, no view),
  * placed on the recording like an exam's still, and shown in the case's gallery.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { Id, REVIEW_ROLES, STILL_TYPE, Still } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, forbidden } from '../http/errors.ts';
-import { errors, json, router } from '../http/openapi.ts';
+import { errors, json, router, taggedRoutes } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import { stills } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -17,11 +17,9 @@ import { dicomUid } from './png.ts';
 import { toStill } from './queries.ts';
 import { checkStill, recordingAt, storeStill } from './still-upload.ts';
 
-const upload = createRoute({
-  method: 'post',
-  path: '/{id}/freeze-stills',
-  tags: ['exams'],
-  summary: 'A frozen frame as PNG, with its SHA-256 in Content-Digest (mentor)',
+const route = taggedRoutes('exams');
+
+const upload = route.post('/{id}/freeze-stills', 'A frozen frame as PNG, with its SHA-256 in Content-Digest (mentor)', {
   request: {
     params: z.object({ id: Id }),
     headers: z.object({ 'content-digest': z.string().max(200).optional() }),
@@ -42,14 +40,8 @@ export function freezeRoutes({ db, rooms, media }: AppDeps) {
     const checked = checkStill(bytes, c.req.header('content-digest'));
     if ('refused' in checked) {
       const { status, reason, message } = checked.refused;
-      await recordAudit(db, {
-        ...requestActor(c),
-        action: 'still.refused',
-        targetType: 'session',
-        targetId: id,
-        sessionId: id,
-        detail: { kind: 'freeze', reason },
-      });
+      const detail = { kind: 'freeze', reason };
+      await recordAudit(db, { ...requestActor(c), action: 'still.refused', targetType: 'session', targetId: id, sessionId: id, detail });
       throw new ApiError(status, 'invalid_request', message);
     }
     const stillId = crypto.randomUUID();
@@ -73,14 +65,8 @@ export function freezeRoutes({ db, rooms, media }: AppDeps) {
         sopInstanceUid: dicomUid(),
       })
       .returning();
-    await recordAudit(db, {
-      ...requestActor(c),
-      action: 'still.captured',
-      targetType: 'still',
-      targetId: stillId,
-      sessionId: id,
-      detail: { kind: 'freeze', sha256: checked.sha256, width: checked.width, height: checked.height },
-    });
+    const detail = { kind: 'freeze', sha256: checked.sha256, width: checked.width, height: checked.height };
+    await recordAudit(db, { ...requestActor(c), action: 'still.captured', targetType: 'still', targetId: stillId, sessionId: id, detail });
     // The recorder marks it on the case's timeline; a room nobody is in must not fail the upload.
     await rooms.notifyExam(id, { v: 1, examId: null, stillId, captured: true }).catch((err) => console.error(`freeze still notice to room ${id} failed:`, err));
     return c.json(toStill(row!), 201);

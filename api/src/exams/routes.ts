@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { and, eq, ne } from 'drizzle-orm';
 import {
   CAPTURE_ROLES,
@@ -19,10 +19,11 @@ import {
   checklist,
   mayAct,
   type SessionRole,
+  type User,
 } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, json, jsonBody, router, taggedRoutes } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import { exams, sessionMembers, stills } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -42,7 +43,7 @@ const SessionParam = z.object({ id: Id });
 const ExamParam = z.object({ id: Id });
 const StillParam = z.object({ id: Id });
 const CaptureQuery = z.object({ view: z.string().regex(/^[a-z0-9_]{1,48}$/) });
-const tags = ['exams'];
+const route = taggedRoutes('exams');
 
 /**
  * Whether the caller's role in the session is one of `roles`. Capturing and reviewing are clinical
@@ -50,79 +51,51 @@ const tags = ['exams'];
  */
 const holds = (role: SessionRole | null, roles: readonly SessionRole[]) => !!role && roles.includes(role);
 
-const start = createRoute({
-  method: 'post',
-  path: '/sessions/{id}/exams',
-  tags,
-  summary: 'Start a guided exam on a scan protocol (host, mentor, scan room)',
+const start = route.post('/sessions/{id}/exams', 'Start a guided exam on a scan protocol (host, mentor, scan room)', {
   request: { params: SessionParam, ...jsonBody(StartExamBody) },
   responses: { 201: json(Exam, 'Started'), ...errors },
 });
 
-const list = createRoute({
-  method: 'get',
-  path: '/sessions/{id}/exams',
-  tags,
-  summary: "The session's exams with their stills",
+const list = route.get('/sessions/{id}/exams', "The session's exams with their stills", {
   request: { params: SessionParam },
   responses: { 200: json(ExamList, 'Exams'), ...errors },
 });
 
-const capture = createRoute({
-  method: 'post',
-  path: '/exams/{id}/stills',
-  tags,
-  summary: "A still of a protocol view: the scan room's original pixels as PNG, with its SHA-256 in Content-Digest (scan room)",
-  request: {
-    params: ExamParam,
-    query: CaptureQuery,
-    headers: z.object({ 'content-digest': z.string().max(200).optional() }),
-    body: { content: { [STILL_TYPE]: { schema: z.string().meta({ format: 'binary' }) } }, required: true },
+const capture = route.post(
+  '/exams/{id}/stills',
+  "A still of a protocol view: the scan room's original pixels as PNG, with its SHA-256 in Content-Digest (scan room)",
+  {
+    request: {
+      params: ExamParam,
+      query: CaptureQuery,
+      headers: z.object({ 'content-digest': z.string().max(200).optional() }),
+      body: { content: { [STILL_TYPE]: { schema: z.string().meta({ format: 'binary' }) } }, required: true },
+    },
+    responses: { 200: json(Still, 'Kept already: the same image sent again for the view'), 201: json(Still, 'Kept'), 413: errors[400], ...errors },
   },
-  responses: { 200: json(Still, 'Kept already: the same image sent again for the view'), 201: json(Still, 'Kept'), 413: errors[400], ...errors },
-});
+);
 
-const image = createRoute({
-  method: 'get',
-  path: '/stills/{id}/image',
-  tags,
-  summary: 'The still, byte for byte as captured',
+const image = route.get('/stills/{id}/image', 'The still, byte for byte as captured', {
   request: { params: StillParam },
   responses: { 200: { content: { [STILL_TYPE]: { schema: z.string().meta({ format: 'binary' }) } }, description: 'The PNG' }, ...errors },
 });
 
-const verdict = createRoute({
-  method: 'post',
-  path: '/stills/{id}/verdict',
-  tags,
-  summary: 'Accept a still with a score, or ask for a retake with a reason (reviewer)',
+const verdict = route.post('/stills/{id}/verdict', 'Accept a still with a score, or ask for a retake with a reason (reviewer)', {
   request: { params: StillParam, ...jsonBody(VerdictBody) },
   responses: { 200: json(Still, 'Reviewed'), ...errors },
 });
 
-const drawings = createRoute({
-  method: 'put',
-  path: '/stills/{id}/drawings',
-  tags,
-  summary: "The reviewer's drawings on a still (reviewer)",
+const drawings = route.put('/stills/{id}/drawings', "The reviewer's drawings on a still (reviewer)", {
   request: { params: StillParam, ...jsonBody(StillDrawings) },
   responses: { 200: json(Still, 'Saved'), ...errors },
 });
 
-const sign = createRoute({
-  method: 'post',
-  path: '/exams/{id}/sign',
-  tags,
-  summary: 'Sign the exam: no more stills or verdicts (reviewer)',
+const sign = route.post('/exams/{id}/sign', 'Sign the exam: no more stills or verdicts (reviewer)', {
   request: { params: ExamParam, ...jsonBody(SignExamBody) },
   responses: { 200: json(Exam, 'Signed'), ...errors },
 });
 
-const report = createRoute({
-  method: 'get',
-  path: '/exams/{id}/report',
-  tags,
-  summary: "The exam's QC report",
+const report = route.get('/exams/{id}/report', "The exam's QC report", {
   request: { params: ExamParam },
   responses: { 200: json(ExamReport, 'The report'), ...errors },
 });
@@ -134,15 +107,19 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       .notifyExam(sessionId, { v: 1, examId, ...(stillId ? { stillId } : {}), ...(captured ? { captured } : {}) })
       .catch((err) => console.error(`exam notice to room ${sessionId} failed:`, err));
 
-  /** The exam and the caller's standing in its session. */
-  async function examFor(id: string, user: Parameters<typeof sessionFor>[2]) {
-    const exam = await getExamRow(db, id);
-    if (!exam) throw notFound('Exam', { type: 'exam', id });
-    const access = await sessionFor(db, exam.sessionId, user).catch(() => {
-      throw notFound('Exam', { type: 'exam', id });
+  /**
+   * An exam's or still's row and the caller's standing in its session. Someone who may not see the
+   * session is told the row is not found, as for one that does not exist (sessionFor).
+   */
+  async function inSession<Row extends { sessionId: string }>(row: Row | undefined, missing: ApiError, user: User) {
+    if (!row) throw missing;
+    const access = await sessionFor(db, row.sessionId, user).catch(() => {
+      throw missing;
     });
-    return { exam, access };
+    return { row, access };
   }
+  const examFor = async (id: string, user: User) => inSession(await getExamRow(db, id), notFound('Exam', { type: 'exam', id }), user);
+  const stillFor = async (id: string, user: User) => inSession(await getStillRow(db, id), notFound('Still', { type: 'still', id }), user);
 
   /** The still an upload of these bytes for the view already is, unless it was sent back for a retake. */
   const keptStill = async (examId: string, viewKey: string, sha256: string) =>
@@ -152,15 +129,6 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
         .from(stills)
         .where(and(eq(stills.examId, examId), eq(stills.viewKey, viewKey), eq(stills.sha256, sha256), ne(stills.verdict, 'retake')))
     )[0];
-
-  async function stillFor(id: string, user: Parameters<typeof sessionFor>[2]) {
-    const still = await getStillRow(db, id);
-    if (!still) throw notFound('Still', { type: 'still', id });
-    const access = await sessionFor(db, still.sessionId, user).catch(() => {
-      throw notFound('Still', { type: 'still', id });
-    });
-    return { still, access };
-  }
 
   return router()
     .openapi(start, async (c) => {
@@ -195,14 +163,8 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
           startedAt: new Date(),
         })
         .returning();
-      await recordAudit(db, {
-        ...requestActor(c),
-        action: 'exam.started',
-        targetType: 'exam',
-        targetId: examId,
-        sessionId: id,
-        detail: { protocol: `${protocol.key}@${protocol.version}`, deidentified: body.patient === null },
-      });
+      const detail = { protocol: `${protocol.key}@${protocol.version}`, deidentified: body.patient === null };
+      await recordAudit(db, { ...requestActor(c), action: 'exam.started', targetType: 'exam', targetId: examId, sessionId: id, detail });
       await tellRoom(id, examId);
       return c.json(await loadExam(db, row!), 201);
     })
@@ -215,18 +177,12 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       const user = requireUser(c);
       const { id } = c.req.valid('param');
       const { view: viewKey } = c.req.valid('query');
-      const { exam, access } = await examFor(id, user);
+      const { row: exam, access } = await examFor(id, user);
       // Stills are the scan room's own pixels: nobody else's upload is one, an admin's neither.
       if (!holds(access.role, CAPTURE_ROLES)) throw forbidden('Only the scan room captures stills', { type: 'exam', id });
       const refuse = async (status: 400 | 409 | 413, reason: string, message: string) => {
-        await recordAudit(db, {
-          ...requestActor(c),
-          action: 'still.refused',
-          targetType: 'exam',
-          targetId: id,
-          sessionId: exam.sessionId,
-          detail: { view: viewKey, reason },
-        });
+        const detail = { view: viewKey, reason };
+        await recordAudit(db, { ...requestActor(c), action: 'still.refused', targetType: 'exam', targetId: id, sessionId: exam.sessionId, detail });
         return status === 409 ? conflict(reason as 'exam_closed' | 'view_closed', message) : new ApiError(status, 'invalid_request', message);
       };
       const bytes = Buffer.from(await c.req.arrayBuffer());
@@ -278,14 +234,8 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
       // The reviewer hears of the still as soon as the exam they fetch has it; the audit entry is
       // written meanwhile (the capture's answer still waits for it).
       const told = tellRoom(exam.sessionId, id, stillId, true);
-      await recordAudit(db, {
-        ...requestActor(c),
-        action: 'still.captured',
-        targetType: 'still',
-        targetId: stillId,
-        sessionId: exam.sessionId,
-        detail: { exam: id, view: viewKey, sha256, width, height },
-      });
+      const detail = { exam: id, view: viewKey, sha256, width, height };
+      await recordAudit(db, { ...requestActor(c), action: 'still.captured', targetType: 'still', targetId: stillId, sessionId: exam.sessionId, detail });
       await told;
       return c.json(toStill(row!), 201);
     })
@@ -301,7 +251,7 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
     .openapi(verdict, async (c) => {
       const user = requireUser(c);
       const { id } = c.req.valid('param');
-      const { still, access } = await stillFor(id, user);
+      const { row: still, access } = await stillFor(id, user);
       if (!holds(access.role, REVIEW_ROLES)) throw forbidden('Only a reviewer (mentor) of this session gives verdicts', { type: 'still', id });
       const exam = still.examId ? await getExamRow(db, still.examId) : undefined;
       if (!exam || exam.status !== 'running') throw conflict('exam_closed', 'This exam is closed');
@@ -324,39 +274,27 @@ export function examRoutes({ db, rooms, media }: AppDeps) {
         .where(and(eq(stills.id, id), eq(stills.verdict, 'pending')))
         .returning();
       if (!row) throw conflict('still_reviewed', 'This still has been reviewed already');
-      await recordAudit(db, {
-        ...requestActor(c),
-        action: 'still.verdict',
-        targetType: 'still',
-        targetId: id,
-        sessionId: still.sessionId,
-        detail: { verdict: body.verdict, score: body.score, ...(accepted ? {} : { reason: body.reason }) },
-      });
+      const detail = { verdict: body.verdict, score: body.score, ...(accepted ? {} : { reason: body.reason }) };
+      await recordAudit(db, { ...requestActor(c), action: 'still.verdict', targetType: 'still', targetId: id, sessionId: still.sessionId, detail });
       await tellRoom(still.sessionId, exam.id, id);
       return c.json(toStill(row), 200);
     })
     .openapi(drawings, async (c) => {
       const user = requireUser(c);
       const { id } = c.req.valid('param');
-      const { still, access } = await stillFor(id, user);
+      const { row: still, access } = await stillFor(id, user);
       if (!holds(access.role, REVIEW_ROLES)) throw forbidden('Only a reviewer (mentor) of this session draws on stills', { type: 'still', id });
       const { ops } = c.req.valid('json');
       const [row] = await db.update(stills).set({ drawings: ops }).where(eq(stills.id, id)).returning();
-      await recordAudit(db, {
-        ...requestActor(c),
-        action: 'still.drawn',
-        targetType: 'still',
-        targetId: id,
-        sessionId: still.sessionId,
-        detail: { ops: ops.length },
-      });
+      const detail = { ops: ops.length };
+      await recordAudit(db, { ...requestActor(c), action: 'still.drawn', targetType: 'still', targetId: id, sessionId: still.sessionId, detail });
       if (still.examId) await tellRoom(still.sessionId, still.examId, id);
       return c.json(toStill(row!), 200);
     })
     .openapi(sign, async (c) => {
       const user = requireUser(c);
       const { id } = c.req.valid('param');
-      const { exam, access } = await examFor(id, user);
+      const { row: exam, access } = await examFor(id, user);
       if (!holds(access.role, REVIEW_ROLES)) throw forbidden('Only a reviewer (mentor) of this session signs the exam', { type: 'exam', id });
       const { comment } = c.req.valid('json');
       const [row] = await db

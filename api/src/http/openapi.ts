@@ -1,4 +1,4 @@
-import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { ErrorBody } from '@loupe/protocol';
 import type { AppEnv } from './context.ts';
 import { errorBody } from './errors.ts';
@@ -36,5 +36,32 @@ export const errors = {
   409: error('Conflict with the current state'),
 } satisfies RouteConfig['responses'];
 
+/**
+ * The standard error responses with these codes, for a route that gives only some of them.
+ * @example
+ * responses: { 200: json(AuditList, 'Entries'), ...errorsOf(400, 401, 403) }
+ */
+export function errorsOf<Code extends keyof typeof errors>(...codes: Code[]): Pick<typeof errors, Code> {
+  return Object.fromEntries(codes.map((code) => [code, errors[code]])) as Pick<typeof errors, Code>;
+}
+
 /** For the few routes with a rate limit; the Retry-After header says when to try again. */
 export const rateLimited = error('Too many requests; try again after Retry-After seconds');
+
+/** What a route takes and answers, in @hono/zod-openapi's terms. */
+type RouteParts = Pick<RouteConfig, 'request' | 'responses'>;
+
+/**
+ * Route definitions for one resource, listed under its tag in the OpenAPI document. Each is a
+ * `createRoute` config, so handlers keep their typed input and responses, and so does `hc`.
+ * @example
+ * const route = taggedRoutes('sites');
+ * const list = route.get('/', 'Every site, by name', { responses: { 200: json(SiteList, 'Sites'), ...errorsOf(401) } });
+ */
+export function taggedRoutes(tag: string) {
+  const define =
+    <Method extends RouteConfig['method']>(method: Method) =>
+    <Path extends string, Parts extends RouteParts>(path: Path, summary: string, parts: Parts) =>
+      createRoute({ method, path, tags: [tag], summary, ...parts });
+  return { get: define('get'), post: define('post'), put: define('put'), patch: define('patch'), delete: define('delete') };
+}

@@ -120,18 +120,18 @@ async function sendStill(db: Db, o: OutboxOptions, still: StillRow, now: Date): 
 async function dicomFile(media: MediaStore, stillId: string, instance: StillInstance): Promise<Buffer> {
   // A bucket away is not the still's fault: that error is retried like a PACS away.
   const png = await media.read(stillFile(stillId)).catch((err: NodeJS.ErrnoException) => {
-    throw new StoreError(`the still’s image file cannot be read: ${err.message}`, false);
+    throw new StoreError(`the still’s image file cannot be read: ${err.message}`, { permanent: false });
   });
-  if (!png) throw new StoreError('the still’s image file is missing', true);
+  if (!png) throw new StoreError('the still’s image file is missing', { permanent: true });
   try {
     return stillToDicom(png, instance);
   } catch (err) {
-    throw new StoreError((err as Error).message, true);
+    throw new StoreError((err as Error).message, { permanent: true });
   }
 }
 
 async function recordFailure(db: Db, still: StillRow, err: unknown, now: Date): Promise<void> {
-  const failure = err instanceof StoreError ? err : new StoreError(`could not send: ${(err as Error).message ?? String(err)}`, false);
+  const failure = err instanceof StoreError ? err : new StoreError(`could not send: ${(err as Error).message ?? String(err)}`, { permanent: false });
   if (!(err instanceof StoreError)) console.error(`pacs: still ${still.id}:`, err);
   const attempts = still.pacsAttempts + 1;
   const nextAt = failure.permanent ? null : new Date(now.getTime() + retryDelay(attempts));
@@ -150,7 +150,7 @@ async function recordFailure(db: Db, still: StillRow, err: unknown, now: Date): 
 
 /** The instance's header fields and the PACS its site names, from the still's exam. */
 async function instanceOf(db: Db, still: StillRow): Promise<{ siteUrl: string | null; instance: StillInstance }> {
-  if (!still.examId) throw new StoreError('the still belongs to no exam', true);
+  if (!still.examId) throw new StoreError('the still belongs to no exam', { permanent: true });
   const row = await db
     .select({ exam: exams, site: { name: sites.name, dicomwebUrl: sites.dicomwebUrl }, protocol: { name: scanProtocols.name, views: scanProtocols.views } })
     .from(exams)
@@ -158,7 +158,7 @@ async function instanceOf(db: Db, still: StillRow): Promise<{ siteUrl: string | 
     .innerJoin(scanProtocols, and(eq(scanProtocols.key, exams.protocolKey), eq(scanProtocols.version, exams.protocolVersion)))
     .where(eq(exams.id, still.examId))
     .get();
-  if (!row) throw new StoreError('the still’s exam is gone', true);
+  if (!row) throw new StoreError('the still’s exam is gone', { permanent: true });
   const earlier = await db
     .select({ n: count() })
     .from(stills)

@@ -1,33 +1,25 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import { Id, PACS_QUEUE_LIMIT, PACS_QUEUE_ROLES, PACS_RETRY_ROLES, PacsQueue, PacsQueueItem, PacsQueueQuery, type ScanView } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import type { Db } from '../db/client.ts';
 import { exams, scanProtocols, sites, stills } from '../db/schema.ts';
-import { errors, json, router } from '../http/openapi.ts';
+import { errorsOf, json, router, taggedRoutes } from '../http/openapi.ts';
 import { ApiError, notFound } from '../http/errors.ts';
 import { requireGlobalRole } from '../auth/require.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
 
-const tags = ['pacs'];
+const route = taggedRoutes('pacs');
 
-const queue = createRoute({
-  method: 'get',
-  path: '/queue',
-  tags,
-  summary: 'Accepted stills on their way to their site’s PACS: failed first with the reason, then queued, then sent (admin, QC lead)',
+const queue = route.get('/queue', 'Accepted stills on their way to their site’s PACS: failed first with the reason, then queued, then sent (admin, QC lead)', {
   request: { query: PacsQueueQuery },
-  responses: { 200: json(PacsQueue, 'Stills'), 400: errors[400], 401: errors[401], 403: errors[403] },
+  responses: { 200: json(PacsQueue, 'Stills'), ...errorsOf(400, 401, 403) },
 });
 
-const retry = createRoute({
-  method: 'post',
-  path: '/stills/{id}/retry',
-  tags,
-  summary: 'Send a failed still again now, e.g. after fixing what the PACS refused (admin)',
+const retry = route.post('/stills/{id}/retry', 'Send a failed still again now, e.g. after fixing what the PACS refused (admin)', {
   request: { params: z.object({ id: Id }) },
-  responses: { 200: json(PacsQueueItem, 'The still, queued'), 401: errors[401], 403: errors[403], 404: errors[404], 409: errors[409] },
+  responses: { 200: json(PacsQueueItem, 'The still, queued'), ...errorsOf(401, 403, 404, 409) },
 });
 
 export function pacsRoutes({ db }: AppDeps) {

@@ -17,7 +17,7 @@ export const STORE_TIMEOUT_MS = 120_000;
  */
 export class StoreError extends Error {
   readonly permanent: boolean;
-  constructor(message: string, permanent: boolean) {
+  constructor(message: string, { permanent }: { permanent: boolean }) {
     super(message);
     this.permanent = permanent;
   }
@@ -81,9 +81,9 @@ export async function storeInstance(
       resolve,
     );
   } catch (err) {
-    if (err instanceof PacsAddressError) throw new StoreError(`PACS not reached at ${url}: ${err.message}`, false);
+    if (err instanceof PacsAddressError) throw new StoreError(`PACS not reached at ${url}: ${err.message}`, { permanent: false });
     const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-    throw new StoreError(`PACS not reachable at ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, false);
+    throw new StoreError(`PACS not reachable at ${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { permanent: false });
   }
   const text = await res.text();
   const answer = parseAnswer(text);
@@ -92,10 +92,10 @@ export async function storeInstance(
     const code = Number(failed[FAILURE_REASON]?.Value?.[0]);
     if (code === 0x0111) return;
     const transient = (code & 0xff00) === 0xa700;
-    throw new StoreError(`PACS refused the image: ${Number.isFinite(code) ? failureText(code) : 'no reason given'}`, !transient);
+    throw new StoreError(`PACS refused the image: ${Number.isFinite(code) ? failureText(code) : 'no reason given'}`, { permanent: !transient });
   }
   if (res.ok && answer && findInstance(answer[REFERENCED_SOP_SEQUENCE], sopInstanceUid)) return;
-  throw new StoreError(httpFailure(res, text, answer !== null), refusesInstance(res.status));
+  throw new StoreError(httpFailure(res, text, answer !== null), { permanent: refusesInstance(res.status) });
 }
 
 /**

@@ -9,19 +9,12 @@ import type { Db } from '../db/client.ts';
 import { liveSessions, sessionPatients, sessionVitals } from '../db/schema.ts';
 import type { RoomControl } from '../livekit/rooms.ts';
 import type { Refusal } from '../vitals/pcd01.ts';
+import { Hl7Sink } from '../vitals/hl7-sink.ts';
 import { ageInYears, type AdtPatient } from './adt.ts';
 
-/** ADTs taken and refused since start, by reason kind. */
-export type PatientCounts = { accepted: number; malformed: number; unknownBed: number; sessionEnded: number };
-
-export class PatientBanners {
-  readonly counts: PatientCounts = { accepted: 0, malformed: 0, unknownBed: 0, sessionEnded: 0 };
-  private readonly db: Db;
-  private readonly rooms: RoomControl;
-
+export class PatientBanners extends Hl7Sink<'unknownBed' | 'sessionEnded'> {
   constructor(db: Db, rooms: RoomControl) {
-    this.db = db;
-    this.rooms = rooms;
+    super(db, rooms, ['unknownBed', 'sessionEnded']);
   }
 
   /** Sets the banner of the session bound to the patient's bed, or says why not (the listener answers AE with it). */
@@ -51,16 +44,6 @@ export class PatientBanners {
       .notifyPatient(bound.sessionId, { v: PATIENT_VERSION, changed: 'banner' })
       .catch((err) => console.error(`patient notice to room ${bound.sessionId} failed:`, err));
     return { sessionId: bound.sessionId };
-  }
-
-  /** Counts an ADT refused before it reached a session (malformed, an event not taken). */
-  countMalformed() {
-    this.counts.malformed++;
-  }
-
-  private refuse(kind: Exclude<keyof PatientCounts, 'accepted'>, reason: string): Refusal {
-    this.counts[kind]++;
-    return { ack: 'AE', reason };
   }
 }
 

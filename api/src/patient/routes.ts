@@ -1,16 +1,14 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { Id, SessionPatient } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
-import { errors, json, router } from '../http/openapi.ts';
+import { errors, json, router, taggedRoutes } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import { memberOf } from './access.ts';
 import { bannerOf } from './banners.ts';
 
-const read = createRoute({
-  method: 'get',
-  path: '/sessions/{id}/patient',
-  tags: ['patient'],
-  summary: "The session's patient banner from the bed's last HL7 ADT (members only)",
+const route = taggedRoutes('patient');
+
+const read = route.get('/sessions/{id}/patient', "The session's patient banner from the bed's last HL7 ADT (members only)", {
   request: { params: z.object({ id: Id }) },
   responses: { 200: json(SessionPatient, 'The banner, or null before any ADT'), ...errors },
 });

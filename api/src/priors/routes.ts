@@ -1,57 +1,45 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { DicomUid, ErrorBody, Id, PRIORS_TIMEOUT_MS, PriorInstances, PriorSeriesList, PriorStudies, RenderedQuery, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { sites } from '../db/schema.ts';
 import { conflict, notFound } from '../http/errors.ts';
-import { errors, json, router } from '../http/openapi.ts';
+import { errors, json, router, taggedRoutes } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import { memberOf } from '../patient/access.ts';
 import { bannerOf } from '../patient/banners.ts';
 import { findInstances, findSeries, findStudies, renderInstance, studyOfPatient, type Pacs } from './dicomweb.ts';
 
-const tags = ['priors'];
+const route = taggedRoutes('priors');
 const SessionParam = z.object({ id: Id });
 const StudyParam = SessionParam.extend({ study: DicomUid });
 const SeriesParam = StudyParam.extend({ series: DicomUid });
 const InstanceParam = SeriesParam.extend({ sop: DicomUid });
 const pacsErrors = { ...errors, 502: json(ErrorBody, 'The PACS cannot be reached or failed'), 504: json(ErrorBody, 'The PACS did not answer in time') };
 
-const studies = createRoute({
-  method: 'get',
-  path: '/sessions/{id}/priors',
-  tags,
-  summary: "The session patient's studies on the site's PACS, by the banner's MRN (QIDO-RS; members only)",
+const studies = route.get('/sessions/{id}/priors', "The session patient's studies on the site's PACS, by the banner's MRN (QIDO-RS; members only)", {
   request: { params: SessionParam },
   responses: { 200: json(PriorStudies, 'Studies, newest first'), ...pacsErrors },
 });
 
-const series = createRoute({
-  method: 'get',
-  path: '/sessions/{id}/priors/{study}/series',
-  tags,
-  summary: "A prior study's series (QIDO-RS; members only)",
+const series = route.get('/sessions/{id}/priors/{study}/series', "A prior study's series (QIDO-RS; members only)", {
   request: { params: StudyParam },
   responses: { 200: json(PriorSeriesList, 'Series'), ...pacsErrors },
 });
 
-const instances = createRoute({
-  method: 'get',
-  path: '/sessions/{id}/priors/{study}/series/{series}/instances',
-  tags,
-  summary: "A prior series' images in slice order (QIDO-RS; members only)",
+const instances = route.get('/sessions/{id}/priors/{study}/series/{series}/instances', "A prior series' images in slice order (QIDO-RS; members only)", {
   request: { params: SeriesParam },
   responses: { 200: json(PriorInstances, 'Images'), ...pacsErrors },
 });
 
-const rendered = createRoute({
-  method: 'get',
-  path: '/sessions/{id}/priors/{study}/series/{series}/instances/{sop}/rendered',
-  tags,
-  summary: 'One prior image rendered by the PACS as PNG in a window preset (WADO-RS; members only)',
-  request: { params: InstanceParam, query: RenderedQuery },
-  responses: { 200: { content: { 'image/png': { schema: z.string().meta({ format: 'binary' }) } }, description: 'The PNG' }, ...pacsErrors },
-});
+const rendered = route.get(
+  '/sessions/{id}/priors/{study}/series/{series}/instances/{sop}/rendered',
+  'One prior image rendered by the PACS as PNG in a window preset (WADO-RS; members only)',
+  {
+    request: { params: InstanceParam, query: RenderedQuery },
+    responses: { 200: { content: { 'image/png': { schema: z.string().meta({ format: 'binary' }) } }, description: 'The PNG' }, ...pacsErrors },
+  },
+);
 
 /** How long a study checked to be the patient's stays checked: a viewer fetches many images of it. */
 const CHECKED_FOR_MS = 5 * 60_000;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { PROTOCOL_EDIT_ROLES, ProtocolBody, ProtocolList, REFERENCE_IMAGE_TYPES, ReferenceImage, StoredProtocol } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, notFound } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, errorsOf, json, jsonBody, router, taggedRoutes } from '../http/openapi.ts';
 import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { referenceImages, scanProtocols } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -14,72 +14,43 @@ import { checkReferenceImage } from './reference-image.ts';
 
 const KeyParam = z.object({ key: z.string().regex(/^[a-z0-9_-]{1,48}$/) });
 const VersionParam = KeyParam.extend({ version: z.coerce.number().int().min(1) });
-const tags = ['protocols'];
+const route = taggedRoutes('protocols');
 
-const list = createRoute({
-  method: 'get',
-  path: '/',
-  tags,
-  summary: 'The latest version of every scan protocol',
-  responses: { 200: json(ProtocolList, 'Protocols'), 401: errors[401] },
-});
+const list = route.get('/', 'The latest version of every scan protocol', { responses: { 200: json(ProtocolList, 'Protocols'), ...errorsOf(401) } });
 
-const versions = createRoute({
-  method: 'get',
-  path: '/{key}',
-  tags,
-  summary: 'Every version of one protocol, newest first',
+const versions = route.get('/{key}', 'Every version of one protocol, newest first', {
   request: { params: KeyParam },
   responses: { 200: json(ProtocolList, 'Its versions'), ...errors },
 });
 
-const create = createRoute({
-  method: 'post',
-  path: '/',
-  tags,
-  summary: 'A new protocol, as its version 1 (QC leads, admins)',
+const create = route.post('/', 'A new protocol, as its version 1 (QC leads, admins)', {
   request: jsonBody(ProtocolBody),
   responses: { 201: json(StoredProtocol, 'Created'), ...errors },
 });
 
-const newVersion = createRoute({
-  method: 'post',
-  path: '/{key}/versions',
-  tags,
-  summary: 'An edit of a protocol, as its next version; exams already run keep theirs (QC leads, admins)',
+const newVersion = route.post('/{key}/versions', 'An edit of a protocol, as its next version; exams already run keep theirs (QC leads, admins)', {
   request: { params: KeyParam, ...jsonBody(ProtocolBody) },
   responses: { 201: json(StoredProtocol, 'The new version'), ...errors },
 });
 
-const change = createRoute({
-  method: 'put',
-  path: '/{key}/{version}',
-  tags,
-  summary: 'Correct a version no exam has used yet (QC leads, admins); one in use is refused',
+const change = route.put('/{key}/{version}', 'Correct a version no exam has used yet (QC leads, admins); one in use is refused', {
   request: { params: VersionParam, ...jsonBody(ProtocolBody) },
   responses: { 200: json(StoredProtocol, 'Corrected'), ...errors },
 });
 
-const upload = createRoute({
-  method: 'post',
-  path: '/images',
-  tags,
-  summary: "A reference image for a protocol's view: PNG or JPEG, checked and decoded; a view then names it by id (QC leads, admins)",
-  request: {
-    body: {
-      content: Object.fromEntries(REFERENCE_IMAGE_TYPES.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }])),
-      required: true,
+const upload = route.post(
+  '/images',
+  "A reference image for a protocol's view: PNG or JPEG, checked and decoded; a view then names it by id (QC leads, admins)",
+  {
+    request: {
+      body: { content: Object.fromEntries(REFERENCE_IMAGE_TYPES.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }])), required: true },
     },
+    responses: { 200: json(ReferenceImage, 'Kept already'), 201: json(ReferenceImage, 'Kept'), 413: errors[400], ...errors },
   },
-  responses: { 200: json(ReferenceImage, 'Kept already'), 201: json(ReferenceImage, 'Kept'), 413: errors[400], ...errors },
-});
+);
 
 const ViewParam = VersionParam.extend({ view: z.string().regex(/^[a-z0-9_]{1,48}$/) });
-const reference = createRoute({
-  method: 'get',
-  path: '/{key}/{version}/views/{view}/reference',
-  tags,
-  summary: 'The reference image of a view in this protocol version, byte for byte as uploaded',
+const reference = route.get('/{key}/{version}/views/{view}/reference', 'The reference image of a view in this protocol version, byte for byte as uploaded', {
   request: { params: ViewParam },
   responses: {
     200: {

@@ -1,41 +1,31 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { PROTOCOL_EDIT_ROLES, QcQuery, QcStats, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { users } from '../db/schema.ts';
 import type { AppDeps } from '../http/context.ts';
-import { errors, json, router } from '../http/openapi.ts';
+import { errorsOf, json, router, taggedRoutes } from '../http/openapi.ts';
 import { forbidden } from '../http/errors.ts';
 import { requireUser } from '../auth/require.ts';
 import { assertSitesExist } from '../sites/queries.ts';
 import { qcStats, type QcScope } from './stats.ts';
 import { qcCsv, qcCsvName } from './csv.ts';
 
-const tags = ['qc'];
+const route = taggedRoutes('qc');
 const summary = 'QC statistics of ultrasound exams by site, sonographer, protocol and period';
 const access =
   "admins and QC leads see every site and sonographer; others their own site's figures (or with no site the exams of their sessions), and of the sonographers their own only";
 
-const stats = createRoute({
-  method: 'get',
-  path: '/stats',
-  tags,
-  summary: `${summary} (${access})`,
+const stats = route.get('/stats', `${summary} (${access})`, {
   request: { query: QcQuery },
-  responses: { 200: json(QcStats, 'The figures'), 400: errors[400], 401: errors[401], 403: errors[403] },
+  responses: { 200: json(QcStats, 'The figures'), ...errorsOf(400, 401, 403) },
 });
 
-const csv = createRoute({
-  method: 'get',
-  path: '/stats.csv',
-  tags,
-  summary: `The same, as a CSV table for a spreadsheet (UTF-8 with BOM)`,
+const csv = route.get('/stats.csv', `The same, as a CSV table for a spreadsheet (UTF-8 with BOM)`, {
   request: { query: QcQuery },
   responses: {
     200: { content: { 'text/csv': { schema: z.string() } }, description: 'One row per group: all, day or week, site, sonographer, view' },
-    400: errors[400],
-    401: errors[401],
-    403: errors[403],
+    ...errorsOf(400, 401, 403),
   },
 });
 

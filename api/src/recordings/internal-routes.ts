@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { eq } from 'drizzle-orm';
 import {
@@ -14,7 +14,7 @@ import {
 } from '@loupe/protocol';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { ApiError, conflict, notFound } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errorsOf, json, jsonBody, router, taggedRoutes } from '../http/openapi.ts';
 import { recordings } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
 import { currentLease, releaseLease, takeLease } from '../leases/lease.ts';
@@ -23,24 +23,19 @@ import { isCapturing, moveRecording, type Mover } from './lifecycle.ts';
 
 const RecordingParam = z.object({ id: Id });
 
-const work = createRoute({
-  method: 'post',
-  path: '/recordings/work',
-  tags: ['recorder'],
-  summary: 'A recorder worker renews its leases and takes recordings nobody holds while it has room; answers what it holds (recorder service only)',
-  request: jsonBody(RecorderPoll),
-  responses: { 200: json(RecorderWork, 'Work'), 401: errors[401] },
-});
+const route = taggedRoutes('recorder');
+
+const work = route.post(
+  '/recordings/work',
+  'A recorder worker renews its leases and takes recordings nobody holds while it has room; answers what it holds (recorder service only)',
+  { request: jsonBody(RecorderPoll), responses: { 200: json(RecorderWork, 'Work'), ...errorsOf(401) } },
+);
 
 /** A recorder's report on one recording: 204 once taken, 409 when the recording's state refuses it. */
 function report<P extends string, B extends z.ZodType>(path: P, summary: string, done: string, body: B) {
-  return createRoute({
-    method: 'post',
-    path: `/recordings/{id}/${path}` as const,
-    tags: ['recorder'],
-    summary: `${summary} (recorder service only)`,
+  return route.post(`/recordings/{id}/${path}`, `${summary} (recorder service only)`, {
     request: { params: RecordingParam, ...jsonBody(body) },
-    responses: { 204: { description: done }, 401: errors[401], 404: errors[404], 409: errors[409] },
+    responses: { 204: { description: done }, ...errorsOf(401, 404, 409) },
   });
 }
 
@@ -53,14 +48,11 @@ const state = report(
 
 const stop = report('stop', 'The recorder stops a recording whose picture stayed away too long; it becomes a case', 'Stopped', RecorderStop);
 
-const finalising = createRoute({
-  method: 'post',
-  path: '/recordings/{id}/finalising',
-  tags: ['recorder'],
-  summary: 'The recorder has stopped capturing a recording and begins to encode it into its case (recorder service only)',
-  request: { params: RecordingParam },
-  responses: { 204: { description: 'Finalising' }, 401: errors[401], 404: errors[404], 409: errors[409] },
-});
+const finalising = route.post(
+  '/recordings/{id}/finalising',
+  'The recorder has stopped capturing a recording and begins to encode it into its case (recorder service only)',
+  { request: { params: RecordingParam }, responses: { 204: { description: 'Finalising' }, ...errorsOf(401, 404, 409) } },
+);
 
 const finished = report(
   'outcome',

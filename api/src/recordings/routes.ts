@@ -1,8 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { Id, RECORDING_CONTROL_ROLES, Recording, StartRecordingBody, mayAct, type User } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { conflict, forbidden, notFound } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, json, jsonBody, router, taggedRoutes } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import type { Db } from '../db/client.ts';
 import { assertNotEnded, markLive, sessionFor } from '../sessions/access.ts';
@@ -11,32 +11,20 @@ import { moveRecording, startRecording } from './lifecycle.ts';
 import { requestActor, type AuditActor } from '../audit/request.ts';
 
 const SessionParam = z.object({ id: Id });
-const tags = ['recording'];
+const route = taggedRoutes('recording');
 
-const start = createRoute({
-  method: 'post',
-  path: '/{id}/recording',
-  tags,
-  summary: 'Start recording (theatre or host), confirming consent and that no patient identifiers are in view',
+const start = route.post('/{id}/recording', 'Start recording (theatre or host), confirming consent and that no patient identifiers are in view', {
   request: { params: SessionParam, ...jsonBody(StartRecordingBody) },
   responses: { 201: json(Recording, 'Recording'), ...errors },
 });
 
-const current = createRoute({
-  method: 'get',
-  path: '/{id}/recording',
-  tags,
-  summary: 'The session’s latest recording',
+const current = route.get('/{id}/recording', 'The session’s latest recording', {
   request: { params: SessionParam },
   responses: { 200: json(Recording, 'Recording'), ...errors },
 });
 
 const step = (action: 'pause' | 'resume' | 'stop') =>
-  createRoute({
-    method: 'post',
-    path: `/{id}/recording/${action}`,
-    tags,
-    summary: `${action[0]!.toUpperCase()}${action.slice(1)} the recording (theatre or host)`,
+  route.post(`/{id}/recording/${action}`, `${action[0]!.toUpperCase()}${action.slice(1)} the recording (theatre or host)`, {
     request: { params: SessionParam },
     responses: { 200: json(Recording, 'Recording'), ...errors },
   });

@@ -36,6 +36,18 @@ export function assertNotEnded(access: SessionAccess): void {
   if (access.session.status === 'ended') throw conflict('session_ended', 'This session has ended');
 }
 
+/**
+ * The session and the user's role in it, for acting in its live room (a token, an overlay
+ * request): only someone invited, an admin's account not standing in, and only before it ends.
+ */
+export async function sessionToJoin(db: Db, id: string, user: User): Promise<SessionAccess & { role: SessionRole }> {
+  const access = await sessionFor(db, id, user);
+  const { session, role } = access;
+  if (!role) throw forbidden('You are not invited to this session', { type: 'session', id });
+  assertNotEnded(access);
+  return { session, role };
+}
+
 /** Session roles whose arrival in the live room starts a scheduled session: it is happening. */
 const ROLES_THAT_START: readonly SessionRole[] = ['host', 'theatre'];
 

@@ -1,16 +1,16 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { CreateSessionBody, Id, InviteBody, LiveSession, OverlayRequestBody, ROLES_THAT_SCHEDULE, SessionList, SessionToken } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
-import { errors, json, jsonBody, rateLimited, router } from '../http/openapi.ts';
+import { errors, errorsOf, json, jsonBody, rateLimited, router, taggedRoutes } from '../http/openapi.ts';
 import { perUserLimit } from '../http/rate-limit.ts';
 import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { liveSessions, sessionMembers, users } from '../db/schema.ts';
 import { mintRoomToken } from '../livekit/token.ts';
 import { livekitNodes } from '../livekit/nodes.ts';
 import { readmitUser } from '../livekit/admission.ts';
-import { assertNotEnded, markLive, sessionAsHost, sessionFor, startsSession } from './access.ts';
+import { assertNotEnded, markLive, sessionAsHost, sessionFor, sessionToJoin, startsSession } from './access.ts';
 import { listSessionsFor, loadLiveSession, overlayHolders, roleIn } from './queries.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
@@ -24,84 +24,46 @@ const SessionParam = z.object({ id: Id });
 const OVERLAY_REQUESTS = { perMinute: 12, burst: 4 };
 const TokenQuery = z.object({ display: z.enum(['true', 'false']).optional() });
 const MemberParam = z.object({ id: Id, userId: Id });
-const tags = ['sessions'];
+const route = taggedRoutes('sessions');
 
-const list = createRoute({
-  method: 'get',
-  path: '/',
-  tags,
-  summary: 'Sessions I am invited to (all sessions for an admin)',
-  responses: { 200: json(SessionList, 'Sessions'), 401: errors[401] },
-});
+const list = route.get('/', 'Sessions I am invited to (all sessions for an admin)', { responses: { 200: json(SessionList, 'Sessions'), ...errorsOf(401) } });
 
-const create = createRoute({
-  method: 'post',
-  path: '/',
-  tags,
-  summary: 'Schedule a live session; the creator becomes its host',
+const create = route.post('/', 'Schedule a live session; the creator becomes its host', {
   request: jsonBody(CreateSessionBody),
-  responses: { 201: json(LiveSession, 'Scheduled'), 400: errors[400], 401: errors[401], 403: errors[403] },
+  responses: { 201: json(LiveSession, 'Scheduled'), ...errorsOf(400, 401, 403) },
 });
 
-const get = createRoute({
-  method: 'get',
-  path: '/{id}',
-  tags,
-  summary: 'One session with its members',
+const get = route.get('/{id}', 'One session with its members', {
   request: { params: SessionParam },
   responses: { 200: json(LiveSession, 'The session'), ...errors },
 });
 
-const invite = createRoute({
-  method: 'post',
-  path: '/{id}/members',
-  tags,
-  summary: 'Invite someone by email with a session role, or change their role (host)',
+const invite = route.post('/{id}/members', 'Invite someone by email with a session role, or change their role (host)', {
   request: { params: SessionParam, ...jsonBody(InviteBody) },
   responses: { 200: json(LiveSession, 'Updated session'), ...errors },
 });
 
-const removeMember = createRoute({
-  method: 'delete',
-  path: '/{id}/members/{userId}',
-  tags,
-  summary: 'Remove someone from the session and from its live room at once (host)',
+const removeMember = route.delete('/{id}/members/{userId}', 'Remove someone from the session and from its live room at once (host)', {
   request: { params: MemberParam },
   responses: { 200: json(LiveSession, 'Updated session'), ...errors },
 });
 
-const start = createRoute({
-  method: 'post',
-  path: '/{id}/start',
-  tags,
-  summary: 'Mark the session live (host)',
+const start = route.post('/{id}/start', 'Mark the session live (host)', {
   request: { params: SessionParam },
   responses: { 200: json(LiveSession, 'Live'), ...errors },
 });
 
-const end = createRoute({
-  method: 'post',
-  path: '/{id}/end',
-  tags,
-  summary: 'End the session and close its live room (host)',
+const end = route.post('/{id}/end', 'End the session and close its live room (host)', {
   request: { params: SessionParam },
   responses: { 200: json(LiveSession, 'Ended'), ...errors },
 });
 
-const resync = createRoute({
-  method: 'post',
-  path: '/{id}/overlay-request',
-  tags,
-  summary: 'Ask the overlay holders in the live room to send me the whole current overlay',
+const resync = route.post('/{id}/overlay-request', 'Ask the overlay holders in the live room to send me the whole current overlay', {
   request: { params: SessionParam, ...jsonBody(OverlayRequestBody) },
   responses: { 202: { description: 'Asked' }, ...errors, 429: rateLimited },
 });
 
-const token = createRoute({
-  method: 'post',
-  path: '/{id}/token',
-  tags,
-  summary: 'A short-lived LiveKit token whose grants follow my role in this session (display=true: watch only)',
+const token = route.post('/{id}/token', 'A short-lived LiveKit token whose grants follow my role in this session (display=true: watch only)', {
   request: { params: SessionParam, query: TokenQuery },
   responses: { 200: json(SessionToken, 'Token'), ...errors, 429: rateLimited },
 });
@@ -206,9 +168,7 @@ export function sessionRoutes(deps: AppDeps) {
     .openapi(token, async (c) => {
       const user = requireUser(c);
       await limitTokens(user);
-      const access = await sessionFor(db, c.req.valid('param').id, user);
-      if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
-      assertNotEnded(access);
+      const access = await sessionToJoin(db, c.req.valid('param').id, user);
       const displayOnly = c.req.valid('query').display === 'true';
       // The host or theatre in the room: the session is happening, whatever the schedule said.
       if (!displayOnly && startsSession(access.role)) await markLive(db, access, requestActor(c), 'joined');
@@ -246,9 +206,7 @@ export function sessionRoutes(deps: AppDeps) {
     .openapi(resync, async (c) => {
       const user = requireUser(c);
       await limitOverlayRequests(user);
-      const access = await sessionFor(db, c.req.valid('param').id, user);
-      if (!access.role) throw forbidden('You are not invited to this session', { type: 'session', id: access.session.id });
-      assertNotEnded(access);
+      const access = await sessionToJoin(db, c.req.valid('param').id, user);
       // The identity must be the caller's own: their user id, or one of their display-only screens.
       const { identity } = c.req.valid('json');
       if (identity !== user.id && !identity.startsWith(`${user.id}:display:`)) {

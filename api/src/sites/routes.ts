@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
 import { Id, Site, SiteBody, SiteEdit, SiteList } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
 import { ApiError } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, errorsOf, json, jsonBody, router, taggedRoutes } from '../http/openapi.ts';
 import { requireGlobalRole, requireUser } from '../auth/require.ts';
 import { sites } from '../db/schema.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -11,30 +11,18 @@ import { requestActor } from '../audit/request.ts';
 import { assertNameFree, assertParentFits, changedFields, listSites, siteById, toSite, withNameFree } from './queries.ts';
 
 const SiteParam = z.object({ id: Id });
-const tags = ['sites'];
+const route = taggedRoutes('sites');
 
-const list = createRoute({
-  method: 'get',
-  path: '/',
-  tags,
-  summary: 'Every hospital, department, region and centre, by name (the PACS address to admins only)',
-  responses: { 200: json(SiteList, 'Sites'), 401: errors[401] },
+const list = route.get('/', 'Every hospital, department, region and centre, by name (the PACS address to admins only)', {
+  responses: { 200: json(SiteList, 'Sites'), ...errorsOf(401) },
 });
 
-const create = createRoute({
-  method: 'post',
-  path: '/',
-  tags,
-  summary: 'Add a site (admin)',
+const create = route.post('/', 'Add a site (admin)', {
   request: jsonBody(SiteBody),
-  responses: { 201: json(Site, 'Site added'), 400: errors[400], 401: errors[401], 403: errors[403], 409: errors[409] },
+  responses: { 201: json(Site, 'Site added'), ...errorsOf(400, 401, 403, 409) },
 });
 
-const edit = createRoute({
-  method: 'patch',
-  path: '/{id}',
-  tags,
-  summary: 'Rename a site, change its kind, parent or PACS address (admin)',
+const edit = route.patch('/{id}', 'Rename a site, change its kind, parent or PACS address (admin)', {
   request: { params: SiteParam, ...jsonBody(SiteEdit) },
   responses: { 200: json(Site, 'The site'), ...errors },
 });

@@ -1,8 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { asc, eq } from 'drizzle-orm';
 import { CreateUserBody, Id, User, UserEdit } from '@loupe/protocol';
 import type { AppDeps } from '../http/context.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, errorsOf, json, jsonBody, router, taggedRoutes } from '../http/openapi.ts';
 import { notFound } from '../http/errors.ts';
 import { requireGlobalRole } from '../auth/require.ts';
 import { users } from '../db/schema.ts';
@@ -15,28 +15,16 @@ const UserList = z.object({ users: z.array(User) }).meta({ id: 'UserList' });
 const UserParam = z.object({ id: Id });
 const userColumns = { id: users.id, email: users.email, name: users.name, role: users.role, siteId: users.siteId };
 
-const create = createRoute({
-  method: 'post',
-  path: '/',
-  tags: ['users'],
-  summary: 'Create an account (admin)',
+const route = taggedRoutes('users');
+
+const create = route.post('/', 'Create an account (admin)', {
   request: jsonBody(CreateUserBody),
-  responses: { 201: json(User, 'Account created'), 400: errors[400], 401: errors[401], 403: errors[403], 409: errors[409] },
+  responses: { 201: json(User, 'Account created'), ...errorsOf(400, 401, 403, 409) },
 });
 
-const list = createRoute({
-  method: 'get',
-  path: '/',
-  tags: ['users'],
-  summary: 'List accounts (admin)',
-  responses: { 200: json(UserList, 'All accounts'), 401: errors[401], 403: errors[403] },
-});
+const list = route.get('/', 'List accounts (admin)', { responses: { 200: json(UserList, 'All accounts'), ...errorsOf(401, 403) } });
 
-const edit = createRoute({
-  method: 'patch',
-  path: '/{id}',
-  tags: ['users'],
-  summary: 'Move a person to another site, or to none (admin)',
+const edit = route.patch('/{id}', 'Move a person to another site, or to none (admin)', {
   request: { params: UserParam, ...jsonBody(UserEdit) },
   responses: { 200: json(User, 'The account'), ...errors },
 });

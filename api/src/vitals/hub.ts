@@ -19,24 +19,18 @@ import type { Db } from '../db/client.ts';
 import { liveSessions, sessionVitals } from '../db/schema.ts';
 import type { RoomControl } from '../livekit/rooms.ts';
 import type { MonitorReading, Refusal } from './pcd01.ts';
+import { Hl7Sink } from './hl7-sink.ts';
 
-/** Why messages were refused since start, by reason kind; with `accepted`, what the listener counts. */
-export type VitalsCounts = { accepted: number; malformed: number; unknownDevice: number; outOfOrder: number; sessionEnded: number };
-
-export class VitalsHub {
-  readonly counts: VitalsCounts = { accepted: 0, malformed: 0, unknownDevice: 0, outOfOrder: 0, sessionEnded: 0 };
+export class VitalsHub extends Hl7Sink<'unknownDevice' | 'outOfOrder' | 'sessionEnded'> {
   /** Session id → parameter → samples, oldest first. */
   private readonly history = new Map<string, Map<VitalParameter, VitalSample[]>>();
   /** Bound device id → observation time of its newest message taken. */
   private readonly newest = new Map<string, number>();
   /** Sessions whose room the last values could not reach (logged once, see send). */
   private readonly unreachable = new Set<string>();
-  private readonly db: Db;
-  private readonly rooms: RoomControl;
 
   constructor(db: Db, rooms: RoomControl) {
-    this.db = db;
-    this.rooms = rooms;
+    super(db, rooms, ['unknownDevice', 'outOfOrder', 'sessionEnded']);
   }
 
   /** Takes a reading for its bound session, or says why not (the listener answers AE with it). */
@@ -81,11 +75,6 @@ export class VitalsHub {
     );
   }
 
-  /** Counts a message refused before it reached a session (malformed). */
-  countMalformed() {
-    this.counts.malformed++;
-  }
-
   /** The session's recent values, oldest first per parameter. */
   historyOf(sessionId: string): SessionVitals['history'] {
     const kept = this.history.get(sessionId);
@@ -109,10 +98,5 @@ export class VitalsHub {
       const from = samples.findIndex((s) => s.t >= t - VITALS_HISTORY_MS);
       kept.set(p, from > 0 ? samples.slice(from) : samples);
     }
-  }
-
-  private refuse(kind: Exclude<keyof VitalsCounts, 'accepted'>, reason: string): Refusal {
-    this.counts[kind]++;
-    return { ack: 'AE', reason };
   }
 }

@@ -1,10 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { and, eq, ne } from 'drizzle-orm';
 import { BindVitalsBody, DEFAULT_VITALS_LIMITS, Id, SessionVitals, VITALS_ROLES, VITALS_VERSION, VitalsLimits, mayAct, type User } from '@loupe/protocol';
 import type { Db } from '../db/client.ts';
 import { liveSessions, sessionVitals } from '../db/schema.ts';
 import { conflict, forbidden } from '../http/errors.ts';
-import { errors, json, jsonBody, router } from '../http/openapi.ts';
+import { errors, json, jsonBody, router, taggedRoutes } from '../http/openapi.ts';
 import { requireUser } from '../auth/require.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { requestActor } from '../audit/request.ts';
@@ -13,40 +13,24 @@ import type { RoomControl } from '../livekit/rooms.ts';
 import type { VitalsHub } from './hub.ts';
 
 const SessionParam = z.object({ id: Id });
-const tags = ['vitals'];
+const route = taggedRoutes('vitals');
 
-const read = createRoute({
-  method: 'get',
-  path: '/sessions/{id}/vitals',
-  tags,
-  summary: "The session's monitor, alarm limits and the last ten minutes of values",
+const read = route.get('/sessions/{id}/vitals', "The session's monitor, alarm limits and the last ten minutes of values", {
   request: { params: SessionParam },
   responses: { 200: json(SessionVitals, 'Vitals'), ...errors },
 });
 
-const bind = createRoute({
-  method: 'post',
-  path: '/sessions/{id}/vitals-source',
-  tags,
-  summary: 'Bind a patient monitor (bed PV1-3 or device EUI-64) to the session (host, mentor)',
+const bind = route.post('/sessions/{id}/vitals-source', 'Bind a patient monitor (bed PV1-3 or device EUI-64) to the session (host, mentor)', {
   request: { params: SessionParam, ...jsonBody(BindVitalsBody) },
   responses: { 200: json(SessionVitals, 'Bound'), ...errors },
 });
 
-const unbind = createRoute({
-  method: 'delete',
-  path: '/sessions/{id}/vitals-source',
-  tags,
-  summary: "Unbind the session's monitor (host, mentor)",
+const unbind = route.delete('/sessions/{id}/vitals-source', "Unbind the session's monitor (host, mentor)", {
   request: { params: SessionParam },
   responses: { 200: json(SessionVitals, 'Unbound'), ...errors },
 });
 
-const setLimits = createRoute({
-  method: 'put',
-  path: '/sessions/{id}/vitals-limits',
-  tags,
-  summary: "The session's alarm limits, every parameter (host, mentor)",
+const setLimits = route.put('/sessions/{id}/vitals-limits', "The session's alarm limits, every parameter (host, mentor)", {
   request: { params: SessionParam, ...jsonBody(VitalsLimits) },
   responses: { 200: json(SessionVitals, 'Saved'), ...errors },
 });
@@ -99,14 +83,8 @@ export function vitalsRoutes({ db, rooms, vitals }: { db: Db; rooms: RoomControl
       const [before] = await db.select({ deviceId: sessionVitals.deviceId }).from(sessionVitals).where(eq(sessionVitals.sessionId, id));
       await db.update(sessionVitals).set({ deviceId: null, boundBy: null, boundAt: null }).where(eq(sessionVitals.sessionId, id));
       vitals.forget(id, before?.deviceId ?? null);
-      await recordAudit(db, {
-        ...requestActor(c),
-        action: 'vitals.unbound',
-        targetType: 'session',
-        targetId: id,
-        sessionId: id,
-        detail: { deviceId: before?.deviceId ?? null },
-      });
+      const detail = { deviceId: before?.deviceId ?? null };
+      await recordAudit(db, { ...requestActor(c), action: 'vitals.unbound', targetType: 'session', targetId: id, sessionId: id, detail });
       return c.json(await current(id), 200);
     })
     .openapi(setLimits, async (c) => {
