@@ -164,16 +164,6 @@ export function parseDbConfig(env: Readonly<Record<string, string | undefined>>)
   return { url: e.LOUPE_DB_URL, authToken: e.LOUPE_DB_AUTH_TOKEN };
 }
 
-/** For an entry point: its configuration from process.env, or the reason on stderr and exit code 1. */
-export function configOrExit<T>(parse: (env: NodeJS.ProcessEnv) => T): T {
-  try {
-    return parse(process.env);
-  } catch (err) {
-    console.error(`api: ${(err as Error).message}`);
-    process.exit(1);
-  }
-}
-
 /** The database's file when LOUPE_DB_URL names one; null for a libSQL server. */
 function databaseFile(dbUrl: string): string | null {
   return dbUrl.startsWith('file:') ? resolve(dbUrl.slice('file:'.length).split('?')[0]!) : null;

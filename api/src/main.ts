@@ -5,7 +5,8 @@ import { MediaStore } from '@loupe/media-store';
 import { createApp } from './app.ts';
 import { openDb } from './db/client.ts';
 import { migrateDb } from './db/migrate.ts';
-import { configOrExit, parseApiConfig } from './env.ts';
+import { configOrExit } from '@loupe/protocol';
+import { parseApiConfig } from './env.ts';
 import { livekitRooms } from './livekit/rooms.ts';
 import { purgeExpiredSessions } from './auth/cookie-sessions.ts';
 import { startRetentionSweeper } from './cases/retention.ts';
@@ -19,7 +20,7 @@ import { VitalsHub } from './vitals/hub.ts';
 import { startHl7Listener } from './vitals/listener.ts';
 import { PatientBanners } from './patient/banners.ts';
 
-const config = configOrExit(parseApiConfig);
+const config = configOrExit('api', parseApiConfig, process);
 
 const { db, client } = await openDb(config.db.url, config.db.authToken);
 await migrateDb(db);

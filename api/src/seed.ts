@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { DEMO_MONITOR_BED, type GlobalRole, type SessionKind, type SessionRole, type SiteKind } from '@loupe/protocol';
+import { DEMO_MONITOR_BED, configOrExit, type GlobalRole, type SessionKind, type SessionRole, type SiteKind } from '@loupe/protocol';
 import { openDb, type Db } from './db/client.ts';
 import { migrateDb } from './db/migrate.ts';
 import { liveSessions, sessionMembers, sessionVitals, sites, users } from './db/schema.ts';
@@ -137,8 +137,8 @@ export async function seedDemo(db: Db): Promise<{ accounts: DemoAccount[]; sessi
 }
 
 if (import.meta.main) {
-  const { configOrExit, parseDbConfig } = await import('./env.ts');
-  const { url, authToken } = configOrExit(parseDbConfig);
+  const { parseDbConfig } = await import('./env.ts');
+  const { url, authToken } = configOrExit('api', parseDbConfig, process);
   const { db, client } = await openDb(url, authToken);
   await migrateDb(db);
   const { accounts } = await seedDemo(db);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SharedEnv, envFlag, envInteger, envUrl, parseEnv } from '@loupe/protocol';
+import { SharedEnv, configOrExit, envFlag, envInteger, envUrl, parseEnv } from '@loupe/protocol';
 import { ROOT, dbUrlFromRoot, fromRoot } from './paths.ts';
 
 const shared = SharedEnv.shape;
@@ -72,10 +72,5 @@ export function parseStartConfig(env: Readonly<Record<string, string | undefined
 export function loadStartConfig(command: string): StartConfig {
   const envFile = join(ROOT, '.env');
   if (existsSync(envFile)) process.loadEnvFile(envFile);
-  try {
-    return parseStartConfig(process.env);
-  } catch (err) {
-    console.error(`${command}: ${(err as Error).message}`);
-    process.exit(1);
-  }
+  return configOrExit(command, parseStartConfig, process);
 }
