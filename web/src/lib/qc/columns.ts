@@ -7,17 +7,22 @@ export type QcColumn<Row> = { heading: string; cell: (row: Row) => string };
 
 type ViewRow = QcStats['views'][number];
 type GroupRow = QcStats['sites'][number];
+/** What a view's row and a site's or a sonographer's both have. */
+type QualityRow = Pick<ViewRow & GroupRow, 'firstPassRate' | 'repeatRate' | 'meanScore' | 'meanTurnaroundS'>;
+
+/** The figures both tables share after their counts: how well the views were taken, and how fast reviewed. */
+function qualityColumns(fmt: QcFormat): QcColumn<QualityRow>[] {
+  return [
+    { heading: m.qc_firstPass(), cell: (r) => fmt.rate(r.firstPassRate) },
+    { heading: m.qc_repeatRate(), cell: (r) => fmt.rate(r.repeatRate) },
+    { heading: m.qc_meanScore(), cell: (r) => fmt.score(r.meanScore) },
+    { heading: m.qc_meanTurnaround(), cell: (r) => fmt.duration(r.meanTurnaroundS) },
+  ];
+}
 
 /** Per view: how often each view was taken and how well. */
 export function viewColumns(fmt: QcFormat): QcColumn<ViewRow>[] {
-  return [
-    { heading: m.qc_exams(), cell: (v) => fmt.count(v.exams) },
-    { heading: m.qc_stills(), cell: (v) => fmt.count(v.stills) },
-    { heading: m.qc_firstPass(), cell: (v) => fmt.rate(v.firstPassRate) },
-    { heading: m.qc_repeatRate(), cell: (v) => fmt.rate(v.repeatRate) },
-    { heading: m.qc_meanScore(), cell: (v) => fmt.score(v.meanScore) },
-    { heading: m.qc_meanTurnaround(), cell: (v) => fmt.duration(v.meanTurnaroundS) },
-  ];
+  return [{ heading: m.qc_exams(), cell: (v) => fmt.count(v.exams) }, { heading: m.qc_stills(), cell: (v) => fmt.count(v.stills) }, ...qualityColumns(fmt)];
 }
 
 /** Per site or per sonographer: whole exams, not views. */
@@ -25,10 +30,7 @@ export function groupColumns(fmt: QcFormat): QcColumn<GroupRow>[] {
   return [
     { heading: m.qc_exams(), cell: (g) => fmt.count(g.exams) },
     { heading: m.qc_completion(), cell: (g) => fmt.rate(g.completionRate) },
-    { heading: m.qc_firstPass(), cell: (g) => fmt.rate(g.firstPassRate) },
-    { heading: m.qc_repeatRate(), cell: (g) => fmt.rate(g.repeatRate) },
-    { heading: m.qc_meanScore(), cell: (g) => fmt.score(g.meanScore) },
-    { heading: m.qc_meanTurnaround(), cell: (g) => fmt.duration(g.meanTurnaroundS) },
+    ...qualityColumns(fmt),
     { heading: m.qc_meanExamTime(), cell: (g) => fmt.duration(g.meanExamS) },
   ];
 }
