@@ -1,6 +1,7 @@
 /**
- * `make bench`: runs each measure on the real stack on loopback and writes
- * bench/results/latest.json and docs/performance.md. Measures not built yet say so.
+ * `make bench`: runs each measure on the real stack on loopback, every round of one before the
+ * next, and writes bench/results/latest.json and a table of it, bench/results/latest.md (one row
+ * a measure, in the order they ran; `node bench/src/run.ts search` runs one and keeps the rest).
  */
 import { cpus, totalmem } from 'node:os';
 import { existsSync } from 'node:fs';

@@ -222,7 +222,7 @@ export {
 export type { VitalParameter } from './vitals.ts';
 
 export { SharedEnv, S3_ENV_KEYS, s3Settings, parseEnv, envInteger, envNumber, envFlag, envUrl, envSecret, configOrExit } from './env.ts';
-export type { S3Settings, EntryProcess } from './env.ts';
+export type { S3Settings } from './env.ts';
 
 export { MAX_BODY_BYTES, LARGEST_BODY_BYTES, maxBodyBytes, isStillUpload, isReferenceImageUpload } from './body-limits.ts';
 export {

@@ -58,8 +58,10 @@ export function startDemoPicture(width = 1280, height = 720, fps = 30): { track:
 }
 
 /** The still part of the picture: dark red tissue, lighter at the centre. */
-function tissue(width: number, height: number): OffscreenCanvas {
-  const canvas = new OffscreenCanvas(width, height);
+function tissue(width: number, height: number): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
   const ctx = canvas.getContext('2d')!;
   const bg = ctx.createRadialGradient(width / 2, height / 2, 50, width / 2, height / 2, width * 0.7);
   bg.addColorStop(0, '#b5525c');
