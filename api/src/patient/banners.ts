@@ -14,7 +14,7 @@ import { ageInYears, type AdtPatient } from './adt.ts';
 
 export class PatientBanners extends Hl7Sink<'unknownBed' | 'sessionEnded'> {
   constructor(db: Db, rooms: RoomControl) {
-    super(db, rooms, ['unknownBed', 'sessionEnded']);
+    super(db, rooms, { unknownBed: 0, sessionEnded: 0 });
   }
 
   /** Sets the banner of the session bound to the patient's bed, or says why not (the listener answers AE with it). */

@@ -12,10 +12,11 @@ export abstract class Hl7Sink<RefusedAs extends string> {
   protected readonly db: Db;
   protected readonly rooms: RoomControl;
 
-  constructor(db: Db, rooms: RoomControl, refusals: readonly RefusedAs[]) {
+  /** `refusals`: each kind of refusal at 0, every one of RefusedAs (the type checks that none is missing). */
+  constructor(db: Db, rooms: RoomControl, refusals: Record<RefusedAs, 0>) {
     this.db = db;
     this.rooms = rooms;
-    this.counts = Object.fromEntries(['accepted', 'malformed', ...refusals].map((kind) => [kind, 0])) as Hl7Sink<RefusedAs>['counts'];
+    this.counts = { accepted: 0, malformed: 0, ...refusals } as Hl7Sink<RefusedAs>['counts'];
   }
 
   /** Counts a message refused before it reached a session (malformed, an event not taken). */

@@ -30,7 +30,7 @@ export class VitalsHub extends Hl7Sink<'unknownDevice' | 'outOfOrder' | 'session
   private readonly unreachable = new Set<string>();
 
   constructor(db: Db, rooms: RoomControl) {
-    super(db, rooms, ['unknownDevice', 'outOfOrder', 'sessionEnded']);
+    super(db, rooms, { unknownDevice: 0, outOfOrder: 0, sessionEnded: 0 });
   }
 
   /** Takes a reading for its bound session, or says why not (the listener answers AE with it). */
