@@ -11,7 +11,10 @@
  * server's own origin in the same Chromium (bench/README.md says why), taking turns with the
  * captures. Goal: p95 ≤ baseline p95 + 100 ms.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { makeUltrasoundVideo } from '@loupe/stack';
@@ -25,6 +28,15 @@ const FULL_HD = { width: 1920, height: 1080 };
 /** An ultrasound machine's output through a capture card. */
 const FPS = 30;
 const PROTOCOL_KEY = 'bench-stills';
+
+/** The scan room's 1080p Y4M, made once for every round: ffmpeg takes ~9 s to make it. */
+let ultrasoundVideo: string | undefined;
+function ultrasound(): string {
+  if (ultrasoundVideo) return ultrasoundVideo;
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-still-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return (ultrasoundVideo = makeUltrasoundVideo(join(dir, 'ultrasound.y4m'), FPS));
+}
 
 type Span = [start: number, end: number];
 type ScanProbe = { triggers: number[]; grab: Span[] };
@@ -151,7 +163,7 @@ function echoOnce(page: Page): Promise<number> {
 const firstAfter = (spans: Span[], from: number) => spans.filter(([start]) => start >= from).sort((a, b) => a[0] - b[0])[0];
 
 export function measureStillCapture() {
-  const scene = { viewport: FULL_HD, kind: 'ultrasound' as const, video: (path: string) => makeUltrasoundVideo(path, FPS), beforeLoad: scanProbe };
+  const scene = { viewport: FULL_HD, kind: 'ultrasound' as const, video: ultrasound, beforeLoad: scanProbe };
   return withLiveTheatre(scene, async ({ stack, sessionId, host, theatre, mentor }) => {
     // A protocol whose views take one still each, as many as the captures: each capture is the next view's.
     const views = Array.from({ length: CAPTURES }, (_, i) => ({
