@@ -13,6 +13,7 @@ import { trackPeerConnections, type PageRtc } from './timed-frames.ts';
 
 const SETTLE_MS = 6_000;
 const WINDOW_MS = 10_000;
+const TOP_LAYER_MS = 30_000;
 
 type Inbound = { bytes: number; sizes: string[] };
 
@@ -32,13 +33,24 @@ async function inbound(page: Page): Promise<Inbound> {
   });
 }
 
-/** Bits per second the page receives over WINDOW_MS, after SETTLE_MS for the layers to settle. */
-async function rate(page: Page): Promise<{ kbps: number; sizes: string[] }> {
+/**
+ * Bits per second the page receives over WINDOW_MS, once the large picture arrives on the top
+ * layer (livekit-server moves a new subscriber up as its bandwidth estimate grows: once the one
+ * picture was still on 640×360 after the settle, and one picture's 360p against four pictures'
+ * 720p + 360p measures layers, not Loupe), after SETTLE_MS for the other layers to settle.
+ * `topLayerMs`: how long the large picture took to reach it; null if not within TOP_LAYER_MS.
+ */
+async function rate(page: Page, large: string): Promise<{ kbps: number; sizes: string[]; topLayerMs: number | null }> {
+  const waited = performance.now();
+  const top = await page
+    .waitForFunction((selector) => ((document.querySelector(selector) as HTMLVideoElement | null)?.videoWidth ?? 0) >= 1280, large, { timeout: TOP_LAYER_MS })
+    .then(() => Math.round(performance.now() - waited))
+    .catch(() => null);
   await page.waitForTimeout(SETTLE_MS);
   const before = await inbound(page);
   await page.waitForTimeout(WINDOW_MS);
   const after = await inbound(page);
-  return { kbps: Math.round(((after.bytes - before.bytes) * 8) / WINDOW_MS), sizes: after.sizes };
+  return { kbps: Math.round(((after.bytes - before.bytes) * 8) / WINDOW_MS), sizes: after.sizes, topLayerMs: top };
 }
 
 export function measureSourcesDownload() {
@@ -51,11 +63,11 @@ export function measureSourcesDownload() {
     const page = await context.newPage();
     await page.goto(`${stack.web.url}/sessions/${sessionId}/mentor`);
     await page.waitForFunction(() => (document.querySelector('[data-testid="live"] video') as HTMLVideoElement | null)?.videoWidth);
-    const one = await rate(page);
+    const one = await rate(page, '[data-testid="live"] video');
     const sentOne = await sentVideoLayers(theatre);
     for (const label of EXTRA_PICTURES) await addDemoPicture(theatre, label);
     await page.waitForFunction(() => document.querySelectorAll('[data-source-tile] video').length === 4);
-    const four = await rate(page);
+    const four = await rate(page, '[data-source-tile].large video');
     const sentFour = await sentVideoLayers(theatre);
     await context.close();
     return {
@@ -66,6 +78,7 @@ export function measureSourcesDownload() {
       four_sources_frames: four.sizes.join(' '),
       theatre_layers_one: sentOne.join(' '),
       theatre_layers_four: sentFour.join(' '),
+      top_layer_after_ms: { one: one.topLayerMs, four: four.topLayerMs },
       n: 1,
     };
   });
