@@ -83,16 +83,13 @@ export async function listCases(
   const match = query.q ? ftsQuery(query.q) : null;
   let capped = false;
   if (match) {
-    const found = await db.all<{ case_id: string }>(
-      sql`SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${candidates + 1}`,
+    // The newest matches stay inside SQLite as a subquery: handing 2 000 ids to JavaScript and
+    // binding them back as parameters, twice, took more than half of a common word's search.
+    const [{ n } = { n: 0 }] = await db.all<{ n: number }>(
+      sql`SELECT count(*) AS n FROM (SELECT 1 FROM cases_fts WHERE cases_fts MATCH ${match} LIMIT ${candidates + 1})`,
     );
-    capped = found.length > candidates;
-    conditions.push(
-      inArray(
-        cases.id,
-        found.slice(0, candidates).map((r) => r.case_id),
-      ),
-    );
+    capped = n > candidates;
+    conditions.push(sql`${cases.id} IN (SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${candidates})`);
   }
   const where = conditions.length ? and(...conditions) : undefined;
 
