@@ -83,13 +83,16 @@ export async function listCases(
   const match = query.q ? ftsQuery(query.q) : null;
   let capped = false;
   if (match) {
-    // The newest matches stay inside SQLite as a subquery: handing 2 000 ids to JavaScript and
-    // binding them back as parameters, twice, took more than half of a common word's search.
-    const [{ n } = { n: 0 }] = await db.all<{ n: number }>(
-      sql`SELECT count(*) AS n FROM (SELECT 1 FROM cases_fts WHERE cases_fts MATCH ${match} LIMIT ${candidates + 1})`,
+    // The newest matches as one JSON array, made and read back by SQLite: the index is searched
+    // once (at 1 M cases that is most of the time), and its 2 000 ids cross into JavaScript as
+    // one string and go back as one parameter, not as 2 000 rows and 2 000 parameters twice.
+    const [{ ids } = { ids: '[]' }] = await db.all<{ ids: string }>(
+      sql`SELECT json_group_array(case_id) AS ids FROM (SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${candidates + 1})`,
     );
-    capped = n > candidates;
-    conditions.push(sql`${cases.id} IN (SELECT case_id FROM cases_fts WHERE cases_fts MATCH ${match} ORDER BY rowid DESC LIMIT ${candidates})`);
+    const found = JSON.parse(ids) as string[];
+    capped = found.length > candidates;
+    const kept = capped ? JSON.stringify(found.slice(0, candidates)) : ids;
+    conditions.push(sql`${cases.id} IN (SELECT value FROM json_each(${kept}))`);
   }
   const where = conditions.length ? and(...conditions) : undefined;
 
