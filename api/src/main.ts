@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { serve } from '@hono/node-server';
 import { MediaStore } from '@loupe/media-store';
 import { createApp } from './app.ts';
-import { openDb } from './db/client.ts';
+import { openCountersDb, openDb } from './db/client.ts';
 import { migrateDb } from './db/migrate.ts';
 import { configOrExit } from '@loupe/protocol';
 import { parseApiConfig } from './env.ts';
@@ -24,12 +24,13 @@ const config = configOrExit('api', parseApiConfig, process);
 
 const { db, client } = await openDb(config.db.url, config.db.authToken);
 await migrateDb(db);
+const counters = await openCountersDb(config.db.url, config.db.authToken);
 const rooms = livekitRooms(config.livekit.nodes ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
 const vitals = new VitalsHub(db, rooms);
 const media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
 // Stills a restart left on this machine before they were in the bucket.
 await media.storeLeftovers('stills');
-const app = createApp({ db, config, rooms, vitals, media });
+const app = createApp({ db, config, rooms, vitals, media, counters: counters.db });
 
 // This process's name as the holder of periodic jobs' leases: each runs in one api process of a
 // cluster. Its host and port, not its pid: an api restarted after a crash is the only process
@@ -39,7 +40,7 @@ const owner = `api-${hostname()}:${config.port || process.pid}`;
 const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
 const purge = async () => {
   await purgeExpiredSessions(db, policy);
-  await pruneRateLimits(db);
+  await pruneRateLimits(counters.db);
 };
 const stopPurge = runOncePerCluster(db, { name: 'session-purge', owner, everyMs: 15 * 60_000, job: purge });
 const stopRetention = startRetentionSweeper(db, media, owner);
@@ -72,6 +73,7 @@ function shutdown() {
     await outboxStopped;
     await hl7Stopped;
     await media.close();
+    counters.client.close();
     client.close();
     process.exit(0);
   });

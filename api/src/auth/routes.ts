@@ -31,7 +31,7 @@ const signOut = route.post('/sign-out', 'End this browser session on the server 
 const me = route.get('/me', 'The signed-in user', { responses: { 200: json(User, 'The signed-in user'), ...errorsOf(401) } });
 
 export function authRoutes(deps: AppDeps) {
-  const { db, config } = deps;
+  const { db, config, counters = db } = deps;
   const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
   const cookieOptions = {
     httpOnly: true,
@@ -40,7 +40,7 @@ export function authRoutes(deps: AppDeps) {
     path: '/',
     maxAge: Math.floor(config.sessionMaxMs / 1000),
   } as const;
-  const limit = signInLimit(db);
+  const limit = signInLimit(counters);
 
   return router()
     .openapi(signIn, async (c) => {

@@ -78,8 +78,8 @@ const stillList = route.get(
   { request: { params: CaseParam }, responses: { 200: json(CaseStills, 'Stills'), ...errors } },
 );
 
-export function caseRoutes({ db, config, media: store }: AppDeps) {
-  const limitSearches = perUserLimit(db, config.rateLimits.searches, 'searches');
+export function caseRoutes({ db, config, media: store, counters = db }: AppDeps) {
+  const limitSearches = perUserLimit(counters, config.rateLimits.searches, 'searches');
   return router()
     .openapi(list, async (c) => {
       const user = requireUser(c);

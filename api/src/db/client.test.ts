@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDb } from './client.ts';
+import { openCountersDb, openDb } from './client.ts';
 
 describe('the libSQL file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-db-'));
@@ -52,4 +52,19 @@ describe('the libSQL file', () => {
     ]);
     client.close();
   }, 60_000);
+
+  it('the rate-limit counters skip the flush a commit that everything else keeps, and both see each other at once', async () => {
+    const main = await openDb(url);
+    const counters = await openCountersDb(url);
+    const flushes = async (c: typeof main.client) => Number((await c.execute('PRAGMA synchronous')).rows[0]![0]);
+    // 2 is FULL (the write-ahead log flushed at every commit), 1 NORMAL (flushed at checkpoints).
+    expect([await flushes(main.client), await flushes(counters.client)]).toEqual([2, 1]);
+    await counters.client.execute('CREATE TABLE IF NOT EXISTS counts (k TEXT PRIMARY KEY, n INTEGER NOT NULL)');
+    await counters.client.execute("INSERT INTO counts VALUES ('searches:u1', 3)");
+    expect((await main.client.execute("SELECT n FROM counts WHERE k = 'searches:u1'")).rows[0]![0]).toBe(3);
+    await main.client.execute("UPDATE counts SET n = 4 WHERE k = 'searches:u1'");
+    expect((await counters.client.execute("SELECT n FROM counts WHERE k = 'searches:u1'")).rows[0]![0]).toBe(4);
+    counters.client.close();
+    main.client.close();
+  });
 });

@@ -16,6 +16,8 @@ export type AppDeps = {
   vitals?: VitalsHub;
   /** How long prior-imaging requests wait for the PACS; PRIORS_TIMEOUT_MS unless a test shortens it. */
   priorsTimeoutMs?: number;
+  /** Where the rate limits count: `db` without a flush a commit (db/client.ts `openCountersDb`); absent, `db`. */
+  counters?: Db;
 };
 
 export type AppEnv = {

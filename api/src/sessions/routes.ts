@@ -75,12 +75,12 @@ function logRoomFailure(action: string, room: string, err: unknown) {
 }
 
 export function sessionRoutes(deps: AppDeps) {
-  const { db, config, rooms } = deps;
+  const { db, config, rooms, counters = db } = deps;
   const nodes = livekitNodes(config.livekit.nodes ?? [config.livekit.publicUrl]);
-  const limitTokens = perUserLimit(db, config.rateLimits.tokens, 'token requests');
+  const limitTokens = perUserLimit(counters, config.rateLimits.tokens, 'token requests');
   // A page asks for the overlay when it joins and after each reconnect; each ask makes every
   // holder upload a whole snapshot, so a page asking in a loop would load them all.
-  const limitOverlayRequests = perUserLimit(db, OVERLAY_REQUESTS, 'overlay requests');
+  const limitOverlayRequests = perUserLimit(counters, OVERLAY_REQUESTS, 'overlay requests');
   return router()
     .openapi(list, async (c) => c.json({ sessions: await listSessionsFor(db, requireUser(c)) }, 200))
     .openapi(create, async (c) => {
