@@ -22,8 +22,8 @@ import { drained, join, receive, until, type Arrivals } from './fanout-receive.t
 import { cpuSeconds, machineBusySeconds, peakMemoryMiB, percentiles } from './stats.ts';
 
 const OBSERVERS = [10, 50, 100];
-/** 1 200 ops to each receiver a part (120 a second); three rounds of four parts fit the suite's 20 minutes. */
-const STREAM_SECONDS = 10;
+/** 720 ops to each receiver a part (120 a second); three rounds of four parts fit the suite's 20 minutes. */
+const STREAM_SECONDS = 6;
 const OBSERVERS_PER_PROCESS = 10;
 const ANNOUNCE_MS = 20_000;
 const STOP_GRACE_MS = 5000;

@@ -17,7 +17,8 @@ import { percentiles } from './stats.ts';
 import { STRIP, installTimedCamera, readTimedFrames, trackPeerConnections, type PageRtc, type TimedCamera, type TimedReadings } from './timed-frames.ts';
 
 const CAMERA: TimedCamera = { width: 1280, height: 720, fps: 30, strip: STRIP };
-const SECONDS = 10;
+/** Each reading: ~180 frames at 30 fps, three readings a round (the suite's 20 minutes). */
+const SECONDS = 6;
 /** After the picture reaches full size, time for the bandwidth estimate and encoder to settle. */
 const SETTLE_MS = 3000;
 const VIEWPORT = { width: 1280, height: 720 };

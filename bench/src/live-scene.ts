@@ -12,9 +12,50 @@ export const LIVE = '[data-testid="live"] [data-picture-rect]';
 type Person = Awaited<ReturnType<BrowserStack['account']>>;
 export type LiveScene = { stack: BrowserStack; sessionId: string; host: Person; theatre: Page; mentor: Person; extraMentors: Person[] };
 
+/** Makes the Y4M theatre's fake camera plays at `path`, and says where it is. */
+type VideoMaker = (path: string) => string;
+
+/**
+ * The stacks the rounds of a measure share, one a fake camera: a stack takes ~5 s to start and
+ * stop, 7 measures × 3 rounds of the suite's 20 minutes. Each round still has its own accounts,
+ * session and pages; `stopLiveStacks` (run.ts, after a measure's rounds) ends them.
+ */
+const shared = new Map<VideoMaker, Promise<{ stack: BrowserStack; dir: string }>>();
+
+function stackFor(video: VideoMaker): Promise<{ stack: BrowserStack; dir: string }> {
+  let made = shared.get(video);
+  if (!made) {
+    made = (async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-live-'));
+      try {
+        return { stack: await startBrowserStack({ fakeVideo: video(join(dir, 'theatre.y4m')) }), dir };
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+    })();
+    shared.set(video, made);
+    made.catch(() => shared.delete(video));
+  }
+  return made;
+}
+
+/** Stops the stacks the last measure's rounds shared. */
+export async function stopLiveStacks(): Promise<void> {
+  const all = [...shared.values()];
+  shared.clear();
+  for (const made of all) {
+    const started = await made.catch(() => null);
+    if (!started) continue;
+    await started.stack.stop();
+    rmSync(started.dir, { recursive: true, force: true });
+  }
+}
+
 /**
  * The real stack with a live session whose theatre page (in Chromium, fake camera) is sending
- * its picture; a mentor and `extraMentors` more are invited. Everything is torn down after `run`.
+ * its picture; a mentor and `extraMentors` more are invited. The round's pages are closed after
+ * `run`; a round that fails takes its stack down with it, so the next starts clean.
  */
 export async function withLiveTheatre<T>(
   o: {
@@ -24,12 +65,12 @@ export async function withLiveTheatre<T>(
     /** An ultrasound session's theatre is the scan room (guided exams). */
     kind?: SessionKind;
     /** The Y4M theatre's fake camera plays, made at `path`: a tissue-like picture unless said. */
-    video?: (path: string) => string;
+    video?: VideoMaker;
   },
   run: (scene: LiveScene) => Promise<T>,
 ): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-live-'));
-  const stack = await startBrowserStack({ fakeVideo: (o.video ?? makeTissueVideo)(join(dir, 'theatre.y4m')) });
+  const { stack } = await stackFor(o.video ?? makeTissueVideo);
+  const earlier = new Set(stack.browser.contexts());
   try {
     const host = await stack.account('admin', 'Bench Host');
     const surgeon = await stack.account('surgeon', 'Bench Theatre');
@@ -51,10 +92,18 @@ export async function withLiveTheatre<T>(
       .first()
       .click();
     await waitForPicture(theatre);
-    return await run({ stack, sessionId: session.id, host, theatre, mentor, extraMentors });
-  } finally {
-    await stack.stop();
-    rmSync(dir, { recursive: true, force: true });
+    const result = await run({ stack, sessionId: session.id, host, theatre, mentor, extraMentors });
+    // Pages left open would keep sending and receiving through the next round.
+    await Promise.all(
+      stack.browser
+        .contexts()
+        .filter((c) => !earlier.has(c))
+        .map((c) => c.close()),
+    );
+    return result;
+  } catch (err) {
+    await stopLiveStacks();
+    throw err;
   }
 }
 

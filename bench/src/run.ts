@@ -24,6 +24,7 @@ import { measureStillCapture } from './still-capture.ts';
 import { measureVitalsLatency } from './vitals-latency.ts';
 import { measureSourcesDownload } from './sources-download.ts';
 import { machineCpu } from './stats.ts';
+import { stopLiveStacks } from './live-scene.ts';
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
@@ -168,6 +169,9 @@ async function main() {
     } catch (err) {
       console.error(`${name} failed:`, err);
       results[name] = { status: `failed: ${(err as Error).message.split('\n')[0]}`, n: 0, measured_at: new Date().toISOString() };
+    } finally {
+      // The stack its rounds shared goes before the next measure (live-scene.ts).
+      await stopLiveStacks();
     }
   };
   for (const [name, what, run] of measures) await measure(name, what, run);

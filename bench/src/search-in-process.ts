@@ -1,7 +1,7 @@
 /**
  * The search measure's baseline, run as its own fresh process (no million-row fill behind it,
  * no HTTP client beside it): the same searches, through the same `listCases`, on the same file.
- * Usage: node search-in-process.ts <dbUrl> <user as JSON> <rounds> < queries.json; prints timings (ms).
+ * Usage: node search-in-process.ts <dbUrl> <user as JSON> <passes> < queries.json; prints timings (ms).
  */
 import { text } from 'node:stream/consumers';
 import { listCases, openDb } from '@loupe/api';

@@ -11,8 +11,8 @@ import type { Page } from 'playwright-core';
 import { EXTRA_PICTURES, addDemoPicture, sentVideoLayers, withLiveTheatre } from './live-scene.ts';
 import { trackPeerConnections, type PageRtc } from './timed-frames.ts';
 
-const SETTLE_MS = 6_000;
-const WINDOW_MS = 10_000;
+const SETTLE_MS = 3_000;
+const WINDOW_MS = 6_000;
 const TOP_LAYER_MS = 30_000;
 
 type Inbound = { bytes: number; sizes: string[] };

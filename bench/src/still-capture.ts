@@ -175,8 +175,10 @@ export function measureStillCapture() {
       acceptance: { en: 'Any picture', zh: '任意图像' },
     }));
     const admin = await stack.asPerson(host);
+    // A protocol of the round's own: the rounds share a stack (live-scene.ts), and a key is made once.
+    const protocolKey = `${PROTOCOL_KEY}-${sessionId.slice(0, 8)}`;
     await unwrap(
-      admin.protocols.$post({ json: { key: PROTOCOL_KEY, examType: 'other', name: { en: 'Bench stills', zh: '基准静态图' }, source: 'Loupe bench', views } }),
+      admin.protocols.$post({ json: { key: protocolKey, examType: 'other', name: { en: 'Bench stills', zh: '基准静态图' }, source: 'Loupe bench', views } }),
     );
     const reviewerContext = await stack.contextFor(mentor, { viewport: FULL_HD });
     await reviewerContext.addInitScript(reviewerProbe);
@@ -185,7 +187,7 @@ export function measureStillCapture() {
     // Live (in the room) before the exam starts: the api's notice of it reaches the pages in the room.
     await waitForPicture(reviewer);
     const reviewerApi = await stack.asPerson(mentor);
-    await unwrap(reviewerApi.sessions[':id'].exams.$post({ param: { id: sessionId }, json: { protocolKey: PROTOCOL_KEY, patient: null } }));
+    await unwrap(reviewerApi.sessions[':id'].exams.$post({ param: { id: sessionId }, json: { protocolKey, patient: null } }));
     await theatre.getByTestId('capture-still').waitFor();
     await reviewer.waitForFunction((n) => document.querySelectorAll('[data-testid="exam-checklist"] li').length === n, CAPTURES);
 
