@@ -76,6 +76,12 @@ const MAX_BEHIND_FRAMES = 15;
  * CPU contention; at 720p, 21 MB a picture at most. The rtc-node patch in patches/ passes it on.
  */
 const RECEIVE_QUEUE_FRAMES = 15;
+/**
+ * At a stop, how long the other pictures may take to bring in the moments the main picture has
+ * (extra-sources.ts): under load one track's frames come in a burst, and a file closed before
+ * its burst held an older picture through the case's last frames (5 frames off at the end in CI).
+ */
+const STOP_CATCH_UP_MS = 1000;
 /** Degraded until this long has passed without a skip. */
 const DEGRADED_FOR_MS = 10_000;
 /** Theatre's picture gone this long (not a change of source or a quick reconnect) is away. */
@@ -725,6 +731,12 @@ export class RoomRecorder {
     this.writeSoundTo(this.video.framesWritten + this.skipped);
   }
 
+  /** Waits (STOP_CATCH_UP_MS at most) until every other picture has received moment `at`. */
+  private async othersCaughtUp(at: number): Promise<void> {
+    const until = performance.now() + STOP_CATCH_UP_MS;
+    while (!(this.extras?.reached(at) ?? true) && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   /** Tells the worker the state, when it changed: capturing or waiting, degraded or not. */
   private report(): void {
     if (this.stopping) return;
@@ -860,9 +872,16 @@ export class RoomRecorder {
   /** Stops capturing: the last segment is finished, the logs closed, the room left. */
   async stop(): Promise<void> {
     if (this.fenced) return;
+    const stopAt = this.clock.held ? undefined : this.pictures.newestAt;
+    if (stopAt !== undefined) await this.othersCaughtUp(stopAt);
+    if (this.fenced) return;
     const running = !this.clock.held;
     this.halt();
-    if (running) this.safely(() => this.writeWaiting());
+    if (running) {
+      // What came of the main picture while the others caught up is after the stop.
+      if (stopAt !== undefined) this.pictures.dropAfter(stopAt);
+      this.safely(() => this.writeWaiting());
+    }
     this.record({
       type: 'stop',
       dropped: this.drops.counts,

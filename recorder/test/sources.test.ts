@@ -118,7 +118,8 @@ describe('a recording of several sources', () => {
     // After its removal, the room's file is black (no number) while the others go on.
     const late = track.durationMs - 300;
     expect(await numberAt(file(room), (late - room.startMs) / 1000)).toBe(0);
-    expect(Math.abs((await numberAt(file(us), (late - us.startMs) / 1000)) - (await numberAt(main, late / 1000)))).toBeLessThanOrEqual(SYNC_FRAMES);
+    const atEnd = { main: await numberAt(main, late / 1000), us: await numberAt(file(us), (late - us.startMs) / 1000) };
+    expect(Math.abs(atEnd.us - atEnd.main), `at ${late} ms: ${JSON.stringify(atEnd)}`).toBeLessThanOrEqual(SYNC_FRAMES);
 
     // Each mark keeps the source it was drawn on.
     const ops = track.events.flatMap((e) => (e.type === 'op' && e.op ? [e.op as { id: string; source?: string }] : []));

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ExtraSources, MAX_OTHER_SOURCES, arrivedBy, type TimedPicture } from './extra-sources.ts';
+import { SegmentedVideo } from './segmented-video.ts';
 
 const at = (ms: number): TimedPicture => ({ data: new Uint8Array([ms]), width: 2, height: 2, at: ms });
 
@@ -46,6 +47,39 @@ describe('the sources one recording keeps', () => {
     expect(kept.push('t#room', 'TR_3', at(0))).toBe(true);
   });
 
+  it('has reached a moment once every source being written and still there has received its picture of it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-extra-'));
+    const kept = new ExtraSources({
+      dir: (n) => join(dir, String(n)),
+      firstNumber: 0,
+      mayAdd: () => true,
+      onStart: () => undefined,
+      onSegment: () => undefined,
+      onFailure: () => undefined,
+    });
+    onTestFinished(async () => {
+      await kept.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const frame = (ms: number) => ({ ...at(ms), data: new Uint8Array(64 * 64 * 1.5), width: 64, height: 64 });
+    kept.track('t#us', 'Ultrasound', 'TR_1', { width: 64, height: 64 });
+    kept.track('t#room', 'Room', 'TR_2', { width: 64, height: 64 });
+    // Nothing written yet: no source holds a stop back.
+    expect(kept.reached(1000)).toBe(true);
+    kept.push('t#us', 'TR_1', frame(0));
+    kept.push('t#room', 'TR_2', frame(0));
+    kept.write(0, 0);
+    kept.push('t#us', 'TR_1', frame(100));
+    // The room's pictures of 100 ms are still on their way (within half a frame counts).
+    expect(kept.reached(100)).toBe(false);
+    kept.push('t#room', 'TR_2', frame(90));
+    expect(kept.reached(100)).toBe(true);
+    expect(kept.reached(133)).toBe(false);
+    // A source gone away is not waited for.
+    kept.gone('TR_2');
+    expect(kept.reached(110)).toBe(true);
+  });
+
   it('follows no more than two theatres’ pictures, whatever a client publishes', () => {
     const kept = sources(() => true);
     for (let i = 0; i < MAX_OTHER_SOURCES; i++) expect(kept.track(`t#s${i}`, '', `TR_${i}`, null)).toBe(true);
@@ -74,5 +108,53 @@ describe('where a source’s file starts', () => {
     for (const ms of [67, 100, 133]) kept.push('t#us', 'TR_1', { ...at(ms), data: new Uint8Array(64 * 64 * 1.5), width: 64, height: 64 });
     for (let frame = 0; frame < 4; frame++) kept.write(frame, frame * 33.4);
     expect(started).toEqual([2]);
+  });
+});
+
+describe('a source whose pictures come late', () => {
+  it('writes each of its frames with its own picture of the main frame’s moment, once that has come, not an older one held', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-extra-'));
+    const written: number[] = [];
+    const write = vi.spyOn(SegmentedVideo.prototype, 'write').mockImplementation((frame: Uint8Array) => void written.push(frame[0]!));
+    const kept = new ExtraSources({
+      dir: (n) => join(dir, String(n)),
+      firstNumber: 0,
+      mayAdd: () => true,
+      onStart: () => undefined,
+      onSegment: () => undefined,
+      onFailure: () => undefined,
+    });
+    onTestFinished(async () => {
+      write.mockRestore();
+      await kept.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    // Each picture carries its number in its first byte.
+    const numbered = (n: number) => {
+      const data = new Uint8Array(64 * 64 * 1.5);
+      data[0] = n;
+      return { data, width: 64, height: 64, at: n * 33.3 };
+    };
+    kept.track('t#us', 'Ultrasound', 'TR_1', { width: 64, height: 64 });
+    kept.push('t#us', 'TR_1', numbered(1));
+    kept.write(0, 33.3);
+    // Main frames 1 to 3 are written before the source's pictures of their moments come, in a burst.
+    for (const n of [2, 3, 4]) kept.write(n - 1, n * 33.3);
+    expect(written).toEqual([1]);
+    for (const n of [2, 3, 4]) kept.push('t#us', 'TR_1', numbered(n));
+    expect(written).toEqual([1, 2, 3, 4]);
+    // One that never comes is waited for a second, no longer: the picture holds.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => void vi.useRealTimers());
+    kept.write(4, 5 * 33.3);
+    vi.advanceTimersByTime(900);
+    kept.write(5, 6 * 33.3);
+    expect(written).toEqual([1, 2, 3, 4]);
+    vi.advanceTimersByTime(200);
+    kept.write(6, 7 * 33.3);
+    expect(written).toEqual([1, 2, 3, 4, 4]);
+    // At the end, the frames still waiting are written with what came.
+    await kept.close();
+    expect(written).toEqual([1, 2, 3, 4, 4, 4, 4]);
   });
 });

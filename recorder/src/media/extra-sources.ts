@@ -1,7 +1,8 @@
 /**
  * Theatre's other pictures (issue 16): each kept as its own video beside the main one, written
  * frame for frame with it. Every time the main picture's writer writes a frame, each source writes
- * one too, so that all share the case's timeline: the same slots, the same skips, the same holds.
+ * one too (once its picture of that moment has come, up to MAX_LAG_MS later), so that all share
+ * the case's timeline: the same slots, the same skips, the same holds.
  * A source's file starts at the main frame where its first picture was written (logged as a
  * `source` event), and holds black while the source is away.
  *
@@ -28,6 +29,13 @@ export type TimedPicture = Picture & { at: number };
 export const MAX_OTHER_SOURCES = 2 * MAX_SOURCES - 1;
 /** A second of pictures per source, at most: the main picture waits up to that long to be written. */
 const MAX_WAITING = 30;
+/**
+ * How long a source's frame may wait for its picture of the main frame's moment. A source's file
+ * is written behind the main one, each frame once its picture has come (or this long after the
+ * main frame): under load one track's pictures came 500 ms after the main picture's, and written
+ * with the main frame, the source held an older picture through them (15 frames off).
+ */
+const MAX_LAG_MS = 1000;
 /** A picture counts as there at a moment if its own is at most half a frame after it. */
 const HALF_FRAME_MS = 500 / FPS;
 
@@ -40,6 +48,10 @@ type Source = {
   size: { width: number; height: number } | null;
   /** Pictures received, oldest first; `null` marks where the source went away. */
   waiting: (TimedPicture | null)[];
+  /** The moment of the newest picture received. */
+  newestAt: number;
+  /** Main frames written whose frame of this source is not yet: each waits for its picture, oldest first. */
+  pending: { frame: number; at: number; since: number }[];
   /** What this source's frames show now: a picture, or black. */
   current: Picture | null;
   video: SegmentedVideo | null;
@@ -81,7 +93,7 @@ export class ExtraSources {
     let source = this.sources.get(id);
     if (!source) {
       if (this.sources.size >= MAX_OTHER_SOURCES || !this.o.mayAdd()) return false;
-      source = { n: this.next++, id, label, sid, size, waiting: [], current: null, video: null };
+      source = { n: this.next++, id, label, sid, size, waiting: [], newestAt: -Infinity, pending: [], current: null, video: null };
       this.sources.set(id, source);
     }
     source.sid = sid;
@@ -103,31 +115,64 @@ export class ExtraSources {
     const source = this.sources.get(id);
     if (!source || source.sid !== sid) return false;
     source.waiting.push(picture);
+    source.newestAt = Math.max(source.newestAt, picture.at);
     if (source.waiting.length > MAX_WAITING) source.waiting.splice(0, source.waiting.length - MAX_WAITING);
+    this.drain(source);
     return true;
   }
 
-  /** Nothing seen while the recording is held is recorded. */
+  /**
+   * Whether every source being written and still there has received its picture of moment `at`
+   * (give or take half a frame): a track whose pictures come late in a burst has not yet.
+   */
+  reached(at: number): boolean {
+    return [...this.sources.values()].every((s) => !s.video || s.sid === null || s.newestAt >= at - HALF_FRAME_MS);
+  }
+
+  /** Nothing seen while the recording is held is recorded; the frames before the hold are written with what came. */
   clear(): void {
-    for (const s of this.sources.values()) s.waiting = s.waiting.filter((p) => p === null);
+    for (const s of this.sources.values()) {
+      this.drain(s, true);
+      s.waiting = s.waiting.filter((p) => p === null);
+    }
   }
 
   /**
-   * Writes each source's frame for main frame `frame`, whose picture's moment is `at`: the newest
-   * picture of that moment or before, or the one before again. A source that has shown nothing
-   * yet starts with its first picture.
+   * Main frame `frame`, whose picture's moment is `at`, is written: each source writes its frame
+   * for it once its picture of that moment has come (at most MAX_LAG_MS later).
    */
   write(frame: number, at: number): void {
+    const since = performance.now();
     for (const s of this.sources.values()) {
-      const taken = s.waiting.splice(0, arrivedBy(s.waiting, at));
-      if (taken.length > 0) s.current = taken[taken.length - 1] ?? null;
-      if (!s.video && !(taken.length > 0 && s.current)) continue;
-      const video = (s.video ??= this.open(s, frame, s.current!));
-      const picture = s.current;
-      if (!picture) video.write(black(video.width, video.height));
-      else if (picture.width === video.width && picture.height === video.height) video.write(picture.data);
-      else video.write(resizeI420(picture.data, picture.width, picture.height, video.width, video.height));
+      s.pending.push({ frame, at, since });
+      this.drain(s);
     }
+  }
+
+  /** Writes the frames of `s` whose picture has come, or waited long enough; all of them if `all`. */
+  private drain(s: Source, all = false): void {
+    const now = performance.now();
+    while (s.pending.length > 0) {
+      const { frame, at, since } = s.pending[0]!;
+      if (!all && s.sid !== null && s.newestAt < at - HALF_FRAME_MS && now - since < MAX_LAG_MS) return;
+      s.pending.shift();
+      this.writeFrame(s, frame, at);
+    }
+  }
+
+  /**
+   * Writes the frame of `s` for main frame `frame`: the newest picture of moment `at` or before,
+   * or the one before again. A source that has shown nothing yet starts with its first picture.
+   */
+  private writeFrame(s: Source, frame: number, at: number): void {
+    const taken = s.waiting.splice(0, arrivedBy(s.waiting, at));
+    if (taken.length > 0) s.current = taken[taken.length - 1] ?? null;
+    if (!s.video && !(taken.length > 0 && s.current)) return;
+    const video = (s.video ??= this.open(s, frame, s.current!));
+    const picture = s.current;
+    if (!picture) video.write(black(video.width, video.height));
+    else if (picture.width === video.width && picture.height === video.height) video.write(picture.data);
+    else video.write(resizeI420(picture.data, picture.width, picture.height, video.width, video.height));
   }
 
   private open(s: Source, frame: number, first: Picture): SegmentedVideo {
@@ -148,7 +193,9 @@ export class ExtraSources {
     return [...this.sources.values()].some((s) => s.video && s.video.backlog >= frames * s.video.frameBytes);
   }
 
+  /** Writes every frame still waiting for its picture, with what came, and closes the files. */
   async close(): Promise<void> {
+    for (const s of this.sources.values()) this.drain(s, true);
     await Promise.all([...this.sources.values()].map((s) => s.video?.close()));
   }
 

@@ -49,4 +49,15 @@ describe('PictureQueue', () => {
     q.take(12, false);
     expect(q.newestFrame(13)).toBe(12);
   });
+
+  it('at a stop, knows the newest picture’s moment and lets those after the stop go', () => {
+    const q = new PictureQueue();
+    expect(q.newestAt).toBeUndefined();
+    [0, 33, 67, 100].forEach((at, n) => q.push({ ...picture(n + 1), at }));
+    expect(q.newestAt).toBe(100);
+    q.dropAfter(67);
+    expect([0, 1, 2, 3].map((f) => number(q.take(f, false)))).toEqual([1, 2, 3, 3]);
+    expect(q.newestAt).toBe(67);
+    expect(q.shed).toBe(0);
+  });
 });

@@ -51,6 +51,16 @@ export class PictureQueue {
     if (this.waiting.length > n) this.shed += this.waiting.splice(0, this.waiting.length - n).length;
   }
 
+  /** The moment of the newest picture received, if it has one. */
+  get newestAt(): number | undefined {
+    return (this.waiting.at(-1) ?? this.last?.picture)?.at;
+  }
+
+  /** Lets the pictures of moments after `at` go: they came after the recording stopped. */
+  dropAfter(at: number): void {
+    this.waiting = this.waiting.filter((p) => p.at === undefined || p.at <= at);
+  }
+
   /** The first picture there is (its size sizes the recording when theatre's is not known). */
   get first(): Picture | undefined {
     return this.last?.picture ?? this.waiting[0];
