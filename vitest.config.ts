@@ -49,6 +49,9 @@ export default defineConfig({
           // A deadline for a test that hangs, not a speed goal: an api test that takes 1 s on a
           // quiet box took over 5 s (vitest's default) with the box loaded to 15.
           testTimeout: 30_000,
+          // A file a core (vitest's default leaves one core free: on this 2-core box the ~110
+          // unit files ran one at a time). They run before the cross-process projects, never beside them.
+          maxWorkers: '100%',
         },
       },
       {

@@ -56,29 +56,32 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}, options:
   // What started is stopped again if a later step fails: a half-started stack must leave no
   // livekit-server or api behind to load the machine for the tests that follow.
   const stops: (() => Promise<unknown>)[] = [];
+  const started = <T extends { stop(): Promise<unknown> }>(app: Promise<T>) => app.then((a) => (stops.push(() => a.stop()), a));
   let livekit: LiveKit, api: RunningApi, recorder: RunningApp, web: RunningApp, browser: Browser;
   let cluster: Cluster | null = null;
+  // Chromium starts while the servers do (each takes seconds; a browser test file waited for
+  // them one after the other).
+  const launching = launchChromium(chromium);
+  launching.catch(() => undefined);
   try {
     if (options.cluster) {
       // Two api processes cannot both listen for HL7: the cluster runs without it.
       const { LOUPE_HL7_PORT: _hl7, ...clusterEnv } = apiEnv;
-      const started = await startCluster({ dbUrl, mediaDir, recorderToken, apiEnv: clusterEnv });
-      cluster = started;
-      stops.push(() => started.stop());
-      [livekit, api, recorder] = [started.nodes[0]!, started.apis[0]!, started.recorders[0]!];
-      web = await startWebProcess({ apiUrl: api.url, livekit, env: { LOUPE_LIVEKIT_URLS: started.livekitUrls.join(',') } });
+      cluster = await started(startCluster({ dbUrl, mediaDir, recorderToken, apiEnv: clusterEnv }));
+      [livekit, api, recorder] = [cluster.nodes[0]!, cluster.apis[0]!, cluster.recorders[0]!];
+      web = await started(startWebProcess({ apiUrl: api.url, livekit, env: { LOUPE_LIVEKIT_URLS: cluster.livekitUrls.join(',') } }));
     } else {
-      livekit = await startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] });
-      stops.push(() => livekit.stop());
-      api = await startApiProcess({ livekit, dbUrl, port: apiPort, env: apiEnv });
-      stops.push(() => api.stop());
-      recorder = await startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir });
-      stops.push(() => recorder.stop());
-      web = await startWebProcess({ apiUrl: api.url, livekit });
+      livekit = await started(startLiveKit({ webhookUrls: [`http://127.0.0.1:${apiPort}/webhooks/livekit`] }));
+      api = await started(startApiProcess({ livekit, dbUrl, port: apiPort, env: apiEnv }));
+      const recorderStarting = started(startRecorderProcess({ livekit, apiUrl: api.url, recorderToken, mediaDir }));
+      const webStarting = started(startWebProcess({ apiUrl: api.url, livekit }));
+      // Both done (and each to be stopped if it started) before either's failure is thrown.
+      await Promise.allSettled([recorderStarting, webStarting]);
+      [recorder, web] = [await recorderStarting, await webStarting];
     }
-    stops.push(() => web.stop());
-    browser = await launchChromium(chromium);
+    browser = await launching;
   } catch (err) {
+    await launching.then((b) => b.close()).catch(() => undefined);
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     client.close();
     await rm(dir, { recursive: true, force: true });
@@ -214,7 +217,8 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}, options:
       await page.waitForURL(`${web.url}/`);
     },
     async stop() {
-      await browser.close();
+      // Chromium takes seconds to close: the servers stop meanwhile.
+      const closing = browser.close();
       await web.stop();
       if (cluster) {
         await cluster.stop();
@@ -223,6 +227,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}, options:
         await api.stop();
         await livekit.stop();
       }
+      await closing;
       client.close();
       await rm(dir, { recursive: true, force: true });
     },
