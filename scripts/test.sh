@@ -49,48 +49,24 @@ if ! node stack/src/web-build.ts; then
   failed=$((failed + 1))
 fi
 
-# The unit project first, a file a core. Then the browser project (real Chromium against real
-# servers) and the integration project (real livekit-server, recorder, ffmpeg, Orthanc) side by
-# side, each its files one at a time: they wait on their processes more than they use the CPU
-# (together about one core and a half here), and one after the other took 29 of the 35 minutes
-# on this 2-core box. The integration project's output follows the browser project's.
-rm -f test-results/vitest-*.json test-results/integration.log
-run_vitest() {
-  vitest run --project "$1" --reporter=default --reporter=json --outputFile.json="test-results/vitest-$1.json"
-}
-# A project's count; a file that fails to load has no failed tests but is a failure all the same,
-# and so is a vitest that failed without a failed test.
-count_vitest() {
-  local report="test-results/vitest-$1.json" vp vf
-  if [[ ! -f $report ]]; then
-    echo "vitest wrote no report for the $1 project"
-    failed=$((failed + 1))
-    return
-  fi
+rm -f test-results/vitest.json
+vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+vitest_exit=$?
+
+if [[ -f test-results/vitest.json ]]; then
+  # A file that fails to load has no failed tests but is a failure all the same.
   read -r vp vf < <(node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const r = JSON.parse(require("fs").readFileSync("test-results/vitest.json", "utf8"));
     const brokenFiles = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((a) => a.status === "failed")).length;
     console.log(r.numPassedTests, r.numFailedTests + brokenFiles);
-  ' "$report")
+  ')
   passed=$((passed + vp))
   failed=$((failed + vf))
-  if (($2 != 0 && vf == 0)); then failed=$((failed + 1)); fi
-}
-
-run_vitest unit
-unit_exit=$?
-run_vitest integration > test-results/integration.log 2>&1 &
-integration_pid=$!
-run_vitest browser
-browser_exit=$?
-wait "$integration_pid"
-integration_exit=$?
-echo
-echo "── the integration project, run beside the browser project ──"
-cat test-results/integration.log
-count_vitest unit "$unit_exit"
-count_vitest browser "$browser_exit"
-count_vitest integration "$integration_exit"
+  if ((vitest_exit != 0 && vf == 0)); then failed=$((failed + 1)); fi
+else
+  echo "vitest wrote no report"
+  failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
