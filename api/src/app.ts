@@ -3,7 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Context, MiddlewareHandler } from 'hono';
 import { MAX_BODY_BYTES, MAX_REFERENCE_IMAGE_BYTES, MAX_STILL_BYTES, isReferenceImageUpload, isStillUpload } from '@loupe/protocol';
 import { HTTPException } from 'hono/http-exception';
-import type { AppDeps } from './http/context.ts';
+import type { AppDeps, RouteDeps } from './http/context.ts';
 import { ApiError, errorBody } from './http/errors.ts';
 import { router } from './http/openapi.ts';
 import { sameOriginOnly, sessionUser, signedInUnlessPublic } from './auth/middleware.ts';
@@ -62,7 +62,8 @@ function bodyLimits({ db }: AppDeps): MiddlewareHandler {
 }
 
 /** The whole api as one Hono app. `AppType` below is what the web's typed client uses. */
-export function createApp(deps: AppDeps) {
+export function createApp(appDeps: AppDeps) {
+  const deps: RouteDeps = { ...appDeps, counters: appDeps.counters ?? appDeps.db };
   const app = router();
   const vitals = deps.vitals ?? new VitalsHub(deps.db, deps.rooms);
   // First, so that /openapi.json has them too. Nothing the api returns is a page: no content

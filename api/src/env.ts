@@ -54,6 +54,8 @@ const ApiEnv = SharedEnv.pick({
     LOUPE_SESSION_MAX_HOURS: envInteger(1, 24 * 7).default(12),
     // How often the api asks livekit-server who is in each room, to record joins whose webhook was lost.
     LOUPE_LIVEKIT_CATCH_UP_SECONDS: envInteger(5, 3600).default(30),
+    // How long livekit-server keeps a session's room once everyone has left it (someone reloading is back well before).
+    LOUPE_ROOM_DEPARTURE_SECONDS: envInteger(1, 3600).default(20),
     // How long a recorder worker holds a recording without renewing it: another worker takes it over after this.
     LOUPE_RECORDING_LEASE_SECONDS: envNumber(0.5, 600).default(10),
     // Unset: the default, as for the other optional paths in .env.example.
@@ -95,6 +97,8 @@ export type ApiConfig = {
     apiSecret: string;
     /** The nodes of a cluster (LOUPE_LIVEKIT_URLS), as browsers and the api reach them; null: one node at url/publicUrl. */
     nodes: string[] | null;
+    /** How long a room whose people all left stays open (LOUPE_ROOM_DEPARTURE_SECONDS). */
+    departureTimeoutS: number;
   };
   /** How often room joins are caught up from livekit-server (livekit/catch-up.ts). */
   livekitCatchUpMs: number;
@@ -139,6 +143,7 @@ export function parseApiConfig(env: Readonly<Record<string, string | undefined>>
       apiKey: e.LIVEKIT_API_KEY,
       apiSecret: e.LIVEKIT_API_SECRET,
       nodes: e.LOUPE_LIVEKIT_URLS ?? null,
+      departureTimeoutS: e.LOUPE_ROOM_DEPARTURE_SECONDS,
     },
     livekitCatchUpMs: e.LOUPE_LIVEKIT_CATCH_UP_SECONDS * 1000,
     recordingLeaseMs: Math.round(e.LOUPE_RECORDING_LEASE_SECONDS * 1000),

@@ -25,7 +25,7 @@ const config = configOrExit('api', parseApiConfig, process);
 const { db, client } = await openDb(config.db.url, config.db.authToken);
 await migrateDb(db);
 const counters = await openCountersDb(config.db.url, config.db.authToken);
-const rooms = livekitRooms(config.livekit.nodes ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret);
+const rooms = livekitRooms(config.livekit.nodes ?? config.livekit.url, config.livekit.apiKey, config.livekit.apiSecret, config.livekit.departureTimeoutS);
 const vitals = new VitalsHub(db, rooms);
 const media = new MediaStore({ dir: config.mediaDir, s3: config.s3 });
 // Stills a restart left on this machine before they were in the bucket.

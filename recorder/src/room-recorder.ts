@@ -628,6 +628,8 @@ export class RoomRecorder {
    * is said to wait, and the wait for the picture to come back is timed.
    */
   private pictureGone(): void {
+    // Leaving the room at a stop unsubscribes the picture: not an absence to log after the stop.
+    if (this.stopping) return;
     this.pictureSid = null;
     this.hold('picture');
     clearTimeout(this.pictureTimer);

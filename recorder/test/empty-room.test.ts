@@ -1,7 +1,7 @@
 /**
  * The room empties while a recording runs, for real: theatre (the only one in the room) leaves
- * for longer than livekit-server keeps an empty room (20 s), as when the OR PC's browser
- * crashes, then comes back. All real processes: livekit-server, the api, the recorder.
+ * for longer than livekit-server keeps an empty room (LOUPE_ROOM_DEPARTURE_SECONDS, 20 s by
+ * default, 5 s here), as when the OR PC's browser crashes, then comes back. All real processes: livekit-server, the api, the recorder.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,14 +13,23 @@ import { ok } from './api-client.ts';
 import { NumberedPicture, frameNumbers } from './numbered-picture.ts';
 import { startRecordedSession, stoppedAfterEachTest, type RecordedSession } from './recorded-session.ts';
 
-/** Longer than livekit-server's departure timeout (20 s): an empty room would have closed. */
-const AWAY_MS = 25_000;
+/** How long livekit-server keeps an empty room, here. */
+const DEPARTURE_S = 5;
+/** Longer than that and the recorder's grace for theatre's picture (3 s): an empty room would have closed. */
+const AWAY_MS = 9_000;
 
 const stopAfterTest = stoppedAfterEachTest();
 
 async function recordedSession(title: string, recorderEnv: Record<string, string> = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-empty-room-'));
-  const live = await startRecordedSession({ dir, mediaDir: join(dir, 'media'), title, picture: new NumberedPicture(640, 360), recorderEnv });
+  const live = await startRecordedSession({
+    dir,
+    mediaDir: join(dir, 'media'),
+    title,
+    picture: new NumberedPicture(640, 360),
+    recorderEnv,
+    apiEnv: { LOUPE_ROOM_DEPARTURE_SECONDS: String(DEPARTURE_S) },
+  });
   stopAfterTest(live, dir);
   onTestFailed(() => console.log(live.logs()));
   const recording = await live.startRecording();

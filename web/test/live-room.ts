@@ -22,12 +22,18 @@ export type Person = Awaited<ReturnType<BrowserStack['account']>>;
  * Starts the stack a live test file runs against, once for the file (theatre's camera plays a
  * tissue-like picture ffmpeg makes), hands it to `ready`, and stops it after the file.
  */
-export function useLiveStack(ready: (stack: BrowserStack) => void, options: { cluster?: boolean; chromium?: Omit<ChromiumOptions, 'fakeVideo'> } = {}): void {
+export function useLiveStack(
+  ready: (stack: BrowserStack) => void,
+  options: { cluster?: boolean; apiEnv?: Record<string, string>; chromium?: Omit<ChromiumOptions, 'fakeVideo'> } = {},
+): void {
   let dir: string;
   let stack: BrowserStack | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'loupe-live-'));
-    stack = await startBrowserStack({ ...options.chromium, fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) }, { cluster: options.cluster });
+    stack = await startBrowserStack(
+      { ...options.chromium, fakeVideo: makeTissueVideo(join(dir, 'theatre.y4m')) },
+      { cluster: options.cluster, apiEnv: options.apiEnv },
+    );
     ready(stack);
   });
   afterAll(async () => {

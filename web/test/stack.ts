@@ -34,7 +34,7 @@ export const SCREENSHOTS = join(ROOT, 'test-results', 'screenshots');
  * `cluster`: the stack as `make cluster` runs it (stack/src/cluster.ts): Redis, two
  * livekit-server nodes, two api processes and two recorders; the web app talks to the first api.
  */
-export async function startBrowserStack(chromium: ChromiumOptions = {}, options: { cluster?: boolean } = {}) {
+export async function startBrowserStack(chromium: ChromiumOptions = {}, options: { cluster?: boolean; apiEnv?: Record<string, string> } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'loupe-e2e-'));
   const dbUrl = `file:${join(dir, 'loupe.db')}`;
   const { db, client } = await openDb(dbUrl);
@@ -52,6 +52,7 @@ export async function startBrowserStack(chromium: ChromiumOptions = {}, options:
     LOUPE_MEDIA_DIR: mediaDir,
     LOUPE_AUDIT_ANCHOR_FILE: auditAnchorFile,
     LOUPE_HL7_PORT: String(hl7Port),
+    ...options.apiEnv,
   };
   // What started is stopped again if a later step fails: a half-started stack must leave no
   // livekit-server or api behind to load the machine for the tests that follow.

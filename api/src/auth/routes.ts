@@ -1,7 +1,7 @@
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { eq } from 'drizzle-orm';
 import { SignInBody, SignUpBody, User } from '@loupe/protocol';
-import type { AppDeps } from '../http/context.ts';
+import type { RouteDeps } from '../http/context.ts';
 import { ApiError } from '../http/errors.ts';
 import { errorsOf, json, jsonBody, rateLimited, router, taggedRoutes } from '../http/openapi.ts';
 import { clientAddress } from '../http/client-address.ts';
@@ -30,8 +30,8 @@ const signOut = route.post('/sign-out', 'End this browser session on the server 
 
 const me = route.get('/me', 'The signed-in user', { responses: { 200: json(User, 'The signed-in user'), ...errorsOf(401) } });
 
-export function authRoutes(deps: AppDeps) {
-  const { db, config, counters = db } = deps;
+export function authRoutes(deps: RouteDeps) {
+  const { db, config, counters } = deps;
   const policy = { idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs };
   const cookieOptions = {
     httpOnly: true,

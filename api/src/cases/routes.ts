@@ -15,7 +15,7 @@ import {
   ErrorBody,
   Id,
 } from '@loupe/protocol';
-import type { AppDeps } from '../http/context.ts';
+import type { RouteDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden } from '../http/errors.ts';
 import { errors, errorsOf, json, jsonBody, rateLimited, router, taggedRoutes } from '../http/openapi.ts';
 import { perUserLimit } from '../http/rate-limit.ts';
@@ -78,7 +78,7 @@ const stillList = route.get(
   { request: { params: CaseParam }, responses: { 200: json(CaseStills, 'Stills'), ...errors } },
 );
 
-export function caseRoutes({ db, config, media: store, counters = db }: AppDeps) {
+export function caseRoutes({ db, config, media: store, counters }: RouteDeps) {
   const limitSearches = perUserLimit(counters, config.rateLimits.searches, 'searches');
   return router()
     .openapi(list, async (c) => {

@@ -20,6 +20,9 @@ export type AppDeps = {
   counters?: Db;
 };
 
+/** What the routes get: AppDeps with the counters settled (createApp: `db` when none is given). */
+export type RouteDeps = AppDeps & { counters: Db };
+
 export type AppEnv = {
   Variables: {
     /** The signed-in user, or null. Set by the session middleware for every request. */

@@ -66,8 +66,8 @@ export type RoomParticipant = {
   joinedAt: number;
 };
 
-/** A room whose people all left closes after this (someone reloading their page is back well before). */
-const ROOM_DEPARTURE_TIMEOUT_S = 20;
+/** A room whose people all left closes after this (someone reloading their page is back well before); LOUPE_ROOM_DEPARTURE_SECONDS. */
+export const ROOM_DEPARTURE_TIMEOUT_S = 20;
 
 const isNotFound = (err: unknown) => err instanceof Error && /not.?found|does not exist/i.test(err.message);
 
@@ -85,7 +85,7 @@ const isUnreachable = (err: unknown) => err instanceof TypeError;
  * (LOUPE_LIVEKIT_URLS), where any node answers for every room (LiveKit routes the call to the
  * room's node through Redis). A node that cannot be reached is passed over for the next.
  */
-export function livekitRooms(urls: string | readonly string[], apiKey: string, apiSecret: string): RoomControl {
+export function livekitRooms(urls: string | readonly string[], apiKey: string, apiSecret: string, departureTimeoutS = ROOM_DEPARTURE_TIMEOUT_S): RoomControl {
   const nodes = (typeof urls === 'string' ? [urls] : urls).map((url) => new RoomServiceClient(httpUrlOf(url), apiKey, apiSecret));
   let preferred = 0;
   async function onAnyNode<T>(call: (node: RoomServiceClient) => Promise<T>): Promise<T> {
@@ -138,7 +138,7 @@ export function livekitRooms(urls: string | readonly string[], apiKey: string, a
     },
     async openRoom(room) {
       // Idempotent: an open room is returned as it is.
-      await onAnyNode((c) => c.createRoom({ name: room, departureTimeout: ROOM_DEPARTURE_TIMEOUT_S }));
+      await onAnyNode((c) => c.createRoom({ name: room, departureTimeout: departureTimeoutS }));
     },
     async updateParticipant(room, identity, attributes, permission) {
       try {

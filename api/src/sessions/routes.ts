@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { and, eq } from 'drizzle-orm';
 import { CreateSessionBody, Id, InviteBody, LiveSession, OverlayRequestBody, ROLES_THAT_SCHEDULE, SessionList, SessionToken } from '@loupe/protocol';
-import type { AppDeps } from '../http/context.ts';
+import type { RouteDeps } from '../http/context.ts';
 import { ApiError, conflict, forbidden, notFound } from '../http/errors.ts';
 import { errors, errorsOf, json, jsonBody, rateLimited, router, taggedRoutes } from '../http/openapi.ts';
 import { perUserLimit } from '../http/rate-limit.ts';
@@ -74,8 +74,8 @@ function logRoomFailure(action: string, room: string, err: unknown) {
   console.error(`livekit: could not ${action} in room ${room}:`, err instanceof Error ? err.message : err);
 }
 
-export function sessionRoutes(deps: AppDeps) {
-  const { db, config, rooms, counters = db } = deps;
+export function sessionRoutes(deps: RouteDeps) {
+  const { db, config, rooms, counters } = deps;
   const nodes = livekitNodes(config.livekit.nodes ?? [config.livekit.publicUrl]);
   const limitTokens = perUserLimit(counters, config.rateLimits.tokens, 'token requests');
   // A page asks for the overlay when it joins and after each reconnect; each ask makes every
