@@ -13,7 +13,7 @@ test:
 	@bash scripts/test.sh
 
 # The longest fault tests (not part of `make test`, minutes each): a 30 s network cut,
-# livekit-server gone for a minute.
+# livekit-server gone for a minute, a cluster's node killed under a room and its recorder.
 test-long:
 	@bash scripts/test-long.sh
 
