@@ -7,6 +7,24 @@ import { SegmentedVideo } from './segmented-video.ts';
 
 const at = (ms: number): TimedPicture => ({ data: new Uint8Array([ms]), width: 2, height: 2, at: ms });
 
+/** Sources that write their files into a directory of their own, closed and removed after the test. */
+function writingSources(onStart: (source: { frame: number }) => void = () => undefined): ExtraSources {
+  const dir = mkdtempSync(join(tmpdir(), 'loupe-extra-'));
+  const kept = new ExtraSources({
+    dir: (n) => join(dir, String(n)),
+    firstNumber: 0,
+    mayAdd: () => true,
+    onStart,
+    onSegment: () => undefined,
+    onFailure: () => undefined,
+  });
+  onTestFinished(async () => {
+    await kept.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return kept;
+}
+
 describe('matching another source’s pictures to the main one', () => {
   it('takes the pictures of the main picture’s moment or before, give or take half a frame', () => {
     const waiting = [at(0), at(33), at(67), at(100)];
@@ -48,19 +66,7 @@ describe('the sources one recording keeps', () => {
   });
 
   it('has reached a moment once every source being written and still there has received its picture of it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loupe-extra-'));
-    const kept = new ExtraSources({
-      dir: (n) => join(dir, String(n)),
-      firstNumber: 0,
-      mayAdd: () => true,
-      onStart: () => undefined,
-      onSegment: () => undefined,
-      onFailure: () => undefined,
-    });
-    onTestFinished(async () => {
-      await kept.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const kept = writingSources();
     const frame = (ms: number) => ({ ...at(ms), data: new Uint8Array(64 * 64 * 1.5), width: 64, height: 64 });
     kept.track('t#us', 'Ultrasound', 'TR_1', { width: 64, height: 64 });
     kept.track('t#room', 'Room', 'TR_2', { width: 64, height: 64 });
@@ -89,20 +95,8 @@ describe('the sources one recording keeps', () => {
 
 describe('where a source’s file starts', () => {
   it('at the main frame of its first picture’s moment: a source that came after the main picture starts later, not on frame 0 with a later picture', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loupe-extra-'));
     const started: number[] = [];
-    const kept = new ExtraSources({
-      dir: (n) => join(dir, String(n)),
-      firstNumber: 0,
-      mayAdd: () => true,
-      onStart: ({ frame }) => started.push(frame),
-      onSegment: () => undefined,
-      onFailure: () => undefined,
-    });
-    onTestFinished(async () => {
-      await kept.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const kept = writingSources(({ frame }) => started.push(frame));
     kept.track('t#us', 'Ultrasound', 'TR_1', { width: 64, height: 64 });
     // Its first picture is of the main picture's third frame (its first keyframe came later).
     for (const ms of [67, 100, 133]) kept.push('t#us', 'TR_1', { ...at(ms), data: new Uint8Array(64 * 64 * 1.5), width: 64, height: 64 });
@@ -113,22 +107,10 @@ describe('where a source’s file starts', () => {
 
 describe('a source whose pictures come late', () => {
   it('writes each of its frames with its own picture of the main frame’s moment, once that has come, not an older one held', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loupe-extra-'));
     const written: number[] = [];
     const write = vi.spyOn(SegmentedVideo.prototype, 'write').mockImplementation((frame: Uint8Array) => void written.push(frame[0]!));
-    const kept = new ExtraSources({
-      dir: (n) => join(dir, String(n)),
-      firstNumber: 0,
-      mayAdd: () => true,
-      onStart: () => undefined,
-      onSegment: () => undefined,
-      onFailure: () => undefined,
-    });
-    onTestFinished(async () => {
-      write.mockRestore();
-      await kept.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    onTestFinished(() => void write.mockRestore());
+    const kept = writingSources();
     // Each picture carries its number in its first byte.
     const numbered = (n: number) => {
       const data = new Uint8Array(64 * 64 * 1.5);
