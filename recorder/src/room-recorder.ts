@@ -79,7 +79,7 @@ const RECEIVE_QUEUE_FRAMES = 15;
 /**
  * At a stop, how long the other pictures may take to bring in the moments the main picture has
  * (extra-sources.ts): under load one track's frames come in a burst, and a file closed before
- * its burst held an older picture through the case's last frames (5 frames off at the end in CI).
+ * its burst held an older picture through the case's last frames (over 3 frames off in CI).
  */
 const STOP_CATCH_UP_MS = 1000;
 /** Degraded until this long has passed without a skip. */
