@@ -70,6 +70,11 @@ export type ExtraSourcesOptions = {
   onFailure: (err: Error) => void;
 };
 
+/** Whether `s` has received its picture of moment `at` (give or take half a frame), or is away and sends none. */
+function hasMoment(s: Source, at: number): boolean {
+  return s.sid === null || s.newestAt >= at - HALF_FRAME_MS;
+}
+
 export class ExtraSources {
   private readonly sources = new Map<string, Source>();
   private next: number;
@@ -126,7 +131,7 @@ export class ExtraSources {
    * (give or take half a frame): a track whose pictures come late in a burst has not yet.
    */
   reached(at: number): boolean {
-    return [...this.sources.values()].every((s) => !s.video || s.sid === null || s.newestAt >= at - HALF_FRAME_MS);
+    return [...this.sources.values()].every((s) => !s.video || hasMoment(s, at));
   }
 
   /** Nothing seen while the recording is held is recorded; the frames before the hold are written with what came. */
@@ -154,7 +159,7 @@ export class ExtraSources {
     const now = performance.now();
     while (s.pending.length > 0) {
       const { frame, at, since } = s.pending[0]!;
-      if (!all && s.sid !== null && s.newestAt < at - HALF_FRAME_MS && now - since < MAX_LAG_MS) return;
+      if (!all && !hasMoment(s, at) && now - since < MAX_LAG_MS) return;
       s.pending.shift();
       this.writeFrame(s, frame, at);
     }
