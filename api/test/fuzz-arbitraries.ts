@@ -131,8 +131,13 @@ export function brokenObjectOf(schema: JsonSchema, known: Known): fc.Arbitrary<u
   });
 }
 
+/**
+ * A generated value as text. An object as JSON: String() throws on one with a `toString` field that
+ * is not a function, or with no prototype, which fc.jsonValue() makes now and then.
+ */
+const text = (value: unknown) => (typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
 // As a browser sends it: a lone surrogate goes as U+FFFD, which encodeURIComponent would throw on.
-const encode = (value: unknown) => encodeURIComponent(String(value).toWellFormed());
+const encode = (value: unknown) => encodeURIComponent(text(value).toWellFormed());
 
 /** A path segment: a fitting value, an odd one, or a traversal, already URL-encoded where it should be. */
 export function segmentOf(schema: JsonSchema, known: Known): fc.Arbitrary<string> {
@@ -148,7 +153,7 @@ const ODD_NUMBER_TEXT = ['', ' 5 ', 'NaN', 'Infinity', '-1', '0', '1.5', '1e3', 
 /** One query parameter's text. */
 export function queryValueOf(schema: JsonSchema, known: Known, key: string): fc.Arbitrary<string> {
   return fc.oneof(
-    { weight: 3, arbitrary: valueOf(schema, known, key).map(String) },
+    { weight: 3, arbitrary: valueOf(schema, known, key).map(text) },
     { weight: 2, arbitrary: oddString },
     { weight: 1, arbitrary: fc.constantFrom(...ODD_NUMBER_TEXT) },
   );
