@@ -25,11 +25,11 @@ useLiveStack((s) => (stack = s));
 
 const CONSENT = { consentOnFile: true, noIdentifiersInView: true } as const;
 /**
- * How far the pictures' numbers may differ, in frames. The issue asks for one: the player keeps
- * its videos within half a frame of the main one (follow-clock.ts), but the recorder matches the
- * sources by WebRTC's render time and was seen up to 3 frames off (recorder/README.md).
+ * How far the pictures' numbers may differ, in frames: one, as the issue asks. The player keeps
+ * its videos within half a frame of the main one (follow-clock.ts), and the recorder writes each
+ * source frame for frame with it (recorder/test/sources.test.ts).
  */
-const SYNC_FRAMES = 3;
+const SYNC_FRAMES = 1;
 const picture = (id: string) => `[data-source-tile="${id}"] [data-picture-rect]`;
 
 /** The number each picture on `page` shows now, by source id, read from its video's pixels (numbered-picture.ts). */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { ExtraSources, MAX_OTHER_SOURCES, arrivedBy, type TimedPicture } from './extra-sources.ts';
+import { ExtraSources, MAX_OTHER_SOURCES, arrivedBy, nearestBy, type TimedPicture } from './extra-sources.ts';
 import { SegmentedVideo } from './segmented-video.ts';
 
 const at = (ms: number): TimedPicture => ({ data: new Uint8Array([ms]), width: 2, height: 2, at: ms });
@@ -38,6 +38,22 @@ describe('matching another source’s pictures to the main one', () => {
     const waiting = [at(0), null, at(200)];
     expect(arrivedBy(waiting, -20)).toBe(0);
     expect(arrivedBy(waiting, 5)).toBe(2);
+  });
+
+  it('when the picture of the moment was lost, shows the nearer of the one before and the next, never one further on', () => {
+    // The pictures of 67 and 100 never came: at 100, the next (133) is a frame off, the one before (33) two.
+    expect(nearestBy([at(33), at(133)], 100, null)).toBe(2);
+    // Not started yet (nothing shown): it starts at its own first picture's moment.
+    expect(nearestBy([at(133)], 100, null)).toBe(0);
+    // At 67 both are a frame off: the one before stays.
+    expect(nearestBy([at(33), at(100)], 67, null)).toBe(1);
+    // The one shown already (taken for an earlier main frame) counts as the one before.
+    expect(nearestBy([at(133)], 100, at(33))).toBe(1);
+    expect(nearestBy([at(133)], 100, at(67))).toBe(0);
+    // Two frames on is not the next frame: held, as before.
+    expect(nearestBy([at(167)], 100, at(33))).toBe(0);
+    // The picture of the moment came: taken, and nothing after it.
+    expect(nearestBy([at(67), at(100), at(133)], 100, null)).toBe(2);
   });
 });
 

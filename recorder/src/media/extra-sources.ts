@@ -8,10 +8,13 @@
  *
  * Which picture a source writes is chosen by its moment: the newest whose WebRTC render time
  * (room-recorder.ts `renderMs`, theatre's capture clock mapped onto ours) is not after that of
- * the main picture written on that frame. Theatre captures its pictures together, so their
- * moments line up within a frame. Arrival did not: after a stall one track's frames come in a
- * burst (5 to 9 frames off in the test under load); counting each source's pictures in order let
- * a source that once came a frame late stay a frame behind for good.
+ * the main picture written on that frame, or the next one when that is nearer (nearestBy: the
+ * picture of the moment was lost). Theatre captures its pictures together, so their moments line
+ * up within a frame. Arrival did not: after a stall one track's frames come in a burst (5 to 9
+ * frames off in the test under load); counting each source's pictures in order let a source that
+ * once came a frame late stay a frame behind for good.
+ * A source's segments end where the main picture's do (SegmentedVideo `alignedTo`): the case
+ * places the main picture's skips segment by segment (finalise.ts), in its files as in the main one.
  */
 import { mkdirSync } from 'node:fs';
 import { MAX_SOURCES } from '@loupe/protocol';
@@ -53,7 +56,7 @@ type Source = {
   /** Main frames written whose frame of this source is not yet: each waits for its picture, oldest first. */
   pending: { frame: number; at: number; since: number }[];
   /** What this source's frames show now: a picture, or black. */
-  current: Picture | null;
+  current: TimedPicture | null;
   video: SegmentedVideo | null;
 };
 
@@ -166,11 +169,12 @@ export class ExtraSources {
   }
 
   /**
-   * Writes the frame of `s` for main frame `frame`: the newest picture of moment `at` or before,
-   * or the one before again. A source that has shown nothing yet starts with its first picture.
+   * Writes the frame of `s` for main frame `frame`: its picture of moment `at`, or when that one
+   * never came (lost on a busy machine), the nearest of the one before and the next one. A source
+   * that has shown nothing yet starts with its first picture.
    */
   private writeFrame(s: Source, frame: number, at: number): void {
-    const taken = s.waiting.splice(0, arrivedBy(s.waiting, at));
+    const taken = s.waiting.splice(0, nearestBy(s.waiting, at, s.current));
     if (taken.length > 0) s.current = taken[taken.length - 1] ?? null;
     if (!s.video && !(taken.length > 0 && s.current)) return;
     const video = (s.video ??= this.open(s, frame, s.current!));
@@ -188,6 +192,7 @@ export class ExtraSources {
       dir,
       ...recordingSize(s.size ?? first),
       firstSegment: 0,
+      alignedTo: frame,
       onFailure: this.o.onFailure,
       onSegment: (path) => this.o.onSegment(s.n, path),
     });
@@ -217,6 +222,21 @@ export function arrivedBy(waiting: readonly (TimedPicture | null)[], at: number)
   let n = 0;
   while (n < waiting.length && (waiting[n] === null || waiting[n]!.at <= at + HALF_FRAME_MS)) n++;
   return n;
+}
+
+/**
+ * As arrivedBy, and one more when the picture of moment `at` never came (lost on a busy machine):
+ * the next one, when it is of the next frame's moment and nearer `at`, by half a frame at least,
+ * than the one shown otherwise (the last taken, or `current`). A lost picture then costs a frame at
+ * most, rather than a hold of as many as were lost. A source not showing a picture (not started, or
+ * away) starts at its own first picture's moment, as before.
+ */
+export function nearestBy(waiting: readonly (TimedPicture | null)[], at: number, current: TimedPicture | null): number {
+  const n = arrivedBy(waiting, at);
+  const next = waiting[n];
+  const shown = n > 0 ? waiting[n - 1] : current;
+  if (!next || !shown || next.at > at + 3 * HALF_FRAME_MS) return n;
+  return next.at - at < at - shown.at - HALF_FRAME_MS ? n + 1 : n;
 }
 
 const blacks = new Map<string, Uint8Array>();

@@ -19,6 +19,23 @@ export class EncoderStopped extends Error {
   }
 }
 
+const SEGMENT_FRAMES = FPS * SEGMENT_SECONDS;
+
+/**
+ * For a file whose first frame goes with frame `first` of another writer's: its segments end
+ * where that writer's do. A keyframe where that writer's next segment starts (every later one,
+ * a segment on, falls on one of its boundaries too), and the segment muxer cuts that much earlier
+ * than at whole two seconds into the file (half a frame more, so that rounding never misses one).
+ * The case's skips are placed segment by segment (finalise.ts): with the same boundaries, a skip
+ * moves this file's frames exactly as it moves the main picture's. With boundaries of its own, a
+ * source was a frame or two off the main picture between a skip and the next boundary.
+ */
+function alignedSegments(first: number): string[] {
+  const into = first % SEGMENT_FRAMES;
+  if (into === 0) return [];
+  return ['-force_key_frames', `expr:eq(n,${SEGMENT_FRAMES - into})`, '-segment_time_delta', ((into + 0.5) / FPS).toFixed(6)];
+}
+
 export class SegmentedVideo {
   readonly width: number;
   readonly height: number;
@@ -31,8 +48,18 @@ export class SegmentedVideo {
   /**
    * `onFailure`: ffmpeg stopped before it was asked to (it could not write a segment: the disk is full).
    * `onSegment`: a segment is closed, whole (its path): the media store takes it from there.
+   * `alignedTo`: the frame of another writer's (the main picture's) this file's first frame goes
+   * with, frame for frame: its segments then end where that writer's do (alignedSegments).
    */
-  constructor(o: { dir: string; width: number; height: number; firstSegment: number; onFailure?: (err: Error) => void; onSegment?: (path: string) => void }) {
+  constructor(o: {
+    dir: string;
+    width: number;
+    height: number;
+    firstSegment: number;
+    alignedTo?: number;
+    onFailure?: (err: Error) => void;
+    onSegment?: (path: string) => void;
+  }) {
     this.width = o.width;
     this.height = o.height;
     // superfast rather than veryfast: on a panning 720p30 tissue-like picture, 0.17 instead of
@@ -47,6 +74,7 @@ export class SegmentedVideo {
       '-c:v', 'libx264', '-preset', 'superfast', '-tune', 'zerolatency', '-crf', '20', '-threads', '1', '-pix_fmt', 'yuv420p',
       // A keyframe exactly at every segment boundary, so that each segment starts cleanly.
       '-g', String(FPS * SEGMENT_SECONDS), '-keyint_min', String(FPS * SEGMENT_SECONDS), '-sc_threshold', '0',
+      ...alignedSegments(o.alignedTo ?? 0),
       '-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-segment_format', 'mp4',
       '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
       '-reset_timestamps', '1', '-segment_start_number', String(o.firstSegment),
