@@ -57,6 +57,9 @@ export default defineConfig({
           // A file a core (vitest's default leaves one core free: on this 2-core box the ~110
           // unit files ran one at a time). They run before the cross-process projects, never beside them.
           maxWorkers: '100%',
+          // A worker's files share their modules, loaded once (113 → 65–72 s on this box). No unit
+          // test mocks a module or leaves a global changed: fake timers and stubs are undone by each.
+          isolate: false,
         },
       },
       {
