@@ -73,7 +73,7 @@ export class SegmentedVideo {
       '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${o.width}x${o.height}`, '-framerate', String(FPS), '-i', 'pipe:0',
       '-c:v', 'libx264', '-preset', 'superfast', '-tune', 'zerolatency', '-crf', '20', '-threads', '1', '-pix_fmt', 'yuv420p',
       // A keyframe exactly at every segment boundary, so that each segment starts cleanly.
-      '-g', String(FPS * SEGMENT_SECONDS), '-keyint_min', String(FPS * SEGMENT_SECONDS), '-sc_threshold', '0',
+      '-g', String(SEGMENT_FRAMES), '-keyint_min', String(SEGMENT_FRAMES), '-sc_threshold', '0',
       ...alignedSegments(o.alignedTo ?? 0),
       '-f', 'segment', '-segment_time', String(SEGMENT_SECONDS), '-segment_format', 'mp4',
       '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
